@@ -1,0 +1,137 @@
+/**
+ * Loads the AssemblyScript kernels in `build/<name>.wasm` synchronously, once per process.
+ *
+ * Choices (measured, see bench/RESULTS.md "WASM runtime and bindings"):
+ * - runtime `stub`: kernels never allocate managed objects on the hot path; they read and write
+ *   plain linear memory through `load`/`store` at offsets handed out by the module's own scratch
+ *   allocator. With no GC there is no collector pause and no per-call bookkeeping, and memory stays
+ *   flat because the scratch area is reused from call to call.
+ * - raw exports (no `--bindings esm` glue): every export takes and returns numbers only; JS views
+ *   the memory through typed arrays that `KernelModule.u32()` re-creates after `memory.grow`.
+ *   The esm bindings copy arrays and strings on every call, which is exactly the per-call cost
+ *   the batch design avoids.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WasmKernelError } from '../errors.js';
+
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'assembly'))) return dir;
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'build'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('actormesh: cannot locate the package root (build/*.wasm)');
+    dir = up;
+  }
+}
+
+/** One instantiated kernel module: its raw exports and views over its linear memory. */
+export class KernelModule<E extends object = Record<string, unknown>> {
+  readonly name: string;
+  readonly exports: E;
+  readonly memory: WebAssembly.Memory;
+  private buffer: ArrayBuffer;
+  private u32View: Uint32Array;
+  private i32View: Int32Array;
+  private f64View: Float64Array;
+  private u8View: Uint8Array;
+
+  constructor(name: string, instance: WebAssembly.Instance) {
+    this.name = name;
+    this.exports = instance.exports as unknown as E;
+    this.memory = instance.exports.memory as WebAssembly.Memory;
+    this.buffer = this.memory.buffer;
+    this.u32View = new Uint32Array(this.buffer);
+    this.i32View = new Int32Array(this.buffer);
+    this.f64View = new Float64Array(this.buffer);
+    this.u8View = new Uint8Array(this.buffer);
+  }
+
+  private refresh(): void {
+    if (this.buffer !== this.memory.buffer) {
+      this.buffer = this.memory.buffer;
+      this.u32View = new Uint32Array(this.buffer);
+      this.i32View = new Int32Array(this.buffer);
+      this.f64View = new Float64Array(this.buffer);
+      this.u8View = new Uint8Array(this.buffer);
+    }
+  }
+  /** A Uint32Array over the whole memory, valid until the next call that may grow memory. */
+  u32(): Uint32Array {
+    this.refresh();
+    return this.u32View;
+  }
+  i32(): Int32Array {
+    this.refresh();
+    return this.i32View;
+  }
+  f64(): Float64Array {
+    this.refresh();
+    return this.f64View;
+  }
+  u8(): Uint8Array {
+    this.refresh();
+    return this.u8View;
+  }
+  /** Bytes of linear memory currently committed. */
+  byteLength(): number {
+    return this.memory.buffer.byteLength;
+  }
+}
+
+const cache = new Map<string, KernelModule<any>>();
+
+/** Reads an AssemblyScript string (UTF-16, byte length at ptr-4) out of a module's memory. */
+function readAsString(memory: WebAssembly.Memory, ptr: number): string {
+  if (!ptr) return '';
+  const bytes = new Uint32Array(memory.buffer, ptr - 4, 1)[0]!;
+  return Buffer.from(memory.buffer, ptr, bytes).toString('utf16le');
+}
+
+/** Instantiates (once) and returns the kernel module `build/<name>.wasm`. */
+export function loadKernel<E extends object>(name: string): KernelModule<E> {
+  const hit = cache.get(name);
+  if (hit) return hit as KernelModule<E>;
+  const file = join(packageRoot(), 'build', `${name}.wasm`);
+  if (!existsSync(file)) {
+    throw new WasmKernelError(name, `${file} is missing; run \`npm run build:wasm\``);
+  }
+  const module = new WebAssembly.Module(readFileSync(file));
+  let memory: WebAssembly.Memory | undefined;
+  const instance = new WebAssembly.Instance(module, {
+    env: {
+      abort(msg: number, fileName: number, line: number, col: number) {
+        const m = memory ? readAsString(memory, msg) : '';
+        const f = memory ? readAsString(memory, fileName) : '';
+        throw new WasmKernelError(name, `abort: ${m} at ${f}:${line}:${col}`);
+      },
+      seed() {
+        return Math.random() * 2 ** 53;
+      },
+      trace(msg: number, n: number, ...args: number[]) {
+        const m = memory ? readAsString(memory, msg) : '';
+        console.log(`[wasm ${name}] ${m}`, ...args.slice(0, n));
+      },
+    },
+  });
+  memory = instance.exports.memory as WebAssembly.Memory;
+  const start = instance.exports._initialize as (() => void) | undefined;
+  if (start) start();
+  const km = new KernelModule<E>(name, instance);
+  cache.set(name, km);
+  return km;
+}
+
+/**
+ * Converts whatever a kernel call threw into a typed error: a `WebAssembly.RuntimeError`
+ * (trap, e.g. `unreachable` or out-of-bounds memory) becomes a `WasmKernelError` naming the
+ * kernel; typed errors pass through unchanged.
+ */
+export function translateTrap(kernel: string, e: unknown): Error {
+  if (e instanceof WasmKernelError) return e;
+  if (e instanceof WebAssembly.RuntimeError) return new WasmKernelError(kernel, e.message, { cause: e });
+  if (e instanceof RangeError) return new WasmKernelError(kernel, e.message, { cause: e });
+  return e instanceof Error ? e : new WasmKernelError(kernel, String(e));
+}
