@@ -1,0 +1,105 @@
+/**
+ * Typed errors of the actor layer (spec host.md §2.1, §8).
+ */
+import { ActormeshError } from '../errors.js';
+import type { ActorSupervisionEvent } from './supervision.js';
+
+/**
+ * Why an actor failed (Monarch's `ActorErrorKind`): `Generic` (a handler, init or cleanup threw,
+ * or a returned undeliverable), `UnhandledSupervisionEvent` (a child failed and the actor did not
+ * handle it), `ErrorDuringHandlingSupervision` (handling a child's failure threw).
+ */
+export class ActorError extends ActormeshError {
+  readonly actorId: string;
+  constructor(
+    variant: 'Generic' | 'UnhandledSupervisionEvent' | 'ErrorDuringHandlingSupervision',
+    actorId: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('ActorErrorKind', variant, message, options);
+    this.actorId = actorId;
+  }
+  /** A generic failure from a thrown value; the message of an `Error` is kept as is. */
+  static fromThrown(actorId: string, e: unknown, prefix = ''): ActorError {
+    if (e instanceof ActorError && prefix === '') return e;
+    const msg = e instanceof Error ? e.message : String(e);
+    return new ActorError('Generic', actorId, `${prefix}${msg}`, { cause: e });
+  }
+}
+
+/** The actor failed because a child's failure was not handled. */
+export class UnhandledSupervisionEventError extends ActorError {
+  readonly event: ActorSupervisionEvent;
+  constructor(actorId: string, event: ActorSupervisionEvent) {
+    super('UnhandledSupervisionEvent', actorId, `unhandled supervision event: ${event}`);
+    this.event = event;
+  }
+}
+
+/** `handleSupervisionEvent` itself threw. */
+export class ErrorDuringHandlingSupervisionError extends ActorError {
+  readonly event: ActorSupervisionEvent;
+  constructor(actorId: string, event: ActorSupervisionEvent, cause: unknown) {
+    super(
+      'ErrorDuringHandlingSupervision',
+      actorId,
+      `error while handling supervision event (${event}): ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+    this.event = event;
+  }
+}
+
+/** Spawning failed (Monarch's `ProcError` / spawn errors). */
+export class ActorSpawnError extends ActormeshError {
+  readonly actorName: string;
+  constructor(variant: 'DuplicateActorName' | 'ActorCreationFailed' | 'ProcStopped' | 'InvalidParams', actorName: string, message: string, options?: { cause?: unknown }) {
+    super('ProcError', variant, message, options);
+    this.actorName = actorName;
+  }
+}
+
+/** No actor class registered under this type name (spec §8 `ActorTypeNotRegistered`). */
+export class ActorTypeNotRegistered extends ActormeshError {
+  readonly typeName: string;
+  constructor(typeName: string, known: string[]) {
+    super(
+      'Error',
+      'ActorTypeNotRegistered',
+      `actor type '${typeName}' is not registered (registered: ${known.length ? known.join(', ') : 'none'}); call registerActor(Class) in every process that spawns it by name`,
+    );
+    this.typeName = typeName;
+  }
+}
+
+/** Two classes registered under one type name. */
+export class DuplicateActorType extends ActormeshError {
+  readonly typeName: string;
+  constructor(typeName: string) {
+    super('Error', 'DuplicateActorType', `actor type '${typeName}' is already registered by another class; type names must be unique`);
+    this.typeName = typeName;
+  }
+}
+
+/** An actor class without a usable static `typeName`. */
+export class InvalidActorClass extends ActormeshError {
+  constructor(what: string) {
+    super('Error', 'InvalidActorClass', `${what}: an actor class needs a non-empty static typeName string`);
+  }
+}
+
+/** A message whose `type` the actor has no handler for (local sends; remote ones are undeliverable). */
+export class UnhandledMessageType extends ActormeshError {
+  readonly actorId: string;
+  readonly messageType: string;
+  constructor(actorId: string, messageType: unknown, known: string[]) {
+    super(
+      'MailboxSenderError',
+      'UnhandledMessageType',
+      `actor ${actorId} has no handler for message type ${JSON.stringify(messageType)} (handles: ${known.join(', ') || 'nothing'})`,
+    );
+    this.actorId = actorId;
+    this.messageType = String(messageType);
+  }
+}

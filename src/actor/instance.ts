@@ -1,0 +1,457 @@
+/**
+ * Actor instances, contexts and handles (spec host.md §2.1, §2.3).
+ *
+ * An `Instance` owns an actor's mailbox, its work queue, its children and its status. Actor
+ * instances run the actor loop; client instances (`proc.instance(name)`) have no loop and serve
+ * only as a context to send and receive.
+ *
+ * Invariants of the actor loop:
+ * - Strictly one handler at a time, in arrival order: a message is taken from the queue only
+ *   after the previous handler returned (or its promise settled). `init` runs before the first
+ *   message.
+ * - Child supervision events are taken before queued messages.
+ * - `stop()` ends the loop after the current handler; `drainAndStop()` after the messages queued
+ *   so far. On exit: mailbox closed, children stopped (500 ms each at most), `cleanup` run
+ *   (bounded by `CLEANUP_TIMEOUT`), terminal status set, then a failure is reported to the parent
+ *   or, for a root, to the proc's supervision coordinator.
+ */
+import type { ActorId } from '../core/ids.js';
+import { CLEANUP_TIMEOUT, config } from '../core/config.js';
+import { EMPTY_HEADERS, type Headers, MessageEnvelope } from '../mailbox/envelope.js';
+import { PortClosedError } from '../mailbox/errors.js';
+import { Mailbox, LocalPort, LocalOncePort, OnceReceiver } from '../mailbox/mailbox.js';
+import { PortReceiver, CoalescingReceiver } from '../mailbox/receiver.js';
+import { type Accumulator, type ReducerOpts, openAccumPort } from '../mailbox/accum.js';
+import { UNDELIVERABLE_PORT, decodeBounced } from '../mailbox/undeliverable.js';
+import { portIndexOf } from '../core/typeinfo.js';
+import type { Actor, ActorClass, Message, MessageOf, ParamsOf } from './actor.js';
+import { ActorError, ErrorDuringHandlingSupervisionError, UnhandledMessageType, UnhandledSupervisionEventError } from './errors.js';
+import { ActorRef, OncePortRef, PortRef } from './refs.js';
+import { type ActorStatus, Status, StatusCell, isTerminal } from './status.js';
+import { ActorSupervisionEvent } from './supervision.js';
+import type { Proc } from './proc.js';
+
+/** What handlers receive: the running actor's capabilities. */
+export interface Context {
+  /** This actor's (or client's) id. */
+  readonly self: ActorId;
+  readonly proc: Proc;
+  readonly mailbox: Mailbox;
+  /** Headers of the message being handled (empty for local sends). */
+  readonly headers: Headers;
+  /** Opens an ephemeral FIFO port (index ≥ 1024). */
+  openPort<T>(typeName?: string): [PortHandle<T>, PortReceiver<T>];
+  /** Opens a once port. */
+  openOncePort<T>(typeName?: string): [OncePortHandle<T>, OnceReceiver<T>];
+  /** Opens an accumulating port: the receiver yields only the newest state. */
+  openAccumPort<S, U>(acc: Accumulator<S, U>, opts?: ReducerOpts, typeName?: string): [PortHandle<U>, CoalescingReceiver<S>];
+  /** Spawns a child actor (actor contexts only). */
+  spawnChild<A extends Actor<any, any>>(cls: ActorClass<A>, params: ParamsOf<A>, name?: string): Promise<ActorHandle<A>>;
+  /** Asks this actor to stop after the current handler. */
+  stop(): void;
+}
+
+/** Local sending side of an ephemeral port; `bind()` gives the serializable ref. */
+export class PortHandle<T> {
+  readonly local: LocalPort<T>;
+  readonly typeName: string;
+  constructor(local: LocalPort<T>, typeName: string) {
+    this.local = local;
+    this.typeName = typeName;
+  }
+  get portId() {
+    return this.local.portId;
+  }
+  /** Sends without serialization. */
+  send(msg: T): void {
+    this.local.sendLocal(msg);
+  }
+  /** The serializable reference to this port (carries the reducer spec and options, if any). */
+  bind(): PortRef<T> {
+    const l = this.local as LocalPort<T> & { reducerSpec?: PortRef<T>['reducerSpec']; reducerOpts?: ReducerOpts };
+    return new PortRef<T>(l.portId, this.typeName, { reducerSpec: l.reducerSpec, reducerOpts: l.reducerOpts });
+  }
+}
+
+/** Local sending side of a once port. */
+export class OncePortHandle<T> {
+  readonly local: LocalOncePort<T>;
+  readonly typeName: string;
+  constructor(local: LocalOncePort<T>, typeName: string) {
+    this.local = local;
+    this.typeName = typeName;
+  }
+  send(msg: T): void {
+    this.local.sendLocal(msg);
+  }
+  bind(): OncePortRef<T> {
+    return new OncePortRef<T>(this.local.portId, this.typeName);
+  }
+}
+
+/** An undeliverable envelope queued for the actor's `handleUndeliverable`. */
+class Returned {
+  constructor(readonly envelope: MessageEnvelope) {}
+}
+
+type StopMode = 0 | 1 | 2; // 0 running, 1 drain then stop, 2 stop now
+
+const CHILD_STOP_WAIT_MS = 500;
+
+export class Instance implements Context {
+  readonly self: ActorId;
+  readonly proc: Proc;
+  readonly mailbox: Mailbox;
+  readonly parent: Instance | undefined;
+  readonly children = new Map<number, Instance>();
+  readonly statusCell: StatusCell;
+  headers: Headers = EMPTY_HEADERS;
+  /** The actor (undefined for client instances). */
+  actor: Actor<any, any> | undefined;
+  /** Undeliverables returned to a client instance. */
+  readonly undeliverables: PortReceiver<MessageEnvelope> | undefined;
+
+  private handlers: Record<string, (cx: Context, m: any) => unknown> | undefined;
+  private q: unknown[] = [];
+  private qh: Headers[] = [];
+  private head = 0;
+  private supervisionQueue: ActorSupervisionEvent[] = [];
+  private running = false;
+  private started = false;
+  private stopMode: StopMode = 0;
+  private exited = false;
+
+  constructor(proc: Proc, self: ActorId, parent: Instance | undefined, client: boolean) {
+    this.proc = proc;
+    this.self = self;
+    this.parent = parent;
+    this.mailbox = new Mailbox(self, proc);
+    this.statusCell = new StatusCell(client ? Status.Client : Status.Created);
+    if (client) {
+      const rx = new PortReceiver<MessageEnvelope>(`${self} undeliverables`);
+      this.undeliverables = rx;
+      this.mailbox.returnHandle = { returnUndeliverable: (env) => void rx.push(env) };
+    } else {
+      this.undeliverables = undefined;
+      this.mailbox.returnHandle = { returnUndeliverable: (env) => this.enqueueReturned(env) };
+    }
+    // Every instance binds its undeliverable port (remote hops bounce envelopes there).
+    this.mailbox.bind(UNDELIVERABLE_PORT, {
+      once: false,
+      sink: () => {},
+      raw: (env) => {
+        let original: MessageEnvelope;
+        try {
+          original = decodeBounced(env.data);
+        } catch (e) {
+          return (e as Error).message;
+        }
+        this.mailbox.returnHandle.returnUndeliverable(original);
+      },
+    });
+  }
+
+  get status(): ActorStatus {
+    return this.statusCell.get();
+  }
+
+  /** Attaches the actor and binds one handler port per message type. */
+  attach(actor: Actor<any, any>): void {
+    this.actor = actor;
+    const handlers = actor.handlers as Record<string, (cx: Context, m: any) => unknown>;
+    if (typeof handlers !== 'object' || handlers === null) {
+      throw new TypeError(`actor ${this.self} has no handlers table`);
+    }
+    this.handlers = handlers;
+    for (const type of Object.keys(handlers)) {
+      this.mailbox.bind(portIndexOf(type), {
+        once: false,
+        sink: (m, h) => {
+          if (typeof m !== 'object' || m === null || (m as Message).type !== type) {
+            throw new TypeError(`payload is not a '${type}' message`);
+          }
+          this.enqueue(m, h);
+        },
+      });
+    }
+  }
+
+  // --- Context -------------------------------------------------------------------------------
+
+  openPort<T>(typeName = 'port'): [PortHandle<T>, PortReceiver<T>] {
+    const [p, rx] = this.mailbox.openPort<T>();
+    return [new PortHandle(p, typeName), rx];
+  }
+  openOncePort<T>(typeName = 'reply'): [OncePortHandle<T>, OnceReceiver<T>] {
+    const [p, rx] = this.mailbox.openOncePort<T>();
+    return [new OncePortHandle(p, typeName), rx];
+  }
+  openAccumPort<S, U>(acc: Accumulator<S, U>, opts?: ReducerOpts, typeName = 'accum'): [PortHandle<U>, CoalescingReceiver<S>] {
+    const [p, rx] = openAccumPort(this.mailbox, acc, opts);
+    return [new PortHandle(p, typeName), rx];
+  }
+  spawnChild<A extends Actor<any, any>>(cls: ActorClass<A>, params: ParamsOf<A>, name?: string): Promise<ActorHandle<A>> {
+    if (this.actor === undefined) {
+      return Promise.reject(new ActorError('Generic', String(this.self), 'client instances cannot spawn children; use proc.spawn'));
+    }
+    return this.proc.spawnChild(this, cls, params, name);
+  }
+  stop(): void {
+    this.signalStop(2);
+  }
+
+  // --- Work queue ----------------------------------------------------------------------------
+
+  /** Queues a message for the handler loop (both local sends and delivered envelopes). */
+  enqueue(msg: unknown, headers: Headers): void {
+    if (this.exited || this.stopMode === 2) throw new PortClosedError(String(this.self));
+    this.q.push(msg);
+    this.qh.push(headers);
+    if (!this.running && this.started) this.schedule();
+  }
+
+  /** Local short-circuit send: checks the type, then queues without serialization. */
+  sendLocal(msg: Message): void {
+    const h = this.handlers;
+    if (h === undefined || typeof (msg as Message | null)?.type !== 'string' || !Object.hasOwn(h, msg.type)) {
+      throw new UnhandledMessageType(String(this.self), (msg as Message | null)?.type, h ? Object.keys(h) : []);
+    }
+    if (this.exited || this.stopMode !== 0 || this.mailbox.closed) {
+      throw new ActorError('Generic', String(this.self), `actor ${this.self} is stopped or stopping; message '${msg.type}' not sent`);
+    }
+    this.q.push(msg);
+    this.qh.push(EMPTY_HEADERS);
+    if (!this.running && this.started) this.schedule();
+  }
+
+  private enqueueReturned(env: MessageEnvelope): void {
+    this.enqueue(new Returned(env), env.headers);
+  }
+
+  /** A child failed. */
+  deliverSupervisionEvent(ev: ActorSupervisionEvent): boolean {
+    if (this.actor === undefined || this.exited) return false;
+    this.supervisionQueue.push(ev);
+    if (!this.running && this.started) this.schedule();
+    return true;
+  }
+
+  /** Starts the loop (init first). */
+  start(): void {
+    this.started = true;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    this.running = true;
+    queueMicrotask(() => void this.run());
+  }
+
+  signalStop(mode: 1 | 2): void {
+    if (this.exited) return;
+    if (mode > this.stopMode) this.stopMode = mode;
+    if (!this.running && this.started) this.schedule();
+    else if (!this.started) {
+      // Never started (still being created): exit directly.
+      this.started = true;
+      this.schedule();
+    }
+  }
+
+  private needsInit = true;
+
+  private async run(): Promise<void> {
+    let error: ActorError | undefined;
+    try {
+      if (this.needsInit) {
+        this.needsInit = false;
+        if (this.stopMode !== 2 && this.actor?.init !== undefined) {
+          this.statusCell.set(Status.Initializing);
+          try {
+            await this.actor.init(this);
+          } catch (e) {
+            throw ActorError.fromThrown(String(this.self), e, 'initialization error: ');
+          }
+        }
+      }
+      const handlers = this.handlers!;
+      for (;;) {
+        if (this.stopMode === 2) break;
+        if (this.supervisionQueue.length > 0) {
+          await this.handleChildFailure(this.supervisionQueue.shift()!);
+          continue;
+        }
+        const q = this.q;
+        if (this.head === q.length) {
+          if (this.stopMode === 1) break;
+          q.length = 0;
+          this.qh.length = 0;
+          this.head = 0;
+          this.running = false;
+          if (this.status.kind !== 'Idle') this.statusCell.set(Status.Idle);
+          return;
+        }
+        const i = this.head++;
+        const msg = q[i];
+        q[i] = undefined;
+        this.headers = this.qh[i]!;
+        if (this.head > 4096 && this.head * 2 > q.length) {
+          q.splice(0, this.head);
+          this.qh.splice(0, this.head);
+          this.head = 0;
+        }
+        let r: unknown;
+        try {
+          if (msg instanceof Returned) r = this.actor!.handleUndeliverable(this, msg.envelope);
+          else r = handlers[(msg as Message).type]!(this, msg);
+          if (r !== undefined && typeof (r as Promise<unknown>).then === 'function') await r;
+        } catch (e) {
+          throw ActorError.fromThrown(String(this.self), e);
+        }
+      }
+    } catch (e) {
+      error = e instanceof ActorError ? e : ActorError.fromThrown(String(this.self), e);
+    }
+    await this.exit(error);
+  }
+
+  private async handleChildFailure(ev: ActorSupervisionEvent): Promise<void> {
+    let handled: boolean;
+    try {
+      handled = await this.actor!.handleSupervisionEvent(this, ev);
+    } catch (e) {
+      throw new ErrorDuringHandlingSupervisionError(String(this.self), ev, e);
+    }
+    if (!handled) throw new UnhandledSupervisionEventError(String(this.self), ev);
+  }
+
+  /** Terminates the instance (see the invariants at the top). */
+  private async exit(error: ActorError | undefined): Promise<void> {
+    if (this.exited) return;
+    this.exited = true;
+    this.running = true; // never schedule again
+    this.statusCell.set(Status.Stopping);
+    const headers = this.headers;
+    this.mailbox.close();
+    this.proc.detach(this);
+    this.q = [];
+    this.qh = [];
+    this.head = 0;
+    // Stop children first.
+    await stopChildren(this);
+    let cleanupError: ActorError | undefined;
+    if (this.actor?.cleanup !== undefined) {
+      const timeoutMs = config.get(CLEANUP_TIMEOUT);
+      try {
+        await withTimeout(Promise.resolve().then(() => this.actor!.cleanup!(this, error)), timeoutMs);
+      } catch (e) {
+        cleanupError = e === TIMED_OUT
+          ? new ActorError('Generic', String(this.self), `cleanup timed out after ${timeoutMs} ms`)
+          : ActorError.fromThrown(String(this.self), e, 'cleanup error: ');
+      }
+    }
+    const finalError = error ?? cleanupError;
+    let status: ActorStatus;
+    if (finalError instanceof UnhandledSupervisionEventError) status = Status.failed(finalError);
+    else status = finalError ? Status.failed(finalError) : Status.Stopped;
+    this.statusCell.set(status);
+    if (status.kind === 'Failed') {
+      const ev = new ActorSupervisionEvent(this.self, status, undefined, headers === EMPTY_HEADERS ? undefined : headers);
+      if (this.parent !== undefined) {
+        if (!this.parent.deliverSupervisionEvent(ev)) this.proc.crash(ev, 'the parent cannot take the supervision event');
+      } else {
+        this.proc.reportToCoordinator(ev);
+      }
+    }
+    this.parent?.children.delete(this.self.pid);
+  }
+
+  /** Stops a client instance (no loop): closes its mailbox and stops its children. */
+  async stopClient(): Promise<void> {
+    if (this.exited) return;
+    this.exited = true;
+    this.statusCell.set(Status.Stopping);
+    this.mailbox.close();
+    this.undeliverables?.close();
+    this.proc.detach(this);
+    await stopChildren(this);
+    this.statusCell.set(Status.Stopped);
+  }
+}
+
+async function stopChildren(inst: Instance): Promise<void> {
+  const kids = [...inst.children.values()];
+  for (const c of kids) c.signalStop(2);
+  await Promise.all(
+    kids.map((c) => withTimeout(c.statusCell.terminal(), CHILD_STOP_WAIT_MS).catch(() => undefined)),
+  );
+  inst.children.clear();
+}
+
+const TIMED_OUT = Symbol('timed out');
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(TIMED_OUT), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}
+
+/**
+ * A local handle to a spawned actor: short-circuit sends (no serialization), status, stop.
+ * `bind()` gives the serializable `ActorRef`.
+ */
+export class ActorHandle<A extends Actor<any, any>> {
+  readonly instance: Instance;
+  private ref: ActorRef<A> | undefined;
+  constructor(instance: Instance) {
+    this.instance = instance;
+  }
+  get actorId(): ActorId {
+    return this.instance.self;
+  }
+  get status(): ActorStatus {
+    return this.instance.status;
+  }
+  /** The actor object itself (local only; for tests and introspection). */
+  get actor(): A {
+    return this.instance.actor as A;
+  }
+  /** Queues `msg` for the actor without serialization. Throws `UnhandledMessageType` for unknown types. */
+  send(msg: MessageOf<A>): void {
+    this.instance.sendLocal(msg as Message);
+  }
+  /** The serializable reference. */
+  bind(): ActorRef<A> {
+    return (this.ref ??= new ActorRef<A>(this.instance.self));
+  }
+  /** Calls `fn` on status changes; returns an unsubscribe function. */
+  watchStatus(fn: (s: ActorStatus) => void): () => void {
+    return this.instance.statusCell.watch(fn);
+  }
+  /** Stops after the current handler; resolves with the terminal status. */
+  stop(): Promise<ActorStatus> {
+    this.instance.signalStop(2);
+    return this.instance.statusCell.terminal();
+  }
+  /** Handles the messages queued so far, then stops; resolves with the terminal status. */
+  drainAndStop(): Promise<ActorStatus> {
+    this.instance.signalStop(1);
+    return this.instance.statusCell.terminal();
+  }
+  /** Resolves with the terminal status. */
+  wait(): Promise<ActorStatus> {
+    return this.instance.statusCell.terminal();
+  }
+  get isTerminated(): boolean {
+    return isTerminal(this.instance.status);
+  }
+}

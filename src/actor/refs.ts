@@ -1,0 +1,252 @@
+/**
+ * Serializable references (spec host.md §2.3–§2.4): `ActorRef<A>`, `PortRef<T>`, `OncePortRef<T>`.
+ *
+ * Invariants:
+ * - A ref is plain data (ids + flags): it can be put inside messages, sent to other processes and
+ *   used there. Sending through a ref always serializes the message into an envelope, even when
+ *   the destination is in the same process.
+ * - `ActorRef.send` addresses the typed handler port `portIndexOf(msg.type)`, which is the same
+ *   index in every process.
+ * - `ask` opens a once port on the caller, puts a `OncePortRef` in the message's `reply` field,
+ *   and resolves with the single reply or rejects with `TimeoutError`.
+ */
+import { ActorId, PortId, parseActorId } from '../core/ids.js';
+import { portIndexOf } from '../core/typeinfo.js';
+import type { Headers } from '../mailbox/envelope.js';
+import type { ReducerOpts, ReducerSpec } from '../mailbox/accum.js';
+import { registerBindable, registerCodecClass } from '../core/codec.js';
+import type { Actor, AskableOf, MessageOf } from './actor.js';
+import type { Context } from './instance.js';
+
+export interface SendOptions {
+  headers?: Headers;
+}
+
+export interface AskOptions extends SendOptions {
+  /** Reject with `TimeoutError` after this long (default 30 s). */
+  timeoutMs?: number;
+}
+
+export const DEFAULT_ASK_TIMEOUT_MS = 30_000;
+
+/** The reply type of a message with a `reply: OncePortRef<R> | PortRef<R>` field. */
+export type ReplyOf<M> = M extends { reply: OncePortRef<infer R> } ? R : M extends { reply: PortRef<infer R> } ? R : never;
+
+/** A message of `A` with type `K`, minus its `reply` field (which `ask` fills in). */
+export type AskMessage<A, K extends string> = Omit<Extract<AskableOf<A>, { type: K }>, 'reply'> & { type: K };
+
+/** A typed, serializable reference to a port. */
+export class PortRef<T> {
+  readonly portId: PortId;
+  /** Type name put on envelopes sent to this port. */
+  readonly typeName: string;
+  /** Reducer that relaying hops may use to pre-reduce (accumulating ports). */
+  readonly reducerSpec: ReducerSpec | undefined;
+  readonly reducerOpts: ReducerOpts | undefined;
+  /** Whether messages sent through this ref come back to the sender when undeliverable. */
+  readonly returnUndeliverable: boolean;
+  /** Phantom (contravariant: a port accepting A | B can stand for a port of A). */
+  declare readonly __type?: (msg: T) => void;
+
+  constructor(
+    portId: PortId,
+    typeName = 'port',
+    opts: { reducerSpec?: ReducerSpec; reducerOpts?: ReducerOpts; returnUndeliverable?: boolean } = {},
+  ) {
+    this.portId = portId;
+    this.typeName = typeName;
+    this.reducerSpec = opts.reducerSpec;
+    this.reducerOpts = opts.reducerOpts;
+    this.returnUndeliverable = opts.returnUndeliverable ?? true;
+  }
+
+  /** "Trust me": a ref to an existing port id. */
+  static attest<T>(portId: PortId, typeName = 'port'): PortRef<T> {
+    return new PortRef<T>(portId, typeName);
+  }
+
+  /** The same ref with `returnUndeliverable` set to `flag` (replies to possibly dead peers use false). */
+  withReturnUndeliverable(flag: boolean): PortRef<T> {
+    return new PortRef<T>(this.portId, this.typeName, {
+      reducerSpec: this.reducerSpec,
+      reducerOpts: this.reducerOpts,
+      returnUndeliverable: flag,
+    });
+  }
+
+  /** Serializes `msg` and posts it to the port as `cx`'s actor. */
+  send(cx: Context, msg: T, opts?: SendOptions): void {
+    cx.mailbox.sendMessage(this.portId, this.typeName, msg, {
+      headers: opts?.headers,
+      returnUndeliverable: this.returnUndeliverable,
+    });
+  }
+
+  toString(): string {
+    return `PortRef(${this.portId})`;
+  }
+}
+
+/** A typed, serializable reference to a once port (never split by casting). */
+export class OncePortRef<T> {
+  readonly portId: PortId;
+  readonly typeName: string;
+  readonly returnUndeliverable: boolean;
+  /** Phantom (contravariant: a port accepting A | B can stand for a port of A). */
+  declare readonly __type?: (msg: T) => void;
+  constructor(portId: PortId, typeName = 'reply', returnUndeliverable = true) {
+    this.portId = portId;
+    this.typeName = typeName;
+    this.returnUndeliverable = returnUndeliverable;
+  }
+  withReturnUndeliverable(flag: boolean): OncePortRef<T> {
+    return new OncePortRef<T>(this.portId, this.typeName, flag);
+  }
+  /** Sends the single reply. */
+  send(cx: Context, msg: T, opts?: SendOptions): void {
+    cx.mailbox.sendMessage(this.portId, this.typeName, msg, {
+      headers: opts?.headers,
+      returnUndeliverable: this.returnUndeliverable,
+    });
+  }
+  toString(): string {
+    return `OncePortRef(${this.portId})`;
+  }
+}
+
+/** A typed, serializable reference to an actor. */
+export class ActorRef<A extends Actor<any, any>> {
+  readonly actorId: ActorId;
+  private ports: Map<string, PortId> | undefined;
+  declare readonly __actor?: A;
+  constructor(actorId: ActorId) {
+    this.actorId = actorId;
+  }
+
+  /** "Trust me": a ref to an actor of type A with this id. */
+  static attest<A extends Actor<any, any>>(actorId: ActorId | string): ActorRef<A> {
+    return new ActorRef<A>(typeof actorId === 'string' ? parseActorId(actorId) : actorId);
+  }
+
+  /** The typed handler port of message type `type`. */
+  portId(type: string): PortId {
+    const ports = (this.ports ??= new Map());
+    let p = ports.get(type);
+    if (p === undefined) {
+      p = new PortId(this.actorId, portIndexOf(type));
+      ports.set(type, p);
+    }
+    return p;
+  }
+
+  /** A PortRef to the handler port of message type `type`. */
+  port<K extends MessageOf<A>['type']>(type: K): PortRef<Extract<MessageOf<A>, { type: K }>> {
+    return new PortRef(this.portId(type), type);
+  }
+
+  /** Serializes `msg` into an envelope to the actor's handler port for `msg.type`. */
+  send(cx: Context, msg: MessageOf<A>, opts?: SendOptions): void {
+    const type = (msg as { type: string }).type;
+    cx.mailbox.sendMessage(this.portId(type), type, msg, opts);
+  }
+
+  /**
+   * Request/response: sends `msg` with a fresh once port in its `reply` field and resolves with the
+   * reply; rejects with `TimeoutError` after `timeoutMs` (default 30 s).
+   */
+  ask<K extends AskableOf<A>['type']>(
+    cx: Context,
+    msg: AskMessage<A, K>,
+    opts?: AskOptions,
+  ): Promise<ReplyOf<Extract<AskableOf<A>, { type: K }>>> {
+    type R = ReplyOf<Extract<AskableOf<A>, { type: K }>>;
+    const [port, rx] = cx.mailbox.openOncePort<R>();
+    const reply = new OncePortRef<R>(port.portId);
+    const full = { ...(msg as object), reply } as unknown as MessageOf<A>;
+    this.send(cx, full, opts);
+    return rx.recv(opts?.timeoutMs ?? DEFAULT_ASK_TIMEOUT_MS);
+  }
+
+  /** Alias of `ask`. */
+  call<K extends AskableOf<A>['type']>(
+    cx: Context,
+    msg: AskMessage<A, K>,
+    opts?: AskOptions,
+  ): Promise<ReplyOf<Extract<AskableOf<A>, { type: K }>>> {
+    return this.ask(cx, msg, opts);
+  }
+
+  equals(other: unknown): boolean {
+    return other instanceof ActorRef && other.actorId.equals(this.actorId);
+  }
+
+  toString(): string {
+    return `ActorRef(${this.actorId})`;
+  }
+}
+
+// --- Serialization -------------------------------------------------------------------------
+
+const actorIdCache = new Map<string, ActorId>();
+/** Parses an actor id key, caching recent ones (refs in messages repeat a lot). */
+function actorIdOf(key: string): ActorId {
+  let a = actorIdCache.get(key);
+  if (a === undefined) {
+    a = parseActorId(key);
+    if (actorIdCache.size > 10_000) actorIdCache.clear();
+    actorIdCache.set(key, a);
+  }
+  return a;
+}
+
+function indexOut(i: bigint): number | bigint {
+  return i <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(i) : i;
+}
+
+function indexIn(v: unknown): bigint {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  if (typeof v === 'string' && /^\d+$/.test(v)) return BigInt(v);
+  throw new TypeError(`bad port index in a serialized ref: ${String(v)}`);
+}
+
+function str(v: unknown, what: string): string {
+  if (typeof v !== 'string') throw new TypeError(`bad ${what} in a serialized ref`);
+  return v;
+}
+
+registerCodecClass<ActorRef<any>>({
+  tag: 'ActorRef',
+  Class: ActorRef,
+  toValue: (r) => r.actorId.key,
+  fromValue: (p) => new ActorRef(actorIdOf(str(p, 'actor id'))),
+});
+
+/** PortRef is bindable: casting extracts it into the bindings so hops can split it. */
+registerBindable<PortRef<unknown>>({
+  tag: 'PortRef',
+  Class: PortRef,
+  extract: (r) => [r.portId.actor.key, indexOut(r.portId.index), r.typeName, r.returnUndeliverable, r.reducerSpec ?? null, r.reducerOpts ?? null],
+  rebind: (p) => {
+    const a = p as unknown[];
+    if (!Array.isArray(a)) throw new TypeError('bad serialized PortRef');
+    const port = new PortId(actorIdOf(str(a[0], 'actor id')), indexIn(a[1]));
+    return new PortRef(port, str(a[2], 'type name'), {
+      returnUndeliverable: a[3] !== false,
+      reducerSpec: (a[4] ?? undefined) as ReducerSpec | undefined,
+      reducerOpts: (a[5] ?? undefined) as ReducerOpts | undefined,
+    });
+  },
+});
+
+/** OncePortRef is never split: always encoded inline. */
+registerCodecClass<OncePortRef<unknown>>({
+  tag: 'OncePortRef',
+  Class: OncePortRef,
+  toValue: (r) => [r.portId.actor.key, indexOut(r.portId.index), r.typeName, r.returnUndeliverable],
+  fromValue: (p) => {
+    const a = p as unknown[];
+    if (!Array.isArray(a)) throw new TypeError('bad serialized OncePortRef');
+    return new OncePortRef(new PortId(actorIdOf(str(a[0], 'actor id')), indexIn(a[1])), str(a[2], 'type name'), a[3] !== false);
+  },
+});

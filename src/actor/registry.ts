@@ -1,0 +1,52 @@
+/**
+ * Registry of actor types by name (Monarch's `remote!` / `Remote::collect`, spec host.md §2.2),
+ * so a proc can spawn an actor from (type name, serialized params), e.g. on request from another
+ * process.
+ *
+ * Invariant: one class per type name per process; registering another class under a taken name
+ * throws `DuplicateActorType` (registering the same class again is a no-op).
+ */
+import { decodePayload, encodePayload } from '../mailbox/payload.js';
+import type { Actor, ActorClass, AnyActorClass, ParamsOf } from './actor.js';
+import { ActorSpawnError, ActorTypeNotRegistered, DuplicateActorType, InvalidActorClass } from './errors.js';
+
+const byName = new Map<string, ActorClass<any>>();
+
+/** Registers `cls` under `cls.typeName`. Returns the class (usable as a decorator-like call). */
+export function registerActor<C extends AnyActorClass>(cls: C): C {
+  if (typeof cls !== 'function' || typeof cls.typeName !== 'string' || cls.typeName === '') {
+    throw new InvalidActorClass((cls as { name?: string } | undefined)?.name ?? String(cls));
+  }
+  const have = byName.get(cls.typeName);
+  if (have !== undefined && (have as unknown) !== cls) throw new DuplicateActorType(cls.typeName);
+  byName.set(cls.typeName, cls as unknown as ActorClass<any>);
+  return cls;
+}
+
+/** The class registered under `typeName`; throws `ActorTypeNotRegistered`. */
+export function actorClassByName(typeName: string): ActorClass<any> {
+  const c = byName.get(typeName);
+  if (c === undefined) throw new ActorTypeNotRegistered(typeName, [...byName.keys()]);
+  return c;
+}
+
+export function registeredActorTypes(): string[] {
+  return [...byName.keys()].sort();
+}
+
+/** Serializes spawn params for `spawnByName` in another process. */
+export function encodeParams<A extends Actor<any, any>>(_cls: ActorClass<A>, params: ParamsOf<A>): Uint8Array {
+  return encodePayload(params, 'params').data;
+}
+
+/** Deserializes spawn params; throws `ActorSpawnError('InvalidParams')` naming the type. */
+export function decodeParams(typeName: string, bytes: Uint8Array): unknown {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new ActorSpawnError('InvalidParams', typeName, `params for ${typeName} must be a Uint8Array of encoded params, got ${typeof bytes}`);
+  }
+  try {
+    return decodePayload(bytes, [], `${typeName} params`);
+  } catch (e) {
+    throw new ActorSpawnError('InvalidParams', typeName, `params for ${typeName} failed to deserialize: ${(e as Error).message}`, { cause: e });
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * `serve(addr)` and `dial(addr)` (spec host.md §1.4), dispatching on the transport.
+ */
+import { type ChannelAddr, formatAddr, toAddr } from './addr.js';
+import { dialLocal, serveLocal } from './local.js';
+import { NetRx, type ServeOptions } from './server.js';
+import { NetTx, type DialOptions } from './client.js';
+import type { Rx, Tx } from './types.js';
+
+/** Serves `addr` (tcp port 0 / local 0 = any) and gives the bound address and the Rx. */
+export async function serve(addr: ChannelAddr | string, opts: ServeOptions = {}): Promise<[ChannelAddr, Rx]> {
+  const a = toAddr(addr);
+  if (a.transport === 'local') {
+    const rx = serveLocal(a);
+    return [rx.addr, rx];
+  }
+  const rx = await NetRx.listen(a, opts);
+  return [rx.addr, rx];
+}
+
+/** Dials `addr`. Network Txs connect in the background and reconnect until the delivery timeout. */
+export function dial(addr: ChannelAddr | string, opts: DialOptions = {}): Tx {
+  const a = toAddr(addr);
+  if (a.transport === 'local') return dialLocal(a);
+  return new NetTx(a, opts);
+}
+
+export { formatAddr };

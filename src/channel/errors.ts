@@ -1,0 +1,23 @@
+import { ActormeshError } from '../errors.js';
+
+/** Variants of Monarch's `ChannelError` (spec host.md §8). */
+export type ChannelErrorVariant = 'Closed' | 'Send' | 'Client' | 'InvalidAddress' | 'Server' | 'Codec' | 'Other' | 'Timeout' | 'Rejected' | 'Unauthorized';
+
+/**
+ * An error of the channel layer: bad addresses, refused or broken connections, malformed frames,
+ * delivery timeouts. `variant` names what went wrong; `addr` (when known) is the channel address.
+ */
+export class ChannelError extends ActormeshError {
+  readonly addr: string | undefined;
+  constructor(variant: ChannelErrorVariant, message: string, addr?: string, options?: { cause?: unknown }) {
+    super('ChannelError', variant, message, options);
+    this.addr = addr;
+  }
+}
+
+/** A frame that violates the wire protocol (spec §1.4); the connection that sent it is closed. */
+export class FrameError extends ActormeshError {
+  constructor(message: string) {
+    super('CodecError', 'Codec', message);
+  }
+}

@@ -1,0 +1,424 @@
+/**
+ * The network Rx: a uWebSockets.js server (tcp `listen`, unix `listen_unix`) where each
+ * WebSocket carries one Tx session (spec host.md §1.4).
+ *
+ * Invariants enforced here:
+ * - Authentication happens in `upgrade`: without a valid proof (auth.ts) the request gets 401
+ *   and no WebSocket exists, so nothing the client sent is ever read as a frame.
+ * - Exactly once into the queue per session: a Messages frame is accepted only after Init;
+ *   messages with seq < next are retransmits and are dropped; seq > next is a gap, answered with
+ *   Reject and the connection is closed. `next` survives reconnects (sessions outlive sockets).
+ *   A newer connection with the same session takes the session over and the stale one is closed.
+ * - Any malformed frame closes only that connection, with a logged reason (and a Reject frame);
+ *   frames above `maxFrameLength` are closed by uWS itself (maxPayloadLength) and logged.
+ * - Acks are cumulative (`Ack(next)`: everything below `next` is enqueued), sent after
+ *   `ackEveryN` messages or `ackIntervalMs`, and held back while the Rx queue is at capacity: with
+ *   the Tx's bounded window this bounds memory on both sides when the consumer stops reading.
+ *   While held back, a non-advancing Ack goes out every `ackIntervalMs` as a keep-alive, so a
+ *   slow consumer is not mistaken for a dead peer by the Tx's delivery timeout.
+ */
+import uWS from 'uWebSockets.js';
+import { WebSocketServer, type WebSocket as WsSocket } from 'ws';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync, unlinkSync } from 'node:fs';
+import { type ChannelAddr, formatAddr } from './addr.js';
+import { AUTH_HEADER, ProofChecker, type Secret } from './auth.js';
+import { channelConfig, type ChannelConfig } from './config.js';
+import { ChannelError, FrameError } from './errors.js';
+import { RxQueue } from './queue.js';
+import type { Rx } from './types.js';
+import { FrameEncoder, FrameKind, decodeFrame } from '../wire/frames.js';
+
+export interface ServeOptions extends Partial<ChannelConfig> {
+  /** The mesh secret clients must prove; omit for an open server. */
+  secret?: Secret;
+  /** Receives one line per refused or closed-for-cause connection. Default: console.warn. */
+  log?: (line: string) => void;
+  /**
+   * WebSocket server implementation: `uws` (uWebSockets.js, the default) or `ws` (the pure-JS
+   * `ws` server; same protocol, kept to measure what uWS buys and as a fallback).
+   */
+  backend?: 'uws' | 'ws';
+}
+
+interface Session {
+  readonly id: bigint;
+  next: number;
+  acked: number;
+  sinceAck: number;
+  conn: Conn | undefined;
+  timer: NodeJS.Timeout | undefined;
+  detachedAt: number;
+}
+
+interface Conn {
+  readonly connId: number;
+  readonly remote: string;
+  session: Session | undefined;
+  /** Set once we decided to close it; later frames are ignored. */
+  closing: boolean;
+  /** Sends one binary WebSocket message (copies `bytes`). No-op once closed. */
+  send: (bytes: Uint8Array) => void;
+  /** Closes with a close frame. */
+  end: (code: number, reason: string) => void;
+}
+
+const closedSend = (_: Uint8Array): void => {};
+const closedEnd = (_c: number, _r: string): void => {};
+
+let nextConnId = 1;
+
+export class NetRx implements Rx {
+  readonly queue: RxQueue;
+  private readonly sessions = new Map<bigint, Session>();
+  private readonly conns = new Set<Conn>();
+  private readonly enc = new FrameEncoder(256);
+  private listenSocket: uWS.us_listen_socket | undefined;
+  private httpServer: http.Server | undefined;
+  private wss: WebSocketServer | undefined;
+  private readonly deferred = new Set<Session>();
+  private keepAlive: NodeJS.Timeout | undefined;
+  private readonly gc: NodeJS.Timeout;
+  private closed = false;
+  /** Counters for tests and diagnostics. */
+  readonly stats = { frames: 0, messages: 0, retransmitsDropped: 0, protocolErrors: 0, refused: 0 };
+
+  private constructor(
+    public addr: ChannelAddr,
+    private readonly cfg: ChannelConfig,
+    private readonly checker: ProofChecker | undefined,
+    private readonly log: (line: string) => void,
+  ) {
+    this.queue = new RxQueue(addr, cfg.rxCapacity);
+    this.queue.onBelowCapacity = () => {
+      const ds = [...this.deferred];
+      this.deferred.clear();
+      for (const s of ds) this.ackNow(s);
+      if (!this.deferred.size && this.keepAlive) {
+        clearInterval(this.keepAlive);
+        this.keepAlive = undefined;
+      }
+    };
+    this.gc = setInterval(() => this.collectSessions(), Math.max(1000, cfg.deliveryTimeoutMs)).unref();
+  }
+
+  /** Listens on `addr` and resolves with the bound address (tcp port 0 → the real port). */
+  static listen(addr: ChannelAddr, opts: ServeOptions = {}): Promise<NetRx> {
+    const cfg = { ...channelConfig(), ...stripUndefined(opts) };
+    const checker = opts.secret !== undefined ? new ProofChecker(opts.secret) : undefined;
+    const rx = new NetRx(addr, cfg, checker, opts.log ?? ((l) => console.warn(`[actormesh channel] ${l}`)));
+    if (addr.transport === 'unix' && addr.abstract) {
+      return Promise.reject(new ChannelError('InvalidAddress', `cannot listen on abstract unix address ${formatAddr(addr)}; use a filesystem path`, formatAddr(addr)));
+    }
+    if (addr.transport === 'unix' && existsSync(addr.path)) {
+      return Promise.reject(new ChannelError('Server', `unix socket path ${addr.path} already exists`, formatAddr(addr)));
+    }
+    if (addr.transport === 'local') return Promise.reject(new ChannelError('InvalidAddress', 'NetRx serves tcp or unix, not local', formatAddr(addr)));
+    return opts.backend === 'ws' ? rx.startWs() : rx.startUws();
+  }
+
+  private newConn(remote: string): Conn {
+    return { connId: nextConnId++, remote, session: undefined, closing: false, send: closedSend, end: closedEnd };
+  }
+
+  /** The `ws` backend: a node http server whose upgrades are authenticated before `handleUpgrade`. */
+  private startWs(): Promise<NetRx> {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(426).end('actormesh channel: WebSocket upgrade required');
+    });
+    const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: this.cfg.maxFrameLength });
+    this.httpServer = server;
+    this.wss = wss;
+    server.on('upgrade', (req, socket, head) => {
+      const remote = req.socket.remoteAddress ?? 'unix';
+      const proofHeader = req.headers[AUTH_HEADER];
+      const why = this.closed ? 'channel closed' : this.checker?.check(typeof proofHeader === 'string' ? proofHeader : '');
+      if (why) {
+        if (!this.closed) {
+          this.stats.refused++;
+          this.log(`refused connection from ${remote} to ${formatAddr(this.addr)}: ${why}`);
+        }
+        socket.end(`HTTP/1.1 ${this.closed ? '503 Service Unavailable' : '401 Unauthorized'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws: WsSocket) => {
+        const c = this.newConn(remote);
+        c.send = (b) => ws.send(b);
+        c.end = (code, r) => ws.close(code, r);
+        this.conns.add(c);
+        ws.on('message', (data: Buffer) => this.onFrame(c, new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
+        let err = '';
+        ws.on('error', (e) => {
+          err = e.message;
+        });
+        ws.on('close', (code) => {
+          c.send = closedSend;
+          c.end = closedEnd;
+          this.closed_(c, code === 1009 || err ? 1006 : code, err);
+        });
+      });
+    });
+    const a = this.addr;
+    return new Promise((resolve, reject) => {
+      server.once('error', (e) => reject(new ChannelError('Server', `cannot listen on ${formatAddr(a)}: ${e.message}`, formatAddr(a), { cause: e })));
+      const done = () => {
+        if (a.transport === 'tcp' && a.port === 0) this.addr = { ...a, port: (server.address() as AddressInfo).port };
+        resolve(this);
+      };
+      if (a.transport === 'tcp') server.listen(a.port, a.host, done);
+      else if (a.transport === 'unix') server.listen(a.path, done);
+    });
+  }
+
+  private startUws(): Promise<NetRx> {
+    const app = uWS.App();
+    app.ws<Conn>('/*', {
+      maxPayloadLength: this.cfg.maxFrameLength,
+      maxBackpressure: 1024 * 1024,
+      closeOnBackpressureLimit: 0,
+      idleTimeout: 0,
+      compression: uWS.DISABLED,
+      sendPingsAutomatically: false,
+      upgrade: (res, req, context) => this.upgrade(res, req, context),
+      open: (ws) => {
+        const c = ws.getUserData();
+        c.send = (b) => void ws.send(b, true);
+        c.end = (code, r) => ws.end(code, r);
+        this.conns.add(c);
+      },
+      // uWS neuters `msg` after this callback; the queue keeps views into one copy.
+      message: (ws, msg) => this.onFrame(ws.getUserData(), new Uint8Array(msg.slice(0))),
+      close: (ws, code, message) => {
+        const c = ws.getUserData();
+        c.send = closedSend;
+        c.end = closedEnd;
+        this.closed_(c, code, message.byteLength ? Buffer.from(message).toString() : '');
+      },
+    });
+    app.any('/*', (res) => {
+      res.writeStatus('426 Upgrade Required').end('actormesh channel: WebSocket upgrade required');
+    });
+    const a = this.addr;
+    return new Promise((resolve, reject) => {
+      const done = (ls: uWS.us_listen_socket | false) => {
+        if (!ls) {
+          reject(new ChannelError('Server', `cannot listen on ${formatAddr(a)}`, formatAddr(a)));
+          return;
+        }
+        this.listenSocket = ls;
+        if (a.transport === 'tcp' && a.port === 0) this.addr = { ...a, port: uWS.us_socket_local_port(ls as unknown as uWS.us_socket) };
+        resolve(this);
+      };
+      if (a.transport === 'tcp') app.listen(a.host, a.port, done);
+      else if (a.transport === 'unix') app.listen_unix(done, a.path);
+    });
+  }
+
+  private upgrade(res: uWS.HttpResponse, req: uWS.HttpRequest, context: uWS.us_socket_context_t): void {
+    const key = req.getHeader('sec-websocket-key');
+    const proto = req.getHeader('sec-websocket-protocol');
+    const ext = req.getHeader('sec-websocket-extensions');
+    const proof = req.getHeader(AUTH_HEADER);
+    const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
+    if (this.closed) {
+      res.writeStatus('503 Service Unavailable').end('channel closed');
+      return;
+    }
+    if (this.checker) {
+      const why = this.checker.check(proof);
+      if (why) {
+        this.stats.refused++;
+        this.log(`refused connection from ${remote} to ${formatAddr(this.addr)}: ${why}`);
+        res.writeStatus('401 Unauthorized').end(`actormesh: ${why}`, true);
+        return;
+      }
+    }
+    res.upgrade(this.newConn(remote), key, proto, ext, context);
+  }
+
+  private protocolError(c: Conn, reason: string): void {
+    if (c.closing) return;
+    c.closing = true;
+    this.stats.protocolErrors++;
+    this.log(`closing connection ${c.connId} from ${c.remote}: ${reason}`);
+    try {
+      c.send(this.enc.reject(reason));
+      c.end(1002, reason.length > 100 ? reason.slice(0, 100) : reason);
+    } catch {
+      /* already closed */
+    }
+  }
+
+  /** One WebSocket message; `buf` is owned by the server from now on. */
+  private onFrame(c: Conn, buf: Uint8Array): void {
+    if (c.closing) return;
+    this.stats.frames++;
+    let f;
+    try {
+      f = decodeFrame(buf);
+    } catch (e) {
+      this.protocolError(c, e instanceof FrameError ? `malformed frame: ${e.message}` : `undecodable frame: ${String(e)}`);
+      return;
+    }
+    switch (f.kind) {
+      case FrameKind.Init: {
+        if (c.session) return this.protocolError(c, 'second Init on one connection');
+        let s = this.sessions.get(f.session);
+        if (!s) {
+          s = { id: f.session, next: 0, acked: 0, sinceAck: 0, conn: undefined, timer: undefined, detachedAt: 0 };
+          this.sessions.set(f.session, s);
+        }
+        const prev = s.conn;
+        if (prev && prev !== c) {
+          prev.session = undefined;
+          this.protocolError(prev, `session ${f.session} taken over by connection ${c.connId}`);
+          this.stats.protocolErrors--; // a takeover is not the peer's fault
+        }
+        s.conn = c;
+        c.session = s;
+        // Tell the reconnected Tx what already arrived so it trims its resend.
+        if (s.next > 0) this.sendAck(s, s.next);
+        return;
+      }
+      case FrameKind.Messages: {
+        const s = c.session;
+        if (!s) return this.protocolError(c, 'Messages frame before Init');
+        const n = f.messages.length;
+        if (f.seq > s.next) return this.protocolError(c, `sequence gap in session ${s.id}: expected seq ${s.next}, got ${f.seq}`);
+        const skip = s.next - f.seq;
+        if (skip >= n) {
+          this.stats.retransmitsDropped += n;
+          return;
+        }
+        this.stats.retransmitsDropped += skip;
+        this.stats.messages += n - skip;
+        this.queue.pushMany(f.messages, skip);
+        s.next = f.seq + n;
+        s.sinceAck += n - skip;
+        if (s.sinceAck >= this.cfg.ackEveryN) this.ackNow(s);
+        else if (!s.timer) s.timer = setTimeout(() => this.ackNow(s), this.cfg.ackIntervalMs);
+        return;
+      }
+      default:
+        return this.protocolError(c, `unexpected frame kind ${FrameKind[f.kind]} from a client; expected Init or Messages`);
+    }
+  }
+
+  private ackNow(s: Session): void {
+    if (s.timer) {
+      clearTimeout(s.timer);
+      s.timer = undefined;
+    }
+    if (this.queue.full && !this.closed) {
+      this.deferred.add(s);
+      this.keepAlive ??= setInterval(() => {
+        for (const d of this.deferred) this.sendAck(d, d.acked);
+      }, this.cfg.ackIntervalMs);
+      return;
+    }
+    this.sendAck(s, s.next);
+  }
+
+  /** Sends Ack(upTo): every message of the session below `upTo` is enqueued. */
+  private sendAck(s: Session, upTo: number): void {
+    if (upTo === s.next) s.sinceAck = 0;
+    const c = s.conn;
+    if (!c || c.closing) return;
+    s.acked = upTo;
+    c.send(this.enc.ack(upTo));
+  }
+
+  private closed_(c: Conn, code: number, why: string): void {
+    this.conns.delete(c);
+    // The server library closes protocol violations itself (e.g. a frame above maxPayloadLength)
+    // with 1006 and a reason; a peer that merely went away gives 1006 without one, or a normal code.
+    if (!c.closing && ((code === 1006 && why) || (code !== 1000 && code !== 1001 && code !== 1005 && code !== 1006))) {
+      this.stats.protocolErrors++;
+      this.log(`connection ${c.connId} from ${c.remote} closed by the server with code ${code}: ${why || 'no reason'}${/too big|max payload/i.test(why) ? ` (frame above the ${this.cfg.maxFrameLength}-byte limit)` : ''}`);
+    }
+    c.closing = true;
+    const s = c.session;
+    if (s && s.conn === c) {
+      s.conn = undefined;
+      s.detachedAt = Date.now();
+    }
+  }
+
+  /** Forgets sessions detached for longer than twice the delivery timeout (their Tx gave up). */
+  private collectSessions(): void {
+    const limit = Date.now() - 2 * this.cfg.deliveryTimeoutMs;
+    for (const [id, s] of this.sessions) {
+      if (!s.conn && s.detachedAt < limit) {
+        if (s.timer) clearTimeout(s.timer);
+        this.sessions.delete(id);
+        this.deferred.delete(s);
+      }
+    }
+  }
+
+  /** Number of live connections (for tests and diagnostics). */
+  get connections(): number {
+    return this.conns.size;
+  }
+
+  get length(): number {
+    return this.queue.length;
+  }
+  recv(): Promise<Uint8Array> {
+    return this.queue.recv();
+  }
+  tryRecv(): Uint8Array | undefined {
+    return this.queue.tryRecv();
+  }
+  recvMany(): Promise<Uint8Array[]> {
+    return this.queue.recvMany();
+  }
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return this.queue[Symbol.asyncIterator]();
+  }
+
+  /** Flushes acks (best effort), closes every connection and the listener; queued messages stay receivable. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.gc);
+    if (this.keepAlive) clearInterval(this.keepAlive);
+    for (const s of this.sessions.values()) {
+      if (s.timer) clearTimeout(s.timer);
+      s.timer = undefined;
+      if (s.next > s.acked) this.sendAck(s, s.next);
+    }
+    for (const c of [...this.conns]) {
+      c.closing = true;
+      try {
+        c.end(1001, 'server closing');
+      } catch {
+        /* gone */
+      }
+    }
+    if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket);
+    this.listenSocket = undefined;
+    if (this.httpServer) {
+      this.wss?.close();
+      for (const ws of this.wss?.clients ?? []) ws.terminate();
+      this.httpServer.close();
+      this.httpServer.closeAllConnections();
+    }
+    const a = this.addr;
+    if (a.transport === 'unix' && !a.abstract) {
+      try {
+        unlinkSync(a.path);
+      } catch {
+        /* already gone */
+      }
+    }
+    this.queue.close();
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

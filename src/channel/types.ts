@@ -1,0 +1,50 @@
+/**
+ * The Tx/Rx contract of spec host.md §1.4, over opaque byte messages.
+ */
+import type { ChannelAddr } from './addr.js';
+import type { ChannelError } from './errors.js';
+
+export type TxStatus = 'Active' | 'Closed';
+
+/** Receives a message that was finally not delivered, with the reason. */
+export type ReturnHandler = (message: Uint8Array, error: ChannelError) => void;
+
+/** The sending half of a channel. Messages of one Tx are delivered in order, each at most once. */
+export interface Tx {
+  readonly addr: ChannelAddr;
+  /**
+   * Fire-and-forget. Returns false when the Tx holds more than its high-water mark of
+   * undelivered bytes: a producer that cares about memory waits for `whenWritable()`.
+   * On a Closed Tx the message is dropped.
+   */
+  post(message: Uint8Array): boolean;
+  /** Like `post`, but the message comes back through `onReturn` if it is finally undelivered. */
+  tryPost(message: Uint8Array, onReturn: ReturnHandler): boolean;
+  /** Resolves when the peer acknowledged (enqueued) the message; rejects with a ChannelError. */
+  send(message: Uint8Array): Promise<void>;
+  /** `Active` until the Tx is closed for good (delivery timeout, rejection, close()). */
+  readonly status: TxStatus;
+  /** Resolves once the status is `Closed`, with the reason (undefined after a clean close()). */
+  whenClosed(): Promise<ChannelError | undefined>;
+  /** Resolves when the undelivered bytes are below the high-water mark. */
+  whenWritable(): Promise<void>;
+  /** Messages and bytes posted and not yet acknowledged. */
+  readonly buffered: { readonly messages: number; readonly bytes: number };
+  /** Waits (up to the delivery timeout) for pending messages to be acknowledged, then closes. */
+  close(): Promise<void>;
+}
+
+/** The receiving half of a channel. */
+export interface Rx extends AsyncIterable<Uint8Array> {
+  readonly addr: ChannelAddr;
+  /** The next message; rejects with ChannelError `Closed` once closed and drained. */
+  recv(): Promise<Uint8Array>;
+  /** The next message if one is queued. */
+  tryRecv(): Uint8Array | undefined;
+  /** Every queued message (at least one; waits if none). The fast path for consumers. */
+  recvMany(): Promise<Uint8Array[]>;
+  /** Number of queued messages. */
+  readonly length: number;
+  /** Stops accepting connections/messages; queued messages can still be received. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,62 @@
+/**
+ * `MailboxClient`: a MailboxSender that forwards envelopes over one channel Tx (spec host.md §1.5
+ * step 5). One client per channel address gives per-(process, destination) FIFO.
+ *
+ * Invariant: every envelope handed to `postUnchecked` either reaches the peer's queue or comes
+ * back through its return handle marked `BrokenLink` (the Tx returned it: delivery timeout,
+ * rejection, closed link, oversize frame). It never throws for delivery failures.
+ */
+import { dial, type DialOptions, type Tx, type ChannelError } from '../channel/index.js';
+import { EnvelopeEncoder } from '../wire/envelope-codec.js';
+import type { MessageEnvelope, ReturnHandle } from './envelope.js';
+import { BaseMailboxSender } from './sender.js';
+import { setDefaultDialer } from './routers.js';
+
+export class MailboxClient extends BaseMailboxSender {
+  private readonly encoder = new EnvelopeEncoder();
+  constructor(readonly tx: Tx) {
+    super();
+  }
+
+  /** Dials `addr` and wraps the Tx. */
+  static dial(addr: string, opts: DialOptions = {}): MailboxClient {
+    return new MailboxClient(dial(addr, opts));
+  }
+
+  postUnchecked(envelope: MessageEnvelope, returnHandle: ReturnHandle): void {
+    let bytes: Uint8Array;
+    try {
+      bytes = this.encoder.encode(envelope);
+    } catch (e) {
+      envelope.fail('BrokenLink', `cannot encode envelope for ${this.tx.addr.transport} channel: ${(e as Error).message}`, returnHandle);
+      return;
+    }
+    this.tx.tryPost(bytes, (_m, err: ChannelError) => {
+      envelope.fail('BrokenLink', `channel to ${describe(this.tx)} failed: ${err.message}`, returnHandle);
+    });
+  }
+
+  /** True once the underlying Tx is closed for good. */
+  get closed(): boolean {
+    return this.tx.status === 'Closed';
+  }
+
+  /** Waits for pending envelopes to be acknowledged (bounded by the delivery timeout), then closes. */
+  close(): Promise<void> {
+    return this.tx.close();
+  }
+}
+
+function describe(tx: Tx): string {
+  const a = tx.addr;
+  return a.transport === 'tcp' ? `tcp:${a.host}:${a.port}` : a.transport === 'unix' ? `unix:${a.path}` : `local:${a.index}`;
+}
+
+/**
+ * Makes every `DialMailboxRouter` without its own dialer open `MailboxClient`s over real channels
+ * (with `opts`, e.g. the mesh secret). Returns a function that uninstalls it.
+ */
+export function installChannelDialer(opts: DialOptions = {}): () => void {
+  setDefaultDialer((addr) => MailboxClient.dial(addr, opts));
+  return () => setDefaultDialer(undefined);
+}

@@ -1,0 +1,109 @@
+/**
+ * Cheap timeouts for many short-lived waits (asks, receives): one Node timer per distinct
+ * timeout duration instead of one per wait.
+ *
+ * Invariant: waits with the same duration expire in the order they were armed, so each duration
+ * keeps a FIFO of entries and a single timer armed for the head. Cancelling only marks the entry;
+ * expired or cancelled entries are skipped when the head is reached.
+ *
+ * Written with classes and methods (no per-wait closures): this is on the ask hot path.
+ */
+
+/** Something to notify when its deadline passes. */
+export interface DeadlineTarget {
+  onDeadline(): void;
+}
+
+/** A pending deadline. */
+export class Deadline {
+  readonly at: number;
+  target: DeadlineTarget | undefined;
+  private readonly lane: Lane;
+  constructor(at: number, target: DeadlineTarget, lane: Lane) {
+    this.at = at;
+    this.target = target;
+    this.lane = lane;
+  }
+  /** Prevents the notification; idempotent. */
+  cancel(): void {
+    if (this.target !== undefined) {
+      this.target = undefined;
+      if (--this.lane.live === 0) this.lane.idle();
+    }
+  }
+}
+
+class FnTarget implements DeadlineTarget {
+  constructor(private readonly fn: () => void) {}
+  onDeadline(): void {
+    this.fn();
+  }
+}
+
+class Lane {
+  readonly ms: number;
+  live = 0;
+  private entries: Deadline[] = [];
+  private head = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly tickBound: () => void;
+  constructor(ms: number) {
+    this.ms = ms;
+    this.tickBound = this.tick.bind(this);
+  }
+  add(target: DeadlineTarget): Deadline {
+    const d = new Deadline(performance.now() + this.ms, target, this);
+    this.entries.push(d);
+    if (this.live++ === 0 && this.timer !== undefined) this.timer.ref();
+    if (this.timer === undefined) this.timer = setTimeout(this.tickBound, this.ms);
+    return d;
+  }
+  /** No live deadline: the armed timer must not keep the process alive. */
+  idle(): void {
+    this.timer?.unref();
+  }
+  private tick(): void {
+    this.timer = undefined;
+    const now = performance.now();
+    const es = this.entries;
+    while (this.head < es.length) {
+      const d = es[this.head]!;
+      const t = d.target;
+      if (t !== undefined && d.at > now) break;
+      this.head++;
+      if (t !== undefined) {
+        d.cancel();
+        try {
+          t.onDeadline();
+        } catch (err) {
+          queueMicrotask(() => {
+            throw err;
+          });
+        }
+      }
+    }
+    if (this.live === 0) {
+      this.entries = [];
+      this.head = 0;
+      return;
+    }
+    if (this.head > 1024 && this.head * 2 > es.length) {
+      this.entries = es.slice(this.head);
+      this.head = 0;
+    }
+    const next = this.entries[this.head];
+    if (next !== undefined) this.timer = setTimeout(this.tickBound, Math.max(0, next.at - now));
+  }
+}
+
+const lanes = new Map<number, Lane>();
+
+/** Notifies `target` (or calls a function) after `ms` milliseconds unless cancelled. */
+export function deadline(ms: number, target: DeadlineTarget | (() => void)): Deadline {
+  let lane = lanes.get(ms);
+  if (lane === undefined) {
+    lane = new Lane(ms);
+    lanes.set(ms, lane);
+  }
+  return lane.add(typeof target === 'function' ? new FnTarget(target) : target);
+}

@@ -1,0 +1,202 @@
+/**
+ * `MessageEnvelope`: what travels between mailboxes (spec host.md §1.5).
+ *
+ * Invariants:
+ * - `data` is the serialized payload and is opaque to every router and channel; only the
+ *   destination port decodes it (with `bindings`, see core/codec).
+ * - `ttl` is decremented once per `MailboxSender.post` hop; a post that finds it at 0 makes the
+ *   envelope undeliverable with `TtlExpired` (sender.ts).
+ * - `errors` only grows: each failed hop appends why.
+ * - An envelope is returned to its sender (through the return handle) only when
+ *   `returnUndeliverable` is true; otherwise an undeliverable envelope is dropped (logged at debug).
+ * - `headers` and `bindings` default to shared frozen empties: never mutate them in place, use
+ *   `withHeader` / assign a new array.
+ *
+ * Field types are chosen so the channels layer encodes them directly (FlatBuffers): ids are
+ * core id classes, binary fields are Uint8Array, headers map string keys to bytes.
+ */
+import type { ActorId, PortId } from '../core/ids.js';
+import { MESSAGE_TTL_DEFAULT, config } from '../core/config.js';
+import { type DeliveryError, type DeliveryErrorKind, deliveryError, displayDeliveryError } from './errors.js';
+
+/**
+ * One cast-time rewritable value extracted from the payload (spec §2.5), in payload order:
+ * `tag` names the bindable kind (e.g. `PortRef`, `Rank`), `bytes` is its encoded value.
+ */
+export interface WireBinding {
+  readonly tag: string;
+  readonly bytes: Uint8Array;
+}
+
+/** Envelope headers (Monarch's `Attrs`): string key → encoded value. */
+export type Headers = ReadonlyMap<string, Uint8Array>;
+
+export const EMPTY_HEADERS: Headers = Object.freeze(new Map<string, Uint8Array>()) as Headers;
+export const NO_BINDINGS: readonly WireBinding[] = Object.freeze([]) as readonly WireBinding[];
+
+/** Well-known header keys (spec §9). */
+export const HEADER = {
+  CAST_ORIGINATING_SENDER: 'CAST_ORIGINATING_SENDER',
+  CAST_POINT: 'CAST_POINT',
+  CAST_ACTOR_MESH_ID: 'CAST_ACTOR_MESH_ID',
+  SEND_TIMESTAMP: 'SEND_TIMESTAMP',
+  SEQ_INFO: 'SEQ_INFO',
+} as const;
+
+/** The TTL given to new envelopes: config `MESSAGE_TTL_DEFAULT` (env `HYPERACTOR_MESSAGE_TTL_DEFAULT`, default 64). */
+export function defaultTtl(): number {
+  return config.get(MESSAGE_TTL_DEFAULT);
+}
+
+/** All fields of an envelope, for `MessageEnvelope.of` (decoders use this). */
+export interface EnvelopeFields {
+  sender: ActorId;
+  dest: PortId;
+  data: Uint8Array;
+  typeName: string;
+  bindings?: readonly WireBinding[];
+  headers?: Headers;
+  errors?: DeliveryError[];
+  ttl?: number;
+  returnUndeliverable?: boolean;
+}
+
+/** Anything that can take a returned (undeliverable) envelope; see sender.ts. */
+export interface ReturnHandle {
+  /** Called with the envelope, `errors` already appended. Must not throw for normal failures. */
+  returnUndeliverable(envelope: MessageEnvelope): void;
+}
+
+export class MessageEnvelope {
+  /** The actor that sent the message (undeliverables go back to it). */
+  readonly sender: ActorId;
+  /** Destination port. */
+  readonly dest: PortId;
+  /** Serialized payload; opaque to routers. */
+  readonly data: Uint8Array;
+  /** The message type name (handler port types are keyed by it). */
+  readonly typeName: string;
+  /** Cast-time rewritable values extracted from the payload, in order. */
+  bindings: readonly WireBinding[];
+  headers: Headers;
+  /** Delivery failures so far (only grows). */
+  readonly errors: DeliveryError[];
+  /** Remaining hops. */
+  ttl: number;
+  /** Return to sender when undeliverable (default true). */
+  returnUndeliverable: boolean;
+
+  constructor(
+    sender: ActorId,
+    dest: PortId,
+    data: Uint8Array,
+    typeName: string,
+    bindings: readonly WireBinding[] = NO_BINDINGS,
+    headers: Headers = EMPTY_HEADERS,
+    ttl: number = config.get(MESSAGE_TTL_DEFAULT),
+    returnUndeliverable = true,
+    errors: DeliveryError[] = [],
+  ) {
+    this.sender = sender;
+    this.dest = dest;
+    this.data = data;
+    this.typeName = typeName;
+    this.bindings = bindings;
+    this.headers = headers;
+    this.ttl = ttl;
+    this.returnUndeliverable = returnUndeliverable;
+    this.errors = errors;
+  }
+
+  static of(f: EnvelopeFields): MessageEnvelope {
+    return new MessageEnvelope(
+      f.sender,
+      f.dest,
+      f.data,
+      f.typeName,
+      f.bindings ?? NO_BINDINGS,
+      f.headers ?? EMPTY_HEADERS,
+      f.ttl ?? config.get(MESSAGE_TTL_DEFAULT),
+      f.returnUndeliverable ?? true,
+      f.errors ?? [],
+    );
+  }
+
+  /** A copy with one header set (headers are copy-on-write). */
+  withHeader(key: string, value: Uint8Array): MessageEnvelope {
+    const h = new Map(this.headers);
+    h.set(key, value);
+    const e = this.clone();
+    e.headers = h;
+    return e;
+  }
+
+  /** A shallow copy (payload bytes shared, errors copied). */
+  clone(): MessageEnvelope {
+    return new MessageEnvelope(
+      this.sender,
+      this.dest,
+      this.data,
+      this.typeName,
+      this.bindings,
+      this.headers,
+      this.ttl,
+      this.returnUndeliverable,
+      [...this.errors],
+    );
+  }
+
+  /** True when at least one delivery error has been recorded. */
+  get isError(): boolean {
+    return this.errors.length > 0;
+  }
+
+  /** The last recorded delivery error, if any. */
+  get error(): DeliveryError | undefined {
+    return this.errors[this.errors.length - 1];
+  }
+
+  /**
+   * Hop policy: consume one TTL unit. Returns the `TtlExpired` error (without recording it) if the
+   * TTL was already 0.
+   */
+  decrementTtl(): DeliveryError | undefined {
+    if (this.ttl <= 0) {
+      return deliveryError('TtlExpired', `message to ${this.dest} from ${this.sender} exhausted its TTL`);
+    }
+    this.ttl--;
+    return undefined;
+  }
+
+  /**
+   * Marks this envelope undeliverable: records `err` and, if `returnUndeliverable` is set, hands it
+   * to `returnHandle`. If returning fails the message is abandoned with a log line
+   * (`undelivered_message_abandoned`); it never throws.
+   */
+  undeliverable(err: DeliveryError, returnHandle: ReturnHandle): void {
+    this.errors.push(err);
+    if (!this.returnUndeliverable) return;
+    try {
+      returnHandle.returnUndeliverable(this);
+    } catch (e) {
+      abandoned(this, e);
+    }
+  }
+
+  /** Shorthand for `undeliverable(deliveryError(kind, message), returnHandle)`. */
+  fail(kind: DeliveryErrorKind, message: string, returnHandle: ReturnHandle): void {
+    this.undeliverable(deliveryError(kind, message), returnHandle);
+  }
+
+  /** `sender > dest: TypeName{N bytes}` plus errors, for logs. */
+  toString(): string {
+    const errs = this.errors.length ? ` errors=[${this.errors.map(displayDeliveryError).join('; ')}]` : '';
+    return `${this.sender} > ${this.dest}: ${this.typeName}{${this.data.byteLength} bytes} ttl=${this.ttl}${errs}`;
+  }
+}
+
+/** Logs an envelope that could not even be returned to its sender. */
+export function abandoned(env: MessageEnvelope, cause?: unknown): void {
+  const why = cause === undefined ? '' : `: ${cause instanceof Error ? cause.message : String(cause)}`;
+  console.error(`actormesh: undelivered_message_abandoned ${env}${why}`);
+}

@@ -1,0 +1,299 @@
+/**
+ * `Mailbox`: an actor's port table and its connection to the rest of the world (spec host.md
+ * §1.5 step 2 and 7, §2.4).
+ *
+ * Invariants:
+ * - Typed handler ports live at `portIndexOf(typeName)` (bit 63 set), ephemeral ports are
+ *   allocated from `USER_PORT_OFFSET` (1024) upward and never reused within a mailbox.
+ * - An envelope for this mailbox's actor is delivered to the port at `dest.index`; a missing port
+ *   makes it undeliverable (`Unroutable`), a payload that fails to decode or a sink that throws
+ *   (`Mailbox`). Envelopes for other actors go to `forwarder` (one more hop).
+ * - A once port is unbound before its single message is handed to the sink.
+ * - After `close()`, every envelope is returned as undeliverable (`Mailbox: mailbox closed`) and
+ *   local sends throw `PortClosedError`.
+ */
+import { type ActorId, PortId } from '../core/ids.js';
+import { USER_PORT_OFFSET } from '../core/typeinfo.js';
+import { EMPTY_HEADERS, type Headers, MessageEnvelope, type ReturnHandle, type WireBinding, NO_BINDINGS } from './envelope.js';
+import { MailboxError, PortClosedError, TimeoutError } from './errors.js';
+import { BaseMailboxSender, LOG_RETURN_HANDLE, type MailboxSender } from './sender.js';
+import { decodePayload, encodePayload } from './payload.js';
+import { PortReceiver } from './receiver.js';
+import { type Deadline, type DeadlineTarget, deadline } from './deadline.js';
+
+/** What a bound port does with a message addressed to it. */
+export interface PortEntry {
+  /** Unbound right before its first message is delivered. */
+  readonly once: boolean;
+  /**
+   * Takes the raw envelope instead of a decoded message (e.g. relaying split ports). Return a
+   * string to reject the envelope with a `Mailbox` delivery error.
+   */
+  readonly raw?: (env: MessageEnvelope, returnHandle: ReturnHandle) => string | void;
+  /** Takes a decoded message. Throwing rejects the envelope with a `Mailbox` delivery error. */
+  sink(msg: unknown, headers: Headers): void;
+  /** Called when the port is unbound or the mailbox closes. */
+  closed?(): void;
+}
+
+export class Mailbox extends BaseMailboxSender {
+  readonly actorId: ActorId;
+  /** Where envelopes for other actors go (normally the proc). */
+  forwarder: MailboxSender;
+  /** Where this actor's own undeliverable envelopes come back. */
+  returnHandle: ReturnHandle = LOG_RETURN_HANDLE;
+  private readonly ports = new Map<bigint, PortEntry>();
+  private nextIndex = USER_PORT_OFFSET;
+  private isClosed = false;
+
+  constructor(actorId: ActorId, forwarder: MailboxSender) {
+    super();
+    this.actorId = actorId;
+    this.forwarder = forwarder;
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** A fresh ephemeral port index (≥ 1024). */
+  allocateIndex(): bigint {
+    return this.nextIndex++;
+  }
+
+  /** Binds `entry` at `index`. Binding an index twice is an error (`AlreadyBound`). */
+  bind(index: bigint, entry: PortEntry): void {
+    if (this.isClosed) throw new PortClosedError(String(this.actorId));
+    if (this.ports.has(index)) {
+      throw new MailboxError('AlreadyBound', `${this.actorId}[${index}]`, 'port is already bound');
+    }
+    this.ports.set(index, entry);
+  }
+
+  unbind(index: bigint): void {
+    const e = this.ports.get(index);
+    if (e === undefined) return;
+    this.ports.delete(index);
+    e.closed?.();
+  }
+
+  isBound(index: bigint): boolean {
+    return this.ports.has(index);
+  }
+
+  /** Local delivery or forwarding; see the invariants above. */
+  postUnchecked(env: MessageEnvelope, returnHandle: ReturnHandle): void {
+    const a = env.dest.actor;
+    if (a === this.actorId || a.key === this.actorId.key) this.deliver(env, returnHandle);
+    else this.forwarder.post(env, returnHandle);
+  }
+
+  /** Delivers an envelope addressed to this mailbox. */
+  deliver(env: MessageEnvelope, returnHandle: ReturnHandle): void {
+    if (this.isClosed) {
+      env.fail('Mailbox', `${this.actorId}: mailbox closed`, returnHandle);
+      return;
+    }
+    const index = env.dest.index;
+    const port = this.ports.get(index);
+    if (port === undefined) {
+      env.fail('Unroutable', `port not bound in mailbox: ${env.dest}`, returnHandle);
+      return;
+    }
+    if (port.once) this.ports.delete(index);
+    if (port.raw !== undefined) {
+      const why = port.raw(env, returnHandle);
+      if (typeof why === 'string') env.fail('Mailbox', why, returnHandle);
+      return;
+    }
+    let msg: unknown;
+    try {
+      msg = decodePayload(env.data, env.bindings, env.typeName);
+    } catch (e) {
+      env.fail('Mailbox', `${env.dest}: ${(e as Error).message}`, returnHandle);
+      return;
+    }
+    try {
+      port.sink(msg, env.headers);
+    } catch (e) {
+      env.fail('Mailbox', `${env.dest}: ${e instanceof Error ? e.message : String(e)}`, returnHandle);
+    }
+  }
+
+  /** Posts an envelope sent by this mailbox's actor (returns come back to `returnHandle`). */
+  send(env: MessageEnvelope): void {
+    this.post(env, this.returnHandle);
+  }
+
+  /** Serializes `msg` and posts it to `dest` as this actor. */
+  sendMessage(
+    dest: PortId,
+    typeName: string,
+    msg: unknown,
+    opts?: { headers?: Headers; returnUndeliverable?: boolean; bindings?: readonly WireBinding[] },
+  ): void {
+    const p = encodePayload(msg, typeName);
+    const env = new MessageEnvelope(this.actorId, dest, p.data, typeName, p.bindings.length ? p.bindings : (opts?.bindings ?? NO_BINDINGS), opts?.headers ?? EMPTY_HEADERS);
+    if (opts?.returnUndeliverable === false) env.returnUndeliverable = false;
+    this.post(env, this.returnHandle);
+  }
+
+  /** Closes the mailbox: every port is unbound, later envelopes come back undeliverable. */
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    const entries = [...this.ports.values()];
+    this.ports.clear();
+    for (const e of entries) e.closed?.();
+  }
+
+  /** Opens an ephemeral FIFO port: a local sender and its receiver. */
+  openPort<T>(): [LocalPort<T>, PortReceiver<T>] {
+    const index = this.allocateIndex();
+    const id = new PortId(this.actorId, index);
+    const rx = new PortReceiver<T>(String(id), () => this.unbind(index));
+    const port = new LocalPort<T>(id, (m) => {
+      if (!rx.push(m)) throw new PortClosedError(String(id));
+    });
+    this.bind(index, { once: false, sink: (m) => port.sendLocal(m as T), closed: () => { port.close(); rx.close(); } });
+    return [port, rx];
+  }
+
+  /** Opens an ephemeral port whose messages call `fn` (Monarch's enqueue port). */
+  openEnqueuePort<T>(fn: (msg: T, headers: Headers) => void): LocalPort<T> {
+    const index = this.allocateIndex();
+    const id = new PortId(this.actorId, index);
+    const port = new LocalPort<T>(id, (m, h) => fn(m, h ?? EMPTY_HEADERS));
+    this.bind(index, { once: false, sink: (m, h) => fn(m as T, h), closed: () => port.close() });
+    return port;
+  }
+
+  /** Opens a once port: exactly one message is received, then the port is unbound. */
+  openOncePort<T>(): [LocalOncePort<T>, OnceReceiver<T>] {
+    const index = this.allocateIndex();
+    const id = new PortId(this.actorId, index);
+    const rx = new OnceReceiver<T>(this, id);
+    this.bind(index, rx);
+    return [new LocalOncePort<T>(rx), rx];
+  }
+}
+
+/** The sending side of a port in this process: local sends skip serialization. */
+export class LocalPort<T> {
+  readonly portId: PortId;
+  private fn: ((msg: T, headers?: Headers) => void) | undefined;
+  constructor(portId: PortId, fn: (msg: T, headers?: Headers) => void) {
+    this.portId = portId;
+    this.fn = fn;
+  }
+  get closed(): boolean {
+    return this.fn === undefined;
+  }
+  /** Sends without serialization. Throws `PortClosedError` when the port is closed. */
+  sendLocal(msg: T, headers?: Headers): void {
+    const f = this.fn;
+    if (f === undefined) throw new PortClosedError(String(this.portId));
+    f(msg, headers);
+  }
+  /** A port of `R` whose messages are mapped into this port (Monarch's `contramap`). */
+  contramap<R>(f: (r: R) => T): LocalPort<R> {
+    return new LocalPort<R>(this.portId, (r, h) => this.sendLocal(f(r), h));
+  }
+  close(): void {
+    this.fn = undefined;
+  }
+}
+
+/** The sending side of a once port in this process. */
+export class LocalOncePort<T> {
+  readonly portId: PortId;
+  private rx: OnceReceiver<T> | undefined;
+  constructor(rx: OnceReceiver<T>) {
+    this.portId = rx.portId;
+    this.rx = rx;
+  }
+  /** Sends the single message; a second send throws `PortClosedError`. */
+  sendLocal(msg: T): void {
+    const rx = this.rx;
+    if (rx === undefined || rx.done) throw new PortClosedError(String(this.portId));
+    this.rx = undefined;
+    rx.mailbox.unbind(rx.portId.index);
+    rx.settle(msg);
+  }
+}
+
+/**
+ * Receives the single message of a once port; it is also the port's table entry (no per-port
+ * closures: asks open one of these per call).
+ */
+export class OnceReceiver<T> implements PortEntry, DeadlineTarget {
+  readonly once = true;
+  readonly mailbox: Mailbox;
+  readonly portId: PortId;
+  private state: 0 | 1 | 2 = 0; // 0 pending, 1 settled with value, 2 closed/failed
+  private value: T | undefined;
+  private error: Error | undefined;
+  private resolveFn: ((v: T) => void) | undefined;
+  private rejectFn: ((e: Error) => void) | undefined;
+  private timer: Deadline | undefined;
+  private timeoutMs = 0;
+  constructor(mailbox: Mailbox, portId: PortId) {
+    this.mailbox = mailbox;
+    this.portId = portId;
+  }
+  get done(): boolean {
+    return this.state !== 0;
+  }
+  /** PortEntry: a delivered message. */
+  sink(msg: unknown): void {
+    this.settle(msg as T);
+  }
+  /** PortEntry: unbound without a message. */
+  closed(): void {
+    this.fail(new PortClosedError(String(this.portId)));
+  }
+  /** Delivers the value. */
+  settle(v: T): void {
+    if (this.state !== 0) return;
+    this.state = 1;
+    const r = this.resolveFn;
+    if (r !== undefined) {
+      this.timer?.cancel();
+      this.resolveFn = this.rejectFn = undefined;
+      r(v);
+    } else this.value = v;
+  }
+  /** The value; with `timeoutMs`, rejects with `TimeoutError` (and unbinds the port) on expiry. */
+  recv(timeoutMs?: number): Promise<T> {
+    if (this.state === 1) return Promise.resolve(this.value as T);
+    if (this.state === 2) return Promise.reject(this.error);
+    if (this.resolveFn !== undefined) return Promise.reject(new MailboxError('Recv', String(this.portId), 'once port is already being received'));
+    const p = new Promise<T>((resolve, reject) => {
+      this.resolveFn = resolve;
+      this.rejectFn = reject;
+    });
+    if (timeoutMs !== undefined) {
+      this.timeoutMs = timeoutMs;
+      this.timer = deadline(timeoutMs, this);
+    }
+    return p;
+  }
+  onDeadline(): void {
+    this.timer = undefined;
+    this.fail(new TimeoutError(`receive on once port ${this.portId}`, this.timeoutMs));
+  }
+  /** Closes without a value: the port is unbound; a pending `recv` rejects with `PortClosedError`. */
+  close(): void {
+    this.fail(new PortClosedError(String(this.portId)));
+  }
+  private fail(e: Error): void {
+    if (this.state !== 0) return;
+    this.state = 2;
+    this.error = e;
+    this.timer?.cancel();
+    const rj = this.rejectFn;
+    this.resolveFn = this.rejectFn = undefined;
+    this.mailbox.unbind(this.portId.index);
+    rj?.(e);
+  }
+}

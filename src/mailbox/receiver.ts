@@ -1,0 +1,157 @@
+/**
+ * Receiving ends of ports: a FIFO `PortReceiver` and a `CoalescingReceiver` that keeps only the
+ * newest value (accumulating ports).
+ *
+ * Invariants: values are received in the order they were pushed (FIFO), or, for the coalescing
+ * receiver, a `recv` returns the newest value pushed since the previous `recv`; once closed, a
+ * receiver drains what it holds and then rejects `recv` with `PortClosedError`.
+ */
+import { PortClosedError, TimeoutError } from './errors.js';
+import { deadline } from './deadline.js';
+
+interface Waiter<T> {
+  resolve: (v: T) => void;
+  reject: (e: Error) => void;
+}
+
+export interface Receiver<T> extends AsyncIterable<T> {
+  /** The next value; with `timeoutMs`, rejects with `TimeoutError` when none arrives in time. */
+  recv(timeoutMs?: number): Promise<T>;
+  /** The next value if one is ready. */
+  tryRecv(): T | undefined;
+  /** Closes the receiver; the port is unbound (later sends fail). */
+  close(): void;
+  readonly closed: boolean;
+}
+
+abstract class BaseReceiver<T> implements Receiver<T> {
+  protected waiters: Waiter<T>[] = [];
+  closed = false;
+  protected onClose: (() => void) | undefined;
+  /** Where this receiver is (for error messages). */
+  readonly location: string;
+  constructor(location: string, onClose?: () => void) {
+    this.location = location;
+    this.onClose = onClose;
+  }
+  protected abstract take(): { ok: true; value: T } | { ok: false };
+
+  /** Delivers a value (port side). Returns false if the receiver is closed. */
+  abstract push(value: T): boolean;
+
+  tryRecv(): T | undefined {
+    const r = this.take();
+    return r.ok ? r.value : undefined;
+  }
+
+  recv(timeoutMs?: number): Promise<T> {
+    const r = this.take();
+    if (r.ok) return Promise.resolve(r.value);
+    if (this.closed) return Promise.reject(new PortClosedError(this.location));
+    return new Promise<T>((resolve, reject) => {
+      const w: Waiter<T> = { resolve, reject };
+      if (timeoutMs !== undefined) {
+        const d = deadline(timeoutMs, () => {
+          const i = this.waiters.indexOf(w);
+          if (i >= 0) this.waiters.splice(i, 1);
+          reject(new TimeoutError(`receive on ${this.location}`, timeoutMs));
+        });
+        w.resolve = (v) => {
+          d.cancel();
+          resolve(v);
+        };
+        w.reject = (e) => {
+          d.cancel();
+          reject(e);
+        };
+      }
+      this.waiters.push(w);
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const ws = this.waiters;
+    this.waiters = [];
+    for (const w of ws) w.reject(new PortClosedError(this.location));
+    const f = this.onClose;
+    this.onClose = undefined;
+    f?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      let v: T;
+      try {
+        v = await this.recv();
+      } catch (e) {
+        if (e instanceof PortClosedError) return;
+        throw e;
+      }
+      yield v;
+    }
+  }
+}
+
+/** Unbounded FIFO receiver. */
+export class PortReceiver<T> extends BaseReceiver<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(value: T): boolean {
+    if (this.closed) return false;
+    const w = this.waiters.shift();
+    if (w !== undefined) {
+      w.resolve(value);
+      return true;
+    }
+    this.items.push(value);
+    return true;
+  }
+
+  protected take(): { ok: true; value: T } | { ok: false } {
+    if (this.head === this.items.length) return { ok: false };
+    const value = this.items[this.head]!;
+    (this.items as (T | undefined)[])[this.head] = undefined;
+    this.head++;
+    if (this.head === this.items.length) {
+      this.items.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items.splice(0, this.head);
+      this.head = 0;
+    }
+    return { ok: true, value };
+  }
+}
+
+/** Receiver that only keeps the newest value: `recv` skips everything older. */
+export class CoalescingReceiver<T> extends BaseReceiver<T> {
+  private has = false;
+  private latest: T | undefined;
+
+  push(value: T): boolean {
+    if (this.closed) return false;
+    const w = this.waiters.shift();
+    if (w !== undefined) {
+      w.resolve(value);
+      return true;
+    }
+    this.latest = value;
+    this.has = true;
+    return true;
+  }
+
+  protected take(): { ok: true; value: T } | { ok: false } {
+    if (!this.has) return { ok: false };
+    const value = this.latest as T;
+    this.has = false;
+    this.latest = undefined;
+    return { ok: true, value };
+  }
+}

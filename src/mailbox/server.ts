@@ -1,0 +1,62 @@
+/**
+ * `serveMailbox(rx, sender)`: the remote side of a MailboxClient (spec host.md §1.5 step 6).
+ * Every envelope received on `rx` is `post`ed into `sender` (a Proc, a host router, a
+ * DialMailboxRouter…) with the return-to-sender handle of §1.7.
+ *
+ * Invariants: envelopes are posted in arrival order, one at a time; an envelope that cannot be
+ * decoded is logged and skipped (the channel already accepted it, so the stream goes on); an
+ * envelope that cannot be delivered here is bounced to its sender's `Undeliverable` port marked
+ * `BrokenLink` (a bounced bounce is only logged, see undeliverable.ts).
+ */
+import { ChannelError, type Rx } from '../channel/index.js';
+import { EnvelopeDecoder } from '../wire/envelope-codec.js';
+import type { MailboxSender } from './sender.js';
+import { remoteReturnHandle } from './undeliverable.js';
+
+export interface MailboxServerHandle {
+  /** Resolves when the Rx is closed and drained (or the loop failed). */
+  readonly done: Promise<void>;
+  /** Envelopes posted so far and envelopes that could not be decoded. */
+  readonly stats: { posted: number; malformed: number };
+  /** Closes the Rx; `done` resolves once the queued envelopes are posted. */
+  stop(): Promise<void>;
+}
+
+export function serveMailbox(rx: Rx, sender: MailboxSender, opts: { log?: (line: string) => void } = {}): MailboxServerHandle {
+  const log = opts.log ?? ((l: string) => console.warn(`[actormesh mailbox server] ${l}`));
+  const decoder = new EnvelopeDecoder();
+  const returnHandle = remoteReturnHandle(sender);
+  const stats = { posted: 0, malformed: 0 };
+  const loop = async (): Promise<void> => {
+    for (;;) {
+      let batch: Uint8Array[];
+      try {
+        batch = await rx.recvMany();
+      } catch (e) {
+        if (e instanceof ChannelError && e.variant === 'Closed') return;
+        throw e;
+      }
+      for (let i = 0; i < batch.length; i++) {
+        let env;
+        try {
+          env = decoder.decode(batch[i]!);
+        } catch (e) {
+          stats.malformed++;
+          log(`dropping an undecodable envelope of ${batch[i]!.length} bytes: ${(e as Error).message}`);
+          continue;
+        }
+        stats.posted++;
+        sender.post(env, returnHandle);
+      }
+    }
+  };
+  const done = loop();
+  return {
+    done,
+    stats,
+    async stop() {
+      await rx.close();
+      await done;
+    },
+  };
+}
