@@ -1,6 +1,6 @@
 // Routing kernel: comm-actor cast routing over a compiled selection program (spec hotpath.md §5, §16(b)).
 //
-// Program (Int32 words, written by src/selection/program.ts into `input(n)` then `loadProgram(n)`):
+// Program (Int32 words, written by src/selection/kernels.ts at `inputPtr(n)`, then `loadProgram(n)`):
 //   [nd, offset, nNodes, nCanon, root, sizes[nd], strides[nd], nodes[nNodes * 8]]
 // node = [op, a, b, start, end (-1 = open), step, canon, 0]; node 0 = false, node 1 = true.
 // A frame is (loc, dim, node): `loc` is the base rank of its `here` coordinates (here[j] = 0 for
@@ -33,7 +33,6 @@ let nCanon: i32 = 2;
 let err: i32 = 0;
 let deliverFlag: i32 = 0;
 let stamp: i32 = 0;
-let gstamp: i32 = 0;
 let messageCount: i32 = 0;
 let frameCount: i32 = 0;
 
@@ -189,7 +188,7 @@ function steps(n: i32, dim: i32, loc: i32): void {
     const st = nodes.get(base + 5);
     if (e < 0 || e > size) e = size;
     const child = fa(n);
-    for (let i = b; i < e; i += st) stack.push3(loc + i * stride, d1, child);
+    for (let i: i64 = <i64>b; i < <i64>e; i += <i64>st) stack.push3(loc + <i32>i * stride, d1, child);
   } else if (o == OP_ANY) {
     if (size > 0) {
       let i = <i32>(Math.random() * <f64>size);
@@ -233,7 +232,15 @@ function ensureTable(n: i32): void {
   memory.fill(hStamp.ptr, 0, <usize>cap << 2);
   hMask = cap - 1;
   stamp = 0;
-  gstamp = 0;
+}
+
+/** A fresh stamp (the table's slots with an older stamp are empty); clears the table on wrap-around. */
+function nextStamp(): void {
+  stamp++;
+  if (stamp == 0x7fffffff) {
+    memory.fill(hStamp.ptr, 0, <usize>(hMask + 1) << 2);
+    stamp = 1;
+  }
 }
 
 @inline function hash(a: i32, b: i32): i32 {
@@ -247,12 +254,7 @@ function dedup(s0: i32): void {
   const n = (stack.len - s0) / 3;
   if (n < 2) return;
   ensureTable(n);
-  stamp++;
-  if (stamp == 0x7fffffff) {
-    memory.fill(hStamp.ptr, 0, <usize>(hMask + 1) << 2);
-    stamp = 1;
-    gstamp = 0;
-  }
+  nextStamp();
   let w = s0;
   for (let r = s0; r < stack.len; r += 3) {
     const loc = stack.get(r);
@@ -309,18 +311,10 @@ function resolveFrom(rank: i32, src: IVec, start: i32, nFrames: i32): void {
 }
 
 /**
- * One hop: resolves the `nFrames` frames written at `inputPtr` at comm actor `rank`.
- * Returns the number of frames for peers (at `outPtr()`, 3 words each), or -error.
- */
-export function resolve(rank: i32, nFrames: i32): i32 {
-  err = 0;
-  resolveFrom(rank, input, 0, nFrames);
-  if (err) return -err;
-  return out.len / 3;
-}
-/**
- * `resolve`, then its peer frames grouped per peer (first-appearance order) at `groupedPtr()`:
- * `[peer, rank, count, frames(count * 3)...]` per peer. Returns the number of peers, or -error.
+ * One hop: resolves the `nFrames` frames written at `inputPtr` at comm actor `rank`; `deliverHere()`
+ * tells whether to deliver, and the frames for peers are grouped per peer (first-appearance
+ * order) at `groupedPtr()`: `[peer, rank, count, frames(count * 3)...]` per peer. Returns the
+ * number of peers, or -error.
  */
 export function resolveGrouped(rank: i32, nFrames: i32): i32 {
   err = 0;
@@ -336,9 +330,6 @@ export function groupedPtr(): usize {
 export function deliverHere(): i32 {
   return deliverFlag;
 }
-export function outPtr(): usize {
-  return out.ptr;
-}
 
 /** Groups `out` by peer (first-appearance order) and appends one message per peer to `queue`. */
 function enqueueGrouped(parent: i32): void {
@@ -346,8 +337,7 @@ function enqueueGrouped(parent: i32): void {
   groupLoc.len = 0;
   if (n == 0) return;
   ensureTable(n);
-  gstamp++;
-  stamp++;
+  nextStamp();
   groupOf.resize(n);
   groupLoc.len = 0;
   groupCount.len = 0;

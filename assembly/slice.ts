@@ -160,121 +160,79 @@ function carry(desc: usize, cp: usize, runBase: u32): u32 {
   return b;
 }
 
-/** Chunk size (words) of the resumable enumerations used by the merge. */
-const CHUNK: u32 = 4096;
-export function chunkWords(): u32 {
-  return CHUNK;
-}
-
-// Cursor state (u32 words): [next value, left in the current innermost run, run base, remaining].
-const CUR_P: usize = memory.data(16, 16);
-const CUR_T: usize = memory.data(16, 16);
-
-function cursorInit(desc: usize, cur: usize, cp: usize): void {
-  const d = dOf(desc);
-  for (let i: u32 = 0; i < d; i++) store<u32>(cp + (<usize>i << 2), 0);
-  const off = load<u32>(desc);
-  store<u32>(cur, off);
-  store<u32>(cur, d ? sizeOf(desc, d - 1) : 1, 4);
-  store<u32>(cur, off, 8);
-  store<u32>(cur, count(desc), 12);
-}
-
-/** Writes up to `max` next base ranks of the cursor to `buf`; returns how many. */
-function fill(desc: usize, cur: usize, cp: usize, buf: usize, max: u32): u32 {
-  const remaining = load<u32>(cur, 12);
-  const n = remaining < max ? remaining : max;
-  const d = dOf(desc);
-  const lastSize: u32 = d ? sizeOf(desc, d - 1) : 1;
-  const lastStride: u32 = d ? strideOf(desc, d - 1) : 0;
-  let v = load<u32>(cur);
-  let left = load<u32>(cur, 4);
-  let base = load<u32>(cur, 8);
-  let p = buf;
-  let k: u32 = 0;
-  while (k < n) {
-    const want = n - k;
-    const run = left < want ? left : want;
-    p = writeRun(p, v, lastStride, run);
-    v += run * lastStride;
-    k += run;
-    left -= run;
-    if (left == 0) {
-      base = carry(desc, cp, base);
-      v = base;
-      left = lastSize;
-    }
-  }
-  store<u32>(cur, v);
-  store<u32>(cur, left, 4);
-  store<u32>(cur, base, 8);
-  store<u32>(cur, remaining - n, 12);
-  return n;
-}
-
 /**
- * Rust's sorted merge (`Region::is_subset` / `remap`): is the slice at `target` a subset of the
- * slice at `parent`? Both are enumerated lazily, CHUNK base ranks at a time, into two buffers at
- * `work` (2 × CHUNK words), and the merge stops as soon as the target is exhausted (as Rust's
- * iterators do). When `wantRanks`, writes the parent rank of each target base rank to `out`
- * (count(target) words). Returns 1 (subset) or 0. QUIRK kept: correct only when both enumerate in
- * ascending order.
+ * Rust's sorted merge (`Region::is_subset` / `remap`) over the runs of both slices: is the slice
+ * at `target` a subset of the slice at `parent`? When `wantRanks`, writes the parent rank of each
+ * target base rank to `out` (count(target) words). Returns 1 (subset) or 0.
+ *
+ * Same result as the element-by-element merge (advance the parent while it is below the target
+ * value; equal → next of both; below → not a subset), but inside one innermost run of each side,
+ * which are arithmetic progressions, it steps in closed form: parent values below the target value
+ * are skipped by a division, and when the target stride is a multiple q of the parent stride a
+ * whole target run matches every q-th parent element at once. Runs are walked with odometers, so
+ * the cost is O(matched ranks + runs) and it stops when the target is exhausted (as Rust's
+ * iterators do). QUIRK kept: the answer is the merge's, i.e. only meaningful for ascending
+ * enumerations (a column-major region is not a subset of its own hull).
  */
-export function mergeRemap(parent: usize, target: usize, work: usize, out: usize, wantRanks: i32): i32 {
+export function mergeRemap(parent: usize, target: usize, out: usize, wantRanks: i32): i32 {
   const np = count(parent);
   const nt = count(target);
   if (nt == 0) return 1;
   if (np == 0) return 0;
-  const pb = work;
-  const tb = work + (<usize>CHUNK << 2);
-  cursorInit(parent, CUR_P, COORDS);
-  cursorInit(target, CUR_T, COORDS_T);
-  let pp = pb; // next parent value in the chunk
-  let pEnd = pb;
-  let tp = tb; // next target value in the chunk
-  let tEnd = tb;
-  let pFirst: u32 = 0; // parent rank of pb[0]
-  let pFilled: u32 = 0; // parent ranks enumerated so far
-  let tFilled: u32 = 0;
-  let op = out;
+  const pd = dOf(parent);
+  const td = dOf(target);
+  for (let k: u32 = 0; k < pd; k++) store<u32>(COORDS + (<usize>k << 2), 0);
+  for (let k: u32 = 0; k < td; k++) store<u32>(COORDS_T + (<usize>k << 2), 0);
+  const pSize: u32 = pd ? sizeOf(parent, pd - 1) : 1;
+  const ps: u32 = pd ? strideOf(parent, pd - 1) : 0;
+  const tSize: u32 = td ? sizeOf(target, td - 1) : 1;
+  const ts: u32 = td ? strideOf(target, td - 1) : 0;
+  const fast = ps != 0 && ts != 0 && ts % ps == 0;
+  const q: u32 = fast ? ts / ps : 0;
+  let pBase = load<u32>(parent);
+  let pv = pBase;
+  let pLeft = pSize; // parent elements left in the current run, pv included
+  let tBase = load<u32>(target);
+  let tv = tBase;
+  let tLeft = tSize;
+  let i: u32 = 0; // parent rank of pv
+  let j: u32 = 0; // target rank of tv
   while (true) {
-    if (tp == tEnd) {
-      if (tFilled == nt) return 1;
-      const k = fill(target, CUR_T, COORDS_T, tb, CHUNK);
-      tFilled += k;
-      tp = tb;
-      tEnd = tb + (<usize>k << 2);
-    }
-    if (pp == pEnd) {
-      if (pFilled == np) return 0;
-      const k = fill(parent, CUR_P, COORDS, pb, CHUNK);
-      pFirst = pFilled;
-      pFilled += k;
-      pp = pb;
-      pEnd = pb + (<usize>k << 2);
-    }
-    // two copies of the loop so the common isSubset path has no output test; a branch-free
-    // variant (conditional increments) measured ~2× slower: it chains every step on the loads
-    if (wantRanks) {
-      while (pp < pEnd && tp < tEnd) {
-        const tv = load<u32>(tp);
-        const pv = load<u32>(pp);
-        if (tv < pv) return 0;
-        if (tv == pv) {
-          store<u32>(op, pFirst + <u32>((pp - pb) >> 2));
-          op += 4;
-          tp += 4;
-        }
-        pp += 4;
+    if (tv < pv) return 0;
+    let pStep: u32;
+    if (tv == pv) {
+      let m: u32 = 1;
+      if (fast) {
+        const cap = (pLeft - 1) / q + 1;
+        m = tLeft < cap ? tLeft : cap;
       }
+      if (wantRanks) writeRun(out + (<usize>j << 2), i, q, m);
+      j += m;
+      if (j == nt) return 1;
+      tLeft -= m;
+      if (tLeft == 0) {
+        tBase = carry(target, COORDS_T, tBase);
+        tv = tBase;
+        tLeft = tSize;
+      } else {
+        tv += m * ts;
+      }
+      pStep = (m - 1) * q + 1;
+    } else if (ps == 0) {
+      pStep = pLeft;
     } else {
-      while (pp < pEnd && tp < tEnd) {
-        const tv = load<u32>(tp);
-        const pv = load<u32>(pp);
-        if (tv < pv) return 0;
-        if (tv == pv) tp += 4;
-        pp += 4;
-      }
+      const k = <u32>((<u64>(tv - pv) + <u64>ps - 1) / <u64>ps);
+      pStep = k < pLeft ? k : pLeft;
+    }
+    i += pStep;
+    if (i >= np) return 0;
+    pLeft -= pStep;
+    if (pLeft == 0) {
+      pBase = carry(parent, COORDS, pBase);
+      pv = pBase;
+      pLeft = pSize;
+    } else {
+      pv += pStep * ps;
     }
   }
   return 0;

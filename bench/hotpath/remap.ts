@@ -1,6 +1,7 @@
 /**
- * `remap`: a ~1M-rank sub-region remapped into its parent (Rust's sorted merge over both
- * enumerations), WASM kernel (`Region.remap`) vs the plain-TS reference (same chunked merge).
+ * `remap`: a ~1M-rank sub-region remapped into its parent (Rust's sorted-merge semantics, walked
+ * run by run), WASM kernel (`Region.remap`) vs the plain-TS reference (same algorithm; both return
+ * a fresh Uint32Array).
  * Parent: extent `{a:128, b:128, c:128}` (2,097,152 ranks); target: `c` 0..128 step 2
  * (1,048,576 ranks, every other base rank).
  *

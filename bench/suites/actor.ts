@@ -3,9 +3,10 @@
  *
  * One sender, one actor whose handler increments a counter, compared with nact (npm) in the same
  * run on the same workload:
- * - `tell`: N one-way messages (in bursts of 1000: send 1000, wait until handled) through an `ActorRef` (serialized envelope path: encode, route
+ * - `tell`: N one-way messages sent in one flood, then wait until all were handled; `tell-burst`:
+ *   the same N in bursts of 1000 (send 1000, wait until handled) through an `ActorRef` (serialized envelope path: encode, route
  *   through mailbox → proc → muxer → mailbox, decode, handle) vs nact `dispatch`; msg/s.
- * - `handle-tell`: N one-way messages through the local `ActorHandle.send` short-circuit (no
+ * - `handle-tell` (+ `-burst`): N one-way messages through the local `ActorHandle.send` short-circuit (no
  *   serialization) vs nact `dispatch`; msg/s.
  * - `ask`: sequential request/reply round trips through a once port (both directions serialized)
  *   vs nact `query`; ns per round trip.
@@ -84,74 +85,82 @@ export default async function actorSuite(opts: SuiteOptions): Promise<SuiteResul
     },
     'counter',
   );
-  const nactTellOnce = async (): Promise<void> => {
-    for (let b = 0; b < N; b += BURST) {
-      nTarget = nCount + BURST;
+
+  /** Sends n messages in bursts of `burst` (burst = n: one flood), waiting for each burst. */
+  const oursTell = (burst: number) => async (): Promise<void> => {
+    for (let b = 0; b < N; b += burst) {
+      const p = counter.expect(burst);
+      for (let i = 0; i < burst; i++) ref.send(client, msg);
+      await p;
+    }
+  };
+  const oursHandleTell = (burst: number) => async (): Promise<void> => {
+    for (let b = 0; b < N; b += burst) {
+      const p = counter.expect(burst);
+      for (let i = 0; i < burst; i++) h.send(msg);
+      await p;
+    }
+  };
+  const nactTell = (burst: number) => async (): Promise<void> => {
+    for (let b = 0; b < N; b += burst) {
+      nTarget = nCount + burst;
       const p = new Promise<void>((r) => (nDone = r));
-      for (let i = 0; i < BURST; i++) nact.dispatch(nactActor, msg);
+      for (let i = 0; i < burst; i++) nact.dispatch(nactActor, msg);
       await p;
     }
   };
-  const oursTellOnce = async (): Promise<void> => {
-    for (let b = 0; b < N; b += BURST) {
-      const p = counter.expect(BURST);
-      for (let i = 0; i < BURST; i++) ref.send(client, msg);
-      await p;
-    }
-  };
-  const oursHandleTellOnce = async (): Promise<void> => {
-    for (let b = 0; b < N; b += BURST) {
-      const p = counter.expect(BURST);
-      for (let i = 0; i < BURST; i++) h.send(msg);
-      await p;
-    }
-  };
-  const oursAskOnce = async (): Promise<void> => {
+  const oursAsk = async (): Promise<void> => {
     for (let i = 0; i < A; i++) await ref.ask(client, { type: 'get' }, { timeoutMs: 5000 });
   };
-  const nactAskOnce = async (): Promise<void> => {
+  const nactAsk = async (): Promise<void> => {
     for (let i = 0; i < A; i++) await nact.query(nactActor, (sender: unknown) => ({ type: 'get', sender }), 5000);
   };
   // Interleave the implementations sample by sample, so that load from other processes on this
-  // shared machine hits both alike; report medians.
-  const runs = { oursTell: [] as number[], oursHandleTell: [] as number[], nactTell: [] as number[], oursAsk: [] as number[], nactAsk: [] as number[] };
+  // shared machine hits both alike; report medians. Round -1 is a warm-up.
+  const work: Record<string, [() => Promise<void>, 'rate' | 'time', number]> = {
+    'tell/actormesh': [oursTell(N), 'rate', N],
+    'tell/nact': [nactTell(N), 'rate', N],
+    'tell-burst/actormesh': [oursTell(BURST), 'rate', N],
+    'tell-burst/nact': [nactTell(BURST), 'rate', N],
+    'handle-tell/actormesh': [oursHandleTell(N), 'rate', N],
+    'handle-tell-burst/actormesh': [oursHandleTell(BURST), 'rate', N],
+    'ask/actormesh': [oursAsk, 'time', A],
+    'ask/nact': [nactAsk, 'time', A],
+  };
+  const samplesOf: Record<string, number[]> = {};
   for (let s = -1; s < samples; s++) {
-    const t1 = await seconds(oursTellOnce);
-    const t2 = await seconds(nactTellOnce);
-    const t3 = await seconds(oursHandleTellOnce);
-    const t4 = await seconds(oursAskOnce);
-    const t5 = await seconds(nactAskOnce);
-    if (s < 0) continue; // warm-up round
-    runs.oursTell.push(N / t1);
-    runs.nactTell.push(N / t2);
-    runs.oursHandleTell.push(N / t3);
-    runs.oursAsk.push((t4 * 1e9) / A);
-    runs.nactAsk.push((t5 * 1e9) / A);
+    for (const [key, [fn, kind, n]] of Object.entries(work)) {
+      const t = await seconds(fn);
+      if (s < 0) continue;
+      (samplesOf[key] ??= []).push(kind === 'rate' ? n / t : (t * 1e9) / n);
+    }
   }
-  const oursTell = median(runs.oursTell);
-  const nactTell = median(runs.nactTell);
-  const oursHandleTell = median(runs.oursHandleTell);
-  const oursAsk = median(runs.oursAsk);
-  const nactAsk = median(runs.nactAsk);
+  const m = (key: string): number => median(samplesOf[key]!);
   nact.stop(system);
   await proc.destroyAndWait(1000);
 
   const results: BenchRow[] = [
-    { name: 'tell', impl: 'actormesh', value: oursTell, unit: 'msg/s' },
-    { name: 'tell', impl: 'nact', value: nactTell, unit: 'msg/s' },
-    { name: 'handle-tell', impl: 'actormesh', value: oursHandleTell, unit: 'msg/s' },
-    { name: 'handle-tell', impl: 'nact', value: nactTell, unit: 'msg/s' },
-    { name: 'ask', impl: 'actormesh', value: oursAsk, unit: 'ns' },
-    { name: 'ask', impl: 'nact', value: nactAsk, unit: 'ns' },
+    { name: 'tell', impl: 'actormesh', value: m('tell/actormesh'), unit: 'msg/s' },
+    { name: 'tell', impl: 'nact', value: m('tell/nact'), unit: 'msg/s' },
+    { name: 'tell-burst', impl: 'actormesh', value: m('tell-burst/actormesh'), unit: 'msg/s' },
+    { name: 'tell-burst', impl: 'nact', value: m('tell-burst/nact'), unit: 'msg/s' },
+    { name: 'handle-tell', impl: 'actormesh', value: m('handle-tell/actormesh'), unit: 'msg/s' },
+    { name: 'handle-tell', impl: 'nact', value: m('tell/nact'), unit: 'msg/s' },
+    { name: 'handle-tell-burst', impl: 'actormesh', value: m('handle-tell-burst/actormesh'), unit: 'msg/s' },
+    { name: 'handle-tell-burst', impl: 'nact', value: m('tell-burst/nact'), unit: 'msg/s' },
+    { name: 'ask', impl: 'actormesh', value: m('ask/actormesh'), unit: 'ns' },
+    { name: 'ask', impl: 'nact', value: m('ask/nact'), unit: 'ns' },
   ];
   return {
     suite: 'actor',
     results,
     ratios: {
-      'tell-vs-nact': oursTell / nactTell,
-      'handle-tell-vs-nact': oursHandleTell / nactTell,
-      'ask-vs-nact': nactAsk / oursAsk,
+      'tell-vs-nact': m('tell/actormesh') / m('tell/nact'),
+      'tell-burst-vs-nact': m('tell-burst/actormesh') / m('tell-burst/nact'),
+      'handle-tell-vs-nact': m('handle-tell/actormesh') / m('tell/nact'),
+      'handle-tell-burst-vs-nact': m('handle-tell-burst/actormesh') / m('tell-burst/nact'),
+      'ask-vs-nact': m('ask/nact') / m('ask/actormesh'),
     },
-    notes: [`N=${N} tells per sample in bursts of ${BURST}, ${A} asks per sample, median of ${samples} samples`],
+    notes: [`N=${N} tells per sample (tell: one flood of N; tell-burst: bursts of ${BURST}, each awaited), ${A} asks per sample, median of ${samples} samples`],
   };
 }

@@ -49,6 +49,11 @@ export interface Context {
   spawnChild<A extends Actor<any, any>>(cls: ActorClass<A>, params: ParamsOf<A>, name?: string): Promise<ActorHandle<A>>;
   /** Asks this actor to stop after the current handler. */
   stop(): void;
+  /**
+   * Queues `msg` for this actor itself (local, unserialized), after `delayMs` if given (Monarch's
+   * `self_message_with_delay`). Dropped if the actor stopped meanwhile.
+   */
+  sendSelf<M extends Message>(msg: M, delayMs?: number): void;
 }
 
 /** Local sending side of an ephemeral port; `bind()` gives the serializable ref. */
@@ -199,6 +204,20 @@ export class Instance implements Context {
   stop(): void {
     this.signalStop(2);
   }
+  sendSelf<M extends Message>(msg: M, delayMs?: number): void {
+    if (this.actor === undefined) throw new ActorError('Generic', String(this.self), 'client instances have no handlers to send to');
+    if (delayMs === undefined || delayMs <= 0) {
+      this.sendLocal(msg);
+      return;
+    }
+    const h = this.handlers!;
+    if (typeof msg?.type !== 'string' || !Object.hasOwn(h, msg.type)) {
+      throw new UnhandledMessageType(String(this.self), msg?.type, Object.keys(h));
+    }
+    setTimeout(() => {
+      if (!this.exited && this.stopMode === 0) this.sendLocal(msg);
+    }, delayMs);
+  }
 
   // --- Work queue ----------------------------------------------------------------------------
 
@@ -244,51 +263,76 @@ export class Instance implements Context {
 
   private schedule(): void {
     this.running = true;
-    queueMicrotask(() => void this.run());
+    queueMicrotask(this.pumpBound);
   }
 
   signalStop(mode: 1 | 2): void {
     if (this.exited) return;
     if (mode > this.stopMode) this.stopMode = mode;
-    if (!this.running && this.started) this.schedule();
-    else if (!this.started) {
-      // Never started (still being created): exit directly.
-      this.started = true;
-      this.schedule();
-    }
+    // Not started yet (creation pending): `start()` will see the stop request.
+    if (this.started && !this.running) this.schedule();
   }
 
   private needsInit = true;
+  private readonly pumpBound = (): void => this.pump();
+  private readonly initFailed = (e: unknown): void =>
+    this.finish(ActorError.fromThrown(String(this.self), e, 'initialization error: '));
+  private readonly handlerFailed = (e: unknown): void => this.finish(ActorError.fromThrown(String(this.self), e));
 
-  private async run(): Promise<void> {
-    let error: ActorError | undefined;
+  /**
+   * The actor loop. Runs synchronously as long as handlers complete synchronously; a handler (or
+   * init, or supervision handler) that returns a promise suspends the loop until it settles, so
+   * the next message is never taken before the previous one finished.
+   */
+  private pump(): void {
     try {
+      const actor = this.actor!;
       if (this.needsInit) {
         this.needsInit = false;
-        if (this.stopMode !== 2 && this.actor?.init !== undefined) {
+        if (this.stopMode !== 2 && actor.init !== undefined) {
           this.statusCell.set(Status.Initializing);
+          let r: unknown;
           try {
-            await this.actor.init(this);
+            r = actor.init(this);
           } catch (e) {
-            throw ActorError.fromThrown(String(this.self), e, 'initialization error: ');
+            this.initFailed(e);
+            return;
+          }
+          if (isThenable(r)) {
+            r.then(this.pumpBound, this.initFailed);
+            return;
           }
         }
       }
       const handlers = this.handlers!;
       for (;;) {
-        if (this.stopMode === 2) break;
+        if (this.stopMode === 2) return this.finish(undefined);
         if (this.supervisionQueue.length > 0) {
-          await this.handleChildFailure(this.supervisionQueue.shift()!);
+          const ev = this.supervisionQueue.shift()!;
+          let r: unknown;
+          try {
+            r = actor.handleSupervisionEvent(this, ev);
+          } catch (e) {
+            return this.finish(new ErrorDuringHandlingSupervisionError(String(this.self), ev, e));
+          }
+          if (isThenable(r)) {
+            r.then(
+              (handled) => (handled ? this.pump() : this.finish(new UnhandledSupervisionEventError(String(this.self), ev))),
+              (e) => this.finish(new ErrorDuringHandlingSupervisionError(String(this.self), ev, e)),
+            );
+            return;
+          }
+          if (!r) return this.finish(new UnhandledSupervisionEventError(String(this.self), ev));
           continue;
         }
         const q = this.q;
         if (this.head === q.length) {
-          if (this.stopMode === 1) break;
+          if (this.stopMode === 1) return this.finish(undefined);
           q.length = 0;
           this.qh.length = 0;
           this.head = 0;
           this.running = false;
-          if (this.status.kind !== 'Idle') this.statusCell.set(Status.Idle);
+          if (this.statusCell.get() !== Status.Idle) this.statusCell.set(Status.Idle);
           return;
         }
         const i = this.head++;
@@ -302,27 +346,25 @@ export class Instance implements Context {
         }
         let r: unknown;
         try {
-          if (msg instanceof Returned) r = this.actor!.handleUndeliverable(this, msg.envelope);
-          else r = handlers[(msg as Message).type]!(this, msg);
-          if (r !== undefined && typeof (r as Promise<unknown>).then === 'function') await r;
+          r = msg instanceof Returned ? actor.handleUndeliverable(this, msg.envelope) : handlers[(msg as Message).type]!(this, msg);
         } catch (e) {
-          throw ActorError.fromThrown(String(this.self), e);
+          return this.handlerFailed(e);
+        }
+        if (r !== undefined && isThenable(r)) {
+          r.then(this.pumpBound, this.handlerFailed);
+          return;
         }
       }
     } catch (e) {
-      error = e instanceof ActorError ? e : ActorError.fromThrown(String(this.self), e);
+      // A bug in the loop itself: fail the actor rather than throw into the microtask queue.
+      this.finish(ActorError.fromThrown(String(this.self), e, 'actor loop error: '));
     }
-    await this.exit(error);
   }
 
-  private async handleChildFailure(ev: ActorSupervisionEvent): Promise<void> {
-    let handled: boolean;
-    try {
-      handled = await this.actor!.handleSupervisionEvent(this, ev);
-    } catch (e) {
-      throw new ErrorDuringHandlingSupervisionError(String(this.self), ev, e);
-    }
-    if (!handled) throw new UnhandledSupervisionEventError(String(this.self), ev);
+  private finish(error: ActorError | undefined): void {
+    this.exit(error).catch((e) => {
+      console.error(`actormesh: exit of ${this.self} failed: ${e instanceof Error ? e.stack : String(e)}`);
+    });
   }
 
   /** Terminates the instance (see the invariants at the top). */
@@ -377,6 +419,10 @@ export class Instance implements Context {
     await stopChildren(this);
     this.statusCell.set(Status.Stopped);
   }
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function';
 }
 
 async function stopChildren(inst: Instance): Promise<void> {

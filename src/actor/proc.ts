@@ -35,6 +35,8 @@ export class Proc extends BaseMailboxSender {
   forwarder: MailboxSender;
   readonly muxer = new MailboxMuxer();
   private readonly roots = new Map<string, Instance>();
+  /** Every live instance (roots, children, clients) by actor id key. */
+  private readonly live = new Map<string, Instance>();
   private readonly usedNames = new Set<string>();
   private readonly nextPid = new Map<string, number>();
   private coordinator: SupervisionCoordinator | undefined;
@@ -109,6 +111,7 @@ export class Proc extends BaseMailboxSender {
     }
     inst.attach(actor);
     this.muxer.bind(inst.self, inst.mailbox);
+    this.live.set(inst.self.key, inst);
     inst.start();
   }
 
@@ -133,6 +136,7 @@ export class Proc extends BaseMailboxSender {
     const inst = new Instance(this, id, undefined, true);
     this.muxer.bind(id, inst.mailbox);
     this.roots.set(name, inst);
+    this.live.set(id.key, inst);
     return inst;
   }
 
@@ -143,6 +147,17 @@ export class Proc extends BaseMailboxSender {
     if (inst.actor === undefined) return inst.stopClient().then(() => inst.status);
     inst.signalStop(1);
     return inst.statusCell.terminal();
+  }
+
+  /**
+   * A local handle to a live actor of this proc, or undefined if unknown, stopped, a client, or
+   * (when `cls` is given) not an instance of `cls`.
+   */
+  lookup<A extends Actor<any, any>>(id: ActorId, cls?: ActorClass<A>): ActorHandle<A> | undefined {
+    const inst = this.live.get(id.key);
+    if (inst === undefined || inst.actor === undefined) return undefined;
+    if (cls !== undefined && !(inst.actor instanceof cls)) return undefined;
+    return new ActorHandle<A>(inst);
   }
 
   /** Live root instances (ledger snapshot). */
@@ -188,6 +203,7 @@ export class Proc extends BaseMailboxSender {
   /** An instance stopped: unbind its mailbox (later envelopes are undeliverable). */
   detach(inst: Instance): void {
     this.muxer.unbind(inst.self);
+    this.live.delete(inst.self.key);
     if (inst.parent === undefined && this.roots.get(inst.self.name) === inst) this.roots.delete(inst.self.name);
   }
 

@@ -20,6 +20,8 @@ import type { Context } from './instance.js';
 
 export interface SendOptions {
   headers?: Headers;
+  /** false: if undeliverable, drop instead of returning to (and by default failing) the sender. */
+  returnUndeliverable?: boolean;
 }
 
 export interface AskOptions extends SendOptions {
@@ -76,10 +78,7 @@ export class PortRef<T> {
 
   /** Serializes `msg` and posts it to the port as `cx`'s actor. */
   send(cx: Context, msg: T, opts?: SendOptions): void {
-    cx.mailbox.sendMessage(this.portId, this.typeName, msg, {
-      headers: opts?.headers,
-      returnUndeliverable: this.returnUndeliverable,
-    });
+    cx.mailbox.sendMessage(this.portId, this.typeName, msg, opts?.headers, this.returnUndeliverable && opts?.returnUndeliverable !== false);
   }
 
   toString(): string {
@@ -104,10 +103,7 @@ export class OncePortRef<T> {
   }
   /** Sends the single reply. */
   send(cx: Context, msg: T, opts?: SendOptions): void {
-    cx.mailbox.sendMessage(this.portId, this.typeName, msg, {
-      headers: opts?.headers,
-      returnUndeliverable: this.returnUndeliverable,
-    });
+    cx.mailbox.sendMessage(this.portId, this.typeName, msg, opts?.headers, this.returnUndeliverable && opts?.returnUndeliverable !== false);
   }
   toString(): string {
     return `OncePortRef(${this.portId})`;
@@ -147,7 +143,7 @@ export class ActorRef<A extends Actor<any, any>> {
   /** Serializes `msg` into an envelope to the actor's handler port for `msg.type`. */
   send(cx: Context, msg: MessageOf<A>, opts?: SendOptions): void {
     const type = (msg as { type: string }).type;
-    cx.mailbox.sendMessage(this.portId(type), type, msg, opts);
+    cx.mailbox.sendMessage(this.portId(type), type, msg, opts?.headers, opts?.returnUndeliverable);
   }
 
   /**
@@ -160,10 +156,15 @@ export class ActorRef<A extends Actor<any, any>> {
     opts?: AskOptions,
   ): Promise<ReplyOf<Extract<AskableOf<A>, { type: K }>>> {
     type R = ReplyOf<Extract<AskableOf<A>, { type: K }>>;
-    const [port, rx] = cx.mailbox.openOncePort<R>();
-    const reply = new OncePortRef<R>(port.portId);
+    const rx = cx.mailbox.openOnceReceiver<R>();
+    const reply = new OncePortRef<R>(rx.portId);
     const full = { ...(msg as object), reply } as unknown as MessageOf<A>;
-    this.send(cx, full, opts);
+    try {
+      this.send(cx, full, opts);
+    } catch (e) {
+      rx.close();
+      return Promise.reject(e);
+    }
     return rx.recv(opts?.timeoutMs ?? DEFAULT_ASK_TIMEOUT_MS);
   }
 

@@ -16,8 +16,8 @@
  *   self-contained (no shared record structures), so any process can decode them.
  * - registered classes are encoded as extension 0x31 carrying either `[tag, value]` (inline) or,
  *   inside `encodeMessage` for bindable classes, the slot number of their binding.
- * - `encodeMessage` is synchronous and not re-entrant across bindings: the slot list being
- *   collected belongs to the outermost call.
+ * - encoding is synchronous; the bindings list being collected belongs to the innermost
+ *   `encode`/`encodeMessage` call (nested calls from a `toValue` save and restore it).
  */
 import { Packr, Unpackr, addExtension, C1 } from 'msgpackr';
 import { ActorId, DirectProcId, GangId, PortId, RankedProcId, WorldId, parseReference, type Reference } from './ids.js';
@@ -27,7 +27,7 @@ import { BindingError, DeserializationError, SerializationError } from './codec-
 
 export { SerializationError, DeserializationError, BindingError } from './codec-errors.js';
 
-/** msgpack extension type used for every registered class (0x00–0x1f and 0x42+ are msgpackr's). */
+/** msgpack extension type used for every registered class (msgpackr uses 0x00–0x1f, 0x42, 0x62–0x78). */
 export const CODEC_EXT_TYPE = 0x31;
 
 function rejectFunction(fn: unknown): never {

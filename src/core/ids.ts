@@ -164,14 +164,14 @@ export class RankedProcId {
   readonly kind = 'ranked' as const;
   readonly world: WorldId;
   readonly rank: number;
-  private k: string | undefined;
+  #k: string | undefined;
   constructor(world: WorldId, rank: number) {
     if (!(world instanceof WorldId)) throw new InvalidIdError('world', world, 'a WorldId');
     this.world = world;
     this.rank = checkIndex('rank', rank);
   }
   get key(): string {
-    return (this.k ??= `${this.world.name}[${this.rank}]`);
+    return (this.#k ??= `${this.world.name}[${this.rank}]`);
   }
   toString(): string {
     return this.key;
@@ -203,7 +203,7 @@ export class DirectProcId {
   readonly kind = 'direct' as const;
   readonly addr: string;
   readonly name: string;
-  private k: string | undefined;
+  #k: string | undefined;
   constructor(addr: string, name: string) {
     if (typeof addr !== 'string' || addr.length === 0 || addr.includes(',')) {
       throw new InvalidIdError('channel address', addr, 'a non-empty channel address without commas');
@@ -212,7 +212,7 @@ export class DirectProcId {
     this.name = checkName('proc name', name);
   }
   get key(): string {
-    return (this.k ??= `${this.addr},${this.name}`);
+    return (this.#k ??= `${this.addr},${this.name}`);
   }
   toString(): string {
     return this.key;
@@ -259,14 +259,14 @@ export class GangId {
   readonly kind = 'gang' as const;
   readonly world: WorldId;
   readonly name: string;
-  private k: string | undefined;
+  #k: string | undefined;
   constructor(world: WorldId, name: string) {
     if (!(world instanceof WorldId)) throw new InvalidIdError('world', world, 'a WorldId');
     this.world = world;
     this.name = checkName('actor name', name);
   }
   get key(): string {
-    return (this.k ??= `${this.world.name}.${this.name}`);
+    return (this.#k ??= `${this.world.name}.${this.name}`);
   }
   toString(): string {
     return this.key;
@@ -294,7 +294,7 @@ export class ActorId {
   readonly proc: ProcId;
   readonly name: string;
   readonly pid: number;
-  private k: string | undefined;
+  #k: string | undefined;
   constructor(proc: ProcId, name: string, pid = 0) {
     if (!(proc instanceof RankedProcId || proc instanceof DirectProcId)) throw new InvalidIdError('proc', proc, 'a ProcId');
     this.proc = proc;
@@ -306,7 +306,7 @@ export class ActorId {
     return parseActorId(text);
   }
   get key(): string {
-    return (this.k ??= `${this.proc.key}${this.proc.kind === 'ranked' ? '.' : ','}${this.name}[${this.pid}]`);
+    return (this.#k ??= `${this.proc.key}${this.proc.kind === 'ranked' ? '.' : ','}${this.name}[${this.pid}]`);
   }
   toString(): string {
     return this.key;
@@ -347,7 +347,7 @@ export class PortId {
   readonly kind = 'port' as const;
   readonly actor: ActorId;
   readonly index: bigint;
-  private k: string | undefined;
+  #k: string | undefined;
   constructor(actor: ActorId, index: bigint | number) {
     if (!(actor instanceof ActorId)) throw new InvalidIdError('actor', actor, 'an ActorId');
     this.actor = actor;
@@ -359,7 +359,7 @@ export class PortId {
     return parsePortId(text);
   }
   get key(): string {
-    return (this.k ??= `${this.actor.key}[${this.index}]`);
+    return (this.#k ??= `${this.actor.key}[${this.index}]`);
   }
   toString(): string {
     if ((this.index & TYPED_PORT_BIT) !== 0n) {

@@ -62,7 +62,7 @@ function encodeRaw(v: bigint): string {
 /** A random u64 identifier rendered in Flickr base58. */
 export class ShortUuid {
   readonly value: bigint;
-  private rawText: string | undefined;
+  #rawText: string | undefined;
   constructor(value: bigint) {
     if (typeof value !== 'bigint' || value < 0n || value > U64_MAX) {
       throw new NameParseError('OutOfRange', String(value), 'a u64 bigint', 'not an unsigned 64-bit integer');
@@ -96,7 +96,7 @@ export class ShortUuid {
   }
   /** Exactly 12 base58 characters, most significant first (the form used inside Names). */
   get raw(): string {
-    return (this.rawText ??= encodeRaw(this.value));
+    return (this.#rawText ??= encodeRaw(this.value));
   }
   /** Display form: the raw form, prefixed with `_` when it starts with a digit. */
   toString(): string {
@@ -133,7 +133,7 @@ export class Name {
   readonly base: string;
   /** Present iff `kind === 'suffixed'`. */
   readonly uuid: ShortUuid | undefined;
-  private text: string | undefined;
+  #text: string | undefined;
   private constructor(kind: 'suffixed' | 'reserved', base: string, uuid: ShortUuid | undefined) {
     if (typeof base !== 'string') throw new NameParseError('InvalidBase', String(base), 'a string base name', `got ${typeof base}`);
     this.kind = kind;
@@ -169,7 +169,7 @@ export class Name {
     return new Name('reserved', text, undefined);
   }
   toString(): string {
-    return (this.text ??= this.uuid ? `${this.base}_${this.uuid.raw}` : this.base);
+    return (this.#text ??= this.uuid ? `${this.base}_${this.uuid.raw}` : this.base);
   }
   toJSON(): string {
     return this.toString();

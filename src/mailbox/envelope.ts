@@ -33,6 +33,8 @@ export type Headers = ReadonlyMap<string, Uint8Array>;
 
 export const EMPTY_HEADERS: Headers = Object.freeze(new Map<string, Uint8Array>()) as Headers;
 export const NO_BINDINGS: readonly WireBinding[] = Object.freeze([]) as readonly WireBinding[];
+/** The shared (frozen) error list of envelopes that have none yet; see `recordError`. */
+export const NO_ERRORS: readonly DeliveryError[] = Object.freeze([]) as readonly DeliveryError[];
 
 /** Well-known header keys (spec §9). */
 export const HEADER = {
@@ -56,7 +58,7 @@ export interface EnvelopeFields {
   typeName: string;
   bindings?: readonly WireBinding[];
   headers?: Headers;
-  errors?: DeliveryError[];
+  errors?: readonly DeliveryError[];
   ttl?: number;
   returnUndeliverable?: boolean;
 }
@@ -79,8 +81,8 @@ export class MessageEnvelope {
   /** Cast-time rewritable values extracted from the payload, in order. */
   bindings: readonly WireBinding[];
   headers: Headers;
-  /** Delivery failures so far (only grows). */
-  readonly errors: DeliveryError[];
+  /** Delivery failures so far (only grows, through `recordError`). */
+  errors: readonly DeliveryError[];
   /** Remaining hops. */
   ttl: number;
   /** Return to sender when undeliverable (default true). */
@@ -95,7 +97,7 @@ export class MessageEnvelope {
     headers: Headers = EMPTY_HEADERS,
     ttl: number = config.get(MESSAGE_TTL_DEFAULT),
     returnUndeliverable = true,
-    errors: DeliveryError[] = [],
+    errors: readonly DeliveryError[] = NO_ERRORS,
   ) {
     this.sender = sender;
     this.dest = dest;
@@ -118,7 +120,7 @@ export class MessageEnvelope {
       f.headers ?? EMPTY_HEADERS,
       f.ttl ?? config.get(MESSAGE_TTL_DEFAULT),
       f.returnUndeliverable ?? true,
-      f.errors ?? [],
+      f.errors ?? NO_ERRORS,
     );
   }
 
@@ -142,8 +144,14 @@ export class MessageEnvelope {
       this.headers,
       this.ttl,
       this.returnUndeliverable,
-      [...this.errors],
+      this.errors.length ? [...this.errors] : NO_ERRORS,
     );
+  }
+
+  /** Appends a delivery error (the list is copy-on-first-write). */
+  recordError(err: DeliveryError): void {
+    if (this.errors === NO_ERRORS) this.errors = [err];
+    else (this.errors as DeliveryError[]).push(err);
   }
 
   /** True when at least one delivery error has been recorded. */
@@ -174,7 +182,7 @@ export class MessageEnvelope {
    * (`undelivered_message_abandoned`); it never throws.
    */
   undeliverable(err: DeliveryError, returnHandle: ReturnHandle): void {
-    this.errors.push(err);
+    this.recordError(err);
     if (!this.returnUndeliverable) return;
     try {
       returnHandle.returnUndeliverable(this);

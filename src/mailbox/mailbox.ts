@@ -14,10 +14,11 @@
  */
 import { type ActorId, PortId } from '../core/ids.js';
 import { USER_PORT_OFFSET } from '../core/typeinfo.js';
-import { EMPTY_HEADERS, type Headers, MessageEnvelope, type ReturnHandle, type WireBinding, NO_BINDINGS } from './envelope.js';
+import { EMPTY_HEADERS, type Headers, MessageEnvelope, type ReturnHandle, NO_BINDINGS } from './envelope.js';
 import { MailboxError, PortClosedError, TimeoutError } from './errors.js';
 import { BaseMailboxSender, LOG_RETURN_HANDLE, type MailboxSender } from './sender.js';
-import { decodePayload, encodePayload } from './payload.js';
+import { decodePayload, toWire } from './payload.js';
+import { encodeMessage } from '../core/codec.js';
 import { PortReceiver } from './receiver.js';
 import { type Deadline, type DeadlineTarget, deadline } from './deadline.js';
 
@@ -125,16 +126,21 @@ export class Mailbox extends BaseMailboxSender {
     this.post(env, this.returnHandle);
   }
 
-  /** Serializes `msg` and posts it to `dest` as this actor. */
-  sendMessage(
-    dest: PortId,
-    typeName: string,
-    msg: unknown,
-    opts?: { headers?: Headers; returnUndeliverable?: boolean; bindings?: readonly WireBinding[] },
-  ): void {
-    const p = encodePayload(msg, typeName);
-    const env = new MessageEnvelope(this.actorId, dest, p.data, typeName, p.bindings.length ? p.bindings : (opts?.bindings ?? NO_BINDINGS), opts?.headers ?? EMPTY_HEADERS);
-    if (opts?.returnUndeliverable === false) env.returnUndeliverable = false;
+  /**
+   * Serializes `msg` and posts it to `dest` as this actor. Positional options (hot path):
+   * `headers`, `returnUndeliverable` (default true).
+   */
+  sendMessage(dest: PortId, typeName: string, msg: unknown, headers?: Headers, returnUndeliverable?: boolean): void {
+    const p = encodeMessage(msg, typeName);
+    const env = new MessageEnvelope(
+      this.actorId,
+      dest,
+      p.data,
+      typeName,
+      p.bindings.length === 0 ? NO_BINDINGS : toWire(p.bindings),
+      headers ?? EMPTY_HEADERS,
+    );
+    if (returnUndeliverable === false) env.returnUndeliverable = false;
     this.post(env, this.returnHandle);
   }
 
@@ -166,6 +172,14 @@ export class Mailbox extends BaseMailboxSender {
     const port = new LocalPort<T>(id, (m, h) => fn(m, h ?? EMPTY_HEADERS));
     this.bind(index, { once: false, sink: (m, h) => fn(m as T, h), closed: () => port.close() });
     return port;
+  }
+
+  /** Opens a once port and returns only its receiver (asks: the sender side is a ref). */
+  openOnceReceiver<T>(): OnceReceiver<T> {
+    const index = this.nextIndex++;
+    const rx = new OnceReceiver<T>(this, new PortId(this.actorId, index));
+    this.bind(index, rx);
+    return rx;
   }
 
   /** Opens a once port: exactly one message is received, then the port is unbound. */

@@ -55,7 +55,7 @@ export function splitPort(mailbox: Mailbox, target: PortId, opts: SplitOptions =
     buffer = [];
     const env = last;
     last = undefined;
-    mailbox.sendMessage(target, env.typeName, acc, { headers: env.headers, returnUndeliverable });
+    mailbox.sendMessage(target, env.typeName, acc, env.headers, returnUndeliverable);
   };
   mailbox.bind(index, {
     once: false,

@@ -93,7 +93,7 @@ export function remoteReturnHandle(sender: MailboxSender): ReturnHandle {
         abandoned(env);
         return;
       }
-      if (env.errors.length === 0) env.errors.push(deliveryError('BrokenLink', 'message was undeliverable'));
+      if (env.errors.length === 0) env.recordError(deliveryError('BrokenLink', 'message was undeliverable'));
       sender.post(bounceEnvelope(env), { returnUndeliverable: (b) => abandoned(b) });
     },
   };

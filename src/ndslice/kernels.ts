@@ -34,8 +34,7 @@ interface SliceExports {
   maxDims(): number;
   reserve(bytes: number): number;
   enumerate(desc: number, out: number): number;
-  chunkWords(): number;
-  mergeRemap(parent: number, target: number, work: number, out: number, wantRanks: number): number;
+  mergeRemap(parent: number, target: number, out: number, wantRanks: number): number;
 }
 
 const U32_LIMIT = 2 ** 32;
@@ -69,14 +68,12 @@ class WasmSliceKernels implements SliceKernels {
   private readonly hdr: number;
   private readonly descBytes: number;
   readonly maxDims: number;
-  private readonly chunk: number;
 
   constructor() {
     this.km = loadKernel<SliceExports>('slice');
     this.hdr = this.km.exports.header();
     this.descBytes = this.km.exports.descBytes();
     this.maxDims = this.km.exports.maxDims();
-    this.chunk = this.km.exports.chunkWords();
   }
 
   /** Bytes of linear memory committed (flat once the largest request has been served). */
@@ -97,13 +94,15 @@ class WasmSliceKernels implements SliceKernels {
   }
 
   private reserve(bytes: number): number {
+    const fail = () => new WasmKernelError('slice', `cannot grow linear memory to hold ${bytes} bytes of results (wasm32 memory is at most 4 GiB)`);
+    if (bytes >= U32_LIMIT) throw fail();
     let p: number;
     try {
       p = this.km.exports.reserve(bytes);
     } catch (e) {
       throw translateTrap('slice', e);
     }
-    if (p === 0 || bytes >= U32_LIMIT) throw new WasmKernelError('slice', `cannot grow linear memory to hold ${bytes} bytes of results`);
+    if (p === 0) throw fail();
     return p;
   }
 
@@ -137,13 +136,12 @@ class WasmSliceKernels implements SliceKernels {
     }
     if (nt === 0) return wantRanks ? new Uint32Array(0) : EMPTY;
     if (np === 0) return null;
-    const work = this.reserve((2 * this.chunk + (wantRanks ? nt : 0)) * 4);
-    const out = work + 8 * this.chunk;
+    const out = wantRanks ? this.reserve(nt * 4) : 0;
     this.write(this.hdr, parent);
     this.write(this.hdr + this.descBytes, target);
     let ok: number;
     try {
-      ok = this.km.exports.mergeRemap(this.hdr, this.hdr + this.descBytes, work, out, wantRanks ? 1 : 0);
+      ok = this.km.exports.mergeRemap(this.hdr, this.hdr + this.descBytes, out, wantRanks ? 1 : 0);
     } catch (e) {
       throw translateTrap('slice', e);
     }

@@ -1,8 +1,9 @@
 /**
  * Plain-TypeScript reference of the slice kernels (internal: tests and benchmarks compare the WASM
  * kernels against it; not exported from the barrel). Same algorithms as assembly/slice.ts:
- * odometer enumeration in row-major order; Rust's sorted merge for isSubset/remap over chunked
- * (4096-rank) resumable enumerations of both slices, stopping when the target is exhausted.
+ * odometer enumeration in row-major order; Rust's sorted merge for isSubset/remap walked run by
+ * run (closed-form steps inside the arithmetic innermost runs), stopping when the target is
+ * exhausted.
  *
  * Invariant: inputs were validated by the facade (non-negative integers, every base rank < 2^32).
  */
@@ -68,104 +69,81 @@ export function remap(parent: SliceLike, target: SliceLike): Uint32Array | null 
 
 const EMPTY = new Uint32Array(0);
 
-const CHUNK = 4096;
-
-/** Resumable row-major enumeration of a slice (the TS twin of the kernel's cursors). */
-class Cursor {
-  private readonly coords: number[];
-  private readonly lastSize: number;
-  private readonly lastStride: number;
-  private next: number;
-  private left: number;
-  private base: number;
-  private remaining: number;
-  constructor(private readonly s: SliceLike) {
-    const d = s.sizes.length;
-    this.coords = new Array<number>(d).fill(0);
-    this.lastSize = d ? s.sizes[d - 1]! : 1;
-    this.lastStride = d ? s.strides[d - 1]! : 0;
-    this.base = this.next = s.offset;
-    this.left = this.lastSize;
-    this.remaining = lenOf(s);
-  }
-  /** Writes up to `buf.length` next base ranks into `buf`; returns how many. */
-  fill(buf: Uint32Array): number {
-    const n = Math.min(this.remaining, buf.length);
-    const { sizes, strides } = this.s;
-    const stride = this.lastStride;
-    let v = this.next;
-    let left = this.left;
-    let base = this.base;
-    let k = 0;
-    while (k < n) {
-      const run = Math.min(left, n - k);
-      for (let r = 0; r < run; r++) {
-        buf[k++] = v;
-        v += stride;
-      }
-      left -= run;
-      if (left === 0) {
-        for (let i = sizes.length - 2; i >= 0; i--) {
-          const c = this.coords[i]! + 1;
-          if (c < sizes[i]!) {
-            this.coords[i] = c;
-            base += strides[i]!;
-            break;
-          }
-          this.coords[i] = 0;
-          base -= (sizes[i]! - 1) * strides[i]!;
-        }
-        v = base;
-        left = this.lastSize;
-      }
+/** Odometer carry over the outer dims: base rank of the next innermost run (coords updated). */
+function carry(s: SliceLike, coords: number[], runBase: number): number {
+  const { sizes, strides } = s;
+  let b = runBase;
+  for (let i = sizes.length - 2; i >= 0; i--) {
+    const c = coords[i]! + 1;
+    if (c < sizes[i]!) {
+      coords[i] = c;
+      return b + strides[i]!;
     }
-    this.next = v;
-    this.left = left;
-    this.base = base;
-    this.remaining -= n;
-    return n;
+    coords[i] = 0;
+    b -= (sizes[i]! - 1) * strides[i]!;
   }
+  return b;
 }
 
-/** Sorted merge over chunked enumerations, stopping when the target is exhausted (as Rust's iterators do). */
+/**
+ * Rust's sorted merge over the runs of both slices (same algorithm as the kernel's `mergeRemap`:
+ * closed-form skips and whole-run matches inside arithmetic innermost runs).
+ */
 function mergeRemap(parent: SliceLike, target: SliceLike, wantRanks: boolean): Uint32Array | null {
   const np = lenOf(parent);
   const nt = lenOf(target);
   const out = wantRanks ? new Uint32Array(nt) : EMPTY;
   if (nt === 0) return out;
   if (np === 0) return null;
-  const pc = new Cursor(parent);
-  const tc = new Cursor(target);
-  const pb = new Uint32Array(Math.min(CHUNK, np));
-  const tb = new Uint32Array(Math.min(CHUNK, nt));
-  let pn = 0;
-  let tn = 0;
-  let pi = 0;
-  let ti = 0;
+  const pd = parent.sizes.length;
+  const td = target.sizes.length;
+  const pc = new Array<number>(pd).fill(0);
+  const tc = new Array<number>(td).fill(0);
+  const pSize = pd ? parent.sizes[pd - 1]! : 1;
+  const ps = pd ? parent.strides[pd - 1]! : 0;
+  const tSize = td ? target.sizes[td - 1]! : 1;
+  const ts = td ? target.strides[td - 1]! : 0;
+  const q = ps !== 0 && ts !== 0 && ts % ps === 0 ? ts / ps : 0;
+  let pBase = parent.offset;
+  let pv = pBase;
+  let pLeft = pSize;
+  let tBase = target.offset;
+  let tv = tBase;
+  let tLeft = tSize;
   let i = 0;
   let j = 0;
   for (;;) {
-    if (ti === tn) {
+    if (tv < pv) return null;
+    let pStep: number;
+    if (tv === pv) {
+      let m = 1;
+      if (q !== 0) m = Math.min(tLeft, Math.floor((pLeft - 1) / q) + 1);
+      if (wantRanks) for (let k = 0; k < m; k++) out[j + k] = i + k * q;
+      j += m;
       if (j === nt) return out;
-      tn = tc.fill(tb);
-      ti = 0;
-    }
-    if (pi === pn) {
-      if (i === np) return null;
-      pn = pc.fill(pb);
-      pi = 0;
-    }
-    while (pi < pn && ti < tn) {
-      const tv = tb[ti]!;
-      const pv = pb[pi]!;
-      if (tv < pv) return null;
-      if (tv === pv) {
-        if (wantRanks) out[j] = i;
-        j++;
-        ti++;
+      tLeft -= m;
+      if (tLeft === 0) {
+        tBase = carry(target, tc, tBase);
+        tv = tBase;
+        tLeft = tSize;
+      } else {
+        tv += m * ts;
       }
-      i++;
-      pi++;
+      pStep = (m - 1) * q + 1;
+    } else if (ps === 0) {
+      pStep = pLeft;
+    } else {
+      pStep = Math.min(pLeft, Math.ceil((tv - pv) / ps));
+    }
+    i += pStep;
+    if (i >= np) return null;
+    pLeft -= pStep;
+    if (pLeft === 0) {
+      pBase = carry(parent, pc, pBase);
+      pv = pBase;
+      pLeft = pSize;
+    } else {
+      pv += pStep * ps;
     }
   }
 }

@@ -19,11 +19,9 @@ interface RoutingExports {
   nodeCount(): number;
   nodesPtr(): number;
   canonCount(): number;
-  resolve(rank: number, nFrames: number): number;
   resolveGrouped(rank: number, nFrames: number): number;
   groupedPtr(): number;
   deliverHere(): number;
-  outPtr(): number;
   routeAll(): number;
   deliveredPtr(): number;
   parentsPtr(): number;

@@ -6,15 +6,15 @@
  * node = `[op, a, b, start, end (-1 = open), step, canon, 0]`. Node 0 is `false`, node 1 `true`.
  *
  * Invariants: the selection is canonicalized to the slice's dims and validated (too deep →
- * `SelectionTooDeep`) before encoding; structurally equal subtrees share one node id; two nodes
- * share a `canon` id iff their normal forms are equal (the dedup key of spec §5); a 0-d slice is
+ * `SelectionTooDeep`) before encoding; structurally equal subtrees share one node id; two residual
+ * nodes share a `canon` id iff their normal forms are equal (the dedup key of spec §5); a 0-d slice is
  * embedded as `(offset, [1], [1])`; every base rank fits in i31 (else `RankOverflow`).
  */
 import { RankOverflow } from '../ndslice/errors.js';
 import type { SliceLike } from '../ndslice/slice.js';
 import { InvalidFrame, SelectionNotImplemented } from './errors.js';
 import { selectionKey } from './normalize.js';
-import { embed0d, pretty, Selection, validateSelection } from './selection.js';
+import { embed0d, guardDepth, Selection, validateSelection } from './selection.js';
 
 export const NODE_WORDS = 8;
 export const OP = { false: 0, true: 1, all: 2, range: 3, any: 4, union: 5, intersection: 6, first: 7 } as const;
@@ -45,24 +45,46 @@ export function checkRoutable(slice: SliceLike): SliceLike {
 export function compileRoute(slice0: SliceLike, selection: Selection): RouteProgram {
   const slice = checkRoutable(slice0);
   const nd = slice.sizes.length;
-  const sel = selection.canonicalizeToDimensions(nd);
-  validateSelection(sel, slice);
-  const exact = new Map<string, number>();
+  return guardDepth(() => {
+    const sel = selection.canonicalizeToDimensions(nd);
+    validateSelection(sel, slice);
+    return encode(slice, sel);
+  });
+}
+
+/**
+ * Hash-conses `sel` bottom-up (key = op + child ids + range, O(1) per node). Canon ids (the dedup
+ * key) come from `selectionKey` for the nodes a frame can carry as its residual — the inner child of
+ * `all`/`range`/`any`/`first`, and `true`/`false` — every other node gets a canon of its own.
+ */
+function encode(slice: SliceLike, sel: Selection): RouteProgram {
+  const nd = slice.sizes.length;
+  const exact = new Map<string, number>([
+    [`${OP.false}`, 0],
+    [`${OP.true}`, 1],
+  ]);
   const canonIds = new Map<string, number>([
     ['F', 0],
     ['T', 1],
   ]);
+  let nextCanon = 2;
   const nodes: number[][] = [
     [OP.false, 0, 0, 0, 0, 0, 0, 0],
     [OP.true, 0, 0, 0, 0, 0, 1, 0],
   ];
   const selections: Selection[] = [Selection.false_(), Selection.true_()];
-  exact.set('false_()', 0);
-  exact.set('true_()', 1);
+  const keyed = new Set<number>([0, 1]);
+  const residual = (id: number): void => {
+    if (keyed.has(id)) return;
+    keyed.add(id);
+    const ck = selectionKey(selections[id]!);
+    let canon = canonIds.get(ck);
+    if (canon === undefined) canonIds.set(ck, (canon = nextCanon++));
+    nodes[id]![6] = canon;
+  };
   const intern = (s: Selection): number => {
-    const key = pretty(s);
-    const hit = exact.get(key);
-    if (hit !== undefined) return hit;
+    if (s.kind === 'false') return 0;
+    if (s.kind === 'true') return 1;
     let a = 0;
     let b = 0;
     let start = 0;
@@ -76,30 +98,24 @@ export function compileRoute(slice0: SliceLike, selection: Selection): RouteProg
         break;
       case 'range':
         a = intern(s.inner);
-        start = s.range.start;
+        start = Math.min(s.range.start, 2 ** 31 - 1);
         end = s.range.end === null ? -1 : Math.min(s.range.end, 2 ** 31 - 1);
-        step = s.range.step;
-        if (start >= 2 ** 31) start = 2 ** 31 - 1;
-        if (step >= 2 ** 31) step = 2 ** 31 - 1;
+        step = Math.min(s.range.step, 2 ** 31 - 1);
         break;
       case 'union':
       case 'intersection':
         a = intern(s.left);
         b = intern(s.right);
         break;
-      default:
-        break;
     }
-    const ck = selectionKey(s);
-    let canon = canonIds.get(ck);
-    if (canon === undefined) {
-      canon = canonIds.size;
-      canonIds.set(ck, canon);
-    }
+    const key = `${OP[s.kind]}|${a}|${b}|${start}|${end}|${step}`;
+    const hit = exact.get(key);
+    if (hit !== undefined) return hit;
     const id = nodes.length;
-    nodes.push([OP[s.kind], a, b, start, end, step, canon, 0]);
+    nodes.push([OP[s.kind], a, b, start, end, step, nextCanon++, 0]);
     selections.push(s);
     exact.set(key, id);
+    if (s.kind !== 'union' && s.kind !== 'intersection') residual(a);
     return id;
   };
   const root = intern(sel);
@@ -107,7 +123,7 @@ export function compileRoute(slice0: SliceLike, selection: Selection): RouteProg
   words[0] = nd;
   words[1] = slice.offset;
   words[2] = nodes.length;
-  words[3] = canonIds.size;
+  words[3] = nextCanon;
   words[4] = root;
   for (let d = 0; d < nd; d++) {
     words[5 + d] = slice.sizes[d]!;

@@ -23,20 +23,30 @@ function pointSelection(coords: readonly number[]): Selection {
 }
 
 /**
- * One nested single-index range per rank (ascending, duplicates dropped), joined by a
- * left-associated union; no ranks → `false`; a rank outside the slice → `ValueNotInSlice`.
+ * Union of `arms` in order: left-associated (as Rust) up to 2 arms, balanced beyond, so that a
+ * union of thousands of ranks stays shallow (depth log2 n) for the recursive algorithms.
+ */
+export function unionOf(arms: readonly Selection[]): Selection {
+  if (arms.length === 0) return Selection.false_();
+  const build = (lo: number, hi: number): Selection => (hi - lo === 1 ? arms[lo]! : new UnionSel(build(lo, (lo + hi) >>> 1), build((lo + hi) >>> 1, hi)));
+  return build(0, arms.length);
+}
+
+/**
+ * One nested single-index range per rank (ascending, duplicates dropped), joined by `unionOf`
+ * (Rust: a left-associated chain, which is as deep as the rank count); no ranks → `false`;
+ * a rank outside the slice → `ValueNotInSlice`.
  */
 export function ofRanks(slice: SliceLike, ranks: Iterable<number>): Selection {
   const s = asSlice(slice);
   const sorted = Array.from(new Set(ranks)).sort((a, b) => a - b);
-  let acc: Selection | undefined;
+  const arms: Selection[] = [];
   for (const r of sorted) {
     const c = s.tryCoordinates(r);
     if (!c) throw new ValueNotInSlice(r);
-    const p = pointSelection(c);
-    acc = acc ? new UnionSel(acc, p) : p;
+    arms.push(pointSelection(c));
   }
-  return acc ?? Selection.false_();
+  return unionOf(arms);
 }
 
 function sliceMembers(s: Slice): number[] {
@@ -81,15 +91,11 @@ export function reifySlice(base: SliceLike, view: SliceLike): Selection {
   return acc;
 }
 
-/** Left-associated union of `reifySlice` of the non-empty views; `false` if there are none. */
+/** `unionOf` the `reifySlice` of the non-empty views; `false` if there are none. */
 export function reifySlices(base: SliceLike, views: Iterable<SliceLike>): Selection {
-  let acc: Selection | undefined;
-  for (const view of views) {
-    if (asSlice(view).len === 0) continue;
-    const s = reifySlice(base, view);
-    acc = acc ? new UnionSel(acc, s) : s;
-  }
-  return acc ?? Selection.false_();
+  const arms: Selection[] = [];
+  for (const view of views) if (asSlice(view).len > 0) arms.push(reifySlice(base, view));
+  return unionOf(arms);
 }
 
 /** Ranks selected by `sel` in `slice` (evaluated with `opts`) that are not in `exclusions`. */

@@ -20,7 +20,7 @@
 import { Slice, type SliceLike } from '../ndslice/slice.js';
 import { InvalidFrame, SelectionNotImplemented } from './errors.js';
 import { selectionKey } from './normalize.js';
-import { embed0d, Selection, validateSelection, type SelectionJSON } from './selection.js';
+import { embed0d, guardDepth, Selection, validateSelection, type SelectionJSON } from './selection.js';
 
 export interface RoutingFrameJSON {
   here: number[];
@@ -48,8 +48,11 @@ export class RoutingFrame {
   static root(selection: Selection, slice: SliceLike): RoutingFrame {
     const s = embed0d(slice);
     const sl = s instanceof Slice ? s : Slice.unchecked(s.offset, s.sizes, s.strides);
-    const sel = selection.canonicalizeToDimensions(sl.numDim);
-    validateSelection(sel, sl);
+    const sel = guardDepth(() => {
+      const c = selection.canonicalizeToDimensions(sl.numDim);
+      validateSelection(c, sl);
+      return c;
+    });
     return new RoutingFrame(new Array<number>(sl.numDim).fill(0), sel, sl, 0);
   }
 
@@ -153,6 +156,26 @@ export function dedupedNextSteps(frame: RoutingFrame): RoutingFrame[] {
     out.push(f);
   }
   return out;
+}
+
+/**
+ * The routing path (list of `here` coordinates, root first) from `frame` to the delivery at
+ * `dest`, or `undefined` when `dest` is not selected (Rust `trace_route`, frames deduplicated).
+ */
+export function traceRoute(frame: RoutingFrame, dest: readonly number[]): number[][] | undefined {
+  const seen = new Set<string>();
+  const path: number[][] = [];
+  const go = (f: RoutingFrame): boolean => {
+    const k = f.key();
+    if (seen.has(k)) return false;
+    seen.add(k);
+    path.push(f.here.slice());
+    if (f.deliverHere() && f.here.length === dest.length && f.here.every((c, i) => c === dest[i])) return true;
+    for (const n of f.nextSteps()) if (go(n)) return true;
+    path.pop();
+    return false;
+  };
+  return go(frame) ? path : undefined;
 }
 
 export interface RoutingResolution {

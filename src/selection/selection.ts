@@ -45,7 +45,7 @@ abstract class SelectionBase {
 
   /** Base ranks selected in `slice`, depth-first, indices ascending (spec §4 "Evaluation"). */
   eval(slice: SliceLike, opts: EvalOptions = {}): number[] {
-    return evalSelection(this as unknown as Selection, slice, opts);
+    return guardDepth(() => evalSelection(this as unknown as Selection, slice, opts));
   }
 
   /** Recursive membership of a coordinate vector (open ranges resolve against `coords.length`, as Rust). */
@@ -291,6 +291,21 @@ export function structurallyEqual(a: Selection, b: Selection): boolean {
 }
 
 // ------------------------------------------------------------------ eval
+
+/**
+ * Runs a recursive algorithm over a selection; a tree too deep for the JS stack becomes a typed
+ * `InvalidSelection` instead of a bare `RangeError`.
+ */
+export function guardDepth<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      throw new InvalidSelection('the selection is nested too deeply to process (build large unions with unionOf/ofRanks, which stay balanced)');
+    }
+    throw e;
+  }
+}
 
 /** 0-d slices are evaluated as `(offset, [1], [1])` (spec §4). */
 export function embed0d(slice: SliceLike): SliceLike {

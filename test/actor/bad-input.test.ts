@@ -164,3 +164,23 @@ test('a malformed actor id string gives a typed IdParseError', () => {
   assert.throws(() => ActorRef.attest('w[.x'), IdParseError);
   assert.throws(() => ActorRef.attest(''), IdParseError);
 });
+
+type AskMsg = { type: 'q'; payload: unknown; reply: import('../../src/actor/index.js').OncePortRef<number> };
+class Answerer extends Actor<void, AskMsg> {
+  static typeName = 'test::bad::Answerer';
+  readonly handlers: Handlers<AskMsg> = { q: (cx, m) => m.reply.send(cx, 1) };
+}
+
+test('a message that cannot be serialized gives a typed SerializationError (ask rejects, nothing leaks)', async () => {
+  const { proc } = testProc();
+  const a = await proc.spawn('a', Answerer, undefined);
+  const client = proc.instance('client');
+  await assert.rejects(a.bind().ask(client, { type: 'q', payload: () => 1 }), (e: Error & { variant?: string }) => {
+    assert.ok(e instanceof ActormeshError);
+    assert.equal(e.variant, 'SerializationError');
+    assert.match(e.message, /function/);
+    return true;
+  });
+  assert.equal(await a.bind().ask(client, { type: 'q', payload: 1 }, { timeoutMs: 1000 }), 1);
+  await proc.destroyAndWait(500);
+});

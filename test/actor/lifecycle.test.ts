@@ -108,3 +108,33 @@ test('destroyAndWait stops every root actor and client and reports them', async 
   assert.deepEqual(r.aborted, []);
   await assert.rejects(proc.spawn('c', Lifecycle, {}), /stopped/);
 });
+
+class Ticker extends Actor<void, { type: 'tick'; n: number }> {
+  static typeName = 'test::Ticker';
+  ticks: number[] = [];
+  readonly handlers: Handlers<{ type: 'tick'; n: number }> = {
+    tick: (cx, m) => {
+      this.ticks.push(m.n);
+      if (m.n < 3) cx.sendSelf({ type: 'tick', n: m.n + 1 }, 5);
+    },
+  };
+}
+
+test('an actor can message itself with a delay', async () => {
+  const { proc } = testProc();
+  const t = await proc.spawn('t', Ticker, undefined);
+  t.send({ type: 'tick', n: 1 });
+  await within((async () => { while (t.actor.ticks.length < 3) await sleep(2); })());
+  assert.deepEqual(t.actor.ticks, [1, 2, 3]);
+  await t.stop();
+});
+
+test('proc.lookup finds live actors by id and class, and not stopped or unknown ones', async () => {
+  const { proc } = testProc();
+  const t = await proc.spawn('t', Ticker, undefined);
+  assert.equal(proc.lookup(t.actorId, Ticker)?.actor, t.actor);
+  assert.equal(proc.lookup(t.actorId, Lifecycle), undefined, 'wrong type');
+  assert.equal(proc.lookup(t.actorId.child(9)), undefined, 'unknown child');
+  await t.stop();
+  assert.equal(proc.lookup(t.actorId), undefined, 'stopped');
+});

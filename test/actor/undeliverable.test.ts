@@ -18,6 +18,7 @@ class Sink extends Actor<void, SinkMsg> {
 
 type SenderMsg =
   | { type: 'sendTo'; target: ActorRef<Sink> }
+  | { type: 'sendToQuietly'; target: ActorRef<Sink> }
   | { type: 'sendVia'; port: PortRef<Extract<SinkMsg, { type: 'hello' }>> }
   | { type: 'tick' };
 class Sender extends Actor<{ tolerate: boolean }, SenderMsg> {
@@ -31,6 +32,7 @@ class Sender extends Actor<{ tolerate: boolean }, SenderMsg> {
   }
   readonly handlers: Handlers<SenderMsg> = {
     sendTo: (cx: Context, m) => m.target.send(cx, { type: 'hello', n: 1 }),
+    sendToQuietly: (cx: Context, m) => m.target.send(cx, { type: 'hello', n: 1 }, { returnUndeliverable: false }),
     sendVia: (cx: Context, m) => m.port.send(cx, { type: 'hello', n: 2 }),
     tick: () => {
       this.ticks++;
@@ -68,6 +70,7 @@ test('a message sent with returnUndeliverable off to a stopped actor does not fa
   const port = sink.bind().port('hello').withReturnUndeliverable(false);
   await sink.stop();
   sender.send({ type: 'sendVia', port });
+  sender.send({ type: 'sendToQuietly', target: sink.bind() });
   sender.send({ type: 'tick' });
   await sleep(20);
   sender.send({ type: 'tick' });

@@ -40,6 +40,43 @@ test('plain values, objects and arrays round-trip', () => {
   for (const v of values) assert.deepStrictEqual(roundTrip(v), v);
 });
 
+test('randomly generated nested values of every supported kind round-trip exactly', () => {
+  let seed = 12345;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const leaf = (): unknown => {
+    switch (rnd(9)) {
+      case 0: return rnd(1000) - 500;
+      case 1: return rnd(1000) / 7;
+      case 2: return 'str' + rnd(100);
+      case 3: return BigInt(rnd(1000)) * 10n ** BigInt(rnd(30));
+      case 4: return rnd(2) === 0 ? null : undefined;
+      case 5: return rnd(2) === 0;
+      case 6: return new Uint8Array(rnd(40)).map(() => rnd(256));
+      case 7: return new Date(rnd(1e9));
+      default: return parseActorId(`w[${rnd(9)}].a${rnd(9)}[${rnd(3)}]`);
+    }
+  };
+  const gen = (depth: number): unknown => {
+    if (depth === 0) return leaf();
+    switch (rnd(5)) {
+      case 0: return Array.from({ length: rnd(5) }, () => gen(depth - 1));
+      case 1: return Object.fromEntries(Array.from({ length: rnd(5) }, (_, i) => [`k${i}_${rnd(9)}`, gen(depth - 1)]));
+      case 2: return new Map(Array.from({ length: rnd(4) }, () => [rnd(2) ? 'k' + rnd(50) : rnd(50), gen(depth - 1)]));
+      case 3: return new Set(Array.from({ length: rnd(4) }, () => 'e' + rnd(50)));
+      default: return leaf();
+    }
+  };
+  for (let i = 0; i < 300; i++) {
+    const v = gen(1 + rnd(4));
+    assert.deepStrictEqual(roundTrip(v), v);
+    const m = encodeMessage({ v, r: new Rank(rnd(10)) });
+    assert.deepStrictEqual((decodeMessage(m.data, m.bindings) as { v: unknown }).v, v);
+  }
+});
+
 test('undefined and null stay distinct, at top level and inside objects and arrays', () => {
   assert.equal(roundTrip(undefined), undefined);
   assert.equal(roundTrip(null), null);

@@ -175,6 +175,7 @@ test('equal ids share a key and unequal ids do not', () => {
   const b = new WorldId('w').proc(1).actor('a', 0);
   assert.equal(a.key, b.key);
   assert.ok(a.equals(b));
+  assert.deepStrictEqual(a, new WorldId('w').proc(1).actor('a', 0)); // the cached key is not a property
   assert.notEqual(a.key, parseActorId('w[1].a[1]').key);
   assert.notEqual(parseProcId('unix:@x,p').key, parseReference('unix:@x').toString());
   const m = new Map([[a.key, 1]]);

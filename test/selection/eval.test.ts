@@ -140,3 +140,13 @@ test('fromJSON rejects malformed selections with InvalidSelection', () => {
     assert.throws(() => S.fromJSON(bad), (e: unknown) => e instanceof ActormeshError && e.variant !== undefined);
   }
 });
+
+test('large rank sets stay shallow and absurdly deep trees fail with a typed error', () => {
+  const mesh = Slice.rowMajor([1024, 8]);
+  const ranks = Array.from({ length: 8192 }, (_, i) => (i * 7) % 8192);
+  const s = ofRanks(mesh, ranks);
+  assert.deepEqual(s.eval(mesh), sorted(ranks));
+  let deep: Selection = S.range(0, S.range(0));
+  for (let i = 1; i < 200_000; i++) deep = S.union(deep, S.range(0, S.range(0)));
+  assert.throws(() => deep.eval(mesh), (e: unknown) => e instanceof ActormeshError && e.variant === 'InvalidSelection');
+});

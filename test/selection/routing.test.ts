@@ -15,6 +15,7 @@ import {
   SelectionNotImplemented,
   decodeRouteProgram,
   selectionOnRoot,
+  traceRoute,
   type CastRouting,
 } from '../../src/selection/index.js';
 import { ReferenceRouter } from '../../src/selection/reference.js';
@@ -65,6 +66,11 @@ test('delivered set equals eval for random selections on random slices, each ran
     assert.deepEqual(sorted(sim.delivered), want, `RoutingFrame: ${ctx}`);
     const hops = hopByHop(new WasmRouter(program), program.offset, program.root);
     assert.deepEqual(hops.delivered, Array.from(wasm.delivered), `hop by hop: ${ctx}`);
+    const rootFrames = Int32Array.of(program.offset, 0, program.root);
+    const wHop = new WasmRouter(program).resolve(program.offset, rootFrames);
+    const rHop = new ReferenceRouter(program).resolve(program.offset, rootFrames);
+    assert.equal(wHop.deliverHere, rHop.deliverHere);
+    assert.deepEqual([...wHop.nextSteps].map(([p, f]) => [p, Array.from(f)]), [...rHop.nextSteps].map(([p, f]) => [p, Array.from(f)]), `first hop: ${ctx}`);
   }
 });
 
@@ -246,4 +252,21 @@ test('selectionOnRoot re-expresses a sliced cast over the root slice', () => {
   assert.deepEqual(sorted(selectionOnRoot(root, sliced, S.all(S.all())).eval(root)), sorted(sliced.iter()));
   const sub = S.range(1, S.range([0, 2]));
   assert.deepEqual(sorted(selectionOnRoot(root, sliced, sub).eval(root)), sorted(sub.eval(sliced)));
+});
+
+test('traceRoute ends at the destination when it is selected', () => {
+  const root = RoutingFrame.root(S.all(S.range([1, 3], S.all())), zhg);
+  const path = traceRoute(root, [1, 2, 5])!;
+  assert.deepEqual(path[0], [0, 0, 0]);
+  assert.deepEqual(path[path.length - 1], [1, 2, 5]);
+  assert.deepEqual(path, [[0, 0, 0], [1, 0, 0], [1, 2, 0], [1, 2, 5]]);
+  assert.equal(traceRoute(root, [1, 0, 5]), undefined);
+});
+
+test('a range step near 2^31 on a huge dimension neither overflows nor hangs', () => {
+  const line = Slice.new(0, [2 ** 31 - 1], [1]);
+  const sel = S.range([0, null, 2 ** 30 + 5]);
+  const program = compileRoute(line, sel);
+  assert.deepEqual(Array.from(new WasmRouter(program).routeAll().delivered), [0, 2 ** 30 + 5]);
+  assert.deepEqual(Array.from(new ReferenceRouter(program).routeAll().delivered), [0, 2 ** 30 + 5]);
 });

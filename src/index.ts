@@ -1,0 +1,8 @@
+/**
+ * actormesh — public API. Layers, bottom up: WASM kernels ← ndslice / selection / value mesh ←
+ * wire and channels ← mailbox ← actor / proc ← mesh ← this barrel.
+ */
+export { ActormeshError, WasmKernelError } from './errors.js';
+export * from './ndslice/index.js';
+export * from './selection/index.js';
+export * from './valuemesh/index.js';
