@@ -6,3 +6,4 @@ export { ActormeshError, WasmKernelError } from './errors.js';
 export * from './ndslice/index.js';
 export * from './selection/index.js';
 export * from './valuemesh/index.js';
+export * from './core/index.js';

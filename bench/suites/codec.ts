@@ -77,7 +77,7 @@ export default async function codec(opts: SuiteOptions): Promise<SuiteResult> {
   const msgs = messages();
   const impls = [OURS, ...ALTERNATIVES];
   // Warm every path up first so the JIT state does not favour whichever impl runs last.
-  for (let i = 0; i < (opts.quick ? 200 : 2000); i++) {
+  for (let i = 0; i < (opts.quick ? 1000 : 3000); i++) {
     for (const value of Object.values(msgs)) {
       for (const impl of impls) blackhole(impl.dec(impl.enc(value)));
       const m = encodeMessage(value);

@@ -19,15 +19,16 @@ import type { ActorId } from '../core/ids.js';
 import { CLEANUP_TIMEOUT, config } from '../core/config.js';
 import { EMPTY_HEADERS, type Headers, MessageEnvelope } from '../mailbox/envelope.js';
 import { PortClosedError } from '../mailbox/errors.js';
-import { Mailbox, LocalPort, LocalOncePort, OnceReceiver } from '../mailbox/mailbox.js';
+import { Mailbox, type OnceReceiver } from '../mailbox/mailbox.js';
 import { PortReceiver, CoalescingReceiver } from '../mailbox/receiver.js';
 import { type Accumulator, type ReducerOpts, openAccumPort } from '../mailbox/accum.js';
 import { UNDELIVERABLE_PORT, decodeBounced } from '../mailbox/undeliverable.js';
 import { portIndexOf } from '../core/typeinfo.js';
-import type { Actor, ActorClass, Message, MessageOf, ParamsOf } from './actor.js';
+import type { Actor, ActorClass, Message, ParamsOf } from './actor.js';
 import { ActorError, ErrorDuringHandlingSupervisionError, UnhandledMessageType, UnhandledSupervisionEventError } from './errors.js';
-import { ActorRef, OncePortRef, PortRef } from './refs.js';
-import { type ActorStatus, Status, StatusCell, isTerminal } from './status.js';
+import { OncePortHandle, PortHandle } from './port-handles.js';
+import type { ActorHandle } from './handle.js';
+import { type ActorStatus, ActorStatuses as Status, StatusCell, isTerminal } from './status.js';
 import { ActorSupervisionEvent } from './supervision.js';
 import type { Proc } from './proc.js';
 
@@ -54,44 +55,6 @@ export interface Context {
    * `self_message_with_delay`). Dropped if the actor stopped meanwhile.
    */
   sendSelf<M extends Message>(msg: M, delayMs?: number): void;
-}
-
-/** Local sending side of an ephemeral port; `bind()` gives the serializable ref. */
-export class PortHandle<T> {
-  readonly local: LocalPort<T>;
-  readonly typeName: string;
-  constructor(local: LocalPort<T>, typeName: string) {
-    this.local = local;
-    this.typeName = typeName;
-  }
-  get portId() {
-    return this.local.portId;
-  }
-  /** Sends without serialization. */
-  send(msg: T): void {
-    this.local.sendLocal(msg);
-  }
-  /** The serializable reference to this port (carries the reducer spec and options, if any). */
-  bind(): PortRef<T> {
-    const l = this.local as LocalPort<T> & { reducerSpec?: PortRef<T>['reducerSpec']; reducerOpts?: ReducerOpts };
-    return new PortRef<T>(l.portId, this.typeName, { reducerSpec: l.reducerSpec, reducerOpts: l.reducerOpts });
-  }
-}
-
-/** Local sending side of a once port. */
-export class OncePortHandle<T> {
-  readonly local: LocalOncePort<T>;
-  readonly typeName: string;
-  constructor(local: LocalOncePort<T>, typeName: string) {
-    this.local = local;
-    this.typeName = typeName;
-  }
-  send(msg: T): void {
-    this.local.sendLocal(msg);
-  }
-  bind(): OncePortRef<T> {
-    return new OncePortRef<T>(this.local.portId, this.typeName);
-  }
 }
 
 /** An undeliverable envelope queued for the actor's `handleUndeliverable`. */
@@ -125,6 +88,7 @@ export class Instance implements Context {
   private started = false;
   private stopMode: StopMode = 0;
   private exited = false;
+  private lateChildFailure: ActorSupervisionEvent | undefined;
 
   constructor(proc: Proc, self: ActorId, parent: Instance | undefined, client: boolean) {
     this.proc = proc;
@@ -249,7 +213,12 @@ export class Instance implements Context {
 
   /** A child failed. */
   deliverSupervisionEvent(ev: ActorSupervisionEvent): boolean {
-    if (this.actor === undefined || this.exited) return false;
+    if (this.actor === undefined || isTerminal(this.status)) return false;
+    if (this.exited) {
+      // Stopping: the loop is over; a child failing meanwhile makes this exit a failure too.
+      this.lateChildFailure ??= ev;
+      return true;
+    }
     this.supervisionQueue.push(ev);
     if (!this.running && this.started) this.schedule();
     return true;
@@ -277,7 +246,24 @@ export class Instance implements Context {
   private readonly pumpBound = (): void => this.pump();
   private readonly initFailed = (e: unknown): void =>
     this.finish(ActorError.fromThrown(String(this.self), e, 'initialization error: '));
-  private readonly handlerFailed = (e: unknown): void => this.finish(ActorError.fromThrown(String(this.self), e));
+  private readonly handlerFailed = (e: unknown): void => {
+    const err = ActorError.fromThrown(String(this.self), e);
+    // Monarch: a handler error first drains the pending child supervision events (so children
+    // that already failed are seen by the actor's supervision logic), then fails the actor.
+    if (this.supervisionQueue.length === 0) return this.finish(err);
+    this.drainSupervision().then(() => this.finish(err));
+  };
+
+  private async drainSupervision(): Promise<void> {
+    while (this.supervisionQueue.length > 0) {
+      const ev = this.supervisionQueue.shift()!;
+      try {
+        await this.actor!.handleSupervisionEvent(this, ev);
+      } catch {
+        /* the actor is failing anyway; its own error wins */
+      }
+    }
+  }
 
   /**
    * The actor loop. Runs synchronously as long as handlers complete synchronously; a handler (or
@@ -392,7 +378,9 @@ export class Instance implements Context {
           : ActorError.fromThrown(String(this.self), e, 'cleanup error: ');
       }
     }
-    const finalError = error ?? cleanupError;
+    const late = this.lateChildFailure;
+    const finalError =
+      error ?? (late !== undefined ? new UnhandledSupervisionEventError(String(this.self), late) : undefined) ?? cleanupError;
     let status: ActorStatus;
     if (finalError instanceof UnhandledSupervisionEventError) status = Status.failed(finalError);
     else status = finalError ? Status.failed(finalError) : Status.Stopped;
@@ -451,53 +439,3 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-/**
- * A local handle to a spawned actor: short-circuit sends (no serialization), status, stop.
- * `bind()` gives the serializable `ActorRef`.
- */
-export class ActorHandle<A extends Actor<any, any>> {
-  readonly instance: Instance;
-  private ref: ActorRef<A> | undefined;
-  constructor(instance: Instance) {
-    this.instance = instance;
-  }
-  get actorId(): ActorId {
-    return this.instance.self;
-  }
-  get status(): ActorStatus {
-    return this.instance.status;
-  }
-  /** The actor object itself (local only; for tests and introspection). */
-  get actor(): A {
-    return this.instance.actor as A;
-  }
-  /** Queues `msg` for the actor without serialization. Throws `UnhandledMessageType` for unknown types. */
-  send(msg: MessageOf<A>): void {
-    this.instance.sendLocal(msg as Message);
-  }
-  /** The serializable reference. */
-  bind(): ActorRef<A> {
-    return (this.ref ??= new ActorRef<A>(this.instance.self));
-  }
-  /** Calls `fn` on status changes; returns an unsubscribe function. */
-  watchStatus(fn: (s: ActorStatus) => void): () => void {
-    return this.instance.statusCell.watch(fn);
-  }
-  /** Stops after the current handler; resolves with the terminal status. */
-  stop(): Promise<ActorStatus> {
-    this.instance.signalStop(2);
-    return this.instance.statusCell.terminal();
-  }
-  /** Handles the messages queued so far, then stops; resolves with the terminal status. */
-  drainAndStop(): Promise<ActorStatus> {
-    this.instance.signalStop(1);
-    return this.instance.statusCell.terminal();
-  }
-  /** Resolves with the terminal status. */
-  wait(): Promise<ActorStatus> {
-    return this.instance.statusCell.terminal();
-  }
-  get isTerminated(): boolean {
-    return isTerminal(this.instance.status);
-  }
-}

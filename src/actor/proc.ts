@@ -16,7 +16,8 @@ import { BaseMailboxSender, type MailboxSender, UNROUTABLE } from '../mailbox/se
 import { MailboxMuxer } from '../mailbox/routers.js';
 import type { Actor, ActorClass, ParamsOf } from './actor.js';
 import { ActorSpawnError, InvalidActorClass } from './errors.js';
-import { ActorHandle, Instance } from './instance.js';
+import { Instance } from './instance.js';
+import { ActorHandle } from './handle.js';
 import { actorClassByName, decodeParams } from './registry.js';
 import type { ActorStatus } from './status.js';
 import type { ActorSupervisionEvent } from './supervision.js';
@@ -92,6 +93,9 @@ export class Proc extends BaseMailboxSender {
   /** Spawns a child of `parent` (pid from the root's counter). */
   async spawnChild<A extends Actor<any, any>>(parent: Instance, cls: ActorClass<A>, params: ParamsOf<A>, _name?: string): Promise<ActorHandle<A>> {
     checkClass(cls);
+    if (isGoing(parent)) {
+      throw new ActorSpawnError('ProcStopped', parent.self.name, `cannot spawn a child of ${parent.self}: it is ${parent.status.kind}`);
+    }
     const rootName = parent.self.name;
     const pid = (this.nextPid.get(rootName) ?? 1);
     this.nextPid.set(rootName, pid + 1);
@@ -99,6 +103,10 @@ export class Proc extends BaseMailboxSender {
     const inst = new Instance(this, id, parent, false);
     await this.construct(inst, cls, params);
     parent.children.set(pid, inst);
+    if (isGoing(parent)) {
+      // The parent stopped while the child was being created: do not leave an orphan.
+      inst.signalStop(2);
+    }
     return new ActorHandle<A>(inst);
   }
 
@@ -108,6 +116,15 @@ export class Proc extends BaseMailboxSender {
       actor = cls.create !== undefined ? await cls.create(params) : new cls(params);
     } catch (e) {
       throw new ActorSpawnError('ActorCreationFailed', inst.self.name, `creating actor ${inst.self} (${cls.typeName}) failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    const handlers = (actor as { handlers?: unknown } | null)?.handlers;
+    if (typeof handlers !== 'object' || handlers === null) {
+      throw new ActorSpawnError('ActorCreationFailed', inst.self.name, `${cls.typeName} has no handlers table (an object of message type → handler)`);
+    }
+    for (const [type, h] of Object.entries(handlers)) {
+      if (typeof h !== 'function') {
+        throw new ActorSpawnError('ActorCreationFailed', inst.self.name, `${cls.typeName}: handler for '${type}' is a ${typeof h}, expected a function`);
+      }
     }
     inst.attach(actor);
     this.muxer.bind(inst.self, inst.mailbox);
@@ -225,6 +242,12 @@ export class Proc extends BaseMailboxSender {
   crash(ev: ActorSupervisionEvent, reason: string): void {
     this.exitHook(1, ev, reason);
   }
+}
+
+/** True once an instance is stopping or terminated. */
+function isGoing(inst: Instance): boolean {
+  const k = inst.status.kind;
+  return k === 'Stopping' || k === 'Stopped' || k === 'Failed';
 }
 
 function checkClass(cls: ActorClass<any>): void {

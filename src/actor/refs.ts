@@ -8,7 +8,9 @@
  * - `ActorRef.send` addresses the typed handler port `portIndexOf(msg.type)`, which is the same
  *   index in every process.
  * - `ask` opens a once port on the caller, puts a `OncePortRef` in the message's `reply` field,
- *   and resolves with the single reply or rejects with `TimeoutError`.
+ *   and resolves with the single reply or rejects with `TimeoutError`. That ref has
+ *   `returnUndeliverable = false`: a reply arriving after the timeout is dropped instead of
+ *   failing the replying actor.
  */
 import { ActorId, PortId, parseActorId } from '../core/ids.js';
 import { portIndexOf } from '../core/typeinfo.js';
@@ -157,7 +159,8 @@ export class ActorRef<A extends Actor<any, any>> {
   ): Promise<ReplyOf<Extract<AskableOf<A>, { type: K }>>> {
     type R = ReplyOf<Extract<AskableOf<A>, { type: K }>>;
     const rx = cx.mailbox.openOnceReceiver<R>();
-    const reply = new OncePortRef<R>(rx.portId);
+    // A late reply (after the timeout closed the port) must not fail the replying actor.
+    const reply = new OncePortRef<R>(rx.portId, 'reply', false);
     const full = { ...(msg as object), reply } as unknown as MessageOf<A>;
     try {
       this.send(cx, full, opts);

@@ -6,7 +6,7 @@
  * Invariant: one class per type name per process; registering another class under a taken name
  * throws `DuplicateActorType` (registering the same class again is a no-op).
  */
-import { decodePayload, encodePayload } from '../mailbox/payload.js';
+import { decode, encode } from '../core/codec.js';
 import type { Actor, ActorClass, AnyActorClass, ParamsOf } from './actor.js';
 import { ActorSpawnError, ActorTypeNotRegistered, DuplicateActorType, InvalidActorClass } from './errors.js';
 
@@ -36,7 +36,7 @@ export function registeredActorTypes(): string[] {
 
 /** Serializes spawn params for `spawnByName` in another process. */
 export function encodeParams<A extends Actor<any, any>>(_cls: ActorClass<A>, params: ParamsOf<A>): Uint8Array {
-  return encodePayload(params, 'params').data;
+  return encode(params, 'params'); // refs inside params are encoded inline (no bindings)
 }
 
 /** Deserializes spawn params; throws `ActorSpawnError('InvalidParams')` naming the type. */
@@ -45,7 +45,7 @@ export function decodeParams(typeName: string, bytes: Uint8Array): unknown {
     throw new ActorSpawnError('InvalidParams', typeName, `params for ${typeName} must be a Uint8Array of encoded params, got ${typeof bytes}`);
   }
   try {
-    return decodePayload(bytes, [], `${typeName} params`);
+    return decode(bytes, `${typeName} params`);
   } catch (e) {
     throw new ActorSpawnError('InvalidParams', typeName, `params for ${typeName} failed to deserialize: ${(e as Error).message}`, { cause: e });
   }

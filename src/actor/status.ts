@@ -12,7 +12,8 @@ export type ActorStatus =
     }
   | { readonly kind: 'Failed'; readonly error: ActorError };
 
-export const Status = {
+/** The status values (`ActorStatuses.Idle`, `ActorStatuses.failed(err)`, …). */
+export const ActorStatuses = {
   Unknown: { kind: 'Unknown' } as ActorStatus,
   Created: { kind: 'Created' } as ActorStatus,
   Initializing: { kind: 'Initializing' } as ActorStatus,

@@ -4,7 +4,8 @@
  * Invariant: `portIndexOf(name)` is a pure function of the name (FNV-1a 64 over its UTF-8 bytes,
  * with bit 63 set), so every process computes the same index for the same type without
  * coordination. Ephemeral (non-typed) ports are allocated from `USER_PORT_OFFSET` upward and never
- * have bit 63 set in practice.
+ * have bit 63 set in practice. (Monarch hashes with cityhash64, so these indices differ from a
+ * Rust process's; actormesh processes only talk to each other.)
  */
 
 /** First index handed out for ephemeral ports by a mailbox (Monarch's `USER_PORT_OFFSET`). */

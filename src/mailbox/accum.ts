@@ -35,15 +35,19 @@ export interface Reducer<U> {
   reduce(older: U, newer: U): U;
 }
 
+/**
+ * Structurally compatible with the value-mesh module's `Accumulator` (`init` + `accumulate`), so
+ * its accumulators plug in directly; `reducerSpec` and `snapshot` are optional extras.
+ */
 export interface Accumulator<S, U> {
   /** The reducer hops may use to pre-reduce updates for this accumulator. */
   readonly reducerSpec?: ReducerSpec;
   /** The initial state (Monarch's `Default`). */
-  initial(): S;
+  init(): S;
   /** Folds one update into the state; may mutate and return `state`. Throw to reject the update. */
   accumulate(state: S, update: U): S;
-  /** An independent copy of the state, pushed to the receiver. */
-  snapshot(state: S): S;
+  /** The value pushed to the receiver after each update (default: the state itself). */
+  snapshot?(state: S): S;
 }
 
 /** Unknown reducer name in a ReducerSpec. */
@@ -95,7 +99,7 @@ registerReducer<WatermarkUpdate>('watermark', () => ({
 export function sumAccumulator<T extends Num = number>(zero: T = 0 as T): Accumulator<T, T> {
   return {
     reducerSpec: { name: 'sum' },
-    initial: () => zero,
+    init: () => zero,
     accumulate: (s, u) => ((s as number) + (u as number)) as T,
     snapshot: (s) => s,
   };
@@ -105,7 +109,7 @@ export function sumAccumulator<T extends Num = number>(zero: T = 0 as T): Accumu
 export function maxAccumulator<T extends Num = number>(): Accumulator<T | undefined, T> {
   return {
     reducerSpec: { name: 'max' },
-    initial: () => undefined,
+    init: () => undefined,
     accumulate: (s, u) => (s === undefined || u > s ? u : s),
     snapshot: (s) => s,
   };
@@ -115,7 +119,7 @@ export function maxAccumulator<T extends Num = number>(): Accumulator<T | undefi
 export function minAccumulator<T extends Num = number>(): Accumulator<T | undefined, T> {
   return {
     reducerSpec: { name: 'min' },
-    initial: () => undefined,
+    init: () => undefined,
     accumulate: (s, u) => (s === undefined || u < s ? u : s),
     snapshot: (s) => s,
   };
@@ -130,7 +134,7 @@ export interface WatermarkState {
 export function watermarkAccumulator(): Accumulator<WatermarkState, WatermarkUpdate> {
   return {
     reducerSpec: { name: 'watermark' },
-    initial: () => ({ values: new Map(), watermark: undefined }),
+    init: () => ({ values: new Map(), watermark: undefined }),
     accumulate: (s, u) => {
       const values = s.values as Map<number, number>;
       for (const [r, v] of u) values.set(r, v);
@@ -141,6 +145,14 @@ export function watermarkAccumulator(): Accumulator<WatermarkState, WatermarkUpd
     snapshot: (s) => ({ values: new Map(s.values), watermark: s.watermark }),
   };
 }
+
+/** The built-in accumulators, by name (`Accumulators.sum()`, …; `status` is in status-accum.ts). */
+export const Accumulators = {
+  sum: sumAccumulator,
+  max: maxAccumulator,
+  min: minAccumulator,
+  watermark: watermarkAccumulator,
+} as const;
 
 /** The sending side of an accumulating port: carries the reducer spec for PortRefs. */
 export class AccumPort<U> extends LocalPort<U> {
@@ -164,12 +176,12 @@ export function openAccumPort<S, U>(
 ): [AccumPort<U>, CoalescingReceiver<S>] {
   const index = mailbox.allocateIndex();
   const id = new PortId(mailbox.actorId, index);
-  let state = acc.initial();
+  let state = acc.init();
   const rx = new CoalescingReceiver<S>(String(id), () => mailbox.unbind(index));
   const apply = (u: U): void => {
     if (rx.closed) throw new PortClosedError(String(id));
     state = acc.accumulate(state, u);
-    rx.push(acc.snapshot(state));
+    rx.push(acc.snapshot !== undefined ? acc.snapshot(state) : state);
   };
   const port = new AccumPort<U>(id, apply, acc.reducerSpec, opts);
   mailbox.bind(index, {

@@ -85,6 +85,7 @@ class Lane {
     if (this.live === 0) {
       this.entries = [];
       this.head = 0;
+      if (lanes.get(this.ms) === this) lanes.delete(this.ms); // no unbounded growth per duration
       return;
     }
     if (this.head > 1024 && this.head * 2 > es.length) {

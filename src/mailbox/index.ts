@@ -4,7 +4,21 @@ export * from './envelope.js';
 export * from './sender.js';
 export * from './mailbox.js';
 export * from './receiver.js';
-export * from './accum.js';
+export {
+  type Accumulator as PortAccumulator,
+  type Reducer,
+  type ReducerSpec,
+  type ReducerOpts,
+  type WatermarkUpdate as WatermarkPairs,
+  type WatermarkState,
+  Accumulators,
+  AccumPort,
+  UnknownReducerError,
+  openAccumPort,
+  registerReducer,
+  reducerOf,
+  registeredReducers,
+} from './accum.js';
 export * from './split.js';
 export * from './routers.js';
 export * from './undeliverable.js';

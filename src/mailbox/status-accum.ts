@@ -33,7 +33,7 @@ export function statusAccumulator(region: Region): Accumulator<StatusAccumState,
   const inner = new StatusMeshAccumulator(region);
   return {
     reducerSpec: { name: STATUS_OVERLAY_REDUCER },
-    initial: () => inner.init(),
+    init: () => inner.init(),
     accumulate: (s, u) => inner.accumulate(s, u),
     snapshot: (s) => s,
   };

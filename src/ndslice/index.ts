@@ -20,5 +20,5 @@ export {
   viewValues,
 } from './view.js';
 export { isSafeIdent, fmtLabel, debugString } from './format.js';
-export { sliceKernels, checkKernelSlice, type SliceKernels } from './kernels.js';
+export { sliceKernels, checkKernelSlice, BufferTooSmall, type SliceKernels } from './kernels.js';
 export * from './errors.js';

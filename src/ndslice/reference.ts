@@ -5,9 +5,13 @@
  * run (closed-form steps inside the arithmetic innermost runs), stopping when the target is
  * exhausted.
  *
+ * Same API shape as the WASM facade (`SliceKernels`): copying calls (`enumerate`, `remap`),
+ * caller-buffer calls (`enumerateInto`, `remapInto`, checked by `outBuffer`) and lending calls
+ * (`withEnumerate`, `withRemap`, over a module-owned buffer reused from call to call).
+ *
  * Invariant: inputs were validated by the facade (non-negative integers, every base rank < 2^32).
  */
-import type { SliceKernels } from './kernels.js';
+import { outBuffer, type SliceKernels } from './kernels.js';
 import type { SliceLike } from './slice.js';
 
 function lenOf(s: SliceLike): number {
@@ -16,8 +20,8 @@ function lenOf(s: SliceLike): number {
   return n;
 }
 
-/** Writes the base ranks of `s` (row-major) into `out` from index `at`; returns the count. */
-export function enumerateInto(s: SliceLike, out: Uint32Array, at = 0): number {
+/** Writes the base ranks of `s` (row-major) into `out` from index `at` (no bounds check); returns the count. */
+export function enumerateAt(s: SliceLike, out: Uint32Array, at = 0): number {
   const n = lenOf(s);
   if (n === 0) return 0;
   const d = s.sizes.length;
@@ -53,8 +57,19 @@ export function enumerateInto(s: SliceLike, out: Uint32Array, at = 0): number {
 
 export function enumerate(s: SliceLike): Uint32Array {
   const out = new Uint32Array(lenOf(s));
-  enumerateInto(s, out);
+  enumerateAt(s, out);
   return out;
+}
+
+/**
+ * Base ranks of `s` written into the caller's `out` (reused across calls); returns the first
+ * `len(s)` words of `out` (`out` itself when the lengths match). `BufferTooSmall` when `out` is
+ * shorter; without `out`, a fresh array.
+ */
+export function enumerateInto(s: SliceLike, out?: Uint32Array): Uint32Array {
+  const dst = outBuffer(out, lenOf(s));
+  enumerateAt(s, dst);
+  return dst;
 }
 
 /** Rust's `Region::is_subset`: sorted merge of both enumerations. */
@@ -65,6 +80,48 @@ export function isSubset(a: SliceLike, b: SliceLike): boolean {
 /** Rust's `Region::remap`: for each base rank of `target`, its rank in `parent`; null unless target ⊆ parent. */
 export function remap(parent: SliceLike, target: SliceLike): Uint32Array | null {
   return mergeRemap(parent, target, true);
+}
+
+/**
+ * `remap` written into the caller's `out` (first `len(target)` words, returned); null unless
+ * target ⊆ parent, in which case the contents of `out` are unspecified. `BufferTooSmall` as
+ * `enumerateInto`.
+ */
+export function remapInto(parent: SliceLike, target: SliceLike, out?: Uint32Array): Uint32Array | null {
+  return mergeRemap(parent, target, true, outBuffer(out, lenOf(target)));
+}
+
+/** Buffer lent by `withEnumerate`/`withRemap`, grown on demand and reused; `lent` while in use. */
+let lendBuf = new Uint32Array(0);
+let lent = false;
+
+function lend<R>(n: number, fill: (buf: Uint32Array) => boolean, f: (view: Uint32Array) => R): R | null {
+  if (lent) {
+    // nested lend: the module buffer is in use by the outer callback, so this one gets its own
+    const own = new Uint32Array(n);
+    return fill(own) ? f(own) : null;
+  }
+  if (lendBuf.length < n) lendBuf = new Uint32Array(Math.max(n, lendBuf.length * 2));
+  const view = lendBuf.length === n ? lendBuf : lendBuf.subarray(0, n);
+  lent = true;
+  try {
+    return fill(view) ? f(view) : null;
+  } finally {
+    lent = false;
+  }
+}
+
+/**
+ * Calls `f` with the base ranks of `s` in a buffer this module owns and reuses: the view is valid
+ * only inside `f` (the next call overwrites it) and must not escape; copy what you keep.
+ */
+export function withEnumerate<R>(s: SliceLike, f: (view: Uint32Array) => R): R {
+  return lend(lenOf(s), (buf) => (enumerateAt(s, buf), true), f) as R;
+}
+
+/** `remap` lent like `withEnumerate`; null (and `f` not called) unless target ⊆ parent. */
+export function withRemap<R>(parent: SliceLike, target: SliceLike, f: (view: Uint32Array) => R): R | null {
+  return lend(lenOf(target), (buf) => mergeRemap(parent, target, true, buf) !== null, f);
 }
 
 const EMPTY = new Uint32Array(0);
@@ -89,10 +146,10 @@ function carry(s: SliceLike, coords: number[], runBase: number): number {
  * Rust's sorted merge over the runs of both slices (same algorithm as the kernel's `mergeRemap`:
  * closed-form skips and whole-run matches inside arithmetic innermost runs).
  */
-function mergeRemap(parent: SliceLike, target: SliceLike, wantRanks: boolean): Uint32Array | null {
+function mergeRemap(parent: SliceLike, target: SliceLike, wantRanks: boolean, into?: Uint32Array): Uint32Array | null {
   const np = lenOf(parent);
   const nt = lenOf(target);
-  const out = wantRanks ? new Uint32Array(nt) : EMPTY;
+  const out = wantRanks ? (into ?? new Uint32Array(nt)) : EMPTY;
   if (nt === 0) return out;
   if (np === 0) return null;
   const pd = parent.sizes.length;
@@ -152,6 +209,10 @@ function mergeRemap(parent: SliceLike, target: SliceLike, wantRanks: boolean): U
 export const referenceKernels: SliceKernels = {
   name: 'ts-reference',
   enumerate,
+  enumerateInto,
+  withEnumerate,
   isSubset,
   remap,
+  remapInto,
+  withRemap,
 };

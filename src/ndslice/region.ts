@@ -73,6 +73,25 @@ export class Region implements View<number> {
     return sliceKernels().enumerate(this.slice);
   }
 
+  /**
+   * `baseRanks()` written into `out`, a buffer the caller reuses across calls (no allocation):
+   * returns the first `numRanks` words of `out` (`out` itself when the lengths match), or a fresh
+   * array without `out`. `BufferTooSmall` when `out` is shorter than `numRanks` (never reallocated).
+   */
+  baseRanksInto(out?: Uint32Array): Uint32Array {
+    return sliceKernels().enumerateInto(this.slice, out);
+  }
+
+  /**
+   * Zero-copy `baseRanks()`: calls `f` with a view over the WASM kernel's linear memory and returns
+   * its result. The view is valid only while `f` runs and must not escape it (the next kernel call
+   * reuses the bytes; a memory.grow detaches it): copy what you keep. Kernel calls made inside `f`
+   * do not disturb it.
+   */
+  withBaseRanks<R>(f: (view: Uint32Array) => R): R {
+    return sliceKernels().withEnumerate(this.slice, f);
+  }
+
   /** Sorted-merge subset test (QUIRK: assumes ascending enumeration of both regions). */
   isSubset(other: Region): boolean {
     return sliceKernels().isSubset(this.slice, other.slice);
@@ -81,6 +100,24 @@ export class Region implements View<number> {
   /** For each rank of `target`, its rank in `this`; null unless `target.isSubset(this)`. */
   remap(target: Region): Uint32Array | null {
     return sliceKernels().remap(this.slice, target.slice);
+  }
+
+  /**
+   * `remap(target)` written into the caller's reusable `out` (first `target.numRanks` words,
+   * returned); null unless `target.isSubset(this)`, and then `out`'s contents are unspecified.
+   * `BufferTooSmall` as `baseRanksInto`.
+   */
+  remapInto(target: Region, out?: Uint32Array): Uint32Array | null {
+    return sliceKernels().remapInto(this.slice, target.slice, out);
+  }
+
+  /**
+   * Zero-copy `remap(target)`: `f` gets a view over WASM linear memory, valid only while `f` runs
+   * (same rules as `withBaseRanks`). Returns `f`'s result, or null (without calling `f`) unless
+   * `target.isSubset(this)`.
+   */
+  withRemap<R>(target: Region, f: (view: Uint32Array) => R): R | null {
+    return sliceKernels().withRemap(this.slice, target.slice, f);
   }
 
   /** The point must belong to exactly this region's extent (`InvalidPoint`). */

@@ -197,6 +197,22 @@ export class Slice implements SliceLike {
     return sliceKernels().enumerate(this);
   }
 
+  /**
+   * `enumerate()` into `out`, a buffer the caller reuses across calls: returns its first `len`
+   * words (`out` itself when the lengths match); `BufferTooSmall` when shorter; fresh without `out`.
+   */
+  enumerateInto(out?: Uint32Array): Uint32Array {
+    return sliceKernels().enumerateInto(this, out);
+  }
+
+  /**
+   * Zero-copy `enumerate()`: `f` gets a view over WASM linear memory, valid only while `f` runs;
+   * it must not escape (copy what you keep). Returns `f`'s result.
+   */
+  withEnumerate<R>(f: (view: Uint32Array) => R): R {
+    return sliceKernels().withEnumerate(this, f);
+  }
+
   /** All coordinate prefixes over `sizes[0..k]`, row-major. */
   dimIter(k: number): number[][] {
     checkNat('dims', k);

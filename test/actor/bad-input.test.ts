@@ -184,3 +184,37 @@ test('a message that cannot be serialized gives a typed SerializationError (ask 
   assert.equal(await a.bind().ask(client, { type: 'q', payload: 1 }, { timeoutMs: 1000 }), 1);
   await proc.destroyAndWait(500);
 });
+
+test('an actor class whose handlers table is missing or malformed fails to spawn with ActorCreationFailed', async () => {
+  const { proc } = testProc();
+  class NoTable extends Actor<void, { type: 'x' }> {
+    static typeName = 'test::bad::NoTable';
+    readonly handlers = undefined as never;
+  }
+  class BadEntry extends Actor<void, { type: 'x' }> {
+    static typeName = 'test::bad::BadEntry';
+    readonly handlers = { x: 42 } as never;
+  }
+  await assert.rejects(proc.spawn('n', NoTable, undefined), (e) => e instanceof ActorSpawnError && /no handlers table/.test(e.message));
+  await assert.rejects(proc.spawn('b', BadEntry, undefined), (e) => e instanceof ActorSpawnError && /handler for 'x' is a number/.test(e.message));
+});
+
+type FwdParams = { forward: import('../../src/actor/index.js').PortRef<number> };
+class Forwarder extends Actor<FwdParams, { type: 'go'; n: number }> {
+  static typeName = 'test::bad::Forwarder';
+  constructor(readonly p: FwdParams) {
+    super();
+  }
+  readonly handlers: Handlers<{ type: 'go'; n: number }> = { go: (cx, m) => this.p.forward.send(cx, m.n * 2) };
+}
+registerActor(Forwarder);
+
+test('spawn params may carry port refs through spawnByName', async () => {
+  const { proc } = testProc();
+  const client = proc.instance('client');
+  const [h, rx] = client.openPort<number>();
+  const id = await proc.spawnByName('test::bad::Forwarder', 'fwd', encodeParams(Forwarder, { forward: h.bind() }));
+  ActorRef.attest<Forwarder>(id).send(client, { type: 'go', n: 21 });
+  assert.equal(await within(rx.recv()), 42);
+  await proc.destroyAndWait(500);
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Actor, type Handlers, type Context, PortRef, OncePortRef, ActorRef } from '../../src/actor/index.js';
-import { sumAccumulator, maxAccumulator, splitPort, statusAccumulator, STATUS_OVERLAY_REDUCER, encodePayload, decodePayload } from '../../src/mailbox/index.js';
+import { Accumulators, splitPort, statusAccumulator, STATUS_OVERLAY_REDUCER, encodePayload, decodePayload } from '../../src/mailbox/index.js';
 import { Extent, Region } from '../../src/ndslice/index.js';
 import { Status, StatusOverlay } from '../../src/valuemesh/index.js';
 import { testProc, within } from './_helpers.js';
@@ -20,7 +20,7 @@ class Worker extends Actor<void, WorkerMsg> {
 test('a PortRef inside a message is extracted as a binding and arrives as a working PortRef with its reducer spec', async () => {
   const { proc } = testProc();
   const client = proc.instance('client');
-  const [h] = client.openAccumPort(sumAccumulator<number>());
+  const [h] = client.openAccumPort(Accumulators.sum<number>());
   const ref = h.bind();
   assert.deepEqual(ref.reducerSpec, { name: 'sum' });
   const p = encodePayload({ type: 'report', to: ref, values: [1] }, 'report');
@@ -41,7 +41,7 @@ test('an accumulating port fed by an actor through a serialized PortRef yields o
   const { proc } = testProc();
   const w = await proc.spawn('w', Worker, undefined);
   const client = proc.instance('client');
-  const [h, rx] = client.openAccumPort(maxAccumulator<number>());
+  const [h, rx] = client.openAccumPort(Accumulators.max<number>());
   w.bind().send(client, { type: 'report', to: h.bind(), values: [4, 8, 1, 3] });
   await within(w.drainAndStop());
   assert.equal(await within(rx.recv()), 8);
@@ -99,4 +99,14 @@ test('a handler sees the headers of the envelope it is handling', async () => {
   a.bind().send(client, { type: 'probe' });
   await within(a.drainAndStop());
   assert.deepEqual(a.actor.seen, [new Uint8Array([7]), undefined]);
+});
+
+test('a contramapped port maps local messages into the original port', async () => {
+  const { proc } = testProc();
+  const client = proc.instance('client');
+  const [h, rx] = client.openPort<number>();
+  const lengths = h.contramap((s: string) => s.length);
+  lengths.sendLocal('four');
+  h.send(7);
+  assert.deepEqual([await rx.recv(), await rx.recv()], [4, 7]);
 });

@@ -153,3 +153,58 @@ setTimeout(() => { console.log('still alive'); process.exit(0); }, 3000);
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+type MixedMsg = { type: 'spawnAndFail' };
+class DrainingParent extends Actor<void, MixedMsg> {
+  static typeName = 'test::DrainingParent';
+  seen: string[] = [];
+  readonly handlers: Handlers<MixedMsg> = {
+    spawnAndFail: async (cx: Context) => {
+      const c = await cx.spawnChild(Child, undefined);
+      c.send({ type: 'boom', why: 'child first' });
+      await c.wait(); // the child's event is now queued for this actor
+      throw new Error('parent handler failed');
+    },
+  };
+  override handleSupervisionEvent(_cx: Context, ev: ActorSupervisionEvent): boolean {
+    this.seen.push(ev.rootCause.message);
+    return true;
+  }
+}
+
+test('a failing handler first lets the actor see pending child failures, then fails with its own error', async () => {
+  const { proc, nextEvent } = testProc();
+  const p = await proc.spawn('p', DrainingParent, undefined);
+  p.send({ type: 'spawnAndFail' });
+  const ev = await within(nextEvent());
+  assert.deepEqual(p.actor.seen, ['child first']);
+  assert.equal(ev.rootCause.message, 'parent handler failed');
+});
+
+class BadCleanup extends Actor<void, { type: 'x' }> {
+  static typeName = 'test::BadCleanup';
+  readonly handlers = { x: () => {} };
+  override cleanup(): void {
+    throw new Error('cleanup exploded');
+  }
+}
+type SpawnBad = { type: 'spawn' };
+class HoldsBadChild extends Actor<void, SpawnBad> {
+  static typeName = 'test::HoldsBadChild';
+  readonly handlers: Handlers<SpawnBad> = {
+    spawn: async (cx: Context) => {
+      await cx.spawnChild(BadCleanup, undefined);
+    },
+  };
+}
+
+test('a child that fails while its parent is stopping makes the parent fail instead of crashing the process', async () => {
+  const { proc, nextEvent } = testProc();
+  const p = await proc.spawn('p', HoldsBadChild, undefined);
+  p.send({ type: 'spawn' });
+  await within((async () => { while (p.instance.children.size === 0) await new Promise((r) => setTimeout(r, 1)); })());
+  const st = await within(p.stop());
+  assert.equal(st.kind, 'Failed');
+  const ev = await within(nextEvent());
+  assert.equal(ev.rootCause.message, 'cleanup error: cleanup exploded');
+});

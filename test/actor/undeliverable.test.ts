@@ -123,3 +123,28 @@ test('an ask to a stopped actor rejects with a typed TimeoutError instead of han
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+type SlowMsg = { type: 'slowPing'; ms: number; reply: OncePortRef<string> };
+class Slow extends Actor<void, SlowMsg> {
+  static typeName = 'test::Slow';
+  replied = 0;
+  readonly handlers: Handlers<SlowMsg> = {
+    slowPing: async (cx, m) => {
+      await sleep(m.ms);
+      m.reply.send(cx, 'late');
+      this.replied++;
+    },
+  };
+}
+
+test('a reply that arrives after the ask timed out is dropped and does not fail the replying actor', async () => {
+  const { proc, events } = testProc();
+  const s = await proc.spawn('slow', Slow, undefined);
+  const client = proc.instance('client');
+  await assert.rejects(s.bind().ask(client, { type: 'slowPing', ms: 40 }, { timeoutMs: 10 }), /timed out/);
+  await within((async () => { while (s.actor.replied === 0) await sleep(2); })());
+  await sleep(10);
+  assert.equal(s.status.kind === 'Idle' || s.status.kind === 'Processing', true, `status ${s.status.kind}`);
+  assert.equal(events.length, 0);
+  assert.equal(client.undeliverables!.tryRecv(), undefined);
+});

@@ -9,9 +9,7 @@ import {
   MessageEnvelope,
   TimeoutError,
   PortClosedError,
-  maxAccumulator,
-  sumAccumulator,
-  watermarkAccumulator,
+  Accumulators,
   openAccumPort,
   splitPort,
   encodePayload,
@@ -19,7 +17,7 @@ import {
   registerReducer,
   UnknownReducerError,
   MailboxError,
-  type WatermarkUpdate,
+  type WatermarkPairs,
 } from '../../src/mailbox/index.js';
 
 const proc = ProcId.ranked('ports', 0);
@@ -80,7 +78,7 @@ test('binding a port index twice is an AlreadyBound error', () => {
 
 test('an accumulating max port coalesces a burst: the receiver observes only the final state', async () => {
   const { a, b } = pair();
-  const [port, rx] = openAccumPort(b, maxAccumulator<number>());
+  const [port, rx] = openAccumPort(b, Accumulators.max<number>());
   for (const v of [3, 9, 2, 7, 11, 4]) post(a, port.portId, v);
   assert.equal(await rx.recv(100), 11);
   assert.equal(rx.tryRecv(), undefined, 'older states were discarded');
@@ -92,11 +90,11 @@ test('an accumulating max port coalesces a burst: the receiver observes only the
 
 test('accumulating sum and watermark ports fold updates; their ports carry the reducer spec', async () => {
   const { b } = pair();
-  const [sum, srx] = openAccumPort(b, sumAccumulator<number>());
+  const [sum, srx] = openAccumPort(b, Accumulators.sum<number>());
   assert.deepEqual(sum.reducerSpec, { name: 'sum' });
   for (let i = 1; i <= 10; i++) sum.sendLocal(i);
   assert.equal(await srx.recv(), 55);
-  const [wm, wrx] = openAccumPort(b, watermarkAccumulator());
+  const [wm, wrx] = openAccumPort(b, Accumulators.watermark());
   wm.sendLocal([[0, 5], [1, 7]]);
   wm.sendLocal([[0, 9]]);
   const st = await wrx.recv();
@@ -114,7 +112,7 @@ test('every built-in reducer pre-reduces to the same final state as accumulating
     const r = reducerOf<unknown>({ name });
     assert.equal(xs.reduce((a, b) => r.reduce(a, b)), want(xs), name);
   }
-  const w = reducerOf<WatermarkUpdate>({ name: 'watermark' });
+  const w = reducerOf<WatermarkPairs>({ name: 'watermark' });
   assert.deepEqual(w.reduce([[0, 1], [1, 2]], [[0, 3]]), [[0, 3], [1, 2]]);
   assert.throws(() => reducerOf({ name: 'nope' }), UnknownReducerError);
   registerReducer<number>('test-product', () => ({ reduce: (x, y) => x * y }));

@@ -1,0 +1,143 @@
+/**
+ * Client-side cast construction (spec host.md §6.2).
+ *
+ * A cast target is an actor mesh seen through a region: `root` is the whole actor mesh (labels
+ * and a row-major slice from 0; with `perProc` members per proc, proc rank p holds actor base
+ * ranks `p·perProc … p·perProc + perProc − 1`), `region` the (possibly sliced) part cast to, in
+ * root base ranks. The message is serialized once with its bindings extracted; the selection is
+ * expressed over the root slice (`reifySlice` for a slice, `ofRanks` otherwise) and sent as one
+ * `comm.cast` to the root comm actor, which numbers it on the stream (mesh id, sender).
+ *
+ * Invariant: a cast either is handed to the root comm actor whole or throws `CastingError`
+ * (bad message, bad region) before anything was sent.
+ */
+import { ActorId, PortId, type ProcId } from '../core/ids.js';
+import { portIndexOf } from '../core/typeinfo.js';
+import { encode } from '../core/codec.js';
+import { RANK_TAG } from '../core/bindings.js';
+import type { Context } from '../actor/instance.js';
+import type { Message } from '../actor/actor.js';
+import { encodePayload } from '../mailbox/payload.js';
+import { HEADER, MessageEnvelope, type WireBinding } from '../mailbox/envelope.js';
+import { Region } from '../ndslice/region.js';
+import { Slice } from '../ndslice/slice.js';
+import { ofRanks, reifySlice } from '../selection/reify.js';
+import type { Selection } from '../selection/selection.js';
+import { CAST_MESH_POINT, type CastBody, type CommMsg, type RegionJSON, memberName } from './comm-actor.js';
+import { CastingError } from './errors.js';
+import { encodeCastPoint } from './cast-direct.js';
+
+export interface CastTarget {
+  /** Actor mesh id (stream key). */
+  readonly meshId: string;
+  /** Base actor name of the members. */
+  readonly actorName: string;
+  /** Members per proc (1 = one actor per proc, as in Monarch). */
+  readonly perProc: number;
+  /** The whole actor mesh. */
+  readonly root: Region;
+  /** The region cast to (a subset of `root`, in root base ranks). */
+  readonly region: Region;
+  /** The root comm actor (rank 0 of the root proc mesh), or undefined to send directly. */
+  readonly rootComm: ActorId | undefined;
+  /** Proc ids by proc rank (for direct sends). */
+  readonly procIds?: readonly ProcId[];
+}
+
+const CAST_PORT = portIndexOf('comm.cast');
+
+function regionJSON(r: Region): RegionJSON {
+  return { labels: [...r.labels], slice: r.slice.toJSON() };
+}
+
+/** The selection over the root slice that picks exactly `region`'s members. */
+export function selectionForRegion(root: Region, region: Region): Selection {
+  if (region.slice.numDim === root.slice.numDim) {
+    try {
+      return reifySlice(root.slice, region.slice);
+    } catch {
+      /* fall through to explicit ranks */
+    }
+  }
+  return ofRanks(root.slice, region.slice.iter());
+}
+
+/** Serializes `msg` into a cast body for `target` (throws `CastingError`). */
+export function castBody(cx: Context, target: CastTarget, msg: Message): CastBody {
+  let p: { data: Uint8Array; bindings: readonly WireBinding[] };
+  try {
+    p = encodePayload(msg, msg.type);
+  } catch (e) {
+    throw new CastingError(target.meshId, e);
+  }
+  return {
+    meshId: target.meshId,
+    sender: cx.self,
+    actorName: target.actorName,
+    perProc: target.perProc,
+    root: regionJSON(target.root),
+    cast: regionJSON(target.region),
+    typeName: msg.type,
+    data: p.data,
+    bindings: p.bindings as WireBinding[],
+  };
+}
+
+/**
+ * Casts `msg` to every member of `target.region` through the comm tree. Without a root comm actor
+ * it falls back to direct per-member sends (`directCast`).
+ */
+export function castMessage(cx: Context, target: CastTarget, msg: Message): void {
+  if (target.region.numRanks === 0) return;
+  if (target.rootComm === undefined) return directCast(cx, target, msg);
+  const body = castBody(cx, target, msg);
+  let selection: Selection;
+  try {
+    selection = selectionForRegion(target.root, target.region);
+  } catch (e) {
+    throw new CastingError(target.meshId, e);
+  }
+  const m: CommMsg = { type: 'comm.cast', body, selection: selection.toJSON() };
+  cx.mailbox.sendMessage(new PortId(target.rootComm, CAST_PORT), 'comm.cast', m);
+}
+
+/**
+ * Direct cast (no comm actor): one envelope per member with the same headers and rank rebinding
+ * a comm actor would apply. Reply ports are not split (replies go straight to the caller).
+ */
+export function directCast(cx: Context, target: CastTarget, msg: Message): void {
+  const procIds = target.procIds;
+  if (procIds === undefined) throw new CastingError(target.meshId, 'no root comm actor and no proc ids to send directly to');
+  const body = castBody(cx, target, msg);
+  const castSlice = target.region.slice;
+  const rootSlice = target.root.slice;
+  const port = portIndexOf(msg.type);
+  const sender = new TextEncoder().encode(cx.self.key);
+  const castExtent = target.region.extent();
+  const rootExtent = target.root.extent();
+  const meshId = new TextEncoder().encode(target.meshId);
+  for (const base of castSlice.iter()) {
+    const castRank = castSlice.index(base);
+    const procRank = Math.floor(base / target.perProc);
+    const proc = procIds[procRank];
+    if (proc === undefined) throw new CastingError(target.meshId, `no proc for rank ${procRank}`);
+    const headers = new Map([
+      [HEADER.CAST_ORIGINATING_SENDER, sender],
+      [HEADER.CAST_POINT, encodeCastPoint(castExtent.pointOfRank(castRank))],
+      [CAST_MESH_POINT, encodeCastPoint(rootExtent.pointOfRank(rootSlice.index(base)))],
+      [HEADER.CAST_ACTOR_MESH_ID, meshId],
+    ]);
+    const bindings = body.bindings.map((b) => (b.tag === RANK_TAG ? { tag: b.tag, bytes: encode(castRank) } : b));
+    const name = memberName(target.actorName, target.perProc, base % target.perProc);
+    const dest = new PortId(new ActorId(proc, name, 0), port);
+    cx.mailbox.send(new MessageEnvelope(cx.self, dest, body.data, body.typeName, bindings, headers));
+  }
+}
+
+/** A 0-dimensional region holding one uniformly random member of `region` (Python `choose`). */
+export function chooseRegion(region: Region): Region {
+  const n = region.numRanks;
+  if (n === 0) throw new CastingError('mesh', 'cannot choose a member of an empty region');
+  const base = region.slice.get(Math.floor(Math.random() * n));
+  return new Region([], Slice.new(base, [], []));
+}

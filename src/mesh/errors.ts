@@ -1,0 +1,136 @@
+/**
+ * The mesh layer's error taxonomy (Monarch `v1::Error`, spec host.md §8).
+ *
+ * Every class extends `ActormeshError` with `kind = 'MeshError'` and `variant` = the Rust variant
+ * name; payload fields are own properties. Errors that carry per-rank statuses keep them as a
+ * `RankedValues<Status>` and render them with `RankedValues.invert` order, e.g.
+ * `Failed(test failure)=0..8` or `Running=0..3;Timeout(30s)=3..4`.
+ *
+ * `ActorTypeNotRegistered` is the actor layer's class (same variant), re-exported here;
+ * `AllocatorError` comes from `./alloc` and passes through unchanged.
+ */
+import { ActormeshError } from '../errors.js';
+import type { RankedValues, Status } from '../valuemesh/index.js';
+
+export { ActorTypeNotRegistered } from '../actor/errors.js';
+
+const KIND = 'MeshError';
+
+function causeText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** `name{region}` has `expected` ranks but `actual` refs were given. */
+export class InvalidRankCardinality extends ActormeshError {
+  readonly expected: number;
+  readonly actual: number;
+  constructor(expected: number, actual: number, what = 'proc mesh') {
+    super(KIND, 'InvalidRankCardinality', `invalid rank cardinality for ${what}: the region has ${expected} ranks but ${actual} were given; expected exactly one per rank`);
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** The caller's proc cannot route to a mesh: its forwarder is not a DialMailboxRouter. */
+export class UnroutableMesh extends ActormeshError {
+  readonly forwarder: string;
+  constructor(forwarder: string) {
+    super(
+      KIND,
+      'UnroutableMesh',
+      `cannot allocate a proc mesh from this proc: its forwarder is a ${forwarder}, expected a DialMailboxRouter (or a QueueingSender configured with one) so routes to the new procs can be bound`,
+    );
+    this.forwarder = forwarder;
+  }
+}
+
+/** Configuring a mesh agent (or a mesh) failed. */
+export class ConfigurationError extends ActormeshError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(KIND, 'ConfigurationError', `mesh configuration failed: ${message}`, options);
+  }
+}
+
+/** A request/response exchange with an agent failed. */
+export class CallError extends ActormeshError {
+  readonly actor: string;
+  constructor(actor: string, cause: unknown) {
+    super(KIND, 'CallError', `call to ${actor} failed: ${causeText(cause)}`, { cause });
+    this.actor = actor;
+  }
+}
+
+/** Sending to an actor failed synchronously. */
+export class SendingError extends ActormeshError {
+  readonly actor: string;
+  constructor(actor: string, cause: unknown) {
+    super(KIND, 'SendingError', `sending to ${actor} failed: ${causeText(cause)}`, { cause });
+    this.actor = actor;
+  }
+}
+
+/** A cast could not be built (binding, unbinding, selection). */
+export class CastingError extends ActormeshError {
+  readonly meshName: string;
+  constructor(meshName: string, cause: unknown) {
+    super(KIND, 'CastingError', `cannot cast to mesh ${meshName}: ${causeText(cause)}`, { cause });
+    this.meshName = meshName;
+  }
+}
+
+/** Bad arguments to a mesh operation (wrong types, unknown labels…). */
+export class InvalidMeshArgument extends ActormeshError {
+  readonly argument: string;
+  constructor(argument: string, detail: string) {
+    super(KIND, 'InvalidMeshArgument', `invalid ${argument}: ${detail}`);
+    this.argument = argument;
+  }
+}
+
+/** State was requested for a name that no agent knows (or that failed to spawn). */
+export class NotExist extends ActormeshError {
+  readonly resourceName: string;
+  constructor(name: string) {
+    super(KIND, 'NotExist', `resource '${name}' does not exist on the mesh (never spawned, or its spawn failed)`);
+    this.resourceName = name;
+  }
+}
+
+/** Renders per-rank statuses the way Monarch's errors do: `Failed(x)=0..8;Running=8..9`. */
+export function displayStatuses(statuses: RankedValues<Status>): string {
+  return statuses.toString();
+}
+
+/** Spawning an actor mesh failed or timed out on some ranks. */
+export class ActorSpawnError extends ActormeshError {
+  readonly statuses: RankedValues<Status>;
+  constructor(statuses: RankedValues<Status>, meshName?: string) {
+    super(KIND, 'ActorSpawnError', `error spawning actor mesh${meshName ? ` ${meshName}` : ''}: ${displayStatuses(statuses)}`);
+    this.statuses = statuses;
+  }
+}
+
+/** Stopping an actor mesh did not reach a terminal status on every rank. */
+export class ActorStopError extends ActormeshError {
+  readonly statuses: RankedValues<Status>;
+  constructor(statuses: RankedValues<Status>, meshName?: string) {
+    super(KIND, 'ActorStopError', `error stopping actor mesh${meshName ? ` ${meshName}` : ''}: ${displayStatuses(statuses)}`);
+    this.statuses = statuses;
+  }
+}
+
+/** The controller actor of a new actor mesh could not be spawned. */
+export class ControllerActorSpawnError extends ActormeshError {
+  readonly meshName: string;
+  constructor(meshName: string, cause: unknown) {
+    super(KIND, 'ControllerActorSpawnError', `cannot spawn the controller of actor mesh ${meshName}: ${causeText(cause)}`, { cause });
+    this.meshName = meshName;
+  }
+}
+
+/** An agent-side operation failed (e.g. a second Configure). Recorded, never thrown across procs. */
+export class AgentError extends ActormeshError {
+  constructor(variant: 'AlreadyConfigured' | 'NotConfigured' | 'SupervisionEvents', message: string) {
+    super('ProcMeshAgentError', variant, message);
+  }
+}

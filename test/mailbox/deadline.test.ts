@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { deadline } from '../../src/mailbox/index.js';
+
+test('deadlines of one duration fire in arming order; cancelled ones never fire', async () => {
+  const fired: number[] = [];
+  const ds = [0, 1, 2, 3, 4].map((i) => deadline(15, () => fired.push(i)));
+  ds[1]!.cancel();
+  ds[3]!.cancel();
+  ds[3]!.cancel(); // idempotent
+  const other = deadline(5, () => fired.push(99));
+  await new Promise((r) => setTimeout(r, 40));
+  assert.deepEqual(fired, [99, 0, 2, 4]);
+  other.cancel();
+});
+
+test('a cancelled deadline does not keep the process alive', () => {
+  const script = `import { deadline } from ${JSON.stringify(resolve('src/mailbox/deadline.ts'))};
+const d = deadline(60_000, () => console.log('fired'));
+d.cancel();
+const t0 = Date.now();
+process.on('exit', () => console.log('exited after', Date.now() - t0 < 5000 ? 'short' : 'long'));`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /exited after short/);
+  assert.doesNotMatch(r.stdout, /fired/);
+});
