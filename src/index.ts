@@ -7,3 +7,5 @@ export * from './ndslice/index.js';
 export * from './selection/index.js';
 export * from './valuemesh/index.js';
 export * from './core/index.js';
+export * from './mailbox/index.js';
+export * from './actor/index.js';

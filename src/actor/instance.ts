@@ -232,7 +232,7 @@ export class Instance implements Context {
 
   private schedule(): void {
     this.running = true;
-    queueMicrotask(this.pumpBound);
+    scheduleWork(this.pumpBound);
   }
 
   signalStop(mode: 1 | 2): void {
@@ -291,8 +291,14 @@ export class Instance implements Context {
         }
       }
       const handlers = this.handlers!;
+      let budget = MESSAGES_PER_PUMP;
       for (;;) {
         if (this.stopMode === 2) return this.finish(undefined);
+        if (--budget === 0) {
+          // Yield to the event loop (I/O, timers) after a long synchronous run.
+          setImmediate(this.pumpBound);
+          return;
+        }
         if (this.supervisionQueue.length > 0) {
           const ev = this.supervisionQueue.shift()!;
           let r: unknown;
@@ -337,6 +343,9 @@ export class Instance implements Context {
           return this.handlerFailed(e);
         }
         if (r !== undefined && isThenable(r)) {
+          // Only async handlers are reported as Processing (watchers see long-running work;
+          // synchronous handlers cost no status notifications).
+          this.statusCell.set(Status.Processing);
           r.then(this.pumpBound, this.handlerFailed);
           return;
         }
@@ -407,6 +416,26 @@ export class Instance implements Context {
     await stopChildren(this);
     this.statusCell.set(Status.Stopped);
   }
+}
+
+/** Messages one actor handles synchronously before yielding to the event loop. */
+const MESSAGES_PER_PUMP = 4096;
+/** Actor wake-ups run as microtasks within one event-loop turn, up to this many; then setImmediate. */
+const WAKEUPS_PER_TURN = 4096;
+let wakeupsThisTurn = 0;
+const resetTurn = (): void => {
+  wakeupsThisTurn = 0;
+};
+
+/**
+ * Schedules an actor's loop. Invariant: actors never starve the event loop: wake-ups are cheap
+ * microtasks, but after WAKEUPS_PER_TURN of them in one turn (e.g. two actors ping-ponging
+ * forever) the rest go through setImmediate, so timers and sockets still run.
+ */
+function scheduleWork(fn: () => void): void {
+  if (wakeupsThisTurn++ === 0) setImmediate(resetTurn);
+  if (wakeupsThisTurn <= WAKEUPS_PER_TURN) queueMicrotask(fn);
+  else setImmediate(fn);
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {

@@ -58,10 +58,11 @@ interface Conn {
   session: Session | undefined;
   /** Set once we decided to close it; later frames are ignored. */
   closing: boolean;
-  /** Sends one binary WebSocket message (copies `bytes`). No-op once closed. */
-  send: (bytes: Uint8Array) => void;
+  /** Sends one binary WebSocket message (copies `bytes`). No-op once closed. (Not `send`: uWS
+   * merges user data into its WebSocket object, so names must not shadow its methods.) */
+  write: (bytes: Uint8Array) => void;
   /** Closes with a close frame. */
-  end: (code: number, reason: string) => void;
+  shut: (code: number, reason: string) => void;
 }
 
 const closedSend = (_: Uint8Array): void => {};
@@ -119,7 +120,7 @@ export class NetRx implements Rx {
   }
 
   private newConn(remote: string): Conn {
-    return { connId: nextConnId++, remote, session: undefined, closing: false, send: closedSend, end: closedEnd };
+    return { connId: nextConnId++, remote, session: undefined, closing: false, write: closedSend, shut: closedEnd };
   }
 
   /** The `ws` backend: a node http server whose upgrades are authenticated before `handleUpgrade`. */
@@ -144,8 +145,8 @@ export class NetRx implements Rx {
       }
       wss.handleUpgrade(req, socket, head, (ws: WsSocket) => {
         const c = this.newConn(remote);
-        c.send = (b) => ws.send(b);
-        c.end = (code, r) => ws.close(code, r);
+        c.write = (b) => ws.send(b);
+        c.shut = (code, r) => ws.close(code, r);
         this.conns.add(c);
         ws.on('message', (data: Buffer) => this.onFrame(c, new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
         let err = '';
@@ -153,8 +154,8 @@ export class NetRx implements Rx {
           err = e.message;
         });
         ws.on('close', (code) => {
-          c.send = closedSend;
-          c.end = closedEnd;
+          c.write = closedSend;
+          c.shut = closedEnd;
           this.closed_(c, code === 1009 || err ? 1006 : code, err);
         });
       });
@@ -183,16 +184,16 @@ export class NetRx implements Rx {
       upgrade: (res, req, context) => this.upgrade(res, req, context),
       open: (ws) => {
         const c = ws.getUserData();
-        c.send = (b) => void ws.send(b, true);
-        c.end = (code, r) => ws.end(code, r);
+        c.write = (b) => void ws.send(b, true);
+        c.shut = (code, r) => ws.end(code, r);
         this.conns.add(c);
       },
       // uWS neuters `msg` after this callback; the queue keeps views into one copy.
       message: (ws, msg) => this.onFrame(ws.getUserData(), new Uint8Array(msg.slice(0))),
       close: (ws, code, message) => {
         const c = ws.getUserData();
-        c.send = closedSend;
-        c.end = closedEnd;
+        c.write = closedSend;
+        c.shut = closedEnd;
         this.closed_(c, code, message.byteLength ? Buffer.from(message).toString() : '');
       },
     });
@@ -243,8 +244,8 @@ export class NetRx implements Rx {
     this.stats.protocolErrors++;
     this.log(`closing connection ${c.connId} from ${c.remote}: ${reason}`);
     try {
-      c.send(this.enc.reject(reason));
-      c.end(1002, reason.length > 100 ? reason.slice(0, 100) : reason);
+      c.write(this.enc.reject(reason));
+      c.shut(1002, reason.length > 100 ? reason.slice(0, 100) : reason);
     } catch {
       /* already closed */
     }
@@ -326,7 +327,7 @@ export class NetRx implements Rx {
     const c = s.conn;
     if (!c || c.closing) return;
     s.acked = upTo;
-    c.send(this.enc.ack(upTo));
+    c.write(this.enc.ack(upTo));
   }
 
   private closed_(c: Conn, code: number, why: string): void {
@@ -392,7 +393,7 @@ export class NetRx implements Rx {
     for (const c of [...this.conns]) {
       c.closing = true;
       try {
-        c.end(1001, 'server closing');
+        c.shut(1001, 'server closing');
       } catch {
         /* gone */
       }

@@ -128,18 +128,18 @@ export class ProcMeshAgent extends Actor<unknown, ProcMeshAgentMessage> {
     StopAll: (cx) => this.stopAll(cx),
     GetRankStatus: (cx, m) => {
       const e = this.resources.get(m.name);
-      const overlay = e === undefined ? new StatusOverlay() : StatusOverlay.single(e.createRank, this.statusOf(e));
+      const overlay = e === undefined ? new StatusOverlay() : StatusOverlay.single(m.rank?.value ?? e.createRank, this.statusOf(e));
       reply(cx, m.reply, overlay);
     },
     GetState: (cx, m) => {
       const e = this.resources.get(m.name);
       if (e === undefined) {
-        reply(cx, m.reply, { name: m.name, status: Status.NotExist, state: undefined });
+        reply(cx, m.reply, { name: m.name, status: Status.NotExist, state: undefined, rank: m.rank?.value });
         return;
       }
       const status = this.statusOf(e);
       if (!e.spawn.ok) {
-        reply(cx, m.reply, { name: m.name, status, state: undefined });
+        reply(cx, m.reply, { name: m.name, status, state: undefined, rank: m.rank?.value });
         return;
       }
       const state: ActorState = {
@@ -147,7 +147,7 @@ export class ProcMeshAgent extends Actor<unknown, ProcMeshAgentMessage> {
         createRank: e.createRank,
         supervisionEvents: [...(this.events.get(e.spawn.actorId.key) ?? NO_EVENTS)],
       };
-      reply(cx, m.reply, { name: m.name, status, state });
+      reply(cx, m.reply, { name: m.name, status, state, rank: m.rank?.value });
     },
   };
 

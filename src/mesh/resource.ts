@@ -72,6 +72,8 @@ export interface State<S> {
   readonly name: string;
   readonly status: Status;
   readonly state: S | undefined;
+  /** The rank the question was cast to (the asker's rank space; padded states carry it too). */
+  readonly rank?: number | undefined;
 }
 
 /** Ask for the full state of a resource. */
@@ -79,6 +81,8 @@ export interface GetState {
   readonly type: 'GetState';
   readonly name: string;
   readonly reply: PortRef<State<ActorState>> | OncePortRef<State<ActorState>>;
+  /** Rewritten to the receiver's rank by the cast; echoed in the reply. */
+  readonly rank?: Rank;
 }
 
 /** Ask for a single-rank status overlay of a resource (empty overlay if unknown). */
@@ -86,6 +90,11 @@ export interface GetRankStatus {
   readonly type: 'GetRankStatus';
   readonly name: string;
   readonly reply: PortRef<StatusOverlay>;
+  /**
+   * Rewritten to the receiver's rank by the cast. When present the overlay is keyed by it (the
+   * asker's rank space, right on slices too); otherwise by the resource's create rank.
+   */
+  readonly rank?: Rank;
 }
 
 /** Every message of the resource protocol. */

@@ -138,3 +138,22 @@ test('proc.lookup finds live actors by id and class, and not stopped or unknown 
   await t.stop();
   assert.equal(proc.lookup(t.actorId), undefined, 'stopped');
 });
+
+class Stuck extends Actor<void, { type: 'hang' }> {
+  static typeName = 'test::Stuck';
+  readonly handlers: Handlers<{ type: 'hang' }> = {
+    hang: () => new Promise<void>(() => {}),
+  };
+}
+
+test('destroyAndWait reports an actor stuck in a handler as aborted after the timeout', async () => {
+  const { proc } = testProc();
+  const s = await proc.spawn('stuck', Stuck, undefined);
+  await proc.spawn('fine', Lifecycle, {});
+  s.send({ type: 'hang' });
+  await sleep(5);
+  assert.equal(s.status.kind, 'Processing');
+  const r = await within(proc.destroyAndWait(50));
+  assert.deepEqual(r.stopped.map((a) => a.name), ['fine']);
+  assert.deepEqual(r.aborted.map((a) => a.name), ['stuck']);
+});

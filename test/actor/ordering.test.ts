@@ -90,3 +90,28 @@ test('async handlers run strictly one at a time, in arrival order', async () => 
   assert.equal(rec.actor.maxActive, 1);
   assert.deepEqual(rec.actor.events, ['start 1', 'end 1', 'start 2', 'end 2', 'start 3', 'end 3', 'start 4', 'end 4']);
 });
+
+type PingMsg = { type: 'ping'; peer: import('../../src/actor/index.js').ActorHandle<Pinger>; n: number };
+class Pinger extends Actor<void, PingMsg> {
+  static typeName = 'test::Pinger';
+  count = 0;
+  readonly handlers: Handlers<PingMsg> = {
+    ping: (_cx, m) => {
+      this.count++;
+      m.peer.send({ type: 'ping', peer: this.self!, n: m.n + 1 });
+    },
+  };
+  self: import('../../src/actor/index.js').ActorHandle<Pinger> | undefined;
+}
+
+test('actors ping-ponging forever do not starve timers or I/O', async () => {
+  const { proc } = testProc();
+  const a = await proc.spawn('a', Pinger, undefined);
+  const b = await proc.spawn('b', Pinger, undefined);
+  a.actor.self = a;
+  b.actor.self = b;
+  a.send({ type: 'ping', peer: b, n: 0 });
+  await within(sleep(20), 2000, 'a 20 ms timer while actors ping-pong');
+  assert.ok(a.actor.count + b.actor.count > 100, `exchanged ${a.actor.count + b.actor.count}`);
+  await within(Promise.all([a.stop(), b.stop()]));
+});

@@ -4,7 +4,7 @@
  * process-global router; each proc's agent is spawned by registry type name.
  *
  * Invariants:
- * - Ranks are booted in order 0..n-1, each emitting `Created` (pid = this process) then `Running`.
+ * - Booting starts at the first `next()`. Ranks are booted in order 0..n-1, each emitting `Created` (pid = this process) then `Running`.
  *   A boot failure emits `Failed` and the alloc parks (boots nothing more) until stopped.
  * - `stop()` waits for an in-flight boot, then stops each live proc in rank order (stop serving,
  *   `destroyAndWait`), emitting `Stopped(Stopped)` for each, then ends the stream.
@@ -53,7 +53,9 @@ export class LocalAlloc implements Alloc {
   /** Live procs by rank. */
   private readonly live = new Map<number, LiveProc>();
   private stopRequested = false;
-  private readonly booting: Promise<void>;
+  private readonly params: Uint8Array;
+  /** Set by the first `next()`: procs come up as the alloc is polled (Monarch's lazy start). */
+  private booting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
 
   constructor(spec: AllocSpec) {
@@ -62,13 +64,11 @@ export class LocalAlloc implements Alloc {
     this.extent = spec.extent;
     this.transport = spec.transport;
     this.worldId = new WorldId(ShortUuid.generate().toString());
-    let params: Uint8Array;
     try {
-      params = encodePayload(spec.agentParams, 'params').data;
+      this.params = encodePayload(spec.agentParams, 'params').data;
     } catch (e) {
       throw new AllocOtherError(`invalid alloc spec: agentParams cannot be serialized: ${(e as Error).message}`, undefined, { cause: e });
     }
-    this.booting = this.bootAll(params);
   }
 
   private async bootAll(params: Uint8Array): Promise<void> {
@@ -97,6 +97,7 @@ export class LocalAlloc implements Alloc {
   }
 
   next(): Promise<ProcState | null> {
+    if (this.booting === undefined && !this.stopRequested) this.booting = this.bootAll(this.params);
     return this.events.next();
   }
 

@@ -1,0 +1,55 @@
+/**
+ * The actors of the channel benchmark and load test, and a helper that makes a Proc reachable
+ * over a real channel (serve + serveMailbox + a DialMailboxRouter that dials direct proc ids).
+ */
+import { Actor, ActorRef, Proc, type Handlers } from '../../src/actor/index.js';
+import { DirectProcId } from '../../src/core/ids.js';
+import { DialMailboxRouter } from '../../src/mailbox/routers.js';
+import { installChannelDialer } from '../../src/mailbox/client.js';
+import { serveMailbox } from '../../src/mailbox/server.js';
+import { serve, anyAddr, formatAddr, type Rx, type Transport } from '../../src/channel/index.js';
+
+/** A Proc served on a fresh address of `transport`; its forwarder dials other direct procs. */
+export async function servedProc(name: string, transport: Transport, opts: { secret?: string; backend?: 'uws' | 'ws' } = {}): Promise<{ proc: Proc; rx: Rx }> {
+  installChannelDialer(opts.secret !== undefined ? { secret: opts.secret } : {});
+  const [addr, rx] = await serve(anyAddr(transport), opts);
+  const proc = new Proc(new DirectProcId(formatAddr(addr), name), new DialMailboxRouter());
+  serveMailbox(rx, proc);
+  return { proc, rx };
+}
+
+/** Messages the sink (driver side) receives. */
+export type SinkMsg = { type: 'done'; count: number } | { type: 'pong'; n: number };
+/** Messages the peer side receives. */
+export type PeerMsg = { type: 'start'; expect: number; replyTo: string } | { type: 'data'; data: Uint8Array } | { type: 'ping'; n: number; replyTo: string };
+
+/** Counts `data` messages; after `expect` of them tells `replyTo`. Answers pings. */
+export class Peer extends Actor<void, PeerMsg> {
+  static typeName = 'bench::channel::Peer';
+  private expect = 0;
+  private count = 0;
+  private replyTo: ActorRef<Sink> | undefined;
+  readonly handlers: Handlers<PeerMsg> = {
+    start: (_cx, m) => {
+      this.expect = m.expect;
+      this.count = 0;
+      this.replyTo = ActorRef.attest<Sink>(m.replyTo);
+    },
+    data: (cx) => {
+      if (++this.count === this.expect) this.replyTo!.send(cx, { type: 'done', count: this.count });
+    },
+    ping: (cx, m) => {
+      ActorRef.attest<Sink>(m.replyTo).send(cx, { type: 'pong', n: m.n });
+    },
+  };
+}
+
+/** Forwards what it receives to a callback (the benchmark driver awaits it). */
+export class Sink extends Actor<void, SinkMsg> {
+  static typeName = 'bench::channel::Sink';
+  static on: (m: SinkMsg) => void = () => {};
+  readonly handlers: Handlers<SinkMsg> = {
+    done: (_cx, m) => Sink.on(m),
+    pong: (_cx, m) => Sink.on(m),
+  };
+}

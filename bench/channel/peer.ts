@@ -1,0 +1,83 @@
+/**
+ * The second process of the channel benchmark. Usage (spawned by bench/suites/channel.ts):
+ *   node --import tsx bench/channel/peer.ts <raw-uws|raw-ws|actor-uws|actor-ws> [secret]
+ * Prints one JSON line `{"addr": ...}` (raw: the WebSocket URL; actor: the Peer actor id) when
+ * ready, then serves until stdin closes.
+ *
+ * Raw modes (no runtime): the first message is a JSON text `{"count": bytes}` or `{"echo": true}`;
+ * counting answers "done" once that many binary bytes arrived; echo sends every message back.
+ */
+import uWS from 'uWebSockets.js';
+import { WebSocketServer } from 'ws';
+import type { AddressInfo } from 'node:net';
+import { servedProc, Peer } from './actors.js';
+
+const mode = process.argv[2];
+const secret = process.argv[3];
+
+type Ctl = { count?: number; echo?: boolean };
+function ready(x: object): void {
+  process.stdout.write(`${JSON.stringify(x)}\n`);
+}
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
+
+if (mode === 'raw-uws') {
+  uWS
+    .App()
+    .ws<{ ctl?: Ctl; got: number }>('/*', {
+      maxPayloadLength: 64 * 1024 * 1024,
+      maxBackpressure: 64 * 1024 * 1024,
+      idleTimeout: 0,
+      compression: uWS.DISABLED,
+      upgrade: (res, req, context) => {
+        res.upgrade({ got: 0 }, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
+      },
+      message: (ws, msg, isBinary) => {
+        const d = ws.getUserData();
+        if (!isBinary) {
+          d.ctl = JSON.parse(Buffer.from(msg).toString()) as Ctl;
+          d.got = 0;
+          return;
+        }
+        if (d.ctl?.echo) {
+          ws.send(msg, true);
+          return;
+        }
+        d.got += msg.byteLength;
+        if (d.got === d.ctl!.count) ws.send('done', false);
+      },
+    })
+    .listen('127.0.0.1', 0, (ls) => {
+      if (!ls) throw new Error('listen failed');
+      ready({ addr: `ws://127.0.0.1:${uWS.us_socket_local_port(ls as unknown as uWS.us_socket)}/` });
+    });
+} else if (mode === 'raw-ws') {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 }, () => {
+    ready({ addr: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/` });
+  });
+  wss.on('connection', (ws) => {
+    let ctl: Ctl | undefined;
+    let got = 0;
+    ws.on('message', (data: Buffer, isBinary) => {
+      if (!isBinary) {
+        ctl = JSON.parse(data.toString()) as Ctl;
+        got = 0;
+        return;
+      }
+      if (ctl?.echo) {
+        ws.send(data);
+        return;
+      }
+      got += data.length;
+      if (got === ctl!.count) ws.send('done');
+    });
+  });
+} else if (mode === 'actor-uws' || mode === 'actor-ws') {
+  const { proc } = await servedProc('peer', 'tcp', { backend: mode === 'actor-ws' ? 'ws' : 'uws', ...(secret ? { secret } : {}) });
+  const h = await proc.spawn('peer', Peer, undefined);
+  ready({ addr: String(h.actorId) });
+} else {
+  console.error(`unknown mode ${mode}`);
+  process.exit(2);
+}

@@ -1,0 +1,242 @@
+/**
+ * `npm run bench -- channel [--json] [--quick] [--profile DIR]`: channels between two processes
+ * on loopback, against the same bytes moved with no runtime, in one run.
+ *
+ * - oneway-64B / oneway-1KiB: actor→actor one-way throughput (msg/s). `actormesh`: an actor
+ *   in this process floods a Peer actor in a child process over a uWS channel (envelopes in
+ *   FlatBuffers, sessions, acks, auth). `raw`: the same payload bytes as batched WebSocket
+ *   messages (256 per message) from a `ws` client to a bare uWS server in a child process.
+ *   `ws-server`: the actormesh workload with the child's channel served by the `ws` server.
+ * - rtt-median: actor↔actor ping-pong (`actormesh`) against a raw 64 B ws↔uWS echo (`raw`), and
+ *   against the actormesh ping-pong over the `ws` server (`ws-server`); p99 printed too.
+ * Ratios (>1 = ours better): rates ours/raw, times raw/ours; uws-vs-ws = uWS/ws for actormesh.
+ * `--profile DIR` writes V8 CPU profiles of the child (receiving) process into DIR.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import WebSocket from 'ws';
+import { ActorRef } from '../../src/actor/index.js';
+import type { Context } from '../../src/actor/instance.js';
+import { percentile, type BenchRow, type Suite, type SuiteResult } from '../lib.js';
+import { servedProc, Sink, type Peer, type SinkMsg } from '../channel/actors.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const peerScript = join(here, '..', 'channel', 'peer.ts');
+const SECRET = 'bench-mesh-secret';
+
+interface Child {
+  proc: ChildProcess;
+  addr: string;
+}
+
+function startPeer(mode: string, profileDir?: string): Promise<Child> {
+  const args = ['--import', 'tsx'];
+  if (profileDir) args.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
+  args.push(peerScript, mode, SECRET);
+  const proc = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    proc.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) resolve({ proc, addr: (JSON.parse(buf.slice(0, nl)) as { addr: string }).addr });
+    });
+    proc.on('exit', (code) => reject(new Error(`peer ${mode} exited with ${code}`)));
+  });
+}
+
+async function stopPeer(c: Child): Promise<void> {
+  await new Promise<void>((r) => {
+    c.proc.removeAllListeners('exit');
+    c.proc.on('exit', () => r());
+    c.proc.stdin!.end();
+    setTimeout(() => c.proc.kill('SIGKILL'), 5000).unref();
+  });
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+// ---- raw: ws client → bare server, batched ------------------------------------------------------
+
+async function rawConnect(url: string): Promise<WebSocket> {
+  const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
+  await new Promise((r, j) => ws.once('open', r).once('error', j));
+  return ws;
+}
+
+async function rawOneway(ws: WebSocket, size: number, n: number): Promise<number> {
+  const perMsg = 256;
+  const batch = Buffer.alloc(perMsg * size, 7);
+  const batches = Math.ceil(n / perMsg);
+  ws.send(JSON.stringify({ count: batches * batch.length }));
+  const done = new Promise((r) => ws.once('message', r));
+  const t0 = process.hrtime.bigint();
+  let inFlight = 0;
+  let wake: (() => void) | undefined;
+  const written = () => {
+    inFlight--;
+    wake?.();
+  };
+  for (let b = 0; b < batches; b++) {
+    while (inFlight >= 64) await new Promise<void>((r) => (wake = r));
+    inFlight++;
+    ws.send(batch, { binary: true }, written);
+  }
+  await done;
+  return (batches * perMsg) / (Number(process.hrtime.bigint() - t0) / 1e9);
+}
+
+async function rawRtt(ws: WebSocket, rounds: number): Promise<number[]> {
+  ws.send(JSON.stringify({ echo: true }));
+  const msg = Buffer.alloc(64, 1);
+  const out: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const t0 = process.hrtime.bigint();
+    const got = new Promise((r) => ws.once('message', r));
+    ws.send(msg, { binary: true });
+    await got;
+    out.push(Number(process.hrtime.bigint() - t0) / 1000);
+  }
+  return out;
+}
+
+// ---- actormesh: actor → actor over channels ----------------------------------------------------
+
+interface Driver {
+  cx: Context;
+  sinkId: string;
+  next(): Promise<SinkMsg>;
+}
+
+let driver: Driver | undefined;
+async function getDriver(): Promise<Driver> {
+  if (driver) return driver;
+  const { proc } = await servedProc('driver', 'tcp', { secret: SECRET });
+  const sink = await proc.spawn('sink', Sink, undefined);
+  const queue: SinkMsg[] = [];
+  let waiter: ((m: SinkMsg) => void) | undefined;
+  Sink.on = (m) => {
+    if (waiter) {
+      const w = waiter;
+      waiter = undefined;
+      w(m);
+    } else queue.push(m);
+  };
+  driver = {
+    cx: proc.instance('driver-client'),
+    sinkId: String(sink.actorId),
+    next: () => (queue.length ? Promise.resolve(queue.shift()!) : new Promise((r) => (waiter = r))),
+  };
+  return driver;
+}
+
+async function actorOneway(peerId: string, size: number, n: number): Promise<number> {
+  const d = await getDriver();
+  const peer = ActorRef.attest<Peer>(peerId);
+  const data = new Uint8Array(size).fill(7);
+  peer.send(d.cx, { type: 'start', expect: n, replyTo: d.sinkId });
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {
+    peer.send(d.cx, { type: 'data', data });
+    if ((i & 2047) === 2047) await tick();
+  }
+  const m = await d.next();
+  if (m.type !== 'done' || m.count !== n) throw new Error(`peer reported ${JSON.stringify(m)}`);
+  return n / (Number(process.hrtime.bigint() - t0) / 1e9);
+}
+
+async function actorRtt(peerId: string, rounds: number): Promise<number[]> {
+  const d = await getDriver();
+  const peer = ActorRef.attest<Peer>(peerId);
+  const out: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const t0 = process.hrtime.bigint();
+    peer.send(d.cx, { type: 'ping', n: i, replyTo: d.sinkId });
+    const m = await d.next();
+    if (m.type !== 'pong' || m.n !== i) throw new Error(`expected pong ${i}, got ${JSON.stringify(m)}`);
+    out.push(Number(process.hrtime.bigint() - t0) / 1000);
+  }
+  return out;
+}
+
+const best = (xs: number[]) => Math.max(...xs);
+const median = (xs: number[]) => percentile(xs, 50);
+
+const suite: Suite = async ({ quick, args }) => {
+  const pi = args.indexOf('--profile');
+  const profileDir = pi >= 0 ? args[pi + 1] : undefined;
+  const reps = quick ? 2 : 3;
+  const nActor = { 64: quick ? 50_000 : 300_000, 1024: quick ? 20_000 : 100_000 } as Record<number, number>;
+  const nRaw = { 64: quick ? 500_000 : 3_000_000, 1024: quick ? 100_000 : 500_000 } as Record<number, number>;
+  const rounds = quick ? 500 : 3000;
+  const rows: BenchRow[] = [];
+  const notes: string[] = [];
+  const rates: Record<string, Record<string, number>> = {};
+  const rtts: Record<string, number[]> = {};
+
+  // raw (uWS server)
+  const rawPeer = await startPeer('raw-uws');
+  const rawWs = await rawConnect(rawPeer.addr);
+  const rawWsPeer = await startPeer('raw-ws');
+  const rawWsWs = await rawConnect(rawWsPeer.addr);
+  for (const size of [64, 1024]) {
+    await rawOneway(rawWs, size, nRaw[size]! / 10); // warm-up
+    const r: number[] = [];
+    const rw: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      r.push(await rawOneway(rawWs, size, nRaw[size]!));
+      rw.push(await rawOneway(rawWsWs, size, nRaw[size]!));
+    }
+    (rates[size] ??= {}).raw = best(r);
+    rates[size]!['raw-ws'] = best(rw);
+  }
+  await rawRtt(rawWs, 200);
+  rtts.raw = await rawRtt(rawWs, rounds);
+  rawWs.close();
+  rawWsWs.close();
+  await stopPeer(rawPeer);
+  await stopPeer(rawWsPeer);
+
+  // actormesh over uWS, then over the ws server
+  for (const [impl, mode] of [
+    ['actormesh', 'actor-uws'],
+    ['ws-server', 'actor-ws'],
+  ] as const) {
+    const peer = await startPeer(mode, impl === 'actormesh' ? profileDir : undefined);
+    for (const size of [64, 1024]) {
+      await actorOneway(peer.addr, size, nActor[size]! / 10); // warm-up (connects, JIT)
+      const r: number[] = [];
+      for (let i = 0; i < reps; i++) r.push(await actorOneway(peer.addr, size, nActor[size]!));
+      rates[size]![impl] = best(r);
+    }
+    await actorRtt(peer.addr, 200);
+    rtts[impl] = await actorRtt(peer.addr, rounds);
+    await stopPeer(peer);
+  }
+
+  for (const size of [64, 1024]) {
+    const name = size === 64 ? 'oneway-64B' : 'oneway-1KiB';
+    for (const impl of ['actormesh', 'raw', 'ws-server']) rows.push({ name, impl, value: rates[size]![impl]!, unit: 'msg/s' });
+    notes.push(`${name}: raw with a plain ws server instead of uWS: ${rates[size]!['raw-ws']!.toExponential(3)} msg/s`);
+  }
+  for (const impl of ['actormesh', 'raw', 'ws-server']) {
+    rows.push({ name: 'rtt-median', impl, value: median(rtts[impl]!), unit: 'us' });
+    notes.push(`rtt ${impl}: median ${median(rtts[impl]!).toFixed(1)} us, p99 ${percentile(rtts[impl]!, 99).toFixed(1)} us (${rtts[impl]!.length} round trips)`);
+  }
+  const out: SuiteResult = {
+    suite: 'channel',
+    results: rows,
+    ratios: {
+      'oneway-64B-vs-raw': rates[64]!.actormesh! / rates[64]!.raw!,
+      'oneway-1KiB-vs-raw': rates[1024]!.actormesh! / rates[1024]!.raw!,
+      'rtt-vs-raw': median(rtts.raw!) / median(rtts.actormesh!),
+      'uws-vs-ws-64B': rates[64]!.actormesh! / rates[64]!['ws-server']!,
+      'uws-vs-ws-1KiB': rates[1024]!.actormesh! / rates[1024]!['ws-server']!,
+      'uws-vs-ws-rtt': median(rtts['ws-server']!) / median(rtts.actormesh!),
+    },
+    notes,
+  };
+  return out;
+};
+export default suite;

@@ -1,0 +1,358 @@
+/**
+ * ActorMesh / ActorMeshRef (spec host.md §6.1–§6.4): a named set of actors, one per proc of a
+ * proc mesh (or `perProc` per proc, an extra innermost dimension), seen through a region.
+ *
+ * - `slice({label: index | [start, end?, step?]})` narrows the region (an index drops the dim, a
+ *   range keeps it), `get(rank)` gives one member's `ActorRef`, `cast(msg)` sends a message to
+ *   every member of the region through the comm tree, and every endpoint of the actor class is a
+ *   property: `mesh.foo.call(...)`, `.callOne`, `.choose`, `.broadcast`, `.stream`, `.reduce`.
+ * - Ranks inside messages are rebound to the receiver's rank in the region cast to.
+ *
+ * Invariants: a ref is immutable (slicing makes a new ref sharing the runtime and health state);
+ * the region is always a subset of the root region in root base ranks; every cast or call first
+ * checks the health state, so a dead mesh fails fast with `SupervisionError`.
+ */
+import { type ActorId, ActorId as ActorIdClass, type ProcId } from '../core/ids.js';
+import type { Actor, MessageOf } from '../actor/actor.js';
+import type { Context } from '../actor/instance.js';
+import { ActorRef, PortRef } from '../actor/refs.js';
+import type { Accumulator } from '../mailbox/accum.js';
+import { TimeoutError } from '../mailbox/errors.js';
+import { Region } from '../ndslice/region.js';
+import type { Extent } from '../ndslice/extent.js';
+import type { Point } from '../ndslice/point.js';
+import { ValueMesh } from '../valuemesh/value-mesh.js';
+import { type CastTarget, castMessage, chooseRegion } from './cast.js';
+import { memberName } from './comm-actor.js';
+import {
+  type CallOptions,
+  type CallReply,
+  type Endpoint,
+  type EndpointFn,
+  EndpointError,
+  EndpointUsageError,
+  type Endpoints,
+  MODE_CALL,
+  MODE_NONE,
+  MODE_REDUCE,
+  endpointMessage,
+} from './endpoint.js';
+import { MeshHealth } from './supervision.js';
+
+export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+
+/** What a mesh ref needs from its proc mesh and owner. */
+export interface MeshRuntime {
+  /** The owner's context: casts are sent and replies received as this actor/client. */
+  readonly cx: Context;
+  /** Proc ids by root proc rank. */
+  readonly procIds: readonly ProcId[];
+  /** The root comm actor, or undefined to send directly to each member. */
+  readonly rootComm: ActorId | undefined;
+  readonly health: MeshHealth;
+}
+
+/** A slicing spec: label → index (drops the dim) or `[start, end?, step?]` (keeps it). */
+export type SliceSpec = Record<string, number | readonly [number, (number | null)?, number?]>;
+
+export type ActorMeshRefOf<A extends Actor<any, any>> = ActorMeshRef<A> & Endpoints<A>;
+
+export class ActorMeshRef<A extends Actor<any, any>> {
+  /** Actor mesh name (also the stream id of its casts). */
+  readonly name: string;
+  readonly runtime: MeshRuntime;
+  readonly perProc: number;
+  /** The whole actor mesh. */
+  readonly root: Region;
+  /** The part of the mesh this ref addresses. */
+  readonly region: Region;
+
+  protected constructor(name: string, runtime: MeshRuntime, perProc: number, root: Region, region: Region) {
+    this.name = name;
+    this.runtime = runtime;
+    this.perProc = perProc;
+    this.root = root;
+    this.region = region;
+  }
+
+  /** A ref over the whole mesh, with endpoint properties. */
+  static create<A extends Actor<any, any>>(name: string, runtime: MeshRuntime, root: Region, perProc = 1): ActorMeshRefOf<A> {
+    return withEndpoints(new ActorMeshRef<A>(name, runtime, perProc, root, root));
+  }
+
+  get health(): MeshHealth {
+    return this.runtime.health;
+  }
+
+  extent(): Extent {
+    return this.region.extent();
+  }
+
+  /** Number of members in the region. */
+  get size(): number {
+    return this.region.numRanks;
+  }
+
+  /** `{label: size}` of the region. */
+  get sizes(): Record<string, number> {
+    const out: Record<string, number> = {};
+    this.region.labels.forEach((l, i) => (out[l] = this.region.slice.sizes[i]!));
+    return out;
+  }
+
+  /** A ref to a sub-region (see `SliceSpec`). */
+  slice(spec: SliceSpec): ActorMeshRefOf<A> {
+    let r = this.region;
+    for (const [label, v] of Object.entries(spec)) r = typeof v === 'number' ? r.at(label, v) : r.range(label, v as readonly [number, (number | null)?, number?]);
+    return this.derive(r);
+  }
+
+  /** A ref over an arbitrary sub-region (a subset of this ref's region, in base ranks). */
+  derive(region: Region): ActorMeshRefOf<A> {
+    return withEndpoints(new ActorMeshRef<A>(this.name, this.runtime, this.perProc, this.root, region));
+  }
+
+  /** The member at `rank` of this ref's region. */
+  get(rank: number): ActorRef<A> {
+    return new ActorRef<A>(this.actorIdOfBase(this.region.baseRank(rank)));
+  }
+
+  /** Members in region order. */
+  actorIds(): ActorId[] {
+    return this.region.slice.iter().map((b) => this.actorIdOfBase(b));
+  }
+
+  private actorIdOfBase(base: number): ActorId {
+    const proc = this.runtime.procIds[Math.floor(base / this.perProc)];
+    if (proc === undefined) throw new EndpointUsageError('InvalidRank', `base rank ${base} has no proc in mesh ${this.name}`);
+    return new ActorIdClass(proc, memberName(this.name, this.perProc, base % this.perProc), 0);
+  }
+
+  /** The cast target of `region` (this ref's region by default). */
+  target(region: Region = this.region): CastTarget {
+    return {
+      meshId: this.name,
+      actorName: this.name,
+      perProc: this.perProc,
+      root: this.root,
+      region,
+      rootComm: this.runtime.rootComm,
+      procIds: this.runtime.procIds,
+    };
+  }
+
+  /** Casts a message of the actor's type to every member (fails fast on an unhealthy mesh). */
+  cast(msg: MessageOf<A>): void {
+    this.runtime.health.check(this.region.slice);
+    castMessage(this.runtime.cx, this.target(), msg);
+  }
+
+  /** The endpoint `name` (the typed way is the property `mesh.name`). */
+  endpoint<F extends EndpointFn>(name: string, opts: CallOptions = {}): Endpoint<F> {
+    return new EndpointImpl<F>(this, name, opts);
+  }
+
+  toString(): string {
+    return `${this.name}@${this.region}`;
+  }
+}
+
+/** Gives a ref its endpoint properties (a Proxy: unknown string props are endpoint names). */
+export function withEndpoints<A extends Actor<any, any>>(ref: ActorMeshRef<A>): ActorMeshRefOf<A> {
+  const cache = new Map<string, Endpoint<EndpointFn>>();
+  return new Proxy(ref, {
+    get(target, prop, receiver) {
+      if (typeof prop !== 'string' || prop in target) return Reflect.get(target, prop, receiver);
+      if (prop === 'then' || prop === 'toJSON') return undefined;
+      let e = cache.get(prop);
+      if (e === undefined) cache.set(prop, (e = target.endpoint(prop)));
+      return e;
+    },
+  }) as ActorMeshRefOf<A>;
+}
+
+/** Collects replies on a port until `n` arrived; bounded by timeout and the mesh's health. */
+function collect<T>(
+  ref: ActorMeshRef<any>,
+  region: Region,
+  n: number,
+  timeoutMs: number,
+  onReply: (r: T) => number,
+  send: (port: PortRef<T>) => void,
+  reducer?: PortRef<T>['reducerSpec'],
+): Promise<void> {
+  const cx = ref.runtime.cx;
+  const [h, rx] = cx.openPort<T>('reply');
+  const port = new PortRef<T>(h.portId, 'reply', reducer === undefined ? {} : { reducerSpec: reducer });
+  return new Promise<void>((resolve, reject) => {
+    let done = false;
+    const finish = (e?: Error): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      unwatch();
+      rx.close();
+      if (e) reject(e);
+      else resolve();
+    };
+    const timer = setTimeout(() => finish(new TimeoutError(`${n} replies from mesh ${ref.name}`, timeoutMs)), timeoutMs);
+    const unwatch = ref.runtime.health.watch(region.slice, (e) => finish(e));
+    (async () => {
+      let got = 0;
+      try {
+        send(port);
+        while (!done && got < n) {
+          const r = await rx.recv();
+          got += onReply(r);
+        }
+        finish();
+      } catch (e) {
+        finish(e as Error);
+      }
+    })();
+  });
+}
+
+class EndpointImpl<F extends EndpointFn> implements Endpoint<F> {
+  constructor(
+    private readonly ref: ActorMeshRef<any>,
+    private readonly name: string,
+    private readonly opts: CallOptions,
+  ) {}
+
+  private get timeoutMs(): number {
+    return this.opts.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+  }
+
+  withOptions(opts: CallOptions): Endpoint<F> {
+    return new EndpointImpl<F>(this.ref, this.name, { ...this.opts, ...opts });
+  }
+
+  private async callRegion(region: Region, args: unknown[], each?: (p: Point, v: unknown) => void): Promise<unknown[]> {
+    const ref = this.ref;
+    ref.runtime.health.check(region.slice);
+    const n = region.numRanks;
+    const values = new Array<unknown>(n);
+    const seen = new Uint8Array(n);
+    let error: EndpointError | undefined;
+    const extent = region.extent();
+    await collect<CallReply>(
+      ref,
+      region,
+      n,
+      this.timeoutMs,
+      (r) => {
+        const [rank, ok, v] = r;
+        if (!Number.isSafeInteger(rank) || rank < 0 || rank >= n || seen[rank]) return 0;
+        seen[rank] = 1;
+        if (!ok) error ??= new EndpointError(this.name, String(ref.derive(region).get(rank).actorId), rank, String(v));
+        else {
+          values[rank] = v;
+          each?.(extent.pointOfRank(rank), v);
+        }
+        return 1;
+      },
+      (port) => castMessage(ref.runtime.cx, ref.target(region), endpointMessage(this.name, args, MODE_CALL, port as PortRef<unknown>)),
+    );
+    if (error !== undefined) throw error;
+    return values;
+  }
+
+  async call(...args: any[]): Promise<any> {
+    const values = await this.callRegion(this.ref.region, args);
+    return ValueMesh.new(this.ref.region, values);
+  }
+
+  async callOne(...args: any[]): Promise<any> {
+    if (this.ref.size !== 1) throw new EndpointUsageError('CallOneOnMany', `callOne needs a mesh of exactly one actor, but ${this.ref} has ${this.ref.size}; slice it first or use choose()`);
+    return (await this.callRegion(this.ref.region, args))[0];
+  }
+
+  async choose(...args: any[]): Promise<any> {
+    return (await this.callRegion(chooseRegion(this.ref.region), args))[0];
+  }
+
+  broadcast(...args: any[]): void {
+    this.ref.runtime.health.check(this.ref.region.slice);
+    castMessage(this.ref.runtime.cx, this.ref.target(), endpointMessage(this.name, args, MODE_NONE, null));
+  }
+
+  stream(...args: any[]): AsyncIterable<[Point, any]> {
+    const self = this;
+    return {
+      [Symbol.asyncIterator]() {
+        const queue: Array<[Point, unknown]> = [];
+        let wake: (() => void) | undefined;
+        let end: { error?: unknown } | undefined;
+        self
+          .callRegion(self.ref.region, args, (p, v) => {
+            queue.push([p, v]);
+            wake?.();
+          })
+          .then(
+            () => (end = {}),
+            (e) => (end = { error: e }),
+          )
+          .finally(() => wake?.());
+        return {
+          async next(): Promise<IteratorResult<[Point, any]>> {
+            for (;;) {
+              if (queue.length > 0) return { value: queue.shift()!, done: false };
+              if (end !== undefined) {
+                if (end.error !== undefined) throw end.error;
+                return { value: undefined, done: true };
+              }
+              await new Promise<void>((r) => (wake = r));
+              wake = undefined;
+            }
+          },
+        };
+      },
+    };
+  }
+
+  async reduce<S>(acc: Accumulator<S, any>, ...args: any[]): Promise<S> {
+    const ref = this.ref;
+    const region = ref.region;
+    ref.runtime.health.check(region.slice);
+    if (acc.reducerSpec === undefined) throw new EndpointUsageError('NoReducer', `reduce needs an accumulator with a reducerSpec (e.g. sumAccumulator()); got one without`);
+    let state = acc.init();
+    await collect<[number, unknown]>(
+      ref,
+      region,
+      region.numRanks,
+      this.timeoutMs,
+      (u) => {
+        state = acc.accumulate(state, u[1]);
+        return Number(u[0]);
+      },
+      (port) => castMessage(ref.runtime.cx, ref.target(region), endpointMessage(this.name, args, MODE_REDUCE, port as PortRef<unknown>)),
+      { name: 'actormesh::counted', params: { inner: acc.reducerSpec } },
+    );
+    return acc.snapshot ? acc.snapshot(state) : state;
+  }
+}
+
+/** An owned actor mesh: a ref plus `stop()`. */
+export class ActorMesh<A extends Actor<any, any>> extends ActorMeshRef<A> {
+  private readonly stopFn: () => Promise<void>;
+  private stopping: Promise<void> | undefined;
+
+  protected constructor(name: string, runtime: MeshRuntime, perProc: number, root: Region, stop: () => Promise<void>) {
+    super(name, runtime, perProc, root, root);
+    this.stopFn = stop;
+  }
+
+  /** The owned mesh (with endpoint properties); `stop` stops every member. */
+  static own<A extends Actor<any, any>>(name: string, runtime: MeshRuntime, root: Region, perProc: number, stop: () => Promise<void>): ActorMesh<A> & Endpoints<A> {
+    return withEndpoints(new ActorMesh<A>(name, runtime, perProc, root, stop)) as unknown as ActorMesh<A> & Endpoints<A>;
+  }
+
+  /** Stops every member; later casts fail fast with `SupervisionError('MeshStopped')`. Idempotent. */
+  stop(): Promise<void> {
+    return (this.stopping ??= (async () => {
+      this.runtime.health.markStopped();
+      await this.stopFn();
+    })());
+  }
+}

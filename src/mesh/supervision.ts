@@ -1,0 +1,228 @@
+/**
+ * Mesh supervision toward the owner (spec host.md §6.5): failures of a mesh's actors or procs
+ * become `MeshFailure`s delivered to the owner's handler, or else to the process-wide
+ * `unhandledFaultHook` (default: print a clear message naming the actor, rank and error, then
+ * exit the client with code 1).
+ *
+ * `MeshHealth` is the mesh's health state. Invariants:
+ * - once a rank failed, every later cast or call on a region covering it throws
+ *   `SupervisionError` before anything is sent, and every pending wait on such a region is
+ *   rejected with it (fail fast, never hang);
+ * - a stopped mesh rejects everything with `SupervisionError` (variant `MeshStopped`);
+ * - each (rank, kind) failure is reported to the owner once.
+ *
+ * `SupervisionMonitor` polls a state source (Monarch's 3 s `actor_states` monitor; the interval is
+ * configurable) and feeds the health state; event sources (undeliverable casts, alloc events)
+ * call `MeshHealth.fail` directly.
+ */
+import { ActormeshError } from '../errors.js';
+import type { Slice } from '../ndslice/slice.js';
+
+export type MeshFailureKind = 'ActorFailed' | 'ActorStopped' | 'ProcStopped' | 'Undeliverable';
+
+/** One failure of a mesh member, as reported to the owner. */
+export class MeshFailure {
+  constructor(
+    readonly meshName: string,
+    /** Rank in the whole actor mesh (undefined when unknown). */
+    readonly rank: number | undefined,
+    /** The failed actor (or proc) id. */
+    readonly actorId: string,
+    readonly kind: MeshFailureKind,
+    /** The error text (or why the member is gone). */
+    readonly error: string,
+  ) {}
+
+  toString(): string {
+    const what = this.kind === 'ProcStopped' ? 'its proc died' : this.kind === 'ActorStopped' ? 'it stopped' : this.kind === 'Undeliverable' ? 'a message to it was undeliverable' : 'it failed';
+    return `actor ${this.actorId} (rank ${this.rank ?? '?'} of mesh ${this.meshName}): ${what}: ${this.error}`;
+  }
+}
+
+/** A cast, call or wait on a mesh whose members failed (or that was stopped). */
+export class SupervisionError extends ActormeshError {
+  readonly meshName: string;
+  readonly failure: MeshFailure | undefined;
+  constructor(meshName: string, failure: MeshFailure | undefined, variant = 'SupervisionError') {
+    super(
+      'MeshError',
+      variant,
+      failure === undefined
+        ? `mesh ${meshName} is stopped; expected a live mesh (spawn a new one)`
+        : `mesh ${meshName} is unhealthy: ${failure}; casts to members of a failed mesh fail fast`,
+    );
+    this.meshName = meshName;
+    this.failure = failure;
+  }
+}
+
+export type FaultHook = (failure: MeshFailure) => void;
+
+const defaultFaultHook: FaultHook = (f) => {
+  console.error(`actormesh: unhandled mesh failure: ${f}\nactormesh: exiting the client (set an onSupervise handler on the mesh owner, or setUnhandledFaultHook, to handle it)`);
+  process.exit(1);
+};
+let faultHook: FaultHook = defaultFaultHook;
+
+/** Replaces the process-wide hook for failures no owner handled (returns the previous one). */
+export function setUnhandledFaultHook(hook: FaultHook | undefined): FaultHook {
+  const prev = faultHook;
+  faultHook = hook ?? defaultFaultHook;
+  return prev;
+}
+
+/** Calls the unhandled-fault hook. */
+export function unhandledFault(f: MeshFailure): void {
+  faultHook(f);
+}
+
+/** An owner's supervision handler: return true when handled (else the unhandled hook runs). */
+export type SuperviseHandler = (failure: MeshFailure) => boolean | void;
+
+interface Waiter {
+  readonly slice: Slice | undefined;
+  readonly reject: (e: Error) => void;
+}
+
+export class MeshHealth {
+  readonly meshName: string;
+  /** Actor root base rank → first failure. */
+  private readonly failed = new Map<number, MeshFailure>();
+  private readonly waiters = new Set<Waiter>();
+  private readonly reported = new Set<string>();
+  private stoppedFlag = false;
+  /** Owner notification (set by the mesh owner). */
+  supervise: SuperviseHandler | undefined;
+  /** Every failure ever recorded, in order. */
+  readonly failures: MeshFailure[] = [];
+
+  constructor(meshName: string) {
+    this.meshName = meshName;
+  }
+
+  get healthy(): boolean {
+    return this.failed.size === 0 && !this.stoppedFlag;
+  }
+
+  get stopped(): boolean {
+    return this.stoppedFlag;
+  }
+
+  /** The first failure among the members of `slice` (all members when undefined). */
+  failureIn(slice: Slice | undefined): MeshFailure | undefined {
+    if (slice === undefined) return this.failed.values().next().value;
+    for (const [b, f] of this.failed) if (slice.contains(b)) return f;
+    return undefined;
+  }
+
+  /** Throws `SupervisionError` if the mesh is stopped or a member of `slice` failed. */
+  check(slice: Slice | undefined): void {
+    if (this.stoppedFlag) throw new SupervisionError(this.meshName, undefined, 'MeshStopped');
+    const f = this.failureIn(slice);
+    if (f !== undefined) throw new SupervisionError(this.meshName, f);
+  }
+
+  /**
+   * Records failures of `baseRanks` (actor root base ranks); rejects affected waits; notifies the
+   * owner once per (rank, kind). Returns true if anything new was recorded.
+   */
+  fail(baseRanks: readonly number[], failure: MeshFailure): boolean {
+    let fresh = false;
+    for (const b of baseRanks) {
+      if (!this.failed.has(b)) {
+        this.failed.set(b, failure);
+        fresh = true;
+      }
+    }
+    if (!fresh) return false;
+    this.failures.push(failure);
+    for (const w of [...this.waiters]) {
+      if (w.slice === undefined || baseRanks.some((b) => w.slice!.contains(b))) {
+        this.waiters.delete(w);
+        w.reject(new SupervisionError(this.meshName, failure));
+      }
+    }
+    const key = `${failure.rank}|${failure.kind}`;
+    if (!this.reported.has(key)) {
+      this.reported.add(key);
+      let handled = false;
+      try {
+        handled = this.supervise?.(failure) === true;
+      } catch (e) {
+        console.error(`actormesh: the supervision handler of mesh ${this.meshName} threw: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      if (!handled) unhandledFault(failure);
+    }
+    return true;
+  }
+
+  /** Marks the mesh stopped: pending waits reject with `SupervisionError('MeshStopped')`. */
+  markStopped(): void {
+    if (this.stoppedFlag) return;
+    this.stoppedFlag = true;
+    for (const w of [...this.waiters]) w.reject(new SupervisionError(this.meshName, undefined, 'MeshStopped'));
+    this.waiters.clear();
+  }
+
+  /** Registers a pending wait on `slice`; returns its unregister function. */
+  watch(slice: Slice | undefined, reject: (e: Error) => void): () => void {
+    const w: Waiter = { slice, reject };
+    this.waiters.add(w);
+    return () => void this.waiters.delete(w);
+  }
+}
+
+/** One observation of a member's state by a monitor poll. */
+export interface MemberState {
+  /** Actor root base ranks the observation covers (one rank, or every member of a proc). */
+  readonly baseRanks: readonly number[];
+  readonly failure: MeshFailure | undefined;
+}
+
+/**
+ * Polls `poll()` every `intervalMs` (default 3 s, Monarch's monitor) and records failures in
+ * `health`. Poll errors are ignored (the next poll retries). `stop()` ends it.
+ */
+export class SupervisionMonitor {
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+  private stoppedFlag = false;
+  constructor(
+    private readonly health: MeshHealth,
+    private readonly poll: () => Promise<MemberState[]>,
+    readonly intervalMs = 3000,
+  ) {}
+
+  start(): this {
+    this.schedule();
+    return this;
+  }
+
+  private schedule(): void {
+    if (this.stoppedFlag) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), this.intervalMs);
+    this.timer.unref?.();
+  }
+
+  /** One poll now (also used by tests). */
+  async tick(): Promise<void> {
+    if (this.busy || this.stoppedFlag) return this.schedule();
+    this.busy = true;
+    try {
+      const states = await this.poll();
+      if (!this.stoppedFlag) for (const s of states) if (s.failure !== undefined) this.health.fail(s.baseRanks, s.failure);
+    } catch {
+      /* transient: next poll */
+    } finally {
+      this.busy = false;
+      this.schedule();
+    }
+  }
+
+  stop(): void {
+    this.stoppedFlag = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
