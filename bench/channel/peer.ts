@@ -4,6 +4,10 @@
  * Prints one JSON line `{"addr": ...}` (raw: the WebSocket URL; actor: the Peer actor id) when
  * ready, then serves until stdin closes.
  *
+ * envelope-uws: a channel served with `serveMailbox` into a counting MailboxSender (no actors,
+ * no payload codec); an envelope of type `start` carries the expected count (u32), and the peer
+ * prints `done` on stdout when that many `data` envelopes arrived.
+ *
  * Raw modes (no runtime): the first message is a JSON text `{"count": bytes}` or `{"echo": true}`;
  * counting answers "done" once that many binary bytes arrived; echo sends every message back.
  */
@@ -11,6 +15,10 @@ import uWS from 'uWebSockets.js';
 import { WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
 import { servedProc, Peer } from './actors.js';
+import { serve, anyAddr, formatAddr } from '../../src/channel/index.js';
+import { serveMailbox } from '../../src/mailbox/server.js';
+import { BaseMailboxSender } from '../../src/mailbox/sender.js';
+import type { MessageEnvelope } from '../../src/mailbox/envelope.js';
 
 const mode = process.argv[2];
 const secret = process.argv[3];
@@ -77,6 +85,20 @@ if (mode === 'raw-uws') {
   const { proc } = await servedProc('peer', 'tcp', { backend: mode === 'actor-ws' ? 'ws' : 'uws', ...(secret ? { secret } : {}) });
   const h = await proc.spawn('peer', Peer, undefined);
   ready({ addr: String(h.actorId) });
+} else if (mode === 'envelope-uws') {
+  let expect = 0;
+  let count = 0;
+  class Counter extends BaseMailboxSender {
+    postUnchecked(env: MessageEnvelope): void {
+      if (env.typeName === 'start') {
+        expect = new DataView(env.data.buffer, env.data.byteOffset).getUint32(0, true);
+        count = 0;
+      } else if (++count === expect) process.stdout.write('done\n');
+    }
+  }
+  const [addr, rx] = await serve(anyAddr('tcp'), secret ? { secret } : {});
+  serveMailbox(rx, new Counter());
+  ready({ addr: formatAddr(addr) });
 } else {
   console.error(`unknown mode ${mode}`);
   process.exit(2);

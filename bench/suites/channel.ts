@@ -9,6 +9,8 @@
  *   `ws-server`: the actormesh workload with the child's channel served by the `ws` server.
  * - rtt-median: actor↔actor ping-pong (`actormesh`) against a raw 64 B ws↔uWS echo (`raw`), and
  *   against the actormesh ping-pong over the `ws` server (`ws-server`); p99 printed too.
+ * - envelope rows: the channel + mailbox layers alone (MailboxClient → serveMailbox into a counting
+ *   sender, no actors, no payload codec), to show what the layers below the actor runtime cost.
  * Ratios (>1 = ours better): rates ours/raw, times raw/ours; uws-vs-ws = uWS/ws for actormesh.
  * `--profile DIR` writes V8 CPU profiles of the child (receiving) process into DIR.
  */
@@ -20,6 +22,10 @@ import { ActorRef } from '../../src/actor/index.js';
 import type { Context } from '../../src/actor/instance.js';
 import { percentile, type BenchRow, type Suite, type SuiteResult } from '../lib.js';
 import { servedProc, Sink, type Peer, type SinkMsg } from '../channel/actors.js';
+import { MailboxClient } from '../../src/mailbox/client.js';
+import { MessageEnvelope } from '../../src/mailbox/envelope.js';
+import { LOG_RETURN_HANDLE } from '../../src/mailbox/sender.js';
+import { ActorId, DirectProcId } from '../../src/core/ids.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const peerScript = join(here, '..', 'channel', 'peer.ts');
@@ -160,6 +166,35 @@ async function actorRtt(peerId: string, rounds: number): Promise<number[]> {
   return out;
 }
 
+// ---- envelope level: MailboxClient → serveMailbox → counting sender (no actors, no codec) ----------
+
+async function envelopeOneway(child: Child, client: MailboxClient, size: number, n: number): Promise<number> {
+  const from = new ActorId(new DirectProcId('tcp:127.0.0.1:1', 'driver'), 'bench', 0);
+  const to = new ActorId(new DirectProcId(child.addr, 'peer'), 'counter', 0).port(1024n);
+  const start = new Uint8Array(4);
+  new DataView(start.buffer).setUint32(0, n, true);
+  client.post(new MessageEnvelope(from, to, start, 'start'), LOG_RETURN_HANDLE);
+  const done = new Promise<void>((resolve) => {
+    let buf = '';
+    const on = (d: Buffer) => {
+      buf += d.toString();
+      if (buf.includes('done')) {
+        child.proc.stdout!.off('data', on);
+        resolve();
+      }
+    };
+    child.proc.stdout!.on('data', on);
+  });
+  const data = new Uint8Array(size).fill(7);
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {
+    client.post(new MessageEnvelope(from, to, data, 'data'), LOG_RETURN_HANDLE);
+    if ((i & 4095) === 4095) await tick();
+  }
+  await done;
+  return n / (Number(process.hrtime.bigint() - t0) / 1e9);
+}
+
 const best = (xs: number[]) => Math.max(...xs);
 const median = (xs: number[]) => percentile(xs, 50);
 
@@ -198,6 +233,18 @@ const suite: Suite = async ({ quick, args }) => {
   await stopPeer(rawPeer);
   await stopPeer(rawWsPeer);
 
+  // envelope level over uWS
+  const envPeer = await startPeer('envelope-uws');
+  const envClient = MailboxClient.dial(envPeer.addr, { secret: SECRET });
+  for (const size of [64, 1024]) {
+    await envelopeOneway(envPeer, envClient, size, nActor[size]! / 5);
+    const r: number[] = [];
+    for (let i = 0; i < reps; i++) r.push(await envelopeOneway(envPeer, envClient, size, nActor[size]! * 3));
+    rates[size]!.envelope = best(r);
+  }
+  await envClient.close();
+  await stopPeer(envPeer);
+
   // actormesh over uWS, then over the ws server
   for (const [impl, mode] of [
     ['actormesh', 'actor-uws'],
@@ -218,7 +265,8 @@ const suite: Suite = async ({ quick, args }) => {
   for (const size of [64, 1024]) {
     const name = size === 64 ? 'oneway-64B' : 'oneway-1KiB';
     for (const impl of ['actormesh', 'raw', 'ws-server']) rows.push({ name, impl, value: rates[size]![impl]!, unit: 'msg/s' });
-    notes.push(`${name}: raw with a plain ws server instead of uWS: ${rates[size]!['raw-ws']!.toExponential(3)} msg/s`);
+    rows.push({ name, impl: 'envelope', value: rates[size]!.envelope!, unit: 'msg/s' });
+    notes.push(`${name}: raw with a plain ws server instead of uWS: ${rates[size]!['raw-ws']!.toExponential(3)} msg/s; envelope level (MailboxClient -> serveMailbox, no actors/codec): ${rates[size]!.envelope!.toExponential(3)} msg/s = ${(rates[size]!.envelope! / rates[size]!.raw!).toFixed(3)} of raw`);
   }
   for (const impl of ['actormesh', 'raw', 'ws-server']) {
     rows.push({ name: 'rtt-median', impl, value: median(rtts[impl]!), unit: 'us' });

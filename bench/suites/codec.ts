@@ -10,7 +10,9 @@
  *
  * Ratios (>1 = ours better): `encode-decode-<msg>` = best lossless alternative / ours (time);
  * `bindings-overhead-<msg>` = encode+decode /
- * encodeMessage+decodeMessage on a message without bindings (≈1 means no overhead).
+ * encodeMessage+decodeMessage on a message without bindings (≈1 means no overhead);
+ * `fast-path-actor-<tell|ask>-vs-msgpackr-plain` = a reused msgpackr plain Packr / ours on the
+ * actor benchmark's two messages (both take ours's small-message fast path).
  */
 import { isDeepStrictEqual } from 'node:util';
 import v8 from 'node:v8';
@@ -18,6 +20,8 @@ import { Packr, Unpackr } from 'msgpackr';
 import { timeNs, blackhole, type BenchRow, type SuiteOptions, type SuiteResult } from '../lib.js';
 import { decode, decodeMessage, encode, encodeMessage } from '../../src/core/codec.js';
 import { Rank, rebindRanks } from '../../src/core/bindings.js';
+import { PortId, parseActorId } from '../../src/core/ids.js';
+import { OncePortRef } from '../../src/actor/refs.js';
 
 type Impl = { name: string; enc: (v: unknown) => Uint8Array; dec: (b: Uint8Array) => unknown };
 
@@ -132,6 +136,36 @@ export default async function codec(opts: SuiteOptions): Promise<SuiteResult> {
   results.push({ name: 'cast-3-ranks', impl: 'encodeMessage+rebind+decode', value: castNs, unit: 'ns' });
   results.push({ name: 'cast-3-ranks', impl: 'rebindRanks only', value: rebindNs, unit: 'ns' });
   blackhole(enc);
+
+  // The small-message fast path (src/core/shape-codec.ts) on the actor benchmark's messages:
+  // encodeMessage+decodeMessage (what an ActorRef send does) vs a reused msgpackr Packr in plain
+  // mode (what ours did before the fast path, minus our wrapper).
+  const actorMsgs: Record<string, unknown> = {
+    'actor-tell': { type: 'inc', by: 1 },
+    'actor-ask': { type: 'get', reply: new OncePortRef<number>(new PortId(parseActorId('bench[0].client[0]'), 1025n), 'reply', false) },
+  };
+  for (const [msg, value] of Object.entries(actorMsgs)) {
+    const ours = () => {
+      const m = encodeMessage(value);
+      return decodeMessage(m.data, m.bindings);
+    };
+    const raw = () => plainU.unpack(plainP.pack(value));
+    const fastBytes = encodeMessage(value).data;
+    if (!(fastBytes[0] === 0xc1 && fastBytes[1] === 0xc1)) notes.push(`!! ${msg} did not take the fast path`);
+    if (!isDeepStrictEqual(ours(), value) && !(value as { reply?: unknown }).reply) notes.push(`!! ours is lossy on ${msg}`);
+    for (let i = 0; i < 3000; i++) blackhole(ours()), blackhole(raw());
+    let oursNs = Infinity;
+    let rawNs = Infinity;
+    for (let r = 0; r < rounds; r++) {
+      oursNs = Math.min(oursNs, timeNs(ours, t));
+      rawNs = Math.min(rawNs, timeNs(raw, t));
+    }
+    results.push({ name: `fast-path-${msg}`, impl: 'ours (encodeMessage+decodeMessage)', value: oursNs, unit: 'ns' });
+    results.push({ name: `fast-path-${msg}`, impl: 'msgpackr-plain', value: rawNs, unit: 'ns' });
+    results.push({ name: `size-${msg}`, impl: 'ours', value: fastBytes.length, unit: 'bytes' });
+    results.push({ name: `size-${msg}`, impl: 'msgpackr-plain', value: plainP.pack(value).length, unit: 'bytes' });
+    ratios[`fast-path-${msg}-vs-msgpackr-plain`] = rawNs / oursNs;
+  }
   notes.push('time ratios: best lossless alternative (msgpackr records/plain with a reused Packr, v8, json+tags) / ours');
   return { suite: 'codec', results, ratios, notes };
 }

@@ -8,7 +8,8 @@
  *   only ever built from the FIFO in order, so per-Tx order holds across reconnects.
  * - After any (re)connect the client sends Init(session) and resends every unacked message from
  *   the oldest; the server drops the ones it already has.
- * - Messages posted in one event-loop turn are coalesced into Messages frames of at most
+ * - A message posted while no frame is in flight is sent at once (latency); messages posted while
+ *   frames are in flight are coalesced (until the end of the event-loop turn) into Messages frames of at most
  *   `batchBytes`; at most `windowBytes` are in flight unacknowledged and at most
  *   `maxWritesInFlight` frames wait in the socket, so memory is bounded by what the producer posts
  *   (and `post` returns false above `highWaterBytes`).
@@ -35,13 +36,25 @@ export interface DialOptions extends Partial<ChannelConfig> {
 }
 
 type Pending = { onReturn?: ReturnHandler; resolve?: () => void; reject?: (e: ChannelError) => void };
+/**
+ * What a queued message carries besides its bytes: nothing (post), its return handler itself
+ * (tryPost: no per-message wrapper object, so a stream of messages sharing one handler retains
+ * only their bytes until acked), or a Pending (send, close).
+ */
+type Entry = Pending | ReturnHandler | undefined;
 
 export class NetTx implements Tx {
   private readonly cfg: ChannelConfig;
   private readonly url: string;
   private readonly secret: Secret | undefined;
   private readonly session = randomBytes(8).readBigUInt64BE(0);
-  private readonly enc = new FrameEncoder(64 * 1024);
+  private readonly enc = new FrameEncoder(256);
+  /**
+   * Encoders whose output is not referenced by the socket any more. Frames are sent with a zero
+   * masking key, so `ws` hands our bytes to the socket without copying them: an encoder (and the
+   * frame in its buffer) is lent to the socket until the write callback, then comes back here.
+   */
+  private readonly encoders: FrameEncoder[] = [];
   private ws: WebSocket | undefined;
   private connected = false;
   private _status: TxStatus = 'Active';
@@ -49,12 +62,16 @@ export class NetTx implements Tx {
   private closeWaiters: Array<(e: ChannelError | undefined) => void> = [];
   private writableWaiters: Array<() => void> = [];
 
-  // FIFO of pending messages: q[head] has seq `base`; q[head..sent) are sent, q[sent..) unsent.
-  private q: Uint8Array[] = [];
-  private cb: Array<Pending | undefined> = [];
+  // FIFO of pending messages, indexed by sequence number in a ring (slot = seq & mask; the ring
+  // doubles when full and never shrinks, so a steady stream allocates nothing here):
+  // [head, sent) are sent and unacknowledged, [sent, tail) are not sent yet.
+  private rq: Uint8Array[] = new Array(1024);
+  private rcb: Entry[] = new Array(1024);
+  private mask = 1023;
   private head = 0;
   private sent = 0;
-  private base = 0;
+  private tail = 0;
+  private readonly scratch: Uint8Array[] = [];
   private pendingBytes = 0;
   private unackedBytes = 0;
   /** (last seq posted in a turn, time of that turn) for the delivery timeout. */
@@ -92,14 +109,22 @@ export class NetTx implements Tx {
     return this._status;
   }
   get buffered(): { messages: number; bytes: number } {
-    return { messages: this.q.length - this.head, bytes: this.pendingBytes };
+    return { messages: this.tail - this.head, bytes: this.pendingBytes };
   }
 
   private connect(): void {
     if (this._status === 'Closed') return;
     const headers: Record<string, string> = {};
     if (this.secret !== undefined) headers[AUTH_HEADER] = makeProof(this.secret);
-    const ws = new WebSocket(this.url, { perMessageDeflate: false, headers, maxPayload: this.cfg.maxFrameLength, handshakeTimeout: 10_000 });
+    const ws = new WebSocket(this.url, {
+      perMessageDeflate: false,
+      headers,
+      maxPayload: this.cfg.maxFrameLength,
+      handshakeTimeout: 10_000,
+      // A zero key: the frame is still flagged masked (as RFC 6455 requires of clients) but `ws`
+      // neither XORs nor copies the payload (masking protects browsers' proxies, not us).
+      generateMask: zeroMask,
+    });
     this.ws = ws;
     ws.binaryType = 'nodebuffer';
     ws.on('open', () => {
@@ -108,7 +133,7 @@ export class NetTx implements Tx {
       this.lastHeard = Date.now();
       this.stats.connects++;
       this.backoff = this.minBackoff;
-      ws.send(this.enc.init(this.session));
+      ws.send(this.enc.init(this.session).slice());
       // Resend everything unacknowledged, oldest first.
       this.stats.resent += this.sent - this.head;
       this.sent = this.head;
@@ -117,7 +142,7 @@ export class NetTx implements Tx {
       this.written = () => {
         if (ws !== this.ws) return;
         this.writesInFlight--;
-        if (this.sent < this.q.length) this.scheduleFlush();
+        if (this.sent < this.tail) this.scheduleFlush();
       };
       this.flush();
     });
@@ -172,22 +197,27 @@ export class NetTx implements Tx {
 
   /** Ack(next): every message with seq < next is enqueued at the server. */
   private acked(next: number): void {
-    const upTo = next - this.base; // number of messages acknowledged from head
-    if (upTo <= 0) return;
-    const end = Math.min(this.head + upTo, this.q.length);
-    for (let i = this.head; i < end; i++) {
-      const n = this.q[i]!.length;
+    if (next <= this.head) return;
+    const end = Math.min(next, this.tail);
+    const rq = this.rq;
+    const rcb = this.rcb;
+    const mask = this.mask;
+    for (let seq = this.head; seq < end; seq++) {
+      const i = seq & mask;
+      const n = rq[i]!.length;
       this.pendingBytes -= n;
-      if (i < this.sent) this.unackedBytes -= n;
-      const p = this.cb[i];
-      if (p) p.resolve?.();
+      if (seq < this.sent) this.unackedBytes -= n;
+      const p = rcb[i];
+      rq[i] = undefined as unknown as Uint8Array;
+      if (p !== undefined) {
+        rcb[i] = undefined;
+        if (typeof p !== 'function') p.resolve?.();
+      }
     }
-    this.base += end - this.head;
     this.head = end;
     if (this.sent < this.head) this.sent = this.head;
     if (this.unackedBytes < 0) this.unackedBytes = 0;
-    this.compact();
-    while (this.marksHead < this.marks.length && this.marks[this.marksHead]! < this.base) this.marksHead += 2;
+    while (this.marksHead < this.marks.length && this.marks[this.marksHead]! < this.head) this.marksHead += 2;
     if (this.marksHead > 256 && this.marksHead * 2 > this.marks.length) {
       this.marks = this.marks.slice(this.marksHead);
       this.marksHead = 0;
@@ -196,32 +226,43 @@ export class NetTx implements Tx {
     this.scheduleFlush();
   }
 
-  private compact(): void {
-    if (this.head > 4096 && this.head * 2 > this.q.length) {
-      this.q = this.q.slice(this.head);
-      this.cb = this.cb.slice(this.head);
-      this.sent -= this.head;
-      this.head = 0;
+  /** Doubles the ring, keeping every pending entry at its seq's new slot. */
+  private grow(): void {
+    const cap = (this.mask + 1) * 2;
+    const rq: Uint8Array[] = new Array(cap);
+    const rcb: Entry[] = new Array(cap);
+    const m = cap - 1;
+    for (let seq = this.head; seq < this.tail; seq++) {
+      rq[seq & m] = this.rq[seq & this.mask]!;
+      rcb[seq & m] = this.rcb[seq & this.mask];
     }
+    this.rq = rq;
+    this.rcb = rcb;
+    this.mask = m;
   }
 
-  private enqueue(m: Uint8Array, p: Pending | undefined): boolean {
+  private enqueue(m: Uint8Array, p: Entry): boolean {
     if (m.length > this.cfg.maxFrameLength - 64) {
       const err = new ChannelError('Codec', `message of ${m.length} bytes exceeds the frame limit of ${this.cfg.maxFrameLength} bytes (CODEC_MAX_FRAME_LENGTH)`, formatAddr(this.addr));
-      queueMicrotask(() => {
-        p?.onReturn?.(m, err);
-        p?.reject?.(err);
-      });
+      queueMicrotask(() => settle(p, m, err));
       return true;
     }
-    this.q.push(m);
-    this.cb.push(p);
+    if (this.tail - this.head > this.mask) this.grow();
+    const i = this.tail & this.mask;
+    this.rq[i] = m;
+    this.rcb[i] = p;
+    this.tail++;
     this.pendingBytes += m.length;
     if (!this.turnOpen) {
       this.turnOpen = true;
-      this.marks.push(this.base + this.q.length - this.head - 1, Date.now());
+      this.marks.push(this.tail - 1, Date.now());
       this.armTimeout();
     }
+    // Latency: an idle connection sends at once; while frames are in flight, posts coalesce until
+    // the end of the event-loop turn (throughput).
+    if (this.writesInFlight === 0 && this.connected) this.flush();
+    // Even after an immediate send, the end of this turn must reset `turnOpen` (delivery-timeout
+    // marks are per turn) and send whatever else this turn posts.
     this.scheduleFlush();
     return this.pendingBytes < this.cfg.highWaterBytes;
   }
@@ -237,7 +278,7 @@ export class NetTx implements Tx {
       queueMicrotask(() => onReturn(message, err));
       return false;
     }
-    return this.enqueue(message, { onReturn });
+    return this.enqueue(message, onReturn);
   }
 
   send(message: Uint8Array): Promise<void> {
@@ -282,22 +323,34 @@ export class NetTx implements Tx {
   private flush(): void {
     const ws = this.ws;
     if (!ws || !this.connected) return;
-    const q = this.q;
+    const rq = this.rq;
+    const mask = this.mask;
+    const batch = this.scratch;
     const budget = this.cfg.batchBytes;
-    while (this.sent < q.length && this.writesInFlight < this.cfg.maxWritesInFlight && this.unackedBytes < this.cfg.windowBytes) {
+    while (this.sent < this.tail && this.writesInFlight < this.cfg.maxWritesInFlight && this.unackedBytes < this.cfg.windowBytes) {
       const from = this.sent;
-      let total = q[from]!.length;
+      const first = rq[from & mask]!;
+      batch.length = 0;
+      batch.push(first);
+      let total = first.length;
       let to = from + 1;
-      while (to < q.length) {
-        const n = q[to]!.length;
-        if (total + n > budget) break;
-        total += n;
+      while (to < this.tail) {
+        const m = rq[to & mask]!;
+        if (total + m.length > budget) break;
+        total += m.length;
+        batch.push(m);
         to++;
       }
-      const frame = this.enc.messages(this.base + (from - this.head), q, from, to, total);
+      const enc = this.encoders.pop() ?? new FrameEncoder(Math.min(budget + 1024, 1024 * 1024));
+      const frame = enc.messages(from, batch, 0, batch.length, total);
+      batch.length = 0;
       this.writesInFlight++;
       this.stats.frames++;
-      ws.send(frame, { binary: true }, this.written);
+      const written = this.written;
+      ws.send(frame, { binary: true }, () => {
+        this.encoders.push(enc);
+        written();
+      });
       this.sent = to;
       this.unackedBytes += total;
     }
@@ -314,7 +367,7 @@ export class NetTx implements Tx {
 
   private checkTimeout(): void {
     if (this._status === 'Closed') return;
-    if (this.head === this.q.length) return; // nothing pending: no timer needed
+    if (this.head === this.tail) return; // nothing pending: no timer needed
     const oldest = this.marks[this.marksHead + 1];
     const now = Date.now();
     // A live server that holds back acks (its consumer is slow) keeps the Tx alive.
@@ -347,20 +400,13 @@ export class NetTx implements Tx {
       }
     }
     const reason = err ?? new ChannelError('Closed', `channel to ${formatAddr(this.addr)} was closed with messages pending`, formatAddr(this.addr));
-    const q = this.q;
-    const cb = this.cb;
-    const from = this.head;
-    this.q = [];
-    this.cb = [];
-    this.head = this.sent = 0;
+    const { rq, rcb, mask, head, tail } = this;
+    this.rq = new Array(16);
+    this.rcb = new Array(16);
+    this.mask = 15;
+    this.head = this.sent = this.tail;
     this.pendingBytes = this.unackedBytes = 0;
-    for (let i = from; i < q.length; i++) {
-      const p = cb[i];
-      if (p) {
-        p.onReturn?.(q[i]!, reason);
-        p.reject?.(reason);
-      }
-    }
+    for (let seq = head; seq < tail; seq++) settle(rcb[seq & mask], rq[seq & mask]!, reason);
     for (const w of this.closeWaiters) w(err);
     this.closeWaiters = [];
     this.wakeWritable();
@@ -369,12 +415,12 @@ export class NetTx implements Tx {
   /** Waits until everything pending is acknowledged (or the Tx fails), then closes. */
   async close(): Promise<void> {
     if (this._status === 'Closed') return;
-    if (this.head < this.q.length) {
-      const last = this.q.length - 1;
+    if (this.head < this.tail) {
+      const last = (this.tail - 1) & this.mask;
       await new Promise<void>((resolve) => {
-        const p = this.cb[last];
-        const prev = p?.resolve;
-        const entry: Pending = p ?? {};
+        const p = this.rcb[last];
+        const entry: Pending = typeof p === 'function' ? { onReturn: p } : (p ?? {});
+        const prev = entry.resolve;
         entry.resolve = () => {
           prev?.();
           resolve();
@@ -384,9 +430,24 @@ export class NetTx implements Tx {
           prevReject?.(e);
           resolve();
         };
-        this.cb[last] = entry;
+        this.rcb[last] = entry;
       });
     }
     this.fail(undefined);
   }
+}
+
+function zeroMask(mask: Buffer): void {
+  mask[0] = mask[1] = mask[2] = mask[3] = 0;
+}
+
+/** Hands an undelivered message back to whatever its entry holds. */
+function settle(p: Entry, m: Uint8Array, err: ChannelError): void {
+  if (p === undefined) return;
+  if (typeof p === 'function') {
+    p(m, err);
+    return;
+  }
+  p.onReturn?.(m, err);
+  p.reject?.(err);
 }

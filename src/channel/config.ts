@@ -43,6 +43,6 @@ export function channelConfig(): ChannelConfig {
     windowBytes: 16 * 1024 * 1024,
     highWaterBytes: 32 * 1024 * 1024,
     rxCapacity: 100_000,
-    maxWritesInFlight: 64,
+    maxWritesInFlight: 16,
   };
 }

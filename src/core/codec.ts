@@ -1,7 +1,9 @@
 /**
- * Payload codec for user messages: MessagePack via msgpackr with `moreTypes` (plain mode, or
- * record mode for messages holding a Map; chosen by measurement, see bench/results/codec.md),
- * plus bindings extraction for casts.
+ * Payload codec for user messages: small flat messages (`{type, …scalars, …port refs}`, the
+ * common actor message) take a compact fast path (`shape-codec.ts`, bytes start 0xc1 0xc1);
+ * everything else is MessagePack via msgpackr with `moreTypes` (plain mode, or record mode for
+ * messages holding a Map; chosen by measurement, see bench/results/codec.md), plus bindings
+ * extraction for casts. Both paths round-trip exactly the same values the same way.
  *
  * What round-trips: primitives, `undefined` vs `null` (kept apart), bigint (64-bit and larger),
  * strings, arrays, plain objects, `Map` (keys of any type), `Set`, `Date`, `Error`, `RegExp`,
@@ -15,7 +17,10 @@
  * - `decode(encode(v))` deep-equals `v` for every supported value; the encoded bytes are
  *   self-contained (no shared record structures), so any process can decode them.
  * - registered classes are encoded as extension 0x31 carrying either `[tag, value]` (inline) or,
- *   inside `encodeMessage` for bindable classes, the slot number of their binding.
+ *   inside `encodeMessage` for bindable classes, the slot number of their binding (the fast path
+ *   writes the same two forms with its own tags).
+ * - the first bytes tell the formats apart: 0xc1 0xc1 fast path, 0xc1 + MessagePack record
+ *   mode, anything else plain MessagePack (which never uses 0xc1).
  * - encoding is synchronous; the bindings list being collected belongs to the innermost
  *   `encode`/`encodeMessage` call (nested calls from a `toValue` save and restore it).
  */
@@ -24,6 +29,7 @@ import { ActorId, DirectProcId, GangId, PortId, RankedProcId, WorldId, parseRefe
 import { Name, ShortUuid } from './name.js';
 import { Rank, RANK_TAG, type Binding } from './bindings.js';
 import { BindingError, DeserializationError, SerializationError } from './codec-errors.js';
+import { NOT_REGISTERED, SHAPE_MARK, decodeShape, tryEncode, type ShapeClassHooks } from './shape-codec.js';
 
 export { SerializationError, DeserializationError, BindingError } from './codec-errors.js';
 
@@ -63,10 +69,20 @@ function needsRecords(v: object): boolean {
     }
     return false;
   }
-  if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof Date || v instanceof RegExp) return false;
-  if (v instanceof Set) {
-    for (const e of v) if (typeof e === 'object' && e !== null && needsRecords(e)) return true;
-    return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype) {
+    // A registered class is written as its extension payload, not its fields: scan that.
+    const def = proto === null ? undefined : byProto.get(proto as object);
+    if (def !== undefined) {
+      if (def.bindable && collecting !== null && (def.shouldBind === undefined || def.shouldBind(v))) return false;
+      const payload = def.toValue(v);
+      return typeof payload === 'object' && payload !== null && needsRecords(payload);
+    }
+    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof Date || v instanceof RegExp) return false;
+    if (v instanceof Set) {
+      for (const e of v) if (typeof e === 'object' && e !== null && needsRecords(e)) return true;
+      return false;
+    }
   }
   for (const k in v) {
     const e: unknown = (v as Record<string, unknown>)[k];
@@ -75,7 +91,33 @@ function needsRecords(v: object): boolean {
   return false;
 }
 
+/** The fast path's view of the class registry (see shape-codec.ts). */
+const shapeHooks: ShapeClassHooks = {
+  tag: undefined,
+  writeClass(obj: object): unknown {
+    const proto: unknown = Object.getPrototypeOf(obj);
+    const def = proto === null ? undefined : byProto.get(proto as object);
+    if (def === undefined) return NOT_REGISTERED;
+    if (def.bindable && collecting !== null && (def.shouldBind === undefined || def.shouldBind(obj))) {
+      const slot = collecting.length;
+      collecting.push({ tag: def.tag, slot, value: def.toValue(obj) });
+      this.tag = undefined;
+      return slot;
+    }
+    this.tag = def.tag;
+    return def.toValue(obj);
+  },
+  readClass(tag: string, value: unknown): unknown {
+    const def = byTag.get(tag);
+    if (!def) throw new DeserializationError(typeLabel(), `unknown class tag ${JSON.stringify(tag)} (register it with registerCodecClass on the receiving side)`);
+    return def.fromValue(value);
+  },
+  readSlot: (slot: number): unknown => readExt(slot),
+};
+
 function packValue(value: unknown): Uint8Array {
+  const fast = tryEncode(value, shapeHooks, collecting);
+  if (fast !== undefined) return fast;
   if (typeof value === 'object' && value !== null) {
     scanLeft = SCAN_BUDGET;
     if (needsRecords(value)) {
@@ -92,6 +134,7 @@ function packValue(value: unknown): Uint8Array {
 function unpackValue(bytes: Uint8Array): unknown {
   if (bytes[0] === RECORDS_PREFIX) {
     if (bytes.length === 1) throw new DeserializationError(typeLabel(), 'record-mode prefix without a value');
+    if (bytes[1] === SHAPE_MARK) return decodeShape(bytes, shapeHooks);
     return recordsUnpackr.unpack(bytes.subarray(1));
   }
   const v = plainUnpackr.unpack(bytes);
@@ -112,6 +155,11 @@ interface ClassDef {
 }
 
 const byTag = new Map<string, ClassDef>();
+/**
+ * Registered classes by prototype, for exact-class lookups (fast path, Map scan). A class is left
+ * out when a later-registered superclass would win MessagePack's `instanceof` search for it.
+ */
+const byProto = new Map<object, ClassDef>();
 
 /** Bindings being collected by the current `encodeMessage`, or null in plain `encode`. */
 let collecting: Binding[] | null = null;
@@ -145,19 +193,25 @@ function readExt(payload: unknown): unknown {
 function define(def: ClassDef): void {
   if (byTag.has(def.tag)) throw new BindingError('DuplicateTag', `codec class tag ${JSON.stringify(def.tag)} is already registered`);
   byTag.set(def.tag, def);
+  const proto = def.Class.prototype as object;
+  for (const p of [...byProto.keys()]) if (p !== proto && proto.isPrototypeOf(p)) byProto.delete(p);
+  byProto.set(proto, def);
   addExtension({
     Class: def.Class as unknown as new (...args: unknown[]) => unknown,
     type: CODEC_EXT_TYPE,
-    write(obj: unknown): unknown {
-      if (def.bindable && collecting !== null && (def.shouldBind === undefined || def.shouldBind(obj))) {
-        const slot = collecting.length;
-        collecting.push({ tag: def.tag, slot, value: def.toValue(obj) });
-        return slot;
-      }
-      return [def.tag, def.toValue(obj)];
-    },
+    write: (obj: unknown): unknown => writeExt(def, obj),
     read: readExt,
   });
+}
+
+/** The extension payload of a registered instance: a binding slot (collected) or `[tag, value]`. */
+function writeExt(def: ClassDef, obj: unknown): unknown {
+  if (def.bindable && collecting !== null && (def.shouldBind === undefined || def.shouldBind(obj))) {
+    const slot = collecting.length;
+    collecting.push({ tag: def.tag, slot, value: def.toValue(obj) });
+    return slot;
+  }
+  return [def.tag, def.toValue(obj)];
 }
 
 /**
@@ -329,6 +383,8 @@ export interface EncodedMessage {
 }
 
 const NO_BINDINGS: readonly Binding[] = Object.freeze([]);
+const scratchBindings: Binding[] = [];
+let scratchFree = true;
 
 /**
  * Serializes a message, extracting every bindable instance (Rank, registered port refs, …) into
@@ -338,16 +394,23 @@ export function encodeMessage(value: unknown, typeName?: string): EncodedMessage
   const saved = collecting;
   const savedName = currentTypeName;
   const savedValue = currentValue;
-  const list: Binding[] = [];
+  // The outermost call collects into a reused list (copied out only if non-empty).
+  const outer = scratchFree;
+  const list: Binding[] = outer ? scratchBindings : [];
+  scratchFree = false;
   collecting = list;
   currentTypeName = typeName;
   currentValue = value;
   try {
     const data = packValue(value);
-    return { data, bindings: list.length === 0 ? NO_BINDINGS : list };
+    return { data, bindings: list.length === 0 ? NO_BINDINGS : outer ? list.slice() : list };
   } catch (e) {
     throw wrapEncodeError(e, typeLabel());
   } finally {
+    if (outer) {
+      if (scratchBindings.length !== 0) scratchBindings.length = 0;
+      scratchFree = true;
+    }
     collecting = saved;
     currentTypeName = savedName;
     currentValue = savedValue;

@@ -5,17 +5,41 @@
  * Invariant: every envelope handed to `postUnchecked` either reaches the peer's queue or comes
  * back through its return handle marked `BrokenLink` (the Tx returned it: delivery timeout,
  * rejection, closed link, oversize frame). It never throws for delivery failures.
+ * Until acknowledged, only the encoded bytes are kept (plus one shared handler per return
+ * handle): a returned envelope is decoded back from its bytes, which is rare, so a fast stream
+ * does not keep envelope objects alive long enough to be promoted to the old generation.
  */
 import { dial, type DialOptions, type Tx, type ChannelError } from '../channel/index.js';
-import { EnvelopeEncoder } from '../wire/envelope-codec.js';
+import { EnvelopeDecoder, EnvelopeEncoder } from '../wire/envelope-codec.js';
 import type { MessageEnvelope, ReturnHandle } from './envelope.js';
 import { BaseMailboxSender } from './sender.js';
 import { setDefaultDialer } from './routers.js';
 
 export class MailboxClient extends BaseMailboxSender {
   private readonly encoder = new EnvelopeEncoder();
+  private decoder: EnvelopeDecoder | undefined;
+  private readonly handlers = new WeakMap<ReturnHandle, (bytes: Uint8Array, err: ChannelError) => void>();
   constructor(readonly tx: Tx) {
     super();
+  }
+
+  /** The Tx return handler for envelopes posted with `returnHandle` (one per handle). */
+  private handlerFor(returnHandle: ReturnHandle): (bytes: Uint8Array, err: ChannelError) => void {
+    let h = this.handlers.get(returnHandle);
+    if (h === undefined) {
+      h = (bytes, err) => {
+        let env: MessageEnvelope;
+        try {
+          env = (this.decoder ??= new EnvelopeDecoder()).decode(bytes);
+        } catch (e) {
+          console.error(`actormesh: undelivered_message_abandoned (cannot decode returned envelope: ${(e as Error).message})`);
+          return;
+        }
+        env.fail('BrokenLink', `channel to ${describe(this.tx)} failed: ${err.message}`, returnHandle);
+      };
+      this.handlers.set(returnHandle, h);
+    }
+    return h;
   }
 
   /** Dials `addr` and wraps the Tx. */
@@ -31,9 +55,7 @@ export class MailboxClient extends BaseMailboxSender {
       envelope.fail('BrokenLink', `cannot encode envelope for ${this.tx.addr.transport} channel: ${(e as Error).message}`, returnHandle);
       return;
     }
-    this.tx.tryPost(bytes, (_m, err: ChannelError) => {
-      envelope.fail('BrokenLink', `channel to ${describe(this.tx)} failed: ${err.message}`, returnHandle);
-    });
+    this.tx.tryPost(bytes, this.handlerFor(returnHandle));
   }
 
   /** True once the underlying Tx is closed for good. */

@@ -14,7 +14,8 @@
  */
 import { type ActorId, ActorId as ActorIdClass, type ProcId } from '../core/ids.js';
 import type { Actor, MessageOf } from '../actor/actor.js';
-import type { Context } from '../actor/instance.js';
+import type { Context, Instance } from '../actor/instance.js';
+import { HEADER, type MessageEnvelope } from '../mailbox/envelope.js';
 import { ActorRef, PortRef } from '../actor/refs.js';
 import type { Accumulator } from '../mailbox/accum.js';
 import { TimeoutError } from '../mailbox/errors.js';
@@ -23,7 +24,7 @@ import type { Extent } from '../ndslice/extent.js';
 import type { Point } from '../ndslice/point.js';
 import { ValueMesh } from '../valuemesh/value-mesh.js';
 import { type CastTarget, castMessage, chooseRegion } from './cast.js';
-import { memberName } from './comm-actor.js';
+import { COUNTED_REDUCER, memberName } from './comm-actor.js';
 import {
   type CallOptions,
   type CallReply,
@@ -35,9 +36,11 @@ import {
   MODE_CALL,
   MODE_NONE,
   MODE_REDUCE,
+  ENDPOINT_PREFIX,
   endpointMessage,
 } from './endpoint.js';
 import { MeshHealth } from './supervision.js';
+import { InvalidMeshArgument } from './errors.js';
 
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 
@@ -49,6 +52,8 @@ export interface MeshRuntime {
   readonly procIds: readonly ProcId[];
   /** The root comm actor, or undefined to send directly to each member. */
   readonly rootComm: ActorId | undefined;
+  /** Comm actors by proc rank: the sender then roots its own cast stream (see cast.ts). */
+  readonly commPeers?: readonly ActorId[];
   readonly health: MeshHealth;
 }
 
@@ -102,8 +107,13 @@ export class ActorMeshRef<A extends Actor<any, any>> {
 
   /** A ref to a sub-region (see `SliceSpec`). */
   slice(spec: SliceSpec): ActorMeshRefOf<A> {
+    if (typeof spec !== 'object' || spec === null) throw new InvalidMeshArgument('slice', `expected an object {label: index | [start, end?, step?]}, got ${String(spec)}`);
     let r = this.region;
-    for (const [label, v] of Object.entries(spec)) r = typeof v === 'number' ? r.at(label, v) : r.range(label, v as readonly [number, (number | null)?, number?]);
+    for (const [label, v] of Object.entries(spec)) {
+      if (!r.labels.includes(label)) throw new InvalidMeshArgument('slice', `unknown dimension '${label}' of mesh ${this.name} (dimensions: ${r.labels.join(', ') || 'none'})`);
+      if (typeof v !== 'number' && !Array.isArray(v)) throw new InvalidMeshArgument('slice', `dimension '${label}': expected an index or [start, end?, step?], got ${String(v)}`);
+      r = typeof v === 'number' ? r.at(label, v) : r.range(label, v as readonly [number, (number | null)?, number?]);
+    }
     return this.derive(r);
   }
 
@@ -138,6 +148,7 @@ export class ActorMeshRef<A extends Actor<any, any>> {
       region,
       rootComm: this.runtime.rootComm,
       procIds: this.runtime.procIds,
+      ...(this.runtime.commPeers !== undefined ? { peers: this.runtime.commPeers } : {}),
     };
   }
 
@@ -171,6 +182,35 @@ export function withEndpoints<A extends Actor<any, any>>(ref: ActorMeshRef<A>): 
   }) as ActorMeshRefOf<A>;
 }
 
+/** Meshes by id, per client context whose bounced casts are routed to their health state. */
+const bounceRoutes = new WeakMap<object, Map<string, MeshHealth>>();
+
+/**
+ * Client contexts have no `handleUndeliverable`: returned envelopes land in `undeliverables`.
+ * The first call on a mesh wraps the client's return handle once, so a bounced cast (returned by
+ * a comm actor with its `CAST_ACTOR_MESH_ID` header) rejects the pending calls of that mesh and
+ * message type at once instead of letting them time out; the envelope is still passed on.
+ */
+function watchBounces(cx: Context, meshName: string, health: MeshHealth): void {
+  const inst = cx as Instance;
+  if (inst.actor !== undefined) return; // actors see bounces in handleUndeliverable
+  let routes = bounceRoutes.get(cx);
+  if (routes === undefined) {
+    bounceRoutes.set(cx, (routes = new Map()));
+    const table = routes;
+    const inner = cx.mailbox.returnHandle;
+    cx.mailbox.returnHandle = {
+      returnUndeliverable(env: MessageEnvelope): void {
+        const id = env.headers.get(HEADER.CAST_ACTOR_MESH_ID);
+        if (id !== undefined) table.get(utf8d.decode(id))?.bounced(env.typeName, String(env.dest.actor), env.error?.message ?? 'undeliverable');
+        inner.returnUndeliverable(env);
+      },
+    };
+  }
+  routes.set(meshName, health);
+}
+const utf8d = new TextDecoder();
+
 /** Collects replies on a port until `n` arrived; bounded by timeout and the mesh's health. */
 function collect<T>(
   ref: ActorMeshRef<any>,
@@ -179,9 +219,11 @@ function collect<T>(
   timeoutMs: number,
   onReply: (r: T) => number,
   send: (port: PortRef<T>) => void,
+  typeName: string,
   reducer?: PortRef<T>['reducerSpec'],
 ): Promise<void> {
   const cx = ref.runtime.cx;
+  watchBounces(cx, ref.name, ref.runtime.health);
   const [h, rx] = cx.openPort<T>('reply');
   const port = new PortRef<T>(h.portId, 'reply', reducer === undefined ? {} : { reducerSpec: reducer });
   return new Promise<void>((resolve, reject) => {
@@ -196,7 +238,7 @@ function collect<T>(
       else resolve();
     };
     const timer = setTimeout(() => finish(new TimeoutError(`${n} replies from mesh ${ref.name}`, timeoutMs)), timeoutMs);
-    const unwatch = ref.runtime.health.watch(region.slice, (e) => finish(e));
+    const unwatch = ref.runtime.health.watch(region.slice, (e) => finish(e), typeName);
     (async () => {
       let got = 0;
       try {
@@ -253,6 +295,7 @@ class EndpointImpl<F extends EndpointFn> implements Endpoint<F> {
         return 1;
       },
       (port) => castMessage(ref.runtime.cx, ref.target(region), endpointMessage(this.name, args, MODE_CALL, port as PortRef<unknown>)),
+      ENDPOINT_PREFIX + this.name,
     );
     if (error !== undefined) throw error;
     return values;
@@ -327,7 +370,8 @@ class EndpointImpl<F extends EndpointFn> implements Endpoint<F> {
         return Number(u[0]);
       },
       (port) => castMessage(ref.runtime.cx, ref.target(region), endpointMessage(this.name, args, MODE_REDUCE, port as PortRef<unknown>)),
-      { name: 'actormesh::counted', params: { inner: acc.reducerSpec } },
+      ENDPOINT_PREFIX + this.name,
+      { name: COUNTED_REDUCER, params: { inner: acc.reducerSpec } },
     );
     return acc.snapshot ? acc.snapshot(state) : state;
   }

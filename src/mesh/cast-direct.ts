@@ -30,8 +30,14 @@ export interface CastTarget {
   readonly point: Point;
 }
 
+/** Options of a cast. */
+export interface CastOptions {
+  /** false: envelopes that cannot be delivered are dropped instead of returned to the caller. */
+  readonly returnUndeliverable?: boolean;
+}
+
 /** How a mesh delivers a message to every member of a (sliced) mesh. */
-export type MeshCaster = (cx: Context, meshName: string, targets: readonly CastTarget[], msg: Message) => void;
+export type MeshCaster = (cx: Context, meshName: string, targets: readonly CastTarget[], msg: Message, opts?: CastOptions) => void;
 
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder();
@@ -57,11 +63,11 @@ export function castSenderOf(headers: Headers): ActorId | undefined {
  * Sends `msg` to every target's handler port for `msg.type`, rank-rebound and with cast headers.
  * Throws `CastingError` if the message cannot be serialized.
  */
-export function castDirect(cx: Context, meshName: string, targets: readonly CastTarget[], msg: Message, opts: { returnUndeliverable?: boolean } = {}): void {
+export function castDirect<M extends Message>(cx: Context, meshName: string, targets: readonly CastTarget[], msg: M, opts: CastOptions = {}): void {
   const type = msg.type;
   let data: Uint8Array;
   let wire: readonly WireBinding[];
-  let rankSlots: number[] = [];
+  const rankSlots: number[] = [];
   try {
     const enc = encodeMessage(msg, type);
     data = enc.data;

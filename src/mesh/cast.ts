@@ -24,6 +24,7 @@ import { Slice } from '../ndslice/slice.js';
 import { ofRanks, reifySlice } from '../selection/reify.js';
 import type { Selection } from '../selection/selection.js';
 import { CAST_MESH_POINT, type CastBody, type CommMsg, type RegionJSON, memberName } from './comm-actor.js';
+import { RoutingFrame, dedupedNextSteps, type RoutingFrameJSON } from '../selection/routing.js';
 import { CastingError } from './errors.js';
 import { encodeCastPoint } from './cast-direct.js';
 
@@ -42,7 +43,22 @@ export interface CastTarget {
   readonly rootComm: ActorId | undefined;
   /** Proc ids by proc rank (for direct sends). */
   readonly procIds?: readonly ProcId[];
+  /**
+   * Comm actors by proc rank. When given, the sender itself is the root of its cast stream: it
+   * numbers the cast and resolves the root comm actor's routing step, sending one forward per
+   * first-level peer (Monarch's client-side seq assignment), which saves a process hop each way.
+   */
+  readonly peers?: readonly ActorId[];
 }
+
+interface SenderStreams {
+  /** Stream → last seq assigned. */
+  readonly seqs: Map<string, number>;
+  /** `${stream}\u0000${peer}` → seq of the last forward sent to that peer. */
+  readonly lastSent: Map<string, number>;
+}
+const senders = new WeakMap<object, SenderStreams>();
+const FORWARD_PORT = portIndexOf('comm.forward');
 
 const CAST_PORT = portIndexOf('comm.cast');
 
@@ -89,7 +105,7 @@ export function castBody(cx: Context, target: CastTarget, msg: Message): CastBod
  */
 export function castMessage(cx: Context, target: CastTarget, msg: Message): void {
   if (target.region.numRanks === 0) return;
-  if (target.rootComm === undefined) return directCast(cx, target, msg);
+  if (target.peers === undefined && target.rootComm === undefined) return directCast(cx, target, msg);
   const body = castBody(cx, target, msg);
   let selection: Selection;
   try {
@@ -97,8 +113,50 @@ export function castMessage(cx: Context, target: CastTarget, msg: Message): void
   } catch (e) {
     throw new CastingError(target.meshId, e);
   }
-  const m: CommMsg = { type: 'comm.cast', body, selection: selection.toJSON() };
-  cx.mailbox.sendMessage(new PortId(target.rootComm, CAST_PORT), 'comm.cast', m);
+  if (target.peers === undefined) {
+    const m: CommMsg = { type: 'comm.cast', body, selection: selection.toJSON() };
+    cx.mailbox.sendMessage(new PortId(target.rootComm!, CAST_PORT), 'comm.cast', m);
+    return;
+  }
+  rootStep(cx, target.peers, body, selection);
+}
+
+/**
+ * The root comm actor's step done by the sender (invariants as in comm-actor.ts): number the cast
+ * on the stream (mesh id, sender), expand every frame located on the root proc that is not a
+ * delivery, and send each first-level peer its frames with the per-peer `lastSeq`.
+ */
+function rootStep(cx: Context, peers: readonly ActorId[], body: CastBody, selection: Selection): void {
+  const perProc = body.perProc;
+  const rootSlice = Slice.new(body.root.slice.offset, body.root.slice.sizes, body.root.slice.strides);
+  const frame = RoutingFrame.root(selection, rootSlice);
+  const rootProc = Math.floor(frame.location() / perProc);
+  const next = new Map<number, RoutingFrameJSON[]>();
+  const one = (f: RoutingFrame): void => {
+    const owner = Math.floor(f.location() / perProc);
+    if (owner !== rootProc || f.deliverHere()) {
+      let l = next.get(owner);
+      if (l === undefined) next.set(owner, (l = []));
+      l.push(f.toJSON());
+      return;
+    }
+    for (const n of dedupedNextSteps(f)) one(n);
+  };
+  one(frame);
+  let st = senders.get(cx);
+  if (st === undefined) senders.set(cx, (st = { seqs: new Map(), lastSent: new Map() }));
+  const stream = `${body.meshId}\u0000${body.sender.key}`;
+  const seq = (st.seqs.get(stream) ?? 0) + 1;
+  st.seqs.set(stream, seq);
+  for (const [peer, frames] of next) {
+    const dest = peers[peer];
+    if (dest === undefined) throw new CastingError(body.meshId, `no comm actor for proc rank ${peer} (mesh has ${peers.length} procs)`);
+    const k = `${stream}\u0000${peer}`;
+    const lastSeq = st.lastSent.get(k) ?? 0;
+    st.lastSent.set(k, seq);
+    const m: CommMsg = { type: 'comm.forward', from: -1, seq, lastSeq, frames, body };
+    cx.mailbox.sendMessage(new PortId(dest, FORWARD_PORT), 'comm.forward', m);
+  }
 }
 
 /**

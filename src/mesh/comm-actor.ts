@@ -20,7 +20,7 @@
  *   (`seq <= handled`).
  * - Every splittable `PortRef` binding is replaced, once per hop, by a split port on this comm
  *   actor forwarding (and pre-reducing, with the ref's reducer) to the original port, so replies
- *   climb back up the same tree.
+ *   climb back up the same tree. At most `MAX_LIVE_SPLIT_PORTS` stay bound (oldest released).
  * - A delivered message has every `Rank` binding set to the receiver's rank in the cast region,
  *   and headers `CAST_POINT` (its point in the cast region), `CAST_MESH_POINT` (its point in the
  *   whole actor mesh), `CAST_ORIGINATING_SENDER` and `CAST_ACTOR_MESH_ID`, encoded as in
@@ -28,7 +28,7 @@
  * - A forward or a delivery that bounces goes back to the original sender as undeliverable with a
  *   `Multicast` error; the comm actor itself never fails because of it.
  */
-import { ActorId, PortId } from '../core/ids.js';
+import { ActorId, PortId, type ProcId } from '../core/ids.js';
 import { portIndexOf } from '../core/typeinfo.js';
 import { decode, encode } from '../core/codec.js';
 import { RANK_TAG } from '../core/bindings.js';
@@ -37,7 +37,8 @@ import type { Context } from '../actor/instance.js';
 import { type Headers, HEADER, MessageEnvelope, type WireBinding } from '../mailbox/envelope.js';
 import { deliveryError } from '../mailbox/errors.js';
 import { splitPort } from '../mailbox/split.js';
-import type { ReducerOpts, ReducerSpec } from '../mailbox/accum.js';
+import { type ReducerOpts, type ReducerSpec, reducerOf, registerReducer } from '../mailbox/accum.js';
+import type { Mailbox } from '../mailbox/mailbox.js';
 import { bounceEnvelope } from '../mailbox/undeliverable.js';
 import { decodePayload } from '../mailbox/payload.js';
 import { Slice } from '../ndslice/slice.js';
@@ -45,7 +46,16 @@ import { Selection, type SelectionJSON } from '../selection/selection.js';
 import { RoutingFrame, dedupedNextSteps, type RoutingFrameJSON } from '../selection/routing.js';
 import { Extent } from '../ndslice/extent.js';
 import { CastingError } from './errors.js';
-import { castSenderOf, encodeCastPoint } from './cast-direct.js';
+import { castDirect, castSenderOf, encodeCastPoint, type CastTarget, type MeshCaster } from './cast-direct.js';
+import { castMessage } from './cast.js';
+import { Region } from '../ndslice/region.js';
+import { ProcMesh, type CommActorSetup } from './proc-mesh.js';
+// Side effects: worker processes import this module, so it also registers the agent and the
+// resource protocol's codec classes there.
+import './proc-mesh-agent.js';
+import './resource.js';
+import { registerActor } from '../actor/registry.js';
+import { ActorRef } from '../actor/refs.js';
 
 const utf8 = new TextEncoder();
 
@@ -54,6 +64,8 @@ export const CAST_MESH_POINT = 'CAST_MESH_POINT';
 
 export const COMM_ACTOR_TYPE = 'actormesh::CommActor';
 export const COMM_ACTOR_NAME = 'comm';
+/** This module's URL: worker processes import it so `CommActor` is registered there. */
+export const COMM_ACTOR_MODULE = import.meta.url;
 
 export interface SliceJSON {
   offset: number;
@@ -103,6 +115,12 @@ export function memberName(actorName: string, perProc: number, j: number): strin
 
 type Forward = Extract<CommMsg, { type: 'comm.forward' }>;
 
+interface HeaderCache {
+  cast: Uint8Array[];
+  mesh: Uint8Array[];
+  rank: Uint8Array[];
+}
+
 interface StreamState {
   /** Seq of the last message handled on this stream. */
   handled: number;
@@ -122,8 +140,22 @@ interface CastCtx {
 
 const FORWARD_PORT = portIndexOf('comm.forward');
 
+/**
+ * Split ports a comm actor keeps bound. Every cast carrying a reply port splits it once per hop;
+ * past this many the oldest split port is unbound (its late replies become undeliverable), so a
+ * long-running mesh does not grow without bound. A reply stream outliving 16384 later casts
+ * through the same comm actor is the (documented) limit.
+ */
+export const MAX_LIVE_SPLIT_PORTS = 16_384;
+
 export class CommActor extends Actor<CommParams, CommMsg> {
   static readonly typeName = COMM_ACTOR_TYPE;
+  /** Bound on live split ports per comm actor (default `MAX_LIVE_SPLIT_PORTS`; tests lower it). */
+  static maxLiveSplitPorts = MAX_LIVE_SPLIT_PORTS;
+  /** Number of split ports currently bound. */
+  get liveSplitPorts(): number {
+    return this.liveSplits.length;
+  }
   private rank = -1;
   private peers: ActorId[] = [];
   private queued: CommMsg[] = [];
@@ -133,8 +165,10 @@ export class CommActor extends Actor<CommParams, CommMsg> {
   private readonly lastSent = new Map<string, number>();
   private readonly streams = new Map<string, StreamState>();
   private readonly portIds = new Map<string, PortId>();
+  /** Split ports in creation order (the oldest are released past MAX_LIVE_SPLIT_PORTS). */
+  private liveSplits: bigint[] = [];
   /** Counters (tests, introspection). */
-  readonly stats = { forwarded: 0, delivered: 0, buffered: 0, duplicates: 0, splits: 0 };
+  readonly stats = { forwarded: 0, delivered: 0, buffered: 0, duplicates: 0, splits: 0, rejected: 0 };
 
   constructor(p: CommParams = {}) {
     super();
@@ -170,8 +204,26 @@ export class CommActor extends Actor<CommParams, CommMsg> {
       this.queued.push(m);
       return;
     }
-    if (m.type === 'comm.cast') this.onCast(cx, m.body, m.selection);
-    else if (m.type === 'comm.forward') this.onForward(cx, m);
+    try {
+      if (m.type === 'comm.cast') {
+        checkBody(m.body);
+        this.onCast(cx, m.body, m.selection);
+      } else if (m.type === 'comm.forward') {
+        checkForward(m);
+        this.onForward(cx, m);
+      }
+    } catch (e) {
+      this.reject(cx, m, e);
+    }
+  }
+
+  /**
+   * A malformed cast or forward (bad frames, bad body) is dropped with a log line: a comm actor
+   * serves every mesh member of its proc, so bad input never fails it.
+   */
+  private reject(cx: Context, m: CommMsg, e: unknown): void {
+    this.stats.rejected++;
+    console.error(`actormesh: comm actor ${cx.self} dropped a malformed ${m.type}: ${e instanceof Error ? e.message : String(e)}`);
   }
 
   /** Root: number the cast on its stream and send it to the first hop (possibly this actor). */
@@ -193,6 +245,9 @@ export class CommActor extends Actor<CommParams, CommMsg> {
     const dest = this.peers[peer];
     if (dest === undefined) throw new CastingError(body.meshId, `no comm actor for proc rank ${peer} (mesh has ${this.peers.length} procs)`);
     this.stats.forwarded++;
+    // The root's first hop to itself is handled in place: only this actor sends it forwards on
+    // the stream (the root), so the seq bookkeeping is the same as for a received message.
+    if (peer === this.rank) return this.onForward(cx, msg);
     cx.mailbox.sendMessage(new PortId(dest, FORWARD_PORT), 'comm.forward', msg);
   }
 
@@ -210,12 +265,21 @@ export class CommActor extends Actor<CommParams, CommMsg> {
       st.pending.set(m.lastSeq, m);
       return;
     }
-    this.handleInOrder(cx, stream, m);
+    // The seq advances even if a message turns out malformed, so the stream never stalls.
+    this.handleGuarded(cx, stream, m);
     st.handled = m.seq;
     for (let next = st.pending.get(st.handled); next !== undefined; next = st.pending.get(st.handled)) {
       st.pending.delete(st.handled);
-      this.handleInOrder(cx, stream, next);
+      this.handleGuarded(cx, stream, next);
       st.handled = next.seq;
+    }
+  }
+
+  private handleGuarded(cx: Context, stream: string, m: Forward): void {
+    try {
+      this.handleInOrder(cx, stream, m);
+    } catch (e) {
+      this.reject(cx, m, e);
     }
   }
 
@@ -257,12 +321,18 @@ export class CommActor extends Actor<CommParams, CommMsg> {
       const v = decode(b.bytes, 'binding PortRef') as unknown[];
       if (!Array.isArray(v) || typeof v[0] !== 'string') continue;
       const target = new PortId(ActorId.parse(v[0]), BigInt(v[1] as number | bigint));
-      const split = splitPort(cx.mailbox, target, {
-        reducer: (v[4] ?? undefined) as ReducerSpec | undefined,
-        reducerOpts: (v[5] ?? undefined) as ReducerOpts | undefined,
-        returnUndeliverable: v[3] !== false,
-      });
+      const reducer = (v[4] ?? undefined) as ReducerSpec | undefined;
+      const split =
+        reducer?.name === COUNTED_REDUCER
+          ? splitPerTurn(cx.mailbox, target, reducer, v[3] !== false)
+          : splitPort(cx.mailbox, target, {
+              reducer,
+              reducerOpts: (v[5] ?? undefined) as ReducerOpts | undefined,
+              returnUndeliverable: v[3] !== false,
+            });
       this.stats.splits++;
+      this.liveSplits.push(split.index);
+      while (this.liveSplits.length > CommActor.maxLiveSplitPorts) cx.mailbox.unbind(this.liveSplits.shift()!);
       const nv = v.slice();
       nv[0] = split.actor.key;
       nv[1] = Number(split.index);
@@ -273,21 +343,27 @@ export class CommActor extends Actor<CommParams, CommMsg> {
 
   private deliver(cx: Context, body: CastBody, ranks: number[]): void {
     const c = castCtx(body);
+    const hc = this.headerCache(body, c);
     const proc = cx.proc.id;
     const port = portIndexOf(body.typeName);
-    const hasRank = body.bindings.some((b) => b.tag === RANK_TAG);
+    let rankSlots: number[] | undefined;
+    for (let i = 0; i < body.bindings.length; i++) if (body.bindings[i]!.tag === RANK_TAG) (rankSlots ??= []).push(i);
     for (const base of ranks) {
       const castRank = c.castSlice.index(base);
       const rootRank = c.rootSlice.index(base);
       const headers: Headers = new Map([
         [HEADER.CAST_ORIGINATING_SENDER, c.headerSender],
-        [HEADER.CAST_POINT, encodeCastPoint(c.castExtent.pointOfRank(castRank))],
-        [CAST_MESH_POINT, encodeCastPoint(c.rootExtent.pointOfRank(rootRank))],
+        [HEADER.CAST_POINT, (hc.cast[castRank] ??= encodeCastPoint(c.castExtent.pointOfRank(castRank)))],
+        [CAST_MESH_POINT, (hc.mesh[rootRank] ??= encodeCastPoint(c.rootExtent.pointOfRank(rootRank)))],
         [HEADER.CAST_ACTOR_MESH_ID, c.headerMesh],
       ]);
-      const bindings = hasRank ? body.bindings.map((b) => (b.tag === RANK_TAG ? { tag: b.tag, bytes: encode(castRank) } : b)) : body.bindings;
-      const j = base % body.perProc;
-      const name = memberName(body.actorName, body.perProc, j);
+      let bindings = body.bindings;
+      if (rankSlots !== undefined) {
+        bindings = bindings.slice();
+        const bytes = (hc.rank[castRank] ??= encode(castRank));
+        for (const i of rankSlots) bindings[i] = { tag: RANK_TAG, bytes };
+      }
+      const name = memberName(body.actorName, body.perProc, base % body.perProc);
       let aid = this.portIds.get(name);
       if (aid === undefined || aid.index !== port) {
         aid = new PortId(new ActorId(proc, name, 0), port);
@@ -298,6 +374,18 @@ export class CommActor extends Actor<CommParams, CommMsg> {
       this.stats.delivered++;
       cx.mailbox.send(env);
     }
+  }
+
+  /** Encoded per-rank header values of a (cast region, root region) pair, kept across casts. */
+  private readonly headers = new Map<string, HeaderCache>();
+  private headerCache(body: CastBody, c: CastCtx): HeaderCache {
+    const key = `${c.castExtent}|${body.cast.slice.offset}|${body.cast.slice.strides}|${c.rootExtent}`;
+    let hc = this.headers.get(key);
+    if (hc === undefined) {
+      if (this.headers.size >= 64) this.headers.clear();
+      this.headers.set(key, (hc = { cast: [], mesh: [], rank: [] }));
+    }
+    return hc;
   }
 
   private ownerOf(baseRank: number, perProc: number): number {
@@ -331,6 +419,84 @@ export class CommActor extends Actor<CommParams, CommMsg> {
   }
 }
 
+/** Name of the counting reducer used by endpoint `reduce` (registered in endpoint.ts). */
+export const COUNTED_REDUCER = 'actormesh::counted';
+
+/** `[count, value]` updates: counts add up, values reduce with the inner reducer (`params.inner`). */
+registerReducer<[number, unknown]>(COUNTED_REDUCER, (params) => {
+  const inner = reducerOf<unknown>((params as { inner: ReducerSpec }).inner);
+  return { reduce: (a, b) => [a[0] + b[0], inner.reduce(a[1], b[1])] };
+});
+
+/**
+ * A split port for the counting reducer: every update that arrives during one event-loop turn is
+ * reduced into one and sent at the end of the turn (`setImmediate`), so a hop sends one update per
+ * burst of local replies instead of one per `SPLIT_MAX_BUFFER_SIZE`. Order is kept (left fold).
+ */
+function splitPerTurn(mailbox: Mailbox, target: PortId, spec: ReducerSpec, returnUndeliverable: boolean): PortId {
+  const index = mailbox.allocateIndex();
+  const reducer = reducerOf<unknown>(spec);
+  let acc: unknown;
+  let have = false;
+  let typeName = 'reply';
+  let scheduled: NodeJS.Immediate | undefined;
+  const flush = (): void => {
+    scheduled = undefined;
+    if (!have) return;
+    const u = acc;
+    have = false;
+    acc = undefined;
+    if (!mailbox.closed) mailbox.sendMessage(target, typeName, u, undefined, returnUndeliverable);
+  };
+  mailbox.bind(index, {
+    once: false,
+    sink: () => {},
+    raw: (env) => {
+      let u: unknown;
+      try {
+        u = decodePayload(env.data, env.bindings, env.typeName);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      typeName = env.typeName;
+      acc = have ? reducer.reduce(acc, u) : u;
+      have = true;
+      scheduled ??= setImmediate(flush);
+    },
+    closed: () => {
+      if (scheduled !== undefined) clearImmediate(scheduled);
+      scheduled = undefined;
+      have = false;
+    },
+  });
+  return new PortId(mailbox.actorId, index);
+}
+
+function isRegionJSON(r: unknown): boolean {
+  const o = r as RegionJSON | null;
+  return typeof o === 'object' && o !== null && Array.isArray(o.labels) && typeof o.slice === 'object' && o.slice !== null;
+}
+
+/** Shape check of a cast body (the payload itself is only decoded by the receiving actor). */
+function checkBody(b: unknown): asserts b is CastBody {
+  const o = b as CastBody | null;
+  if (typeof o !== 'object' || o === null) throw new CastingError('comm', 'expected a cast body object');
+  if (typeof o.meshId !== 'string' || !(o.sender instanceof ActorId) || typeof o.actorName !== 'string' || typeof o.typeName !== 'string') {
+    throw new CastingError(String(o.meshId), 'cast body needs meshId, sender (ActorId), actorName and typeName');
+  }
+  if (!Number.isSafeInteger(o.perProc) || o.perProc < 1) throw new CastingError(o.meshId, `perProc must be a positive integer, got ${String(o.perProc)}`);
+  if (!isRegionJSON(o.root) || !isRegionJSON(o.cast)) throw new CastingError(o.meshId, 'cast body needs root and cast regions {labels, slice}');
+  if (!(o.data instanceof Uint8Array) || !Array.isArray(o.bindings)) throw new CastingError(o.meshId, 'cast body needs data bytes and a bindings list');
+}
+
+function checkForward(m: Forward): void {
+  if (!Number.isSafeInteger(m.seq) || m.seq < 1 || !Number.isSafeInteger(m.lastSeq) || m.lastSeq < 0 || m.lastSeq >= m.seq) {
+    throw new CastingError('comm', `forward needs integer seq >= 1 and 0 <= lastSeq < seq, got seq ${String(m.seq)}, lastSeq ${String(m.lastSeq)}`);
+  }
+  if (!Array.isArray(m.frames)) throw new CastingError('comm', 'forward needs a frames list');
+  checkBody(m.body);
+}
+
 function streamKey(body: CastBody): string {
   return `${body.meshId}\u0000${body.sender.key}`;
 }
@@ -352,4 +518,71 @@ function castCtx(body: CastBody): CastCtx {
     ctxCache.set(body, c);
   }
   return c;
+}
+
+// --- comm trees on proc meshes (spec §5.2 step 8) -----------------------------------------------
+
+registerActor(CommActor);
+
+/**
+ * Spawns one comm actor (reserved name `comm`) per proc of a freshly allocated mesh through the
+ * direct cast path, then sends each its `Mesh(rank, peers)` mode. Agent casts keep the direct
+ * caster; actor meshes cast through the returned root comm actor.
+ */
+export async function spawnCommActors(cx: Context, mesh: ProcMesh): Promise<CommActorSetup> {
+  const ref = mesh.ref;
+  await ref.spawnService(cx, COMM_ACTOR_NAME, CommActor, {});
+  const peers = ref.ranks.map((r) => r.actorId(COMM_ACTOR_NAME));
+  const port = portIndexOf('comm.mode');
+  peers.forEach((p, rank) => cx.mailbox.sendMessage(new PortId(p, port), 'comm.mode', { type: 'comm.mode', rank, peers } satisfies CommMsg));
+  return { rootCommActor: new ActorRef(peers[0]!), caster: treeCaster(ref.region(), ref.ranks.map((r) => r.procId), peers) };
+}
+
+/**
+ * A `MeshCaster` sending through the comm tree (agent casts of a proc mesh: spawn, stop, state).
+ * The targets of a `ProcMeshRef` are its ranks in region order; their proc ranks in the root must
+ * form the region's slice (they do for every ref sliced from the root). Anything else — other
+ * actor names per target, unknown procs, a shape that is not a slice — goes the direct way.
+ */
+export function treeCaster(root: Region, procIds: readonly ProcId[], peers: readonly ActorId[]): MeshCaster {
+  const rankOf = new Map(procIds.map((p, i) => [p.key, i]));
+  return (cx, meshName, targets, msg) => {
+    const region = regionOfTargets(targets, rankOf);
+    const name = targets[0]?.actorId.name;
+    if (region === undefined || name === undefined || targets.some((t) => t.actorId.name !== name || t.actorId.pid !== 0)) {
+      return castDirect(cx, meshName, targets, msg);
+    }
+    castMessage(cx, { meshId: `${meshName}/${name}`, actorName: name, perProc: 1, root, region, rootComm: peers[0], procIds, peers }, msg);
+  };
+}
+
+function regionOfTargets(targets: readonly CastTarget[], rankOf: Map<string, number>): Region | undefined {
+  if (targets.length === 0) return undefined;
+  const extent = targets[0]!.point.extent;
+  if (extent.numRanks !== targets.length) return undefined;
+  const base: number[] = [];
+  for (const t of targets) {
+    const r = rankOf.get(t.actorId.proc.key);
+    if (r === undefined) return undefined;
+    base.push(r);
+  }
+  const sizes = extent.sizes;
+  const strides = sizes.map((_, i) => {
+    const coords = sizes.map(() => 0);
+    if (sizes[i]! < 2) return 1;
+    coords[i] = 1;
+    return base[extent.rankOfCoords(coords)]! - base[0]!;
+  });
+  try {
+    const slice = Slice.new(base[0]!, sizes, strides);
+    for (let k = 0; k < base.length; k++) if (slice.get(k) !== base[k]) return undefined;
+    return new Region(extent.labels, slice);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Makes every later `ProcMesh.allocate` in this process build a comm tree (idempotent). */
+export function enableCommTree(): void {
+  ProcMesh.commActorSpawner = spawnCommActors;
 }

@@ -33,7 +33,7 @@ import { Rank } from '../core/bindings.js';
 import { Actor, type Handlers } from '../actor/actor.js';
 import type { Context } from '../actor/instance.js';
 import { PortRef } from '../actor/refs.js';
-import { type Accumulator, type ReducerSpec, registerReducer, reducerOf } from '../mailbox/accum.js';
+import type { Accumulator } from '../mailbox/accum.js';
 import type { ActorId } from '../core/ids.js';
 import { Point } from '../ndslice/point.js';
 import { castPointOf, castSenderOf } from './cast-direct.js';
@@ -81,37 +81,36 @@ export abstract class MeshActor<P = void> extends Actor<P, EndpointMsg> {
 
 function runEndpoint(cx: Context, name: string, fn: EndpointFn, m: EndpointMsg): void | Promise<void> {
   const args = Array.isArray(m.args) ? m.args : [];
-  const rank = m.rank instanceof Rank ? (m.rank.value ?? 0) : 0;
-  const ok = (v: unknown): void => {
-    if (m.reply === null) return;
-    if (m.mode === MODE_REDUCE) m.reply.send(cx, [1, v]);
-    else m.reply.send(cx, [rank, true, v] satisfies CallReply);
-  };
-  const fail = (e: unknown): void => {
-    if (m.mode === MODE_CALL && m.reply !== null) {
-      m.reply.send(cx, [rank, false, `endpoint ${name} failed: ${e instanceof Error ? e.message : String(e)}`] satisfies CallReply);
-      return;
-    }
-    throw e;
-  };
   let r: unknown;
   try {
     r = fn(cx, ...args);
   } catch (e) {
-    return fail(e);
+    return replyError(cx, name, m, e);
   }
   if (typeof r === 'object' && r !== null && typeof (r as PromiseLike<unknown>).then === 'function') {
-    return Promise.resolve(r).then(ok, fail);
+    return Promise.resolve(r).then(
+      (v) => replyOk(cx, m, v),
+      (e) => replyError(cx, name, m, e),
+    );
   }
-  ok(r);
+  replyOk(cx, m, r);
 }
 
-// --- counted reducer (reduce) ----------------------------------------------------------------
+function replyOk(cx: Context, m: EndpointMsg, v: unknown): void {
+  if (m.reply === null) return;
+  if (m.mode === MODE_REDUCE) m.reply.send(cx, [1, v]);
+  else m.reply.send(cx, [m.rank instanceof Rank ? (m.rank.value ?? 0) : 0, true, v] satisfies CallReply);
+}
 
-registerReducer<[number, unknown]>('actormesh::counted', (params) => {
-  const inner = reducerOf<unknown>((params as { inner: ReducerSpec }).inner);
-  return { reduce: (a, b) => [a[0] + b[0], inner.reduce(a[1], b[1])] };
-});
+/** With a call reply port the error goes back to the caller; otherwise the actor fails. */
+function replyError(cx: Context, name: string, m: EndpointMsg, e: unknown): void {
+  if (m.mode === MODE_CALL && m.reply !== null) {
+    const rank = m.rank instanceof Rank ? (m.rank.value ?? 0) : 0;
+    m.reply.send(cx, [rank, false, `endpoint ${name} failed: ${e instanceof Error ? e.message : String(e)}`] satisfies CallReply);
+    return;
+  }
+  throw e;
+}
 
 // --- cast info inside handlers -----------------------------------------------------------------
 

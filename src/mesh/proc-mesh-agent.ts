@@ -22,10 +22,15 @@ import type { PortRef } from '../actor/refs.js';
 import { registerActor } from '../actor/registry.js';
 import type { ActorSupervisionEvent } from '../actor/supervision.js';
 import { DialMailboxRouter, globalRouter } from '../mailbox/routers.js';
+import { MailboxClient } from '../mailbox/client.js';
 import { BaseMailboxSender, type MailboxSender, QueueingSender } from '../mailbox/sender.js';
 import type { MessageEnvelope, ReturnHandle } from '../mailbox/envelope.js';
 import { Status, StatusOverlay } from '../valuemesh/index.js';
 import type { ActorState, CreateOrUpdate, GetRankStatus, GetState, Stop, StopAll, SupervisionEventInfo } from './resource.js';
+// Side effects: the codec classes of the replies (Status, StatusOverlay) must exist in every
+// process that runs an agent, or replies would lose their classes on the wire.
+import './resource.js';
+import '../mailbox/status-accum.js';
 
 /** Configure the agent (once): rank, the owner's forwarder address, and the mesh address book. */
 export interface Configure {
@@ -94,6 +99,8 @@ export class ProcMeshAgent extends Actor<unknown, ProcMeshAgentMessage> {
   /** Recorded supervision events by actor id key. */
   private readonly events = new Map<string, SupervisionEventInfo[]>();
   private eventCount = 0;
+  /** Channel clients this agent's router dialed (closed when the agent stops). */
+  private readonly clients: MailboxClient[] = [];
 
   constructor(_params: unknown) {
     super();
@@ -156,7 +163,14 @@ export class ProcMeshAgent extends Actor<unknown, ProcMeshAgentMessage> {
       reply(cx, m.configured, -1);
       return;
     }
-    const router = new DialMailboxRouter({ directAddressedRemoteOnly: true });
+    const router = new DialMailboxRouter({
+      directAddressedRemoteOnly: true,
+      dialer: (addr) => {
+        const c = MailboxClient.dial(addr);
+        this.clients.push(c);
+        return c;
+      },
+    });
     router.defaultSender = new FallbackSender(router, m.forwarder);
     for (const [key, addr] of m.addressBook) router.bind(key, addr);
     const fwd = cx.proc.forwarder;
@@ -226,11 +240,18 @@ export class ProcMeshAgent extends Actor<unknown, ProcMeshAgentMessage> {
     return Status.failed(`because of supervision events: [${evs.map((x) => x.message).join('; ')}]`);
   }
 
+  /** Closes the channel clients dialed for this proc (they would keep the process alive). */
+  override async cleanup(): Promise<void> {
+    const cs = this.clients.splice(0);
+    await Promise.all(cs.map((c) => c.close().catch(() => undefined)));
+  }
+
   /** Never fail the agent for a reply that bounced. */
   override handleUndeliverable(): void {}
 }
 
-registerActor(ProcMeshAgent);
+// Registered with this module's URL so child procs (ProcessAlloc) import it before spawning agents.
+(registerActor as unknown as (cls: typeof ProcMeshAgent, opts?: { module?: string }) => unknown)(ProcMeshAgent, { module: import.meta.url });
 
 function reply<T>(cx: Context, port: { send(cx: Context, msg: T, opts?: { returnUndeliverable?: boolean }): void }, msg: T): void {
   try {
@@ -246,6 +267,9 @@ function rootMessage(e: unknown): string {
   if (cur instanceof Error && (cur as { variant?: string }).variant === 'ActorCreationFailed' && cur.cause !== undefined) cur = cur.cause;
   return cur instanceof Error ? cur.message : String(cur);
 }
+
+/** URL of this module: child procs must import it (allocs do so for registered actor modules). */
+export const PROC_MESH_AGENT_MODULE: string = import.meta.url;
 
 /** The agent's registry type name (what allocs spawn in every proc). */
 export const PROC_MESH_AGENT_TYPE = ProcMeshAgent.typeName;

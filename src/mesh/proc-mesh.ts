@@ -14,17 +14,15 @@
  *   that ref's rank space, also on slices).
  * - Spawn/stop waits are idle timeouts (re-armed on every status update), never deadlines.
  */
-import { Name } from '../core/name.js';
-import { ActorId, type ProcId, WorldId } from '../core/ids.js';
+import { Name, ShortUuid } from '../core/name.js';
+import { ActorId, ProcId as ProcIds, type ProcId, WorldId } from '../core/ids.js';
 import { Rank } from '../core/bindings.js';
 import { isRegisteredTag, registerCodecClass } from '../core/codec.js';
 import { ACTOR_SPAWN_MAX_IDLE, GET_ACTOR_STATE_MAX_IDLE, config } from '../core/config.js';
-import { ShortUuid } from '../core/name.js';
-import { ProcId as ProcIds } from '../core/ids.js';
 import type { Actor, ActorClass, ParamsOf } from '../actor/actor.js';
 import type { Context, Instance } from '../actor/instance.js';
 import { Proc } from '../actor/proc.js';
-import { ActorRef, PortRef } from '../actor/refs.js';
+import { ActorRef } from '../actor/refs.js';
 import { actorClassByName, encodeParams, registeredActorTypes } from '../actor/registry.js';
 import { ActorTypeNotRegistered } from '../actor/errors.js';
 import { anyAddr, formatAddr, serve, type Transport } from '../channel/index.js';
@@ -35,7 +33,7 @@ import { QueueingSender } from '../mailbox/sender.js';
 import { statusAccumulator } from '../mailbox/status-accum.js';
 import { PortClosedError, TimeoutError } from '../mailbox/errors.js';
 import { Extent, Point, Range, Region } from '../ndslice/index.js';
-import { Status, ValueMesh, waitRankStatus, statusesToRankedValues, type StatusAccumState, type StatusMesh, type RankedValues } from '../valuemesh/index.js';
+import { Status, ValueMesh, waitRankStatus, statusesToRankedValues, type StatusAccumState, type StatusMesh } from '../valuemesh/index.js';
 import { type Alloc, type AllocatedProc, type ProcState, initialize } from './alloc/alloc.js';
 import { castDirect, type CastTarget, type MeshCaster } from './cast-direct.js';
 import { ActorSpawnError, ActorStopError, ConfigurationError, InvalidMeshArgument, InvalidRankCardinality, NotExist, UnroutableMesh } from './errors.js';
@@ -179,9 +177,13 @@ export class ProcMeshRef {
     return this.ranks.map((r, i) => ({ actorId: name === undefined ? r.agent.actorId : r.actorId(name), point: e.pointOfRank(i) }));
   }
 
-  /** Casts a resource-protocol message to every agent of this ref (`Rank` rebound per rank). */
+  /**
+   * Casts a resource-protocol message to every agent of this ref (`Rank` rebound per rank).
+   * Undeliverable envelopes are dropped (a dead proc shows up as a timeout, never as a failure
+   * of the caller).
+   */
   castToAgents(cx: Context, msg: CreateOrUpdate | Stop | StopAll | GetState | GetRankStatus | AgentStatus): void {
-    this.caster(cx, String(this.name), this.targets(), msg);
+    this.caster(cx, String(this.name), this.targets(), msg, { returnUndeliverable: false });
   }
 
   /** Per-proc liveness: asks each agent for its configured status (idle timeout GET_ACTOR_STATE_MAX_IDLE). */
@@ -302,6 +304,15 @@ export class ProcMeshRef {
     if (!r.statuses.values().every((s) => s.isTerminating())) throw new ActorStopError(statusesToRankedValues(r.statuses, Status.NotExist, this.ranks.length), String(name));
   }
 
+  /**
+   * The status of resource `name` on every rank of this ref, as a StatusMesh (ranks that did not
+   * answer within ACTOR_SPAWN_MAX_IDLE read `Timeout`; names a rank does not know stay NotExist
+   * until the timeout, then read `Timeout` too).
+   */
+  async statuses(cx: Context, name: Name | string): Promise<StatusMesh> {
+    return (await this.waitStatuses(cx, String(name))).statuses;
+  }
+
   /** GetRankStatus into an accumulating StatusMesh port, waited on with the WASM reduction. */
   private async waitStatuses(cx: Context, name: string): Promise<{ ok: boolean; statuses: StatusMesh; elapsedMs: number }> {
     const acc = statusAccumulator(this.reg);
@@ -336,13 +347,7 @@ function resolveActorType(cls: ActorClass<any> | string): string {
   if (typeof typeName !== 'string' || typeName === '') {
     throw new InvalidMeshArgument('actor class', `expected an actor class with a static typeName (or a registered type name), got ${String(cls)}`);
   }
-  let registered: ActorClass<any>;
-  try {
-    registered = actorClassByName(typeName);
-  } catch (e) {
-    if (e instanceof ActorTypeNotRegistered) throw e;
-    throw e;
-  }
+  const registered = actorClassByName(typeName); // ActorTypeNotRegistered
   if (typeof cls !== 'string' && registered !== cls) throw new ActorTypeNotRegistered(typeName, registeredActorTypes());
   return typeName;
 }
@@ -443,8 +448,10 @@ export class ProcMesh {
    * Allocates a proc mesh from `alloc` (spec §5.2): initialize the alloc, serve the caller's proc
    * on the alloc transport, bind routes to the procs in the caller's router, configure every
    * agent with the address book and wait until each answered, then start monitoring the alloc.
+   * Given a `Proc` instead of a context, a client instance of that proc does the work.
    */
-  static async allocate(cx: Context, alloc: Alloc, name = 'mesh'): Promise<ProcMesh> {
+  static async allocate(cxOrProc: Context | Proc, alloc: Alloc, name = 'mesh'): Promise<ProcMesh> {
+    const cx: Context = cxOrProc instanceof Proc ? cxOrProc.instance(`allocator_${ShortUuid.generate()}`) : cxOrProc;
     const meshName = Name.new(name);
     ProcMesh.allocCount++;
     const router = routerOf(cx.proc);
@@ -479,7 +486,16 @@ export class ProcMesh {
     }
     const ranks = procs.map((p, i) => new ProcRef(p.procId, i, new ActorRef<ProcMeshAgent>(p.agent.actorId)));
     const mesh = new ProcMesh(meshName, alloc, new ProcMeshRef(meshName, Region.fromExtent(alloc.extent), ranks), cleanup);
-    mesh.monitor = mesh.runMonitor();
+    // A proc the alloc reports stopped is unreachable: drop its route so sends to it fail fast
+    // (undeliverable) instead of queueing on a channel that retries until the delivery timeout.
+    const procOfKey = new Map(procs.map((p) => [p.createKey.toString(), p.procId] as const));
+    mesh.monitor = mesh.runMonitor((createKey) => {
+      const id = procOfKey.get(createKey);
+      const i = id === undefined ? -1 : bound.indexOf(id);
+      if (i < 0) return;
+      bound.splice(i, 1);
+      router.unbind(id!);
+    });
     const spawner = ProcMesh.commActorSpawner;
     if (spawner !== undefined) {
       try {
@@ -496,11 +512,12 @@ export class ProcMesh {
   }
 
   /** Logs alloc events until the alloc ends (v1 does not react to proc deaths here). */
-  private async runMonitor(): Promise<void> {
+  private async runMonitor(onStopped: (createKey: string) => void): Promise<void> {
     for (;;) {
       const e = await this.alloc.next().catch(() => null);
       if (e === null) return;
       this.events.push(e);
+      if (e.kind === 'Stopped' && this.stopping === undefined) onStopped(e.createKey.toString());
     }
   }
 
@@ -551,6 +568,9 @@ export class ProcMesh {
   stopActorByName(cx: Context, name: Name | string): Promise<void> {
     return this.current.stopActorByName(cx, name);
   }
+  statuses(cx: Context, name: Name | string): Promise<StatusMesh> {
+    return this.current.statuses(cx, name);
+  }
   toString(): string {
     return this.current.toString();
   }
@@ -578,11 +598,20 @@ export class ProcMesh {
       router,
       async close() {
         await proc.destroyAndWait(500);
-        await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+        // A client to a dead proc would wait for its delivery timeout: bound the wait.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.all(clients.map((c) => c.close().catch(() => undefined))),
+          new Promise<void>((r) => (timer = setTimeout(r, CLIENT_CLOSE_WAIT_MS))),
+        ]);
+        clearTimeout(timer);
       },
     };
   }
 }
+
+/** How long `MeshClient.close` waits for its channel clients to flush. */
+const CLIENT_CLOSE_WAIT_MS = 1000;
 
 /** Step 5 of allocate: Configure every agent and wait until each answered with its rank. */
 async function configureAgents(cx: Context, alloc: Alloc, procs: AllocatedProc[], forwarder: string): Promise<void> {
@@ -638,5 +667,3 @@ if (!isRegisteredTag(PROC_MESH_REF_TAG)) {
     },
   });
 }
-
-export type { RankedValues, PortRef };

@@ -17,6 +17,11 @@
  */
 import { ActormeshError } from '../errors.js';
 import type { Slice } from '../ndslice/slice.js';
+import type { Context } from '../actor/instance.js';
+import { Rank } from '../core/bindings.js';
+import type { ProcMeshRef } from './proc-mesh.js';
+import type { ActorState, GetState, State } from './resource.js';
+import './resource.js'; // registers the Status codec class the replies carry
 
 export type MeshFailureKind = 'ActorFailed' | 'ActorStopped' | 'ProcStopped' | 'Undeliverable';
 
@@ -82,6 +87,25 @@ export type SuperviseHandler = (failure: MeshFailure) => boolean | void;
 interface Waiter {
   readonly slice: Slice | undefined;
   readonly reject: (e: Error) => void;
+  /** Message type of the cast being waited on (for bounces). */
+  readonly typeName: string | undefined;
+}
+
+/** A cast to a member came back undeliverable (e.g. no such endpoint, or the actor is gone). */
+export class CastUndeliverableError extends ActormeshError {
+  readonly meshName: string;
+  readonly dest: string;
+  readonly typeName: string;
+  constructor(meshName: string, typeName: string, dest: string, reason: string) {
+    super(
+      'MeshError',
+      'CastUndeliverable',
+      `a cast of ${typeName} to ${dest} (mesh ${meshName}) was undeliverable: ${reason}; expected an actor of the mesh with a handler for ${typeName} (is the endpoint name right?)`,
+    );
+    this.meshName = meshName;
+    this.dest = dest;
+    this.typeName = typeName;
+  }
 }
 
 export class MeshHealth {
@@ -164,9 +188,19 @@ export class MeshHealth {
     this.waiters.clear();
   }
 
-  /** Registers a pending wait on `slice`; returns its unregister function. */
-  watch(slice: Slice | undefined, reject: (e: Error) => void): () => void {
-    const w: Waiter = { slice, reject };
+  /** A cast of `typeName` bounced: rejects the waits on that message type. */
+  bounced(typeName: string, dest: string, reason: string): void {
+    for (const w of [...this.waiters]) {
+      if (w.typeName === typeName) {
+        this.waiters.delete(w);
+        w.reject(new CastUndeliverableError(this.meshName, typeName, dest, reason));
+      }
+    }
+  }
+
+  /** Registers a pending wait on `slice` (for casts of `typeName`); returns its unregister function. */
+  watch(slice: Slice | undefined, reject: (e: Error) => void, typeName?: string): () => void {
+    const w: Waiter = { slice, reject, typeName };
     this.waiters.add(w);
     return () => void this.waiters.delete(w);
   }
@@ -225,4 +259,68 @@ export class SupervisionMonitor {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
   }
+}
+
+// --- polling a proc mesh ----------------------------------------------------------------------
+
+
+/**
+ * One poll of the states of the actors `names[j]` (member j of every proc) on the root proc mesh
+ * `ref`: asks every agent directly and waits at most `timeoutMs`. A proc whose agent does not
+ * answer is reported dead (`ProcStopped`, all its members); a `Failed` actor as `ActorFailed` with
+ * its recorded supervision events; a stopped or vanished one as `ActorStopped`.
+ */
+export async function pollActorStates(cx: Context, ref: ProcMeshRef, meshName: string, names: readonly string[], timeoutMs: number): Promise<MemberState[]> {
+  const perProc = names.length;
+  const n = ref.ranks.length;
+  const [h, rx] = cx.openPort<State<ActorState>>('MonitorState');
+  const reply = h.bind().withReturnUndeliverable(false);
+  const got = new Map<number, State<ActorState>>();
+  const byName = new Map(names.map((nm, j) => [nm, j]));
+  try {
+    for (let i = 0; i < n; i++) {
+      for (const name of names) {
+        const msg: GetState = { type: 'GetState', name, reply, rank: new Rank(i) };
+        ref.ranks[i]!.agent.send(cx, msg as never, { returnUndeliverable: false });
+      }
+    }
+    const deadline = Date.now() + timeoutMs;
+    while (got.size < n * perProc) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      let s: State<ActorState>;
+      try {
+        s = await rx.recv(left);
+      } catch {
+        break;
+      }
+      const j = byName.get(s.name);
+      const i = s.rank;
+      if (j === undefined || i === undefined || i < 0 || i >= n) continue;
+      got.set(i * perProc + j, s);
+    }
+  } finally {
+    rx.close();
+  }
+  const out: MemberState[] = [];
+  for (let i = 0; i < n; i++) {
+    const ranks = Array.from({ length: perProc }, (_, j) => i * perProc + j);
+    if (ranks.every((b) => !got.has(b))) {
+      const proc = ref.ranks[i]!.procId;
+      out.push({ baseRanks: ranks, failure: new MeshFailure(meshName, ranks[0], String(proc), 'ProcStopped', `the proc's agent did not answer within ${timeoutMs} ms (process dead or unreachable)`) });
+      continue;
+    }
+    for (const b of ranks) {
+      const s = got.get(b);
+      if (s === undefined) continue;
+      const actor = s.state?.actorId !== undefined ? String(s.state.actorId) : `${ref.ranks[i]!.procId}.${names[b % perProc]}[0]`;
+      if (s.status.kind === 'Failed') {
+        const ev = s.state?.supervisionEvents[0];
+        out.push({ baseRanks: [b], failure: new MeshFailure(meshName, b, ev?.actorId ?? actor, 'ActorFailed', ev?.message ?? String(s.status)) });
+      } else if (s.status.isTerminating() || s.status.isNotExist()) {
+        out.push({ baseRanks: [b], failure: new MeshFailure(meshName, b, actor, 'ActorStopped', `status ${s.status}`) });
+      } else out.push({ baseRanks: [b], failure: undefined });
+    }
+  }
+  return out;
 }

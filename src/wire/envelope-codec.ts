@@ -2,8 +2,11 @@
  * MessageEnvelope ⇄ FlatBuffers `Envelope` (schema envelope.fbs).
  *
  * Invariants enforced here:
- * - Encoding reuses one Builder and interns the UTF-8 of ids and type names (bounded caches),
- *   and copies the payload in bulk; the output is a fresh copy the caller owns.
+ * - Encoding interns the UTF-8 of ids and type names (bounded caches) and copies the payload in
+ *   bulk. The common envelope (no bindings, headers or errors) is laid out by hand straight into
+ *   its own exact-size buffer (`encodeFast`, a valid FlatBuffer: the generated accessors read it,
+ *   see test/wire/envelope-codec.test.ts); the rest goes through one reused Builder. Either way
+ *   the output is a fresh buffer the caller owns.
  * - Decoding is bounds-checked (reader.ts): malformed bytes give `FrameError`, never a crash; an
  *   id that does not parse gives the core `IdParseError`. The payload of a decoded envelope is a
  *   view of the input (no copy).
@@ -22,6 +25,7 @@ import { TableReader } from './reader.js';
 
 const FLAG_RETURN_UNDELIVERABLE = 1;
 const INTERN_LIMIT = 4096;
+const SLAB_BYTES = 256 * 1024;
 
 // Envelope field slots (declaration order in envelope.fbs).
 const F_SENDER = 0;
@@ -57,6 +61,103 @@ export class EnvelopeEncoder {
   private readonly enc = (s: string) => textEncoder.encode(s);
 
   encode(env: MessageEnvelope): Uint8Array {
+    if (env.bindings.length === 0 && env.headers.size === 0 && env.errors.length === 0) return this.encodeFast(env);
+    return this.encodeBuilder(env);
+  }
+
+  /**
+   * Hand layout of an envelope without bindings/headers/errors:
+   *   [0] u32 root → table at 28
+   *   [4] vtable: u16 22 (size), u16 24 (table size), field offsets
+   *       sender 4, dest 8, type_name 12... in schema order (sender, dest, ttl, flags, type_name,
+   *       payload, bindings, headers, errors) = 4, 8, 20, 21, 12, 16, 0, 0, 0; 2 bytes padding
+   *   [28] table: i32 soffset 24 (vtable at 28-24=4), u32 ×4 uoffsets, u8 ttl, u8 flags, pad 2
+   *   [52] strings sender, dest, type_name (u32 len, bytes, NUL, pad to 4), then payload (u32 len, bytes).
+   */
+  encodeFast(env: MessageEnvelope): Uint8Array {
+    // Everything before the payload depends only on (sender, dest, type): reuse it while they
+    // repeat (identity compare), which is the common case of a stream of sends.
+    let tpl = this.tpl;
+    if (env.sender !== this.tplSender || env.dest !== this.tplDest || env.typeName !== this.tplType) {
+      tpl = this.tpl = this.template(env);
+      this.tplSender = env.sender;
+      this.tplDest = env.dest;
+      this.tplType = env.typeName;
+    }
+    const data = env.data;
+    const pos = tpl.length;
+    const n = data.length;
+    // Padded to 4 bytes so that envelopes concatenated in a frame stay 4-aligned (the decoder
+    // compares templates word by word); the payload length says where the payload ends.
+    const size = (pos + 4 + n + 3) & ~3;
+    // Carve from a slab: envelopes above 64 bytes would otherwise each get an off-heap backing
+    // store (calloc + GC bookkeeping). Every byte of the slice is written below.
+    if (this.slabPos + size > this.slab.length) {
+      this.slab = new Uint8Array(Math.max(SLAB_BYTES, size));
+      this.slabPos = 0;
+    }
+    const out = this.slab.subarray(this.slabPos, this.slabPos + size);
+    this.slabPos = (this.slabPos + size + 7) & ~7;
+    out.set(tpl);
+    out[48] = env.ttl;
+    out[49] = env.returnUndeliverable ? FLAG_RETURN_UNDELIVERABLE : 0;
+    out[pos] = n;
+    out[pos + 1] = n >>> 8;
+    out[pos + 2] = n >>> 16;
+    out[pos + 3] = n >>> 24;
+    out.set(data, pos + 4);
+    for (let i = pos + 4 + n; i < size; i++) out[i] = 0;
+    return out;
+  }
+  private tpl: Uint8Array = new Uint8Array(0);
+  private slab: Uint8Array = new Uint8Array(0);
+  private slabPos = 0;
+  private tplSender: unknown;
+  private tplDest: unknown;
+  private tplType: unknown;
+
+  /** The constant prefix of `encodeFast` for env's sender, dest and type (up to the payload). */
+  private template(env: MessageEnvelope): Uint8Array {
+    const sender = this.utf8.get(env.sender.key, this.enc);
+    const dest = this.utf8.get(env.dest.key, this.enc);
+    const type = this.utf8.get(env.typeName, this.enc);
+    const sSender = (4 + sender.length + 1 + 3) & ~3;
+    const sDest = (4 + dest.length + 1 + 3) & ~3;
+    const sType = (4 + type.length + 1 + 3) & ~3;
+    const out = new Uint8Array(52 + sSender + sDest + sType);
+    const dv = new DataView(out.buffer);
+    dv.setUint32(0, 28, true);
+    // vtable
+    dv.setUint16(4, 22, true);
+    dv.setUint16(6, 24, true);
+    dv.setUint16(8, 4, true); // sender
+    dv.setUint16(10, 8, true); // dest
+    dv.setUint16(12, 20, true); // ttl
+    dv.setUint16(14, 21, true); // flags
+    dv.setUint16(16, 12, true); // type_name
+    dv.setUint16(18, 16, true); // payload
+    // bindings, headers, errors: 0 (absent); bytes 20..27 stay zero
+    // table
+    dv.setInt32(28, 24, true);
+    let pos = 52;
+    dv.setUint32(32, pos - 32, true);
+    dv.setUint32(pos, sender.length, true);
+    out.set(sender, pos + 4);
+    pos += sSender;
+    dv.setUint32(36, pos - 36, true);
+    dv.setUint32(pos, dest.length, true);
+    out.set(dest, pos + 4);
+    pos += sDest;
+    dv.setUint32(40, pos - 40, true);
+    dv.setUint32(pos, type.length, true);
+    out.set(type, pos + 4);
+    pos += sType;
+    dv.setUint32(44, pos - 44, true);
+    return out;
+  }
+
+  /** The general path through the FlatBuffers Builder. */
+  encodeBuilder(env: MessageEnvelope): Uint8Array {
     const b = this.b;
     b.clear();
     const sender = b.createString(this.utf8.get(env.sender.key, this.enc));
@@ -112,20 +213,132 @@ export function readRoute(bytes: Uint8Array): Route {
   return { sender, dest, ttl: t.u8(F_TTL, 64), returnUndeliverable: (t.u8(F_FLAGS, 1) & FLAG_RETURN_UNDELIVERABLE) !== 0 };
 }
 
-/** Decodes envelopes, caching parsed ids. */
+const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
+
+/**
+ * Remembers the last raw bytes of one string field and what they decoded to: envelopes of a
+ * stream repeat sender, destination and type, and comparing ~50 bytes is cheaper than UTF-8
+ * decoding them. Misses fall back to a bounded string-keyed cache.
+ */
+class LastSeen<V> {
+  private raw = new Uint8Array(0);
+  private value: V | undefined;
+  private readonly byText = new Intern<V>();
+  constructor(private readonly make: (text: string) => V) {}
+  get(buf: Uint8Array, start: number, len: number): V {
+    const raw = this.raw;
+    if (this.value !== undefined && raw.length === len) {
+      let i = 0;
+      while (i < len && raw[i] === buf[start + i]) i++;
+      if (i === len) return this.value;
+    }
+    const bytes = buf.slice(start, start + len);
+    const v = this.byText.get(utf8Decoder.decode(bytes), this.make);
+    this.raw = bytes;
+    this.value = v;
+    return v;
+  }
+}
+
+const identity = (s: string): string => s;
+
+/** The fixed header of `encodeFast`'s layout: root offset 28, vtable 22/24 with its field offsets. */
+const FAST_HEADER = new Uint8Array([28, 0, 0, 0, 22, 0, 24, 0, 4, 0, 8, 0, 20, 0, 21, 0, 12, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 24, 0, 0, 0]);
+
+/**
+ * Decodes envelopes, caching parsed ids.
+ *
+ * Fast path: after a fully verified decode of an envelope in `encodeFast`'s layout, its bytes
+ * up to the payload (minus ttl and flags) are kept as a template with the decoded sender,
+ * destination and type. A later envelope whose bytes match the template byte for byte has the
+ * same, already verified structure: only ttl, flags and the payload bounds are read.
+ */
 export class EnvelopeDecoder {
-  private readonly actors = new Intern<ActorId>();
-  private readonly ports = new Intern<PortId>();
+  private readonly actors = new LastSeen<ActorId>(parseActorId);
+  private readonly ports = new LastSeen<PortId>(parsePortId);
+  private readonly types = new LastSeen<string>(identity);
+  private tpl: Uint8Array | undefined;
+  private tplWords: Int32Array = new Int32Array(0);
+  private wordsOf: ArrayBufferLike | undefined;
+  private words: Int32Array = new Int32Array(0);
+  private tplSender: ActorId | undefined;
+  private tplDest: PortId | undefined;
+  private tplType = '';
 
   /** Throws `FrameError` (malformed bytes) or `IdParseError` (bad id text). */
   decode(bytes: Uint8Array): MessageEnvelope {
+    const tpl = this.tpl;
+    if (tpl !== undefined) {
+      const n0 = tpl.length;
+      const len = bytes.length;
+      if (len >= n0 + 4) {
+        let same: boolean;
+        if ((bytes.byteOffset & 3) === 0) {
+          // Word compare over the frame's buffer (one Int32Array per frame, not per envelope).
+          if (bytes.buffer !== this.wordsOf) {
+            this.wordsOf = bytes.buffer;
+            this.words = new Int32Array(bytes.buffer, 0, bytes.buffer.byteLength >>> 2);
+          }
+          const w = this.words;
+          const tw = this.tplWords;
+          const o = bytes.byteOffset >>> 2;
+          const nw = n0 >>> 2;
+          let k = 0;
+          while (k < 12 && w[o + k] === tw[k]) k++;
+          if (k === 12) {
+            k = 13; // word 12 holds ttl and flags (and two zero bytes)
+            while (k < nw && w[o + k] === tw[k]) k++;
+          }
+          same = k === nw && bytes[50] === 0 && bytes[51] === 0;
+        } else {
+          let i = 0;
+          while (i < 48 && bytes[i] === tpl[i]) i++;
+          if (i === 48) {
+            i = 50;
+            while (i < n0 && bytes[i] === tpl[i]) i++;
+          }
+          same = i === n0;
+        }
+        if (same) {
+          const n = (bytes[n0]! | (bytes[n0 + 1]! << 8) | (bytes[n0 + 2]! << 16) | (bytes[n0 + 3]! << 24)) >>> 0;
+          if (n0 + 4 + n <= len) {
+            return new MessageEnvelope(this.tplSender!, this.tplDest!, bytes.subarray(n0 + 4, n0 + 4 + n), this.tplType, NO_BINDINGS, EMPTY_HEADERS, bytes[48]!, (bytes[49]! & FLAG_RETURN_UNDELIVERABLE) !== 0, []);
+          }
+        }
+      }
+    }
+    const env = this.decodeVerified(bytes);
+    if (env.bindings.length === 0 && env.headers.size === 0 && env.errors.length === 0 && bytes.length >= 52) {
+      let i = 0;
+      while (i < 32 && (i === 20 || i === 21 || i === 22 || i === 23 || i === 24 || i === 25 || i === 26 || i === 27 || bytes[i] === FAST_HEADER[i])) i++;
+      if (i === 32) {
+        // Payload length field position: the uoffset at 44 is relative to 44.
+        const p = 44 + ((bytes[44]! | (bytes[45]! << 8) | (bytes[46]! << 16) | (bytes[47]! << 24)) >>> 0);
+        const slack = bytes.length - (p + 4 + env.data.length);
+        if (slack >= 0 && slack < 4 && (p & 3) === 0 && bytes[20] === 0 && bytes[21] === 0 && bytes[22] === 0 && bytes[23] === 0 && bytes[24] === 0 && bytes[25] === 0) {
+          const t = bytes.slice(0, p);
+          t[48] = t[49] = 0;
+          this.tpl = t;
+          this.tplWords = new Int32Array(t.buffer, 0, p >>> 2);
+          this.tplSender = env.sender;
+          this.tplDest = env.dest;
+          this.tplType = env.typeName;
+        }
+      }
+    }
+    return env;
+  }
+
+  /** The full, bounds-checked decode. */
+  decodeVerified(bytes: Uint8Array): MessageEnvelope {
     const t = TableReader.root(bytes, 'envelope');
-    const senderText = t.string(F_SENDER);
-    const destText = t.string(F_DEST);
-    if (senderText === undefined || destText === undefined) throw new FrameError('envelope lacks a sender or a destination');
-    const sender = this.actors.get(senderText, parseActorId);
-    const dest = this.ports.get(destText, parsePortId);
-    const typeName = t.string(F_TYPE) ?? '';
+    const sv = t.vector(F_SENDER, 1);
+    const dv = t.vector(F_DEST, 1);
+    if (sv === undefined || dv === undefined) throw new FrameError('envelope lacks a sender or a destination');
+    const sender = this.actors.get(bytes, sv[0], sv[1]);
+    const dest = this.ports.get(bytes, dv[0], dv[1]);
+    const tv = t.vector(F_TYPE, 1);
+    const typeName = tv ? this.types.get(bytes, tv[0], tv[1]) : '';
     const data = t.bytes(F_PAYLOAD) ?? new Uint8Array(0);
     let bindings: readonly WireBinding[] = NO_BINDINGS;
     const bv = t.vector(F_BINDINGS, 4);

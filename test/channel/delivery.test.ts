@@ -150,3 +150,37 @@ test('closing a local Rx closes its Txs and returns later messages', async () =>
 test('dialing a local address that is not served is a ChannelError', () => {
   assert.throws(() => dial('local:987654'), (e: unknown) => e instanceof ChannelError && e.variant === 'Client');
 });
+
+test('a connected Tx whose server goes silent times out and returns every unacknowledged message', async () => {
+  // A bare server that acknowledges the first three frames (the third one late), then never
+  // answers again but keeps the connection open: only the delivery timeout can end this.
+  const { WebSocketServer } = await import('ws');
+  const enc = new FrameEncoder();
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((r) => wss.once('listening', r));
+  let frames = 0;
+  wss.on('connection', (ws) => {
+    ws.on('message', (d: Buffer) => {
+      const f = decodeFrame(new Uint8Array(d));
+      if (f.kind !== FrameKind.Messages) return;
+      const ack = enc.ack(f.seq + f.messages.length).slice();
+      frames++;
+      if (frames <= 2) ws.send(ack);
+      else if (frames === 3) setTimeout(() => ws.send(ack), 50);
+    });
+  });
+  const tx = dial(`tcp:127.0.0.1:${(wss.address() as net.AddressInfo).port}`, { deliveryTimeoutMs: 300 });
+  await tx.send(u32(0)); // sent once connected
+  await tx.send(u32(1)); // sent at once on the idle connection
+  const returned: number[] = [];
+  tx.tryPost(u32(2), (m) => returned.push(val(m))); // acked late
+  await sleep(10);
+  tx.tryPost(u32(3), (m) => returned.push(val(m))); // never acked, posted in a later turn
+  const t0 = Date.now();
+  const reason = await Promise.race([tx.whenClosed(), sleep(3000).then(() => undefined)]);
+  assert.equal(reason?.variant, 'Timeout', 'the Tx timed out');
+  assert.ok(Date.now() - t0 < 2000);
+  assert.deepEqual(returned, [3]);
+  wss.close();
+  for (const c of wss.clients) c.terminate();
+});

@@ -28,7 +28,7 @@ export async function localMesh<A extends Actor<any, any>>(
   procSizes: Record<string, number>,
   cls: ActorClass<A>,
   params: ParamsOf<A>,
-  opts: { perProc?: number; configureLate?: boolean } = {},
+  opts: { perProc?: number; configureLate?: boolean; viaRootComm?: boolean } = {},
 ): Promise<LocalMesh<A>> {
   const world = `cast${process.pid}x${n++}`;
   const router = new MailboxRouter();
@@ -69,7 +69,7 @@ export async function localMesh<A extends Actor<any, any>>(
     return true;
   };
   const root = Region.fromExtent(opts.perProc === undefined ? pe : pe.concat(Extent.from({ actors: perProc })));
-  const mesh = ActorMesh.own<A>(name, { cx: client, procIds: procs.map((p) => p.id), rootComm: peers[0], health }, root, perProc, async () => {
+  const mesh = ActorMesh.own<A>(name, { cx: client, procIds: procs.map((p) => p.id), rootComm: peers[0], ...(opts.viaRootComm ? {} : { commPeers: peers }), health }, root, perProc, async () => {
     await Promise.all(procs.map((p) => p.destroyAndWait(1000)));
   });
   if (opts.configureLate) {
@@ -85,6 +85,7 @@ export async function localMesh<A extends Actor<any, any>>(
 import type { Context } from '../../src/actor/index.js';
 import type { PortRef } from '../../src/actor/refs.js';
 import { MeshActor, castPoint, castSender, meshPoint } from '../../src/mesh/endpoint.js';
+import { registerActor } from '../../src/actor/registry.js';
 
 export interface CastInfo {
   self: string;
@@ -119,6 +120,7 @@ export class TestActor extends MeshActor<{ tag: string }> {
     boom: (_cx: Context, why: string): number => {
       throw new Error(why);
     },
+    pid: (): number => process.pid,
     /** Sends `k` updates to `port` (test_cast_and_accum / test_cast_and_reply). */
     burst: (cx: Context, port: PortRef<number>, k: number): string => {
       for (let i = 0; i < k; i++) port.send(cx, i);
@@ -126,3 +128,7 @@ export class TestActor extends MeshActor<{ tag: string }> {
     },
   };
 }
+registerActor(TestActor);
+
+/** This module's URL: worker processes import it to get TestActor registered. */
+export const FIXTURE_MODULE = import.meta.url;

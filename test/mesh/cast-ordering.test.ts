@@ -18,8 +18,9 @@ test('100 casts on one stream arrive in order at every actor', async () => {
   await mesh.stop();
 });
 
-test('casts to slices that skip comm nodes keep per-stream order at every actor', async () => {
-  const { mesh, comms } = await localMesh({ hosts: 3, gpus: 4 }, TestActor, { tag: 't' });
+for (const viaRootComm of [false, true]) {
+test(`casts to slices that skip comm nodes keep per-stream order at every actor (${viaRootComm ? 'root comm actor numbers the stream' : 'the sender numbers the stream'})`, async () => {
+  const { mesh, comms } = await localMesh({ hosts: 3, gpus: 4 }, TestActor, { tag: 't' }, { viaRootComm });
   // Rotate through slices that skip whole hosts, strided gpus and single members.
   const slices = [mesh, mesh.slice({ hosts: [1, 3] }), mesh.slice({ gpus: [1, 4, 2] }), mesh.slice({ hosts: 2, gpus: 3 }), mesh.slice({ hosts: [0, 3, 2] })];
   const expected: number[][] = Array.from({ length: 12 }, () => []);
@@ -33,9 +34,12 @@ test('casts to slices that skip comm nodes keep per-stream order at every actor'
   assert.equal(comms.reduce((a, c) => a + c.stats.duplicates, 0), 0);
   await mesh.stop();
 });
+}
 
 test('a comm actor reorders forwards by seq and last_seq and drops duplicates', async () => {
-  const { mesh, client, comms, members } = await localMesh({ hosts: 1, gpus: 2 }, TestActor, { tag: 't' });
+  // Casts through the root comm actor, so the client's getLog below queues behind the injected
+  // forwards at comm 0.
+  const { mesh, client, comms, members } = await localMesh({ hosts: 1, gpus: 2 }, TestActor, { tag: 't' }, { viaRootComm: true });
   const target = mesh.target();
   const root = RoutingFrame.root(Selection.fromJSON(Selection.true_().toJSON()), target.root.slice);
   // Another stream than the client's own casts (same mesh, a different originating sender).

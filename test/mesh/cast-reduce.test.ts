@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { localMesh, TestActor } from './_cast-fixture.js';
 import { sumAccumulator, maxAccumulator } from '../../src/mailbox/accum.js';
 import { SPLIT_MAX_BUFFER_SIZE, config } from '../../src/core/config.js';
+import { CommActor } from '../../src/mesh/comm-actor.js';
 
 test('reduce sums every member\'s reply through split ports pre-reducing on each hop', async () => {
   const { mesh, comms } = await localMesh({ x: 4, y: 4, z: 4 }, TestActor, { tag: 't' });
@@ -50,4 +51,20 @@ test('test_cast_and_reply: a plain reply port is split per hop and per-actor rep
   }
   assert.ok(counts.every((c) => c === 16));
   await mesh.stop();
+});
+
+test('comm actors keep a bounded number of split reply ports across many calls', async () => {
+  const prev = CommActor.maxLiveSplitPorts;
+  CommActor.maxLiveSplitPorts = 8;
+  try {
+    const { mesh, comms } = await localMesh({ x: 2, y: 2 }, TestActor, { tag: 't' });
+    for (let i = 0; i < 30; i++) assert.deepEqual((await mesh.times.call(1)).values(), [1, 2, 3, 4]);
+    for (const c of comms) {
+      assert.ok(c.stats.splits >= 30);
+      assert.ok(c.liveSplitPorts <= 8, `comm actor keeps ${c.liveSplitPorts} split ports`);
+    }
+    await mesh.stop();
+  } finally {
+    CommActor.maxLiveSplitPorts = prev;
+  }
 });

@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { localMesh, TestActor } from './_cast-fixture.js';
 import { EndpointError, EndpointUsageError } from '../../src/mesh/endpoint.js';
+import { InvalidMeshArgument } from '../../src/mesh/errors.js';
+import { ActormeshError } from '../../src/errors.js';
 
 test('a cast to the whole mesh reaches every member once with its own rank and the client as sender', async () => {
   const { mesh, client } = await localMesh({ hosts: 2, gpus: 4 }, TestActor, { tag: 't' });
@@ -94,5 +96,14 @@ test('an endpoint that throws rejects the call with an EndpointError naming the 
   });
   // The actor keeps running.
   assert.deepEqual((await mesh.times.call(1)).values(), [1, 2, 3]);
+  await mesh.stop();
+});
+
+test('slicing with an unknown dimension or a bad index is rejected with a typed error', async () => {
+  const { mesh } = await localMesh({ hosts: 2, gpus: 2 }, TestActor, { tag: 't' });
+  assert.throws(() => mesh.slice({ gpu: 0 }), (e: unknown) => e instanceof InvalidMeshArgument && /unknown dimension 'gpu'.*hosts, gpus/.test((e as Error).message));
+  assert.throws(() => mesh.slice({ gpus: 5 }), (e: unknown) => e instanceof ActormeshError);
+  assert.throws(() => mesh.slice({ gpus: 'x' as unknown as number }), InvalidMeshArgument);
+  assert.throws(() => mesh.get(9), (e: unknown) => e instanceof ActormeshError);
   await mesh.stop();
 });

@@ -46,7 +46,7 @@ test('allocating {replica: 4} gives a 4-rank mesh whose agents are all configure
     assert.ok(client.router.prefixes().length > 0, 'the client router has routes to the procs');
     const st = await mesh.status(cx);
     assert.deepEqual(st.values(), [true, true, true, true]);
-    assert.match(String(mesh), /^test_[1-9A-HJ-NP-Za-km-z]{12}\{replica=4\}$/);
+    assert.match(String(mesh), /^test_[1-9A-HJ-NP-Za-km-z]{12}\{replica=4\/1\}$/);
   } finally {
     await close();
   }
@@ -214,5 +214,69 @@ test('a proc mesh ref survives serialization with its ranks and root region', as
     void OncePortRef;
   } finally {
     await close();
+  }
+});
+
+test('an agent accepts Configure once: a second Configure is answered with -1 and changes nothing', async () => {
+  const { mesh, cx, close } = await localMesh({ replica: 2 });
+  try {
+    const [h, rx] = cx.openPort<number>();
+    mesh.ranks[1]!.agent.send(cx, { type: 'Configure', rank: 7, forwarder: 'local:999999', addressBook: [], configured: h.bind(), recordSupervisionEvents: true, exitOnStopAll: false } as never);
+    assert.equal(await rx.recv(5000), -1);
+    rx.close();
+    assert.deepEqual((await mesh.status(cx)).values(), [true, true], 'still configured with rank 1, still routable');
+  } finally {
+    await close();
+  }
+});
+
+test('StopAll on in-process procs destroys their actors and agents; the procs then stop answering', async () => {
+  const { GET_ACTOR_STATE_MAX_IDLE, config } = await import('../../src/core/config.js');
+  const restore = config.override(GET_ACTOR_STATE_MAX_IDLE, 300);
+  const { mesh, cx, close } = await localMesh({ replica: 2 });
+  try {
+    const am = await mesh.spawn(cx, 'doomed', TestActor, undefined);
+    mesh.ref.castToAgents(cx, { type: 'StopAll' });
+    let alive = [true, true];
+    for (let i = 0; i < 20 && alive.some(Boolean); i++) alive = (await mesh.status(cx)).values();
+    assert.deepEqual(alive, [false, false]);
+    const states = (await mesh.actorStates(cx, am.name)).values();
+    assert.deepEqual(states.map((s) => s.status.kind), ['Timeout', 'Timeout']);
+  } finally {
+    restore.restore();
+    await close();
+  }
+});
+
+test('Stop of a name that was never spawned is a no-op: stopActorByName then times out on every rank', async () => {
+  const { ACTOR_SPAWN_MAX_IDLE, config } = await import('../../src/core/config.js');
+  const restore = config.override(ACTOR_SPAWN_MAX_IDLE, 200);
+  const { mesh, cx, close } = await localMesh({ replica: 2 });
+  try {
+    const { ActorStopError } = await import('../../src/mesh/index.js');
+    const err = await mesh.stopActorByName(cx, 'ghost').then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof ActorStopError, String(err));
+    assert.deepEqual(err.statuses.intervals().map((r) => [r.start, r.end, r.value.kind]), [[0, 2, 'Timeout']]);
+    assert.match(err.message, /^error stopping actor mesh ghost: Timeout\(\d+(\.\d+)?ms\)=0\.\.2$/);
+  } finally {
+    restore.restore();
+    await close();
+  }
+});
+
+test('a 256-proc mesh allocated from a bare Proc spawns and stops an actor mesh on every rank', async () => {
+  const client = ProcMesh.createClient();
+  const alloc = await new LocalAllocator().allocate({ extent: Extent.from({ hosts: 16, gpus: 16 }), transport: 'local' });
+  const mesh = await ProcMesh.allocate(client.proc, alloc, 'big');
+  try {
+    const am = await mesh.spawn(client.cx, 'many', TestActor, undefined);
+    const st = await mesh.statuses(client.cx, am.name);
+    assert.equal(st.numRanks, 256);
+    assert.equal(String(st), 'StatusMesh(hosts=16/16,gpus=16/1: 0..256=Running)');
+    await am.stop(client.cx);
+    assert.equal(String(await mesh.statuses(client.cx, am.name)), 'StatusMesh(hosts=16/16,gpus=16/1: 0..256=Stopped)');
+  } finally {
+    await mesh.stop();
+    await client.close();
   }
 });

@@ -56,7 +56,8 @@ test('local alloc of {replica: 4} yields Created and Running for points 0..3 in 
     await client.close();
   }
   await alloc.stop();
-  const stopped = await take(alloc, 4);
+  const stopped: ProcState[] = [];
+  for await (const e of alloc) stopped.push(e); // iteration ends with the stream
   assert.deepEqual(stopped.map((e) => e.kind), ['Stopped', 'Stopped', 'Stopped', 'Stopped']);
   assert.deepEqual(new Set(stopped.map((e) => (e.kind === 'Stopped' ? e.createKey.toString() : ''))), keys);
   for (const e of stopped) if (e.kind === 'Stopped') assert.deepEqual(e.reason, ProcStopReason.stopped());
@@ -124,6 +125,21 @@ test('a proc stopped during initialization makes initialize fail; a stream that 
   assert.ok(inc instanceof AllocIncompleteError);
   assert.equal(inc.variant, 'Incomplete');
   assert.equal(inc.extent.numRanks, 2);
+});
+
+test('a local alloc with procName gives direct-addressed procs named after their served address', async () => {
+  const alloc = await new LocalAllocator().allocate({ extent: Extent.from({ replica: 2 }), transport: 'unix', procName: 'worker', agentType });
+  try {
+    const procs = await within(initialize(alloc), 5000, 'initialize');
+    for (const p of procs) {
+      assert.equal(p.procId.kind, 'direct');
+      assert.equal(p.procId.toString(), `${p.addr},worker`);
+      assert.equal(p.agent.actorId.toString(), `${p.addr},worker,mesh[0]`);
+    }
+    assert.notEqual(procs[0]!.addr, procs[1]!.addr);
+  } finally {
+    await alloc.stopAndWait();
+  }
 });
 
 test('bad alloc specs are rejected with messages naming the problem', async () => {

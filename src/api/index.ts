@@ -1,0 +1,27 @@
+/**
+ * actormesh user API (spec host.md §10): spawn procs on this machine, spawn typed actor meshes,
+ * call endpoints, slice, and handle failures. See src/mesh/README-cast-section.md.
+ */
+export { thisHost, Host, Procs, isWorker, ApiUsageError, type SpawnOptions, type SpawnProcsOptions, type ActorMeshOf } from './host.js';
+export { ActorMesh, ActorMeshRef, type ActorMeshRefOf, type SliceSpec, type MeshRuntime, DEFAULT_CALL_TIMEOUT_MS } from '../mesh/actor-mesh.js';
+export {
+  MeshActor,
+  castPoint,
+  meshPoint,
+  castSender,
+  EndpointError,
+  EndpointUsageError,
+  type Endpoint,
+  type Endpoints,
+  type EndpointFn,
+  type CallOptions,
+} from '../mesh/endpoint.js';
+export { MeshFailure, SupervisionError, CastUndeliverableError, MeshHealth, setUnhandledFaultHook, type FaultHook, type SuperviseHandler, type MeshFailureKind } from '../mesh/supervision.js';
+export { ActorMeshController, stopOwnedMeshes } from '../mesh/controller.js';
+export { CommActor, enableCommTree } from '../mesh/comm-actor.js';
+export { castMessage, type CastTarget } from '../mesh/cast.js';
+export { sumAccumulator, maxAccumulator, minAccumulator, type Accumulator } from '../mailbox/accum.js';
+export { Actor, registerActor, type Context, type Handlers, ActorRef, PortRef, OncePortRef } from '../actor/index.js';
+export { Rank } from '../core/bindings.js';
+export type { Point } from '../ndslice/point.js';
+export type { ValueMesh } from '../valuemesh/value-mesh.js';

@@ -1,0 +1,562 @@
+/**
+ * Fast path of the payload codec for small, flat messages: a plain object with a few identifier
+ * keys whose values are `undefined`, `null`, booleans, numbers, short strings, small arrays of
+ * those, or instances of registered codec classes (ports, ids, …). This is the shape of almost
+ * every actor message (`{type: 'inc', by: 1}`, `{type: 'get', reply: OncePortRef}`).
+ *
+ * Format (self-contained: no state is shared between encoder and decoder):
+ *   0xc1 0xc1 | n:u8 (1..32) | n × (len:u8, ASCII key) | n values      (a flat object)
+ *   0xc1 0xc1 | 0x00 | value                                            (any other fast value)
+ *   value := 0x00 undefined | 0x01 null | 0x02 false | 0x03 true
+ *          | 0x04 int32 LE | 0x05 float64 LE
+ *          | 0x06 len:u8 UTF-8 | 0x07 len:u32 LE UTF-8           (strings)
+ *          | 0x08 n:u8 n × value                                    (array)
+ *          | 0x09 tag:string value                                  (registered class, inline:
+ *            its tag, then toValue(obj))
+ *          | 0x0a slot:u32 LE                                       (registered bindable class,
+ *            extracted into the bindings by encodeMessage)
+ * MessagePack never starts a value with 0xc1 and record-mode payloads (0xc1 + MessagePack) never
+ * continue with a second 0xc1, so `decode` tells the three formats apart by the first two bytes.
+ *
+ * Invariants:
+ * - `tryEncode` either writes a complete message or returns undefined having changed nothing
+ *   visible (bindings it pushed are truncated again); the caller then uses MessagePack. It
+ *   accepts exactly values the MessagePack path round-trips the same way: `-0` is written as the
+ *   integer 0 (as MessagePack does), strings must be well-formed UTF-16 (MessagePack mangles lone
+ *   surrogates; those messages fall back), keys are ASCII identifiers other than `__proto__`.
+ * - Registered classes are matched by exact constructor; subclasses fall back (MessagePack
+ *   matches them with `instanceof`).
+ * - Output is a view of a shared slab that is only ever appended to, never rewritten, so earlier
+ *   results stay valid; a new slab is taken when the current one is nearly full.
+ * - Shape caches are bounded (cleared when full): any number of distinct shapes is correct.
+ * - A key list whose values keep failing the fast path (e.g. always nested) skips it for a while:
+ *   only speed depends on this, never the bytes' meaning (both formats decode everywhere).
+ */
+
+/** How the fast path reaches the class registry of codec.ts. */
+export interface ShapeClassHooks {
+  /**
+   * For an instance of a registered class (exact class): collects it as a binding and returns
+   * its slot number with `tag` set to undefined, or returns `toValue(obj)` with `tag` set to the
+   * class tag. Returns NOT_REGISTERED for anything else.
+   */
+  writeClass(obj: object): unknown;
+  /** Set by `writeClass`. */
+  tag: string | undefined;
+  /** Rebuilds an inline instance (throws DeserializationError for an unknown tag). */
+  readClass(tag: string, value: unknown): unknown;
+  /** Rebuilds a bound instance from binding `slot` (throws DeserializationError). */
+  readSlot(slot: number): unknown;
+}
+
+/** `writeClass`'s answer for a value that is not an instance of a registered class. */
+export const NOT_REGISTERED: unique symbol = Symbol('not registered');
+
+export const SHAPE_MARK = 0xc1;
+
+const MAX_KEYS = 32;
+const MAX_KEY_LEN = 64;
+const MAX_ARRAY = 64;
+const MAX_DEPTH = 4;
+/** Longer strings go through MessagePack (the fast path is for small messages). */
+const MAX_STRING = 1024;
+const SLAB_SIZE = 64 * 1024;
+/** A message never grows beyond this on the fast path (checked as it is written). */
+const MAX_MESSAGE = 16 * 1024;
+const CACHE_LIMIT = 512;
+
+const T_UNDEF = 0, T_NULL = 1, T_FALSE = 2, T_TRUE = 3, T_INT = 4, T_F64 = 5, T_STR8 = 6, T_STR32 = 7, T_ARRAY = 8, T_CLASS = 9, T_SLOT = 10;
+
+const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+const f64 = new Float64Array(1);
+const f64b = new Uint8Array(f64.buffer);
+const textEncoder = new TextEncoder();
+/** `String.prototype.isWellFormed` (Node 20; not in this project's TS lib). */
+type WellFormedCheck = string & { isWellFormed(): boolean };
+
+// ---------------------------------------------------------------------------------------------
+// Encoder.
+
+interface EncShape {
+  readonly keys: readonly string[];
+  /** 0xc1 0xc1 n keys… */
+  readonly header: Uint8Array;
+  /** Fallbacks in a row for this key list (its values do not fit), and messages left to skip. */
+  bails: number;
+  skip: number;
+}
+
+/** After this many fallbacks in a row, a key list skips the fast path for SKIP_AFTER_BAILS messages. */
+const BAILS_BEFORE_SKIP = 16;
+const SKIP_AFTER_BAILS = 256;
+
+const encShapes = new Map<string, EncShape>();
+let lastEnc: EncShape | undefined;
+
+function shapeFor(keys: string[]): EncShape | undefined {
+  const id = keys.join(',');
+  let s = encShapes.get(id);
+  if (s !== undefined) return s;
+  let len = 3;
+  for (const k of keys) {
+    if (k.length > MAX_KEY_LEN || k === '__proto__' || !IDENT.test(k)) return undefined;
+    len += 1 + k.length;
+  }
+  const header = new Uint8Array(len);
+  header[0] = SHAPE_MARK;
+  header[1] = SHAPE_MARK;
+  header[2] = keys.length;
+  let p = 3;
+  for (const k of keys) {
+    header[p++] = k.length;
+    for (let i = 0; i < k.length; i++) header[p++] = k.charCodeAt(i);
+  }
+  if (encShapes.size >= CACHE_LIMIT) encShapes.clear();
+  s = { keys, header, bails: 0, skip: 0 };
+  encShapes.set(id, s);
+  return s;
+}
+
+let slab = new Uint8Array(SLAB_SIZE);
+let pos = 0;
+/** End of the writable region of the message being written (pos never passes it). */
+let limit = 0;
+let hooks: ShapeClassHooks | undefined;
+let busy = false;
+
+// The writers return false to abandon the fast path (never throw for that: a throw per
+// fallback message costs more than the whole MessagePack encode).
+
+function writeString(s: string): boolean {
+  const n = s.length;
+  if (n > MAX_STRING || pos + n * 3 + 5 > limit) return false;
+  const start = pos;
+  // ASCII fast path, with a one-byte length.
+  if (n < 256) {
+    let p = start + 2;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      slab[p++] = c;
+    }
+    if (i === n) {
+      slab[start] = T_STR8;
+      slab[start + 1] = n;
+      pos = p;
+      return true;
+    }
+  }
+  if (!(s as WellFormedCheck).isWellFormed()) return false;
+  const { written } = textEncoder.encodeInto(s, slab.subarray(start + 5, start + 5 + n * 3));
+  if (written < 256) {
+    slab[start] = T_STR8;
+    slab[start + 1] = written;
+    slab.copyWithin(start + 2, start + 5, start + 5 + written);
+    pos = start + 2 + written;
+  } else {
+    slab[start] = T_STR32;
+    slab[start + 1] = written & 0xff;
+    slab[start + 2] = (written >>> 8) & 0xff;
+    slab[start + 3] = (written >>> 16) & 0xff;
+    slab[start + 4] = written >>> 24;
+    pos = start + 5 + written;
+  }
+  return true;
+}
+
+function writeU32(tag: number, v: number): boolean {
+  if (pos + 5 > limit) return false;
+  slab[pos] = tag;
+  slab[pos + 1] = v & 0xff;
+  slab[pos + 2] = (v >>> 8) & 0xff;
+  slab[pos + 3] = (v >>> 16) & 0xff;
+  slab[pos + 4] = v >>> 24;
+  pos += 5;
+  return true;
+}
+
+function writeByte(b: number): boolean {
+  if (pos + 1 > limit) return false;
+  slab[pos++] = b;
+  return true;
+}
+
+function writeValue(v: unknown, depth: number): boolean {
+  switch (typeof v) {
+    case 'number': {
+      if ((v | 0) === v) return writeU32(T_INT, v);
+      if (pos + 9 > limit) return false;
+      f64[0] = v;
+      slab[pos] = T_F64;
+      for (let i = 0; i < 8; i++) slab[pos + 1 + i] = f64b[i]!;
+      pos += 9;
+      return true;
+    }
+    case 'string':
+      return writeString(v);
+    case 'boolean':
+      return writeByte(v ? T_TRUE : T_FALSE);
+    case 'undefined':
+      return writeByte(T_UNDEF);
+    case 'object': {
+      if (v === null) return writeByte(T_NULL);
+      if (depth >= MAX_DEPTH) return false;
+      if (Array.isArray(v)) {
+        const n = v.length;
+        if (n > MAX_ARRAY || Object.getPrototypeOf(v) !== Array.prototype || pos + 2 > limit) return false;
+        slab[pos] = T_ARRAY;
+        slab[pos + 1] = n;
+        pos += 2;
+        for (let i = 0; i < n; i++) {
+          // holes: MessagePack writes undefined; keep it exact by falling back
+          if (!(i in v) || !writeValue(v[i], depth + 1)) return false;
+        }
+        return true;
+      }
+      const h = hooks!;
+      const payload = h.writeClass(v);
+      if (payload === NOT_REGISTERED) return false;
+      const tag = h.tag;
+      if (tag === undefined) return writeU32(T_SLOT, payload as number);
+      return writeByte(T_CLASS) && writeString(tag) && writeValue(payload, depth + 1);
+    }
+    default:
+      return false; // bigint, function, symbol: MessagePack's business (or its error)
+  }
+}
+
+/** True if `value`'s keys (for-in order) are exactly `keys`. */
+function hasKeys(value: object, keys: readonly string[]): boolean {
+  let i = 0;
+  for (const k in value) {
+    if (keys[i] !== k) return false;
+    i++;
+  }
+  return i === keys.length;
+}
+
+/** Recently used shapes, checked before building the key list (messages alternate shapes). */
+const recent: (EncShape | undefined)[] = [undefined, undefined, undefined, undefined];
+let recentNext = 0;
+
+function writeMessage(value: Record<string, unknown>): boolean {
+  let s = lastEnc;
+  if (s === undefined || !hasKeys(value, s.keys)) {
+    s = undefined;
+    for (let r = 0; r < recent.length; r++) {
+      const c = recent[r];
+      if (c !== undefined && c !== lastEnc && hasKeys(value, c.keys)) {
+        s = c;
+        break;
+      }
+    }
+    if (s === undefined) {
+      const keys: string[] = [];
+      for (const k in value) {
+        if (keys.length === MAX_KEYS) return false;
+        keys.push(k);
+      }
+      if (keys.length === 0) return false;
+      s = shapeFor(keys);
+      if (s === undefined) return false;
+      recent[recentNext] = s;
+      recentNext = (recentNext + 1) & 3;
+    }
+    lastEnc = s;
+  }
+  if (s.skip > 0) {
+    s.skip--;
+    return false;
+  }
+  const header = s.header;
+  const hn = header.length;
+  if (pos + hn > limit) return false;
+  let p = pos;
+  for (let j = 0; j < hn; j++) slab[p++] = header[j]!;
+  pos = p;
+  const keys = s.keys;
+  for (let j = 0; j < keys.length; j++) {
+    if (!writeValue(value[keys[j]!], 0)) {
+      if (++s.bails >= BAILS_BEFORE_SKIP) {
+        s.bails = 0;
+        s.skip = SKIP_AFTER_BAILS;
+      }
+      return false;
+    }
+  }
+  s.bails = 0;
+  return true;
+}
+
+/**
+ * Encodes `value` on the fast path (flat objects, and top-level scalars, small arrays and
+ * registered instances), or returns undefined (nothing written, `bindings` restored
+ * to its length on entry) when the value is not a small flat message.
+ */
+export function tryEncode(value: unknown, classHooks: ShapeClassHooks, bindings: unknown[] | null): Uint8Array | undefined {
+  // Re-entrant calls (a `toValue` that encodes) use MessagePack: the slab is mid-write.
+  if (busy) return undefined;
+  const flat = typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+  if (slab.length - pos < MAX_MESSAGE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    pos = 0;
+  }
+  const start = pos;
+  const bound = bindings === null ? 0 : bindings.length;
+  limit = start + MAX_MESSAGE;
+  busy = true;
+  hooks = classHooks;
+  let ok: boolean;
+  try {
+    if (flat) ok = writeMessage(value as Record<string, unknown>);
+    else {
+      // Anything else (a number, a string, a small array, a registered instance): 0 keys, one value.
+      slab[pos] = SHAPE_MARK;
+      slab[pos + 1] = SHAPE_MARK;
+      slab[pos + 2] = 0;
+      pos += 3;
+      ok = writeValue(value, 0);
+    }
+  } catch (e) {
+    // a toValue threw: leave nothing behind, let the caller report it
+    pos = start;
+    if (bindings !== null && bindings.length !== bound) bindings.length = bound;
+    throw e;
+  } finally {
+    busy = false;
+  }
+  if (!ok) {
+    pos = start;
+    if (bindings !== null && bindings.length !== bound) bindings.length = bound;
+    return undefined;
+  }
+  return new Uint8Array(slab.buffer, start, pos - start); // cheaper than subarray (no species lookup)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoder.
+
+/** A compiled decoder for one key list: builds the object literal reading values in order. */
+type Build = (r: Reader) => Record<string, unknown>;
+
+interface DecShape {
+  /** The header bytes after the two marks (n, keys). */
+  readonly header: Uint8Array;
+  readonly build: Build;
+}
+
+interface Reader {
+  v(): unknown;
+}
+
+let src: Uint8Array = slab;
+let rp = 0;
+let end = 0;
+let lastDec: DecShape | undefined;
+/** Always the same hooks object (codec.ts), so nested decodes need not restore it. */
+let decHooks: ShapeClassHooks | undefined;
+const decShapes = new Map<number, DecShape>();
+
+class Malformed extends Error {}
+function malformed(why: string): never {
+  throw new Malformed(`malformed fast-path message: ${why}`);
+}
+
+/** Short-string cache: repeated strings (types, tags, actor ids) come back as one string object. */
+const STR_CACHE = 4096;
+const strKeys: (Uint8Array | undefined)[] = new Array(STR_CACHE).fill(undefined);
+const strVals: string[] = new Array(STR_CACHE).fill('');
+const MAX_CACHED_STR = 48;
+
+function readAscii(start: number, n: number): string | undefined {
+  // Direct-mapped by length and three sampled bytes (no full hash); a hit is verified byte by
+  // byte, which also rejects non-ASCII (never cached).
+  const slot = n === 0 ? 0 : (n * 0x9e5 + src[start]! * 0x3b + src[start + (n >> 1)]! * 0x65 + src[start + n - 1]! * 0x1f) & (STR_CACHE - 1);
+  const k = strKeys[slot];
+  if (k !== undefined && k.length === n) {
+    let i = 0;
+    while (i < n && k[i] === src[start + i]) i++;
+    if (i === n) return strVals[slot]!;
+  }
+  let s = '';
+  for (let i = 0; i < n; i++) {
+    const c = src[start + i]!;
+    if (c >= 0x80) return undefined;
+    s += String.fromCharCode(c);
+  }
+  strKeys[slot] = src.slice(start, start + n);
+  strVals[slot] = s;
+  return s;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function readStr(n: number): string {
+  const start = rp;
+  if (start + n > end) malformed('string runs past the end');
+  rp = start + n;
+  if (n <= MAX_CACHED_STR) {
+    const s = readAscii(start, n);
+    if (s !== undefined) return s;
+  }
+  try {
+    return utf8.decode(src.subarray(start, start + n));
+  } catch {
+    malformed('invalid UTF-8 in a string');
+  }
+}
+
+function readValue(depth: number): unknown {
+  if (rp >= end) malformed('value missing');
+  const t = src[rp++]!;
+  switch (t) {
+    case T_UNDEF:
+      return undefined;
+    case T_NULL:
+      return null;
+    case T_FALSE:
+      return false;
+    case T_TRUE:
+      return true;
+    case T_INT: {
+      if (rp + 4 > end) malformed('truncated integer');
+      const v = src[rp]! | (src[rp + 1]! << 8) | (src[rp + 2]! << 16) | (src[rp + 3]! << 24);
+      rp += 4;
+      return v;
+    }
+    case T_F64: {
+      if (rp + 8 > end) malformed('truncated float');
+      for (let i = 0; i < 8; i++) f64b[i] = src[rp + i]!;
+      rp += 8;
+      return f64[0];
+    }
+    case T_STR8: {
+      if (rp >= end) malformed('truncated string length');
+      return readStr(src[rp++]!);
+    }
+    case T_STR32: {
+      if (rp + 4 > end) malformed('truncated string length');
+      const n = (src[rp]! | (src[rp + 1]! << 8) | (src[rp + 2]! << 16) | (src[rp + 3]! << 24)) >>> 0;
+      rp += 4;
+      return readStr(n);
+    }
+    case T_ARRAY: {
+      if (depth >= MAX_DEPTH) malformed('nested too deeply');
+      if (rp >= end) malformed('truncated array length');
+      const n = src[rp++]!;
+      const a = new Array<unknown>(n);
+      for (let i = 0; i < n; i++) a[i] = readValue(depth + 1);
+      return a;
+    }
+    case T_CLASS: {
+      if (depth >= MAX_DEPTH) malformed('nested too deeply');
+      const tag = readValue(depth + 1);
+      if (typeof tag !== 'string') malformed('class tag is not a string');
+      return decHooks!.readClass(tag, readValue(depth + 1));
+    }
+    case T_SLOT: {
+      if (rp + 4 > end) malformed('truncated binding slot');
+      const slot = (src[rp]! | (src[rp + 1]! << 8) | (src[rp + 2]! << 16) | (src[rp + 3]! << 24)) >>> 0;
+      rp += 4;
+      return decHooks!.readSlot(slot);
+    }
+    default:
+      return malformed(`unknown value tag 0x${t.toString(16)}`);
+  }
+}
+
+const reader: Reader = { v: () => readValue(0) };
+
+function compile(keys: string[]): Build {
+  const body = `return {${keys.map((k) => `${JSON.stringify(k)}: r.v()`).join(', ')}};`;
+  return new Function('r', body) as Build;
+}
+
+function sameBytes(a: Uint8Array, at: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (a[i] !== src[at + i]) return false;
+  return true;
+}
+
+function lookupShape(): DecShape {
+  const start = rp;
+  // Hot path: the same shape as last time (headers are self-delimiting, so matching all of the
+  // last header's bytes means the same key list).
+  const last = lastDec;
+  if (last !== undefined) {
+    const h = last.header;
+    const n = h.length;
+    if (start + n <= end) {
+      let i = 0;
+      while (i < n && h[i] === src[start + i]) i++;
+      if (i === n) {
+        rp = start + n;
+        return last;
+      }
+    }
+  }
+  // Header: n, then n × (len, key bytes).
+  if (start >= end) malformed('missing key count');
+  const n = src[start]!;
+  if (n === 0 || n > MAX_KEYS) malformed(`bad key count ${n}`);
+  let p = start + 1;
+  for (let i = 0; i < n; i++) {
+    if (p >= end) malformed('truncated key');
+    p += 1 + src[p]!;
+  }
+  if (p > end) malformed('truncated key');
+  const hlen = p - start;
+  let h = 0x811c9dc5;
+  for (let i = start; i < p; i++) h = Math.imul(h ^ src[i]!, 0x01000193);
+  let s = decShapes.get(h);
+  if (s === undefined || s.header.length !== hlen || !sameBytes(s.header, start, hlen)) {
+    const keys: string[] = [];
+    let q = start + 1;
+    for (let i = 0; i < n; i++) {
+      const len = src[q++]!;
+      let k = '';
+      for (let j = 0; j < len; j++) k += String.fromCharCode(src[q + j]!);
+      q += len;
+      if (len === 0 || len > MAX_KEY_LEN || k === '__proto__' || !IDENT.test(k)) malformed(`bad key ${JSON.stringify(k)}`);
+      if (keys.includes(k)) malformed(`duplicate key ${JSON.stringify(k)}`);
+      keys.push(k);
+    }
+    s = { header: src.slice(start, p), build: compile(keys) };
+    if (decShapes.size >= CACHE_LIMIT) decShapes.clear();
+    decShapes.set(h, s);
+  }
+  lastDec = s;
+  rp = p;
+  return s;
+}
+
+/** True if `bytes` is a fast-path message (starts with 0xc1 0xc1). */
+export function isShapeEncoded(bytes: Uint8Array): boolean {
+  return bytes.length > 1 && bytes[0] === SHAPE_MARK && bytes[1] === SHAPE_MARK;
+}
+
+/**
+ * Decodes a fast-path message. Throws `Error` (with a message saying what was wrong) on
+ * malformed bytes; the caller wraps it into its typed error.
+ */
+export function decodeShape(bytes: Uint8Array, classHooks: ShapeClassHooks): unknown {
+  const savedSrc = src, savedRp = rp, savedEnd = end;
+  src = bytes;
+  rp = 2;
+  end = bytes.length;
+  decHooks = classHooks;
+  try {
+    let obj: unknown;
+    if (end > 2 && src[2] === 0) {
+      rp = 3;
+      obj = readValue(0);
+    } else obj = lookupShape().build(reader);
+    if (rp !== end) malformed(`${end - rp} trailing byte(s)`);
+    return obj;
+  } finally {
+    src = savedSrc;
+    rp = savedRp;
+    end = savedEnd;
+  }
+}

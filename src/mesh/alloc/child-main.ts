@@ -1,0 +1,7 @@
+/**
+ * Entry script of a ProcessAlloc child process (`node [--import tsx] child-main.{ts,js}`): runs
+ * the child side of the bootstrap protocol until told to exit or the parent dies.
+ */
+import { bootstrapChild } from './bootstrap.js';
+
+await bootstrapChild();

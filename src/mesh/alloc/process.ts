@@ -1,0 +1,403 @@
+/**
+ * `ProcessAllocator` / `ProcessAlloc` (spec host.md §4.3): one child Node process per rank,
+ * bootstrapped over a unix channel (`Hello` → `StartProc` → `StartedProc`, `Heartbeat`,
+ * `StopAndExit`), with the client's config snapshot shipped in the child's environment.
+ *
+ * Invariants:
+ * - Child `i` has rank `i` (`Created.point.rank = i`); events per child are monotone and each
+ *   child reports `Stopped` exactly once, when its process has exited and its stdio closed.
+ * - Stop reasons: "first stop wins" — a child the watchdog had to signal is `Watchdog`;
+ *   otherwise from the exit status: code 0 ⇒ `Stopped`, a signal ⇒ `Killed(signo)`, else
+ *   `Exited(code, last stderr lines)`.
+ * - After `stop()`, a child that has not exited within `PROCESS_EXIT_TIMEOUT` gets SIGTERM, and
+ *   SIGKILL after another `PROCESS_EXIT_TIMEOUT`.
+ * - The stream ends (`null`) only after `stop()` and once every child has exited.
+ * - No orphans: children exit when this process dies (they watch their stdin pipe, see
+ *   bootstrap.ts); children still alive when this process exits normally are SIGKILLed.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { ActorRef } from '../../actor/refs.js';
+import * as registry from '../../actor/registry.js';
+const registeredActorModules = (): string[] => ((registry as unknown as { registeredActorModules?: () => string[] }).registeredActorModules?.() ?? []); // TEMP until the registry records modules
+import { anyAddr, dial, formatAddr, serve, type Rx, type Transport, type Tx, ChannelError } from '../../channel/index.js';
+import { config, configKeys, PROCESS_EXIT_TIMEOUT, MESH_TAIL_LOG_LINES, MESSAGE_DELIVERY_TIMEOUT } from '../../core/config.js';
+import { WorldId } from '../../core/ids.js';
+import { ShortUuid } from '../../core/name.js';
+import { encodePayload } from '../../mailbox/payload.js';
+import type { Extent } from '../../ndslice/extent.js';
+import {
+  type Alloc,
+  type AllocSpec,
+  type Allocator,
+  type ProcState,
+  AllocOtherError,
+  DEFAULT_AGENT_NAME,
+  DEFAULT_AGENT_TYPE,
+  ProcStopReason,
+  validateSpec,
+} from './alloc.js';
+import { EventQueue } from './event-queue.js';
+import {
+  BOOTSTRAP_ADDR_ENV,
+  BOOTSTRAP_INDEX_ENV,
+  CONFIG_SNAPSHOT_ENV,
+  decodeToAllocator,
+  encodeToProcess,
+  type Allocator2Process,
+  type Process2Allocator,
+} from './protocol.js';
+
+/** The command that starts a child: `program args...` (the child runs `bootstrapChild()`). */
+export interface BootstrapCommand {
+  readonly program: string;
+  readonly args: readonly string[];
+  /** Extra environment for the children. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export interface ProcessAllocatorOptions {
+  /** Default: `defaultBootstrapCommand()` (this package's `child-main` script). */
+  readonly command?: BootstrapCommand;
+  /** Stderr lines kept for `Exited` reasons (default: `MESH_TAIL_LOG_LINES`, or 20 when that is 0). */
+  readonly stderrTailLines?: number;
+  /** Copy children's stderr to this process's stderr (default true); stdout is always inherited. */
+  readonly forwardStderr?: boolean;
+}
+
+/** Delivery timeout of the allocator → child control channel. */
+const CONTROL_DELIVERY_TIMEOUT_MS = 5_000;
+
+/** Lines of child stderr kept when `MESH_TAIL_LOG_LINES` is 0. */
+const DEFAULT_TAIL_LINES = 20;
+
+/**
+ * `node [--import <tsx loader>] <dir of this module>/child-main.{ts,js}`: when this module runs
+ * from TypeScript sources (under tsx) the child loads tsx too; from compiled `dist/` it does not.
+ */
+export function defaultBootstrapCommand(): BootstrapCommand {
+  const here = import.meta.url;
+  const fromTs = here.endsWith('.ts');
+  const entry = fileURLToPath(new URL(fromTs ? './child-main.ts' : './child-main.js', here));
+  const args: string[] = [];
+  if (fromTs) {
+    let loader = 'tsx';
+    try {
+      loader = import.meta.resolve('tsx');
+    } catch {
+      /* fall back to resolving 'tsx' from the child's working directory */
+    }
+    args.push('--import', loader);
+  }
+  args.push(entry);
+  return { program: process.execPath, args };
+}
+
+export class ProcessAllocator implements Allocator {
+  private readonly opts: ProcessAllocatorOptions;
+  constructor(opts: ProcessAllocatorOptions = {}) {
+    this.opts = opts;
+  }
+  async allocate(spec: AllocSpec): Promise<ProcessAlloc> {
+    validateSpec(spec, ['unix', 'tcp']);
+    let params: Uint8Array;
+    try {
+      params = encodePayload(spec.agentParams, 'params').data;
+    } catch (e) {
+      throw new AllocOtherError(`invalid alloc spec: agentParams cannot be serialized: ${(e as Error).message}`, undefined, { cause: e });
+    }
+    const [addr, rx] = await serve(anyAddr('unix'));
+    return new ProcessAlloc(spec, params, formatAddr(addr), rx, this.opts);
+  }
+}
+
+interface Child {
+  readonly index: number;
+  readonly createKey: ShortUuid;
+  readonly proc: ChildProcess;
+  readonly tail: string[];
+  tx: Tx | undefined;
+  running: boolean;
+  exited: boolean;
+  /** Set when the watchdog signalled the child (first stop wins). */
+  reason: ProcStopReason | undefined;
+  timers: NodeJS.Timeout[];
+}
+
+/** Children alive in this process, SIGKILLed if the process exits with them still running. */
+const liveChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function trackChild(p: ChildProcess): void {
+  liveChildren.add(p);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const c of liveChildren) {
+        try {
+          c.kill('SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+    });
+  }
+}
+
+export class ProcessAlloc implements Alloc {
+  readonly spec: AllocSpec;
+  readonly extent: Extent;
+  readonly worldId: WorldId;
+  readonly transport: Transport;
+  readonly isLocal = false;
+  /** The unix address children say Hello to. */
+  readonly bootstrapAddr: string;
+  private readonly events = new EventQueue<ProcState>();
+  private readonly children: Child[] = [];
+  private readonly command: BootstrapCommand;
+  private readonly tailLines: number;
+  private readonly forwardStderr: boolean;
+  /** The client's config, taken at allocation and shipped to every child. */
+  private readonly configSnapshot: string;
+  private started = false;
+  private stopRequested = false;
+  private finished = false;
+  private readonly rxLoop: Promise<void>;
+
+  constructor(
+    spec: AllocSpec,
+    private readonly params: Uint8Array,
+    bootstrapAddr: string,
+    private readonly rx: Rx,
+    opts: ProcessAllocatorOptions,
+  ) {
+    this.spec = spec;
+    this.extent = spec.extent;
+    this.transport = spec.transport;
+    this.worldId = new WorldId(ShortUuid.generate().toString());
+    this.bootstrapAddr = bootstrapAddr;
+    this.command = opts.command ?? defaultBootstrapCommand();
+    const configured = config.get(MESH_TAIL_LOG_LINES);
+    this.tailLines = opts.stderrTailLines ?? (configured > 0 ? configured : DEFAULT_TAIL_LINES);
+    this.forwardStderr = opts.forwardStderr ?? true;
+    this.configSnapshot = Buffer.from(JSON.stringify(config.snapshot()), 'utf8').toString('base64');
+    this.rxLoop = this.serveBootstrap();
+  }
+
+  /** Pids of the children spawned so far, by rank (undefined if spawning failed). */
+  get pids(): Array<number | undefined> {
+    return this.children.map((c) => c.proc.pid);
+  }
+
+  next(): Promise<ProcState | null> {
+    if (!this.started && !this.stopRequested) {
+      this.started = true;
+      this.spawnAll();
+    }
+    return this.events.next();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<ProcState> {
+    for (;;) {
+      const e = await this.next();
+      if (e === null) return;
+      yield e;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopRequested) return;
+    this.stopRequested = true;
+    const timeout = config.get(PROCESS_EXIT_TIMEOUT);
+    for (const c of this.children) {
+      if (c.exited) continue;
+      if (c.tx !== undefined) this.sendTo(c, { type: 'StopAndExit', code: 0, timeoutMs: Math.min(1000, Math.max(10, timeout / 2)) });
+      // else: the child is told to exit when it says Hello (see onHello).
+      c.timers.push(
+        setTimeout(() => {
+          if (c.exited) return;
+          c.reason ??= ProcStopReason.watchdog();
+          c.proc.kill('SIGTERM');
+          c.timers.push(
+            setTimeout(() => {
+              if (!c.exited) c.proc.kill('SIGKILL');
+            }, timeout),
+          );
+        }, timeout),
+      );
+    }
+    this.maybeFinish();
+  }
+
+  async stopAndWait(): Promise<void> {
+    await this.stop();
+    while ((await this.next()) !== null) {
+      /* drain */
+    }
+    await this.rxLoop;
+  }
+
+  // --- children ------------------------------------------------------------------------------
+
+  private childEnv(index: number): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    // The snapshot carries the effective values (including this process's env): children take
+    // them from the snapshot, not from a re-read of inherited variables.
+    for (const k of configKeys()) if (k.envVar) delete env[k.envVar];
+    env[BOOTSTRAP_ADDR_ENV] = this.bootstrapAddr;
+    env[BOOTSTRAP_INDEX_ENV] = String(index);
+    env[CONFIG_SNAPSHOT_ENV] = this.configSnapshot;
+    Object.assign(env, this.command.env ?? {});
+    return env;
+  }
+
+  private spawnAll(): void {
+    for (let index = 0; index < this.extent.numRanks; index++) {
+      const createKey = ShortUuid.generate();
+      let proc: ChildProcess;
+      try {
+        proc = spawn(this.command.program, [...this.command.args], {
+          env: this.childEnv(index),
+          stdio: ['pipe', 'inherit', 'pipe'],
+        });
+      } catch (e) {
+        this.events.push({ kind: 'Failed', worldId: this.worldId, description: `spawning child ${index} (${this.command.program}) failed: ${(e as Error).message}` });
+        return;
+      }
+      const c: Child = { index, createKey, proc, tail: [], tx: undefined, running: false, exited: false, reason: undefined, timers: [] };
+      this.children.push(c);
+      trackChild(proc);
+      proc.stdin?.on('error', () => undefined); // EPIPE once the child is gone
+      this.captureStderr(c);
+      proc.on('error', (err) => {
+        // spawn failure (e.g. ENOENT): 'close' follows with code -2 / null
+        process.stderr.write(`actormesh: child ${index} of alloc ${this.worldId}: ${err.message}\n`);
+        c.tail.push(err.message);
+      });
+      proc.on('close', (code, signal) => this.onExit(c, code, signal));
+      this.events.push({ kind: 'Created', createKey, point: this.extent.pointOfRank(index), pid: proc.pid ?? -1 });
+    }
+  }
+
+  private captureStderr(c: Child): void {
+    const err = c.proc.stderr;
+    if (err === null) return;
+    let partial = '';
+    err.setEncoding('utf8');
+    err.on('data', (chunk: string) => {
+      if (this.forwardStderr) process.stderr.write(chunk);
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop()!;
+      for (const l of lines) this.pushTail(c, l);
+    });
+    err.on('end', () => {
+      if (partial !== '') this.pushTail(c, partial);
+      partial = '';
+    });
+  }
+
+  private pushTail(c: Child, line: string): void {
+    c.tail.push(line);
+    if (c.tail.length > this.tailLines) c.tail.splice(0, c.tail.length - this.tailLines);
+  }
+
+  private onExit(c: Child, code: number | null, signal: NodeJS.Signals | null): void {
+    if (c.exited) return;
+    c.exited = true;
+    liveChildren.delete(c.proc);
+    for (const t of c.timers) clearTimeout(t);
+    const tx = c.tx;
+    c.tx = undefined;
+    void tx?.close().catch(() => undefined);
+    let reason = c.reason;
+    if (reason === undefined) {
+      if (signal !== null) reason = ProcStopReason.killed(osConstants.signals[signal] ?? 0);
+      else if (code === 0) reason = ProcStopReason.stopped();
+      else if (code !== null) reason = ProcStopReason.exited(code, c.tail.slice());
+      else reason = ProcStopReason.unknown();
+    }
+    this.events.push({ kind: 'Stopped', createKey: c.createKey, reason });
+    this.maybeFinish();
+  }
+
+  private maybeFinish(): void {
+    if (this.finished || !this.stopRequested) return;
+    if (this.children.some((c) => !c.exited)) return;
+    this.finished = true;
+    this.events.close();
+    void this.rx.close().catch(() => undefined);
+  }
+
+  private sendTo(c: Child, m: Allocator2Process): void {
+    c.tx?.post(encodeToProcess(m));
+  }
+
+  // --- bootstrap channel ---------------------------------------------------------------------
+
+  private async serveBootstrap(): Promise<void> {
+    for (;;) {
+      let bytes: Uint8Array;
+      try {
+        bytes = await this.rx.recv();
+      } catch (e) {
+        if (e instanceof ChannelError) return; // closed
+        throw e;
+      }
+      let m: Process2Allocator;
+      try {
+        m = decodeToAllocator(bytes);
+      } catch (e) {
+        process.stderr.write(`actormesh: alloc ${this.worldId}: dropping a malformed bootstrap frame: ${(e as Error).message}\n`);
+        continue;
+      }
+      const c = this.children[m.index];
+      if (c === undefined || c.exited) continue;
+      switch (m.msg.type) {
+        case 'Hello':
+          this.onHello(c, m.msg.addr);
+          break;
+        case 'StartedProc':
+          if (c.running || this.stopRequested) break;
+          c.running = true;
+          this.events.push({ kind: 'Running', createKey: c.createKey, procId: m.msg.procId, agent: new ActorRef(m.msg.agent), addr: m.msg.addr });
+          break;
+        case 'Heartbeat':
+          break;
+      }
+    }
+  }
+
+  private onHello(c: Child, addr: string): void {
+    if (c.tx !== undefined) return;
+    let tx: Tx;
+    try {
+      // Bounded delivery timeout: control messages to a dead child must not keep this process
+      // alive for the full MESSAGE_DELIVERY_TIMEOUT.
+      tx = dial(addr, { deliveryTimeoutMs: Math.min(config.get(MESSAGE_DELIVERY_TIMEOUT), CONTROL_DELIVERY_TIMEOUT_MS) });
+    } catch {
+      c.reason ??= ProcStopReason.watchdog();
+      c.proc.kill('SIGTERM');
+      return;
+    }
+    c.tx = tx;
+    void tx.whenClosed().then((err) => {
+      // The link to the child failed for good: it can no longer be controlled.
+      if (err !== undefined && !c.exited) c.proc.kill('SIGTERM');
+    });
+    if (this.stopRequested) {
+      this.sendTo(c, { type: 'StopAndExit', code: 0, timeoutMs: 10 });
+      return;
+    }
+    this.sendTo(c, {
+      type: 'StartProc',
+      world: this.worldId,
+      rank: c.index,
+      procName: this.spec.procName ?? null,
+      transport: this.transport,
+      agentType: this.spec.agentType ?? DEFAULT_AGENT_TYPE,
+      agentName: this.spec.agentName ?? DEFAULT_AGENT_NAME,
+      agentParams: this.params,
+      modules: [...new Set([...registeredActorModules(), ...(this.spec.modules ?? [])])],
+    });
+  }
+}
