@@ -5,7 +5,7 @@
  * Run: `npx tsx examples/demo.ts`
  */
 import { Extent, statusesToRankedValues, Status } from '../src/index.js';
-import { ProcessAllocator, ProcMesh, castDirect, PROC_MESH_AGENT_MODULE } from '../src/mesh/index.js';
+import { ProcessAllocator, ProcMesh, castDirect } from '../src/mesh/index.js';
 import { Greeter, type Greeting } from './greeter.js';
 
 const t0 = performance.now();
@@ -16,9 +16,9 @@ const client = ProcMesh.createClient('demo');
 const cx = client.cx;
 
 // 1. Allocate one child process per point of {hosts: 2, gpus: 4}.
-// `modules`: what each child imports before spawning (the agent and our Greeter).
-const modules = [PROC_MESH_AGENT_MODULE, new URL('./greeter.ts', import.meta.url).href];
-const alloc = await new ProcessAllocator().allocate({ extent: Extent.from({ hosts: 2, gpus: 4 }), transport: 'unix', modules });
+// Each child imports the modules of the registered actor classes (the agent, our Greeter: both
+// registered with `registerActor(Class, { module: import.meta.url })`) before spawning.
+const alloc = await new ProcessAllocator().allocate({ extent: Extent.from({ hosts: 2, gpus: 4 }), transport: 'unix' });
 const mesh = await ProcMesh.allocate(cx, alloc, 'demo');
 console.log(`${since()}  allocated ${mesh} (${mesh.numRanks} child processes)`);
 const alive = await mesh.status(cx);

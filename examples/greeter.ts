@@ -28,4 +28,4 @@ export class Greeter extends Actor<{ greeting: string }, GreeterMsg> {
   };
 }
 
-(registerActor as unknown as (c: unknown, o?: { module?: string }) => unknown)(Greeter, { module: import.meta.url });
+registerActor(Greeter, { module: import.meta.url });

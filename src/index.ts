@@ -9,3 +9,6 @@ export * from './valuemesh/index.js';
 export * from './core/index.js';
 export * from './mailbox/index.js';
 export * from './actor/index.js';
+export * from './channel/index.js';
+export { MailboxClient, installChannelDialer } from './mailbox/client.js';
+export { serveMailbox } from './mailbox/server.js';

@@ -12,7 +12,9 @@
  * - envelope rows: the channel + mailbox layers alone (MailboxClient → serveMailbox into a counting
  *   sender, no actors, no payload codec), to show what the layers below the actor runtime cost.
  * Ratios (>1 = ours better): rates ours/raw, times raw/ours; uws-vs-ws = uWS/ws for actormesh.
- * `--profile DIR` writes V8 CPU profiles of the child (receiving) process into DIR.
+ * All peers live for the whole run and the implementations are interleaved per repetition (and
+ * per block of round trips), so load changes on the shared machine hit them alike.
+ * `--profile DIR` writes V8 CPU profiles of the actormesh child (receiving) process into DIR.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -95,6 +97,7 @@ async function rawOneway(ws: WebSocket, size: number, n: number): Promise<number
 
 async function rawRtt(ws: WebSocket, rounds: number): Promise<number[]> {
   ws.send(JSON.stringify({ echo: true }));
+  // (the next rawOneway sends its own control message, switching the peer back to counting)
   const msg = Buffer.alloc(64, 1);
   const out: number[] = [];
   for (let i = 0; i < rounds; i++) {
@@ -203,64 +206,52 @@ const suite: Suite = async ({ quick, args }) => {
   const profileDir = pi >= 0 ? args[pi + 1] : undefined;
   const reps = quick ? 2 : 3;
   const nActor = { 64: quick ? 50_000 : 300_000, 1024: quick ? 20_000 : 100_000 } as Record<number, number>;
-  const nRaw = { 64: quick ? 500_000 : 3_000_000, 1024: quick ? 100_000 : 500_000 } as Record<number, number>;
   const rounds = quick ? 500 : 3000;
   const rows: BenchRow[] = [];
   const notes: string[] = [];
   const rates: Record<string, Record<string, number>> = {};
   const rtts: Record<string, number[]> = {};
 
-  // raw (uWS server)
+  // All peers run for the whole suite and the workloads are interleaved (each repetition runs
+  // every implementation once), so a load change on this shared machine hits all of them alike.
   const rawPeer = await startPeer('raw-uws');
-  const rawWs = await rawConnect(rawPeer.addr);
   const rawWsPeer = await startPeer('raw-ws');
+  const envPeer = await startPeer('envelope-uws');
+  const actorPeer = await startPeer('actor-uws', profileDir);
+  const actorWsPeer = await startPeer('actor-ws');
+  const rawWs = await rawConnect(rawPeer.addr);
   const rawWsWs = await rawConnect(rawWsPeer.addr);
+  const envClient = MailboxClient.dial(envPeer.addr, { secret: SECRET });
+  const oneway: Record<string, (size: number, n: number) => Promise<number>> = {
+    raw: (size, n) => rawOneway(rawWs, size, n * 10),
+    'raw-ws': (size, n) => rawOneway(rawWsWs, size, n * 10),
+    envelope: (size, n) => envelopeOneway(envPeer, envClient, size, n * 3),
+    actormesh: (size, n) => actorOneway(actorPeer.addr, size, n),
+    'ws-server': (size, n) => actorOneway(actorWsPeer.addr, size, n),
+  };
   for (const size of [64, 1024]) {
-    await rawOneway(rawWs, size, nRaw[size]! / 10); // warm-up
-    const r: number[] = [];
-    const rw: number[] = [];
+    const samples: Record<string, number[]> = {};
+    for (const impl of Object.keys(oneway)) await oneway[impl]!(size, nActor[size]! / 10); // warm-up
     for (let i = 0; i < reps; i++) {
-      r.push(await rawOneway(rawWs, size, nRaw[size]!));
-      rw.push(await rawOneway(rawWsWs, size, nRaw[size]!));
+      for (const impl of Object.keys(oneway)) (samples[impl] ??= []).push(await oneway[impl]!(size, nActor[size]!));
     }
-    (rates[size] ??= {}).raw = best(r);
-    rates[size]!['raw-ws'] = best(rw);
+    rates[size] = {};
+    for (const impl of Object.keys(oneway)) rates[size]![impl] = best(samples[impl]!);
   }
-  await rawRtt(rawWs, 200);
-  rtts.raw = await rawRtt(rawWs, rounds);
+  const rtt: Record<string, (rounds: number) => Promise<number[]>> = {
+    raw: (r) => rawRtt(rawWs, r),
+    actormesh: (r) => actorRtt(actorPeer.addr, r),
+    'ws-server': (r) => actorRtt(actorWsPeer.addr, r),
+  };
+  for (const impl of Object.keys(rtt)) await rtt[impl]!(200); // warm-up
+  const blocks = 6;
+  for (let b = 0; b < blocks; b++) {
+    for (const impl of Object.keys(rtt)) (rtts[impl] ??= []).push(...(await rtt[impl]!(Math.ceil(rounds / blocks))));
+  }
   rawWs.close();
   rawWsWs.close();
-  await stopPeer(rawPeer);
-  await stopPeer(rawWsPeer);
-
-  // envelope level over uWS
-  const envPeer = await startPeer('envelope-uws');
-  const envClient = MailboxClient.dial(envPeer.addr, { secret: SECRET });
-  for (const size of [64, 1024]) {
-    await envelopeOneway(envPeer, envClient, size, nActor[size]! / 5);
-    const r: number[] = [];
-    for (let i = 0; i < reps; i++) r.push(await envelopeOneway(envPeer, envClient, size, nActor[size]! * 3));
-    rates[size]!.envelope = best(r);
-  }
   await envClient.close();
-  await stopPeer(envPeer);
-
-  // actormesh over uWS, then over the ws server
-  for (const [impl, mode] of [
-    ['actormesh', 'actor-uws'],
-    ['ws-server', 'actor-ws'],
-  ] as const) {
-    const peer = await startPeer(mode, impl === 'actormesh' ? profileDir : undefined);
-    for (const size of [64, 1024]) {
-      await actorOneway(peer.addr, size, nActor[size]! / 10); // warm-up (connects, JIT)
-      const r: number[] = [];
-      for (let i = 0; i < reps; i++) r.push(await actorOneway(peer.addr, size, nActor[size]!));
-      rates[size]![impl] = best(r);
-    }
-    await actorRtt(peer.addr, 200);
-    rtts[impl] = await actorRtt(peer.addr, rounds);
-    await stopPeer(peer);
-  }
+  for (const c of [rawPeer, rawWsPeer, envPeer, actorPeer, actorWsPeer]) await stopPeer(c);
 
   for (const size of [64, 1024]) {
     const name = size === 64 ? 'oneway-64B' : 'oneway-1KiB';

@@ -1,7 +1,8 @@
 /**
  * Payload codec: encode+decode time and encoded size of typical actor messages, ours
- * (src/core/codec.ts: msgpackr plain mode, record mode when the message holds a Map, behind our
- * error handling and class registry) against reused msgpackr Packrs in record and plain mode,
+ * (src/core/codec.ts: a small-message fast path (shape-codec.ts) for flat messages, else msgpackr
+ * plain mode, record mode when the message holds a Map, behind our error handling and class
+ * registry) against reused msgpackr Packrs in record and plain mode,
  * v8.serialize, and JSON with a tagging replacer/reviver (so it round-trips the same kinds) +
  * TextEncoder. Also `encodeMessage` vs `encode` (cost of bindings extraction).
  *

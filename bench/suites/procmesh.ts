@@ -16,14 +16,14 @@ import type { BenchRow, SuiteOptions, SuiteResult } from '../lib.js';
 import { Actor, type Handlers, type OncePortRef, registerActor } from '../../src/actor/index.js';
 import { Extent } from '../../src/ndslice/index.js';
 import { LocalAllocator, ProcessAllocator } from '../../src/mesh/alloc/index.js';
-import { ProcMesh, PROC_MESH_AGENT_MODULE } from '../../src/mesh/index.js';
+import { ProcMesh } from '../../src/mesh/index.js';
 
 type PingMsg = { type: 'Ping'; reply: OncePortRef<number> };
 export class BenchPing extends Actor<undefined, PingMsg> {
   static typeName = 'bench::procmesh::Ping';
   readonly handlers: Handlers<PingMsg> = { Ping: (cx, m) => m.reply.send(cx, process.pid) };
 }
-(registerActor as unknown as (c: unknown, o?: { module?: string }) => unknown)(BenchPing, { module: import.meta.url });
+registerActor(BenchPing, { module: import.meta.url });
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -55,9 +55,8 @@ async function spawn8(): Promise<number> {
   const client = ProcMesh.createClient();
   try {
     const t0 = process.hrtime.bigint();
-    // Children import the agent and this module (BenchPing) before spawning.
-    const modules = [PROC_MESH_AGENT_MODULE, import.meta.url];
-    const alloc = await new ProcessAllocator().allocate({ extent: Extent.from({ hosts: 2, gpus: 4 }), transport: 'unix', modules });
+    // Children import the registered actor modules (the agent, this one for BenchPing) first.
+    const alloc = await new ProcessAllocator().allocate({ extent: Extent.from({ hosts: 2, gpus: 4 }), transport: 'unix' });
     const mesh = await ProcMesh.allocate(client.cx, alloc, 'bench');
     const am = await mesh.spawn(client.cx, 'ping', BenchPing, undefined);
     await Promise.all(am.actorRefs().map((r) => r.ask(client.cx, { type: 'Ping' }, { timeoutMs: 30_000 })));

@@ -8,4 +8,4 @@ export { ActorHandle } from './handle.js';
 export { PortHandle, OncePortHandle } from './port-handles.js';
 export { Proc, type SupervisionCoordinator, type ExitHook } from './proc.js';
 export { ActorRef, PortRef, OncePortRef, type ReplyOf, type AskMessage, type AskOptions, type SendOptions, DEFAULT_ASK_TIMEOUT_MS } from './refs.js';
-export { registerActor, actorClassByName, registeredActorTypes, encodeParams, decodeParams } from './registry.js';
+export { registerActor, type RegisterActorOptions, registeredActorModules, actorClassByName, registeredActorTypes, encodeParams, decodeParams } from './registry.js';

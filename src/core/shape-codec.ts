@@ -8,7 +8,7 @@
  *   0xc1 0xc1 | n:u8 (1..32) | n × (len:u8, ASCII key) | n values      (a flat object)
  *   0xc1 0xc1 | 0x00 | value                                            (any other fast value)
  *   value := 0x00 undefined | 0x01 null | 0x02 false | 0x03 true
- *          | 0x04 int32 LE | 0x05 float64 LE
+ *          | 0x0b int8 | 0x04 int32 LE | 0x0c float32 LE (exact) | 0x05 float64 LE
  *          | 0x06 len:u8 UTF-8 | 0x07 len:u32 LE UTF-8           (strings)
  *          | 0x08 n:u8 n × value                                    (array)
  *          | 0x09 tag:string value                                  (registered class, inline:
@@ -65,12 +65,14 @@ const SLAB_SIZE = 64 * 1024;
 const MAX_MESSAGE = 16 * 1024;
 const CACHE_LIMIT = 512;
 
-const T_UNDEF = 0, T_NULL = 1, T_FALSE = 2, T_TRUE = 3, T_INT = 4, T_F64 = 5, T_STR8 = 6, T_STR32 = 7, T_ARRAY = 8, T_CLASS = 9, T_SLOT = 10;
+const T_UNDEF = 0, T_NULL = 1, T_FALSE = 2, T_TRUE = 3, T_INT = 4, T_F64 = 5, T_STR8 = 6, T_STR32 = 7, T_ARRAY = 8, T_CLASS = 9, T_SLOT = 10, T_INT8 = 11, T_F32 = 12;
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 const f64 = new Float64Array(1);
 const f64b = new Uint8Array(f64.buffer);
+const f32 = new Float32Array(1);
+const f32b = new Uint8Array(f32.buffer);
 const textEncoder = new TextEncoder();
 /** `String.prototype.isWellFormed` (Node 20; not in this project's TS lib). */
 type WellFormedCheck = string & { isWellFormed(): boolean };
@@ -82,6 +84,8 @@ interface EncShape {
   readonly keys: readonly string[];
   /** 0xc1 0xc1 n keys… */
   readonly header: Uint8Array;
+  /** False when a key is not an ASCII identifier (such objects always use MessagePack). */
+  readonly usable: boolean;
   /** Fallbacks in a row for this key list (its values do not fit), and messages left to skip. */
   bails: number;
   skip: number;
@@ -94,13 +98,27 @@ const SKIP_AFTER_BAILS = 256;
 const encShapes = new Map<string, EncShape>();
 let lastEnc: EncShape | undefined;
 
-function shapeFor(keys: string[]): EncShape | undefined {
+const NO_HEADER = new Uint8Array(0);
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The (cached) shape of a key list; unusable (never fast) if a key is not an ASCII identifier. */
+function shapeFor(keys: string[]): EncShape {
   const id = keys.join(',');
   let s = encShapes.get(id);
-  if (s !== undefined) return s;
+  if (s !== undefined && sameKeys(s.keys, keys)) return s; // (invalid keys may contain ',')
+  if (encShapes.size >= CACHE_LIMIT) encShapes.clear();
   let len = 3;
   for (const k of keys) {
-    if (k.length > MAX_KEY_LEN || k === '__proto__' || !IDENT.test(k)) return undefined;
+    if (k.length > MAX_KEY_LEN || k === '__proto__' || !IDENT.test(k)) {
+      s = { keys, header: NO_HEADER, usable: false, bails: 0, skip: 0 };
+      encShapes.set(id, s);
+      return s;
+    }
     len += 1 + k.length;
   }
   const header = new Uint8Array(len);
@@ -112,8 +130,7 @@ function shapeFor(keys: string[]): EncShape | undefined {
     header[p++] = k.length;
     for (let i = 0; i < k.length; i++) header[p++] = k.charCodeAt(i);
   }
-  if (encShapes.size >= CACHE_LIMIT) encShapes.clear();
-  s = { keys, header, bails: 0, skip: 0 };
+  s = { keys, header, usable: true, bails: 0, skip: 0 };
   encShapes.set(id, s);
   return s;
 }
@@ -186,7 +203,25 @@ function writeByte(b: number): boolean {
 function writeValue(v: unknown, depth: number): boolean {
   switch (typeof v) {
     case 'number': {
-      if ((v | 0) === v) return writeU32(T_INT, v);
+      if ((v | 0) === v) {
+        if (v >= -128 && v < 128) {
+          if (pos + 2 > limit) return false;
+          slab[pos] = T_INT8;
+          slab[pos + 1] = v;
+          pos += 2;
+          return true;
+        }
+        return writeU32(T_INT, v);
+      }
+      if (Math.fround(v) === v) {
+        // exactly representable in 4 bytes (0.5, 0.125, ±Infinity, …)
+        if (pos + 5 > limit) return false;
+        f32[0] = v;
+        slab[pos] = T_F32;
+        for (let i = 0; i < 4; i++) slab[pos + 1 + i] = f32b[i]!;
+        pos += 5;
+        return true;
+      }
       if (pos + 9 > limit) return false;
       f64[0] = v;
       slab[pos] = T_F64;
@@ -260,12 +295,12 @@ function writeMessage(value: Record<string, unknown>): boolean {
       }
       if (keys.length === 0) return false;
       s = shapeFor(keys);
-      if (s === undefined) return false;
       recent[recentNext] = s;
       recentNext = (recentNext + 1) & 3;
     }
     lastEnc = s;
   }
+  if (!s.usable) return false;
   if (s.skip > 0) {
     s.skip--;
     return false;
@@ -425,6 +460,16 @@ function readValue(depth: number): unknown {
       const v = src[rp]! | (src[rp + 1]! << 8) | (src[rp + 2]! << 16) | (src[rp + 3]! << 24);
       rp += 4;
       return v;
+    }
+    case T_INT8: {
+      if (rp >= end) malformed('truncated integer');
+      return (src[rp++]! << 24) >> 24;
+    }
+    case T_F32: {
+      if (rp + 4 > end) malformed('truncated float');
+      for (let i = 0; i < 4; i++) f32b[i] = src[rp + i]!;
+      rp += 4;
+      return f32[0];
     }
     case T_F64: {
       if (rp + 8 > end) malformed('truncated float');

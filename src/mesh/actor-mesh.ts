@@ -20,6 +20,8 @@ import { ActorRef, PortRef } from '../actor/refs.js';
 import type { Accumulator } from '../mailbox/accum.js';
 import { TimeoutError } from '../mailbox/errors.js';
 import { Region } from '../ndslice/region.js';
+import { Slice } from '../ndslice/slice.js';
+import { isRegisteredTag, registerCodecClass } from '../core/codec.js';
 import type { Extent } from '../ndslice/extent.js';
 import type { Point } from '../ndslice/point.js';
 import { ValueMesh } from '../valuemesh/value-mesh.js';
@@ -156,6 +158,15 @@ export class ActorMeshRef<A extends Actor<any, any>> {
   cast(msg: MessageOf<A>): void {
     this.runtime.health.check(this.region.slice);
     castMessage(this.runtime.cx, this.target(), msg);
+  }
+
+  /**
+   * This ref acting as `cx` (casts are sent and replies received by that actor or client). A ref
+   * received in a message must be bound before use; it gets a health state of its own (the
+   * owner's supervision does not travel with it).
+   */
+  bind(cx: Context): ActorMeshRefOf<A> {
+    return withEndpoints(new ActorMeshRef<A>(this.name, { ...this.runtime, cx }, this.perProc, this.root, this.region));
   }
 
   /** The endpoint `name` (the typed way is the property `mesh.name`). */
@@ -399,4 +410,59 @@ export class ActorMesh<A extends Actor<any, any>> extends ActorMeshRef<A> {
       await this.stopFn();
     })());
   }
+}
+
+// --- serialization ---------------------------------------------------------------------------
+
+/** The context of a ref decoded from a message: any use throws until `bind(cx)`. */
+const UNBOUND_CONTEXT = new Proxy({} as Context, {
+  get(_t, prop) {
+    if (prop === 'then') return undefined;
+    throw new EndpointUsageError('UnboundMeshRef', 'this actor mesh ref was received in a message: call ref.bind(cx) with your context before casting or calling through it');
+  },
+});
+
+interface MeshRefValue {
+  name: string;
+  perProc: number;
+  root: { labels: string[]; slice: { offset: number; sizes: number[]; strides: number[] } };
+  region: { labels: string[]; slice: { offset: number; sizes: number[]; strides: number[] } };
+  procIds: ProcId[];
+  rootComm: ActorId | null;
+  commPeers: ActorId[] | null;
+}
+
+function regionFrom(j: MeshRefValue['root']): Region {
+  return new Region(j.labels, Slice.new(j.slice.offset, j.slice.sizes, j.slice.strides));
+}
+
+for (const [tag, Class] of [
+  ['mesh.ActorMeshRef', ActorMeshRef],
+  ['mesh.ActorMesh', ActorMesh],
+] as const) {
+  if (isRegisteredTag(tag)) continue;
+  registerCodecClass<ActorMeshRef<any>>({
+    tag,
+    Class: Class as unknown as abstract new (...args: never[]) => ActorMeshRef<any>,
+    toValue: (r): MeshRefValue => ({
+      name: r.name,
+      perProc: r.perProc,
+      root: r.root.toJSON(),
+      region: r.region.toJSON(),
+      procIds: [...r.runtime.procIds],
+      rootComm: r.runtime.rootComm ?? null,
+      commPeers: r.runtime.commPeers ? [...r.runtime.commPeers] : null,
+    }),
+    fromValue: (v) => {
+      const o = v as MeshRefValue;
+      const runtime: MeshRuntime = {
+        cx: UNBOUND_CONTEXT,
+        procIds: o.procIds,
+        rootComm: o.rootComm ?? undefined,
+        ...(o.commPeers !== null ? { commPeers: o.commPeers } : {}),
+        health: new MeshHealth(o.name),
+      };
+      return ActorMeshRef.create<any>(o.name, runtime, regionFrom(o.root), o.perProc).derive(regionFrom(o.region));
+    },
+  });
 }

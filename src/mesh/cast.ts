@@ -23,8 +23,8 @@ import { Region } from '../ndslice/region.js';
 import { Slice } from '../ndslice/slice.js';
 import { ofRanks, reifySlice } from '../selection/reify.js';
 import type { Selection } from '../selection/selection.js';
-import { CAST_MESH_POINT, type CastBody, type CommMsg, type RegionJSON, memberName } from './comm-actor.js';
-import { RoutingFrame, dedupedNextSteps, type RoutingFrameJSON } from '../selection/routing.js';
+import { CAST_MESH_POINT, type CastBody, type CommMsg, type RegionJSON, memberName, routingSteps } from './comm-actor.js';
+import { RoutingFrame, type RoutingFrameJSON } from '../selection/routing.js';
 import { CastingError } from './errors.js';
 import { encodeCastPoint } from './cast-direct.js';
 
@@ -140,7 +140,7 @@ function rootStep(cx: Context, peers: readonly ActorId[], body: CastBody, select
       l.push(f.toJSON());
       return;
     }
-    for (const n of dedupedNextSteps(f)) one(n);
+    for (const n of routingSteps(f)) one(n);
   };
   one(frame);
   let st = senders.get(cx);

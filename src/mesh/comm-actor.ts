@@ -301,7 +301,7 @@ export class CommActor extends Actor<CommParams, CommMsg> {
         deliveries.push(loc);
         return;
       }
-      for (const n of dedupedNextSteps(f)) one(n);
+      for (const n of routingSteps(f)) one(n);
     };
     for (const fj of m.frames) one(RoutingFrame.fromJSON(fj));
     // (1) split every reply port once for this hop.
@@ -495,6 +495,16 @@ function checkForward(m: Forward): void {
   }
   if (!Array.isArray(m.frames)) throw new CastingError('comm', 'forward needs a frames list');
   checkBody(m.body);
+}
+
+/**
+ * Next steps of a frame, deduplicated (Rust `get_next_steps`) only where duplicates can arise: a
+ * union or intersection residual. `all`/`range`/`true`/`any` expand to distinct coordinates, so
+ * the dedup keys (normalized selections, the costly part) are skipped for them.
+ */
+export function routingSteps(f: RoutingFrame): RoutingFrame[] {
+  const k = f.selection.kind;
+  return k === 'union' || k === 'intersection' ? dedupedNextSteps(f) : f.nextSteps();
 }
 
 function streamKey(body: CastBody): string {

@@ -251,7 +251,7 @@ export class ProcMeshAgent extends Actor<unknown, ProcMeshAgentMessage> {
 }
 
 // Registered with this module's URL so child procs (ProcessAlloc) import it before spawning agents.
-(registerActor as unknown as (cls: typeof ProcMeshAgent, opts?: { module?: string }) => unknown)(ProcMeshAgent, { module: import.meta.url });
+registerActor(ProcMeshAgent, { module: import.meta.url });
 
 function reply<T>(cx: Context, port: { send(cx: Context, msg: T, opts?: { returnUndeliverable?: boolean }): void }, msg: T): void {
   try {

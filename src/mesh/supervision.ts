@@ -316,7 +316,10 @@ export async function pollActorStates(cx: Context, ref: ProcMeshRef, meshName: s
       const actor = s.state?.actorId !== undefined ? String(s.state.actorId) : `${ref.ranks[i]!.procId}.${names[b % perProc]}[0]`;
       if (s.status.kind === 'Failed') {
         const ev = s.state?.supervisionEvents[0];
-        out.push({ baseRanks: [b], failure: new MeshFailure(meshName, b, ev?.actorId ?? actor, 'ActorFailed', ev?.message ?? String(s.status)) });
+        const text = ev?.message ?? String(s.status);
+        // Keep the root cause ("… The error was: <message>") rather than the whole event text.
+        const cause = /The error was: ([\s\S]*)$/.exec(text)?.[1] ?? text;
+        out.push({ baseRanks: [b], failure: new MeshFailure(meshName, b, ev?.actorId ?? actor, 'ActorFailed', cause) });
       } else if (s.status.isTerminating() || s.status.isNotExist()) {
         out.push({ baseRanks: [b], failure: new MeshFailure(meshName, b, actor, 'ActorStopped', `status ${s.status}`) });
       } else out.push({ baseRanks: [b], failure: undefined });

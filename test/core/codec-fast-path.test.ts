@@ -31,12 +31,13 @@ function slowRoundTrip(v: unknown): unknown {
 }
 
 test('flat messages with numbers of every kind round-trip on the fast path', () => {
-  const nums = [0, 1, -1, 255, 256, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 2 ** 32, 2 ** 53 - 1, -(2 ** 53 - 1), -(2 ** 40), 1.5, -0.1, 1e300, Number.MIN_VALUE, Number.EPSILON, NaN, Infinity, -Infinity];
+  const nums = [0, 1, -1, 127, 128, -128, -129, 255, 256, 0.5, -0.125, 3.4028234663852886e38, 1.401298464324817e-45, 1e-45, 0.1, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 2 ** 32, 2 ** 53 - 1, -(2 ** 53 - 1), -(2 ** 40), 1.5, -0.1, 1e300, Number.MIN_VALUE, Number.EPSILON, NaN, Infinity, -Infinity];
   for (const n of nums) assert.deepStrictEqual(fastRoundTrip({ type: 'n', v: n }), { type: 'n', v: n });
   // -0 becomes 0, exactly as on the MessagePack path.
   const d = fastRoundTrip({ type: 'z', v: -0 }) as { v: number };
   assert.ok(Object.is(d.v, 0));
-  assert.ok(Object.is(slowRoundTrip({ type: 'z', v: -0, nested: {} }) && (decode(encode({ v: -0, n: {} })) as { v: number }).v, 0));
+  const slow = slowRoundTrip({ type: 'z', v: -0, nested: {} }) as { v: number };
+  assert.ok(Object.is(slow.v, 0));
 });
 
 test('strings (ASCII, unicode, empty, long) round-trip on the fast path; huge strings fall back', () => {
@@ -69,6 +70,13 @@ test('key order is preserved and objects of different shapes never mix', () => {
   // same keys as the last shape but a different count, and a prefix of it
   assert.deepStrictEqual(fastRoundTrip({ type: 'a', x: 1 }), { type: 'a', x: 1 });
   assert.deepStrictEqual(fastRoundTrip({ type: 'a', x: 1, y: 2, z: 3 }), { type: 'a', x: 1, y: 2, z: 3 });
+});
+
+test('key lists that join to the same text are never confused', () => {
+  assert.deepStrictEqual(fastRoundTrip({ a: 1, b: 2 }), { a: 1, b: 2 });
+  assert.deepStrictEqual(slowRoundTrip({ 'a,b': 3 }), { 'a,b': 3 });
+  assert.deepStrictEqual(slowRoundTrip({ 'a,b': 3 }), { 'a,b': 3 });
+  assert.deepStrictEqual(fastRoundTrip({ a: 1, b: 2 }), { a: 1, b: 2 });
 });
 
 test('more shapes than the caches hold all round-trip correctly', () => {

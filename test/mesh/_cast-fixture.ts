@@ -7,7 +7,7 @@ import { MailboxRouter } from '../../src/mailbox/routers.js';
 import { Extent } from '../../src/ndslice/extent.js';
 import { Region } from '../../src/ndslice/region.js';
 import { CommActor, memberName } from '../../src/mesh/comm-actor.js';
-import { ActorMesh } from '../../src/mesh/actor-mesh.js';
+import { ActorMesh, type ActorMeshRef } from '../../src/mesh/actor-mesh.js';
 import { MeshHealth, type MeshFailure } from '../../src/mesh/supervision.js';
 import type { Endpoints } from '../../src/mesh/endpoint.js';
 
@@ -121,6 +121,11 @@ export class TestActor extends MeshActor<{ tag: string }> {
       throw new Error(why);
     },
     pid: (): number => process.pid,
+    /** Casts `record(i)` to `ref` from inside this actor (a mesh ref received in a message). */
+    relay: (cx: Context, ref: ActorMeshRef<TestActor>, i: number): number => {
+      ref.bind(cx).endpoint('record').broadcast(i);
+      return ref.size;
+    },
     /** Sends `k` updates to `port` (test_cast_and_accum / test_cast_and_reply). */
     burst: (cx: Context, port: PortRef<number>, k: number): string => {
       for (let i = 0; i < k; i++) port.send(cx, i);

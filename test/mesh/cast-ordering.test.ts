@@ -70,3 +70,27 @@ test('casts sent before the comm actors are configured are queued and delivered 
   assert.equal(comms[0]!.configured, true);
   await mesh.stop();
 });
+
+test('malformed casts and forwards are dropped without failing the comm actor or stalling the stream', async () => {
+  const { mesh, client, comms } = await localMesh({ hosts: 1, gpus: 2 }, TestActor, { tag: 't' }, { viaRootComm: true });
+  const target = mesh.target();
+  const root = RoutingFrame.root(Selection.fromJSON(Selection.true_().toJSON()), target.root.slice);
+  const injector = new ActorId(client.self.proc, 'injector', 0);
+  const body = (i: number) => ({ ...castBody(client, target, endpointMessage('record', [i], MODE_NONE, null)), sender: injector });
+  const send = (type: string, m: object) => client.mailbox.sendMessage(new PortId(target.rootComm!, portIndexOf(type)), type, { type, ...m });
+  const err = console.error;
+  console.error = () => {};
+  try {
+    send('comm.forward', { from: 0, seq: 1, lastSeq: 0, frames: [{ here: [9, 9], dim: 7 }], body: body(1) }); // bad frame, seq 1
+    send('comm.forward', { from: 0, seq: 2, lastSeq: 1, frames: [root.toJSON()], body: body(2) });
+    send('comm.forward', { from: 0, seq: 'x', lastSeq: 0, frames: [], body: body(3) }); // bad seq
+    send('comm.cast', { body: 5, selection: {} }); // bad body
+    mesh.record.broadcast(4);
+    const logs = (await mesh.getLog.call()).values();
+    assert.deepEqual(logs, [[2, 4], [2, 4]]);
+    assert.equal(comms[0]!.stats.rejected, 3);
+  } finally {
+    console.error = err;
+  }
+  await mesh.stop();
+});

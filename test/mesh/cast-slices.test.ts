@@ -107,3 +107,17 @@ test('slicing with an unknown dimension or a bad index is rejected with a typed 
   assert.throws(() => mesh.get(9), (e: unknown) => e instanceof ActormeshError);
   await mesh.stop();
 });
+
+test('a mesh ref sent in a message can be bound by an actor and cast to from inside the mesh', async () => {
+  const { mesh } = await localMesh({ hosts: 1, gpus: 4 }, TestActor, { tag: 't' });
+  const target = mesh.slice({ gpus: [1, 4, 2] });
+  assert.equal(await mesh.slice({ gpus: 0 }).relay.callOne(target, 42), 2);
+  // The relayed cast is on the relaying actor's stream; wait until it landed.
+  for (let i = 0; i < 50; i++) {
+    const logs = (await mesh.getLog.call()).values();
+    if (logs[1]!.length > 0 && logs[3]!.length > 0) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.deepEqual((await mesh.getLog.call()).values(), [[], [42], [], [42]]);
+  await mesh.stop();
+});

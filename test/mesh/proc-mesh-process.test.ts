@@ -6,14 +6,12 @@ import { Extent } from '../../src/ndslice/index.js';
 import { GET_ACTOR_STATE_MAX_IDLE, MESSAGE_DELIVERY_TIMEOUT, config } from '../../src/core/config.js';
 import { Rank } from '../../src/core/bindings.js';
 import { ProcessAllocator } from '../../src/mesh/alloc/index.js';
-import { ProcMesh, ActorSpawnError, PROC_MESH_AGENT_MODULE, castDirect } from '../../src/mesh/index.js';
+import { ProcMesh, ActorSpawnError, castDirect } from '../../src/mesh/index.js';
 import { TestActor, FailingCreateTestActor, type RankInfo } from './fixtures/actors.js';
-
-const modules = [PROC_MESH_AGENT_MODULE, new URL('./fixtures/actors.ts', import.meta.url).href];
 
 async function processMesh(extent: Record<string, number>) {
   const client = ProcMesh.createClient();
-  const alloc = await new ProcessAllocator().allocate({ extent: Extent.from(extent), transport: 'unix', modules });
+  const alloc = await new ProcessAllocator().allocate({ extent: Extent.from(extent), transport: 'unix' });
   const mesh = await ProcMesh.allocate(client.cx, alloc, 'proc');
   return {
     mesh,

@@ -10,7 +10,7 @@
  *   `destroyAndWait`), emitting `Stopped(Stopped)` for each, then ends the stream.
  * - A proc reports `Stopped` at most once (a `chaosMonkey` kill is not reported again at stop).
  */
-import { encodePayload } from '../../mailbox/payload.js';
+import { encode } from '../../core/codec.js';
 import { WorldId } from '../../core/ids.js';
 import { ShortUuid } from '../../core/name.js';
 import type { Transport } from '../../channel/addr.js';
@@ -65,7 +65,7 @@ export class LocalAlloc implements Alloc {
     this.transport = spec.transport;
     this.worldId = new WorldId(ShortUuid.generate().toString());
     try {
-      this.params = encodePayload(spec.agentParams, 'params').data;
+      this.params = encode(spec.agentParams, 'params');
     } catch (e) {
       throw new AllocOtherError(`invalid alloc spec: agentParams cannot be serialized: ${(e as Error).message}`, undefined, { cause: e });
     }

@@ -19,13 +19,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ActorRef } from '../../actor/refs.js';
-import * as registry from '../../actor/registry.js';
-const registeredActorModules = (): string[] => ((registry as unknown as { registeredActorModules?: () => string[] }).registeredActorModules?.() ?? []); // TEMP until the registry records modules
+import { registeredActorModules } from '../../actor/registry.js';
 import { anyAddr, dial, formatAddr, serve, type Rx, type Transport, type Tx, ChannelError } from '../../channel/index.js';
 import { config, configKeys, PROCESS_EXIT_TIMEOUT, MESH_TAIL_LOG_LINES, MESSAGE_DELIVERY_TIMEOUT } from '../../core/config.js';
 import { WorldId } from '../../core/ids.js';
 import { ShortUuid } from '../../core/name.js';
-import { encodePayload } from '../../mailbox/payload.js';
+import { encode } from '../../core/codec.js';
 import type { Extent } from '../../ndslice/extent.js';
 import {
   type Alloc,
@@ -103,7 +102,7 @@ export class ProcessAllocator implements Allocator {
     validateSpec(spec, ['unix', 'tcp']);
     let params: Uint8Array;
     try {
-      params = encodePayload(spec.agentParams, 'params').data;
+      params = encode(spec.agentParams, 'params');
     } catch (e) {
       throw new AllocOtherError(`invalid alloc spec: agentParams cannot be serialized: ${(e as Error).message}`, undefined, { cause: e });
     }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Extent } from '../../../src/ndslice/index.js';
-import { ActorRef } from '../../../src/actor/index.js';
+import { ActorRef, registeredActorModules } from '../../../src/actor/index.js';
 import { config, MESSAGE_ACK_TIME_INTERVAL, MESSAGE_TTL_DEFAULT, PROCESS_EXIT_TIMEOUT } from '../../../src/core/config.js';
 import {
   ProcessAllocator,
@@ -169,7 +169,9 @@ test('children that do not exit after stop are signalled by the watchdog and rep
 
 test("a child gets the client's config snapshot and spawns a user actor class by name from its module", async () => {
   const restore = config.override(MESSAGE_TTL_DEFAULT, 17);
-  const alloc = await allocate(1, { modules: [greeterModule] }).finally(() => restore.restore());
+  // Greeter's module is not in spec.modules: the child imports it because registerActor recorded it.
+  assert.ok(registeredActorModules().includes(greeterModule));
+  const alloc = await allocate(1).finally(() => restore.restore());
   try {
     const [p] = await within(initialize(alloc), 10_000, 'initialize');
     const client = await clientProc();
