@@ -52,6 +52,12 @@ class Lane {
     this.tickBound = this.tick.bind(this);
   }
   add(target: DeadlineTarget): Deadline {
+    // Every earlier deadline was cancelled: drop them now rather than when the timer fires, so
+    // sustained asks do not keep up to one lane duration of dead entries alive.
+    if (this.live === 0 && this.entries.length !== 0) {
+      this.entries = [];
+      this.head = 0;
+    }
     const d = new Deadline(performance.now() + this.ms, target, this);
     this.entries.push(d);
     if (this.live++ === 0 && this.timer !== undefined) this.timer.ref();

@@ -21,15 +21,8 @@ function causeText(e: unknown): string {
 }
 
 /** `name{region}` has `expected` ranks but `actual` refs were given. */
-export class InvalidRankCardinality extends ActormeshError {
-  readonly expected: number;
-  readonly actual: number;
-  constructor(expected: number, actual: number, what = 'proc mesh') {
-    super(KIND, 'InvalidRankCardinality', `invalid rank cardinality for ${what}: the region has ${expected} ranks but ${actual} were given; expected exactly one per rank`);
-    this.expected = expected;
-    this.actual = actual;
-  }
-}
+/** v1::Error::InvalidRankCardinality: one class for the whole library (defined with ValueMesh). */
+export { InvalidRankCardinality } from '../valuemesh/errors.js';
 
 /** The caller's proc cannot route to a mesh: its forwarder is not a DialMailboxRouter. */
 export class UnroutableMesh extends ActormeshError {
