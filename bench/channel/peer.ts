@@ -27,7 +27,41 @@ type Ctl = { count?: number; echo?: boolean };
 function ready(x: object): void {
   process.stdout.write(`${JSON.stringify(x)}\n`);
 }
-process.stdin.on('end', () => process.exit(0));
+let gcLine = (): string => '';
+if (process.env.AM_PEER_GC) {
+  const gcs: number[] = [];
+  const { PerformanceObserver } = await import('node:perf_hooks');
+  new PerformanceObserver((l) => {
+    for (const e of l.getEntries()) gcs.push(e.duration);
+  }).observe({ entryTypes: ['gc'] });
+  gcLine = () => `peer ${mode}: ${gcs.length} GCs, ${gcs.reduce((a, b) => a + b, 0).toFixed(1)} ms, max ${Math.max(0, ...gcs).toFixed(2)} ms\n`;
+}
+let splitLine = (): string => '';
+if (process.env.AM_PEER_SPLIT) {
+  // Time from the NetRx frame callback (ping read) to the NetTx flush that writes the pong.
+  const { NetRx } = await import('../../src/channel/server.js');
+  const { NetTx } = await import('../../src/channel/client.js');
+  const xs: number[] = [];
+  let tFrame = 0;
+  const rxProto = NetRx.prototype as unknown as { onFrame: (...a: unknown[]) => void };
+  const onFrame = rxProto.onFrame;
+  rxProto.onFrame = function (this: unknown, ...a: unknown[]) {
+    tFrame = performance.now();
+    return onFrame.apply(this, a);
+  };
+  const txProto = NetTx.prototype as unknown as { flush: (...a: unknown[]) => void };
+  const flush = txProto.flush;
+  txProto.flush = function (this: unknown, ...a: unknown[]) {
+    if (tFrame) xs.push((performance.now() - tFrame) * 1000);
+    tFrame = 0;
+    return flush.apply(this, a);
+  };
+  splitLine = () => `peer ${mode}: frame -> flush median ${xs.sort((a, b) => a - b)[xs.length >> 1]?.toFixed(1)} us over ${xs.length}\n`;
+}
+process.stdin.on('end', () => {
+  process.stderr.write(gcLine() + splitLine());
+  process.exit(0);
+});
 process.stdin.resume();
 
 if (mode === 'raw-uws') {

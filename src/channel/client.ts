@@ -19,7 +19,7 @@
  *   returned to its return handler and every pending `send` rejects.
  */
 import WebSocket from 'ws';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
 import { type ChannelAddr, formatAddr } from './addr.js';
 import { AUTH_HEADER, makeProof, type Secret } from './auth.js';
 import { channelConfig, type ChannelConfig } from './config.js';
@@ -50,8 +50,8 @@ export class NetTx implements Tx {
   private readonly session = randomBytes(8).readBigUInt64BE(0);
   private readonly enc = new FrameEncoder(256);
   /**
-   * Encoders whose output is not referenced by the socket any more. Frames are sent with a zero
-   * masking key, so `ws` hands our bytes to the socket without copying them: an encoder (and the
+   * Encoders whose output is not referenced by the socket any more. Large frames are sent with a
+   * zero masking key, so `ws` hands our bytes to the socket without copying them: an encoder (and the
    * frame in its buffer) is lent to the socket until the write callback, then comes back here.
    */
   private readonly encoders: FrameEncoder[] = [];
@@ -74,7 +74,10 @@ export class NetTx implements Tx {
   private readonly scratch: Uint8Array[] = [];
   private pendingBytes = 0;
   private unackedBytes = 0;
-  /** (last seq posted in a turn, time of that turn) for the delivery timeout. */
+  /**
+   * (first seq posted after a flush, time of that post) for the delivery timeout: a mark opens at
+   * the first post after a flush (or event-loop turn) and every flush closes it.
+   */
   private marks: number[] = [];
   private marksHead = 0;
   private turnOpen = false;
@@ -121,9 +124,8 @@ export class NetTx implements Tx {
       headers,
       maxPayload: this.cfg.maxFrameLength,
       handshakeTimeout: 10_000,
-      // A zero key: the frame is still flagged masked (as RFC 6455 requires of clients) but `ws`
-      // neither XORs nor copies the payload (masking protects browsers' proxies, not us).
-      generateMask: zeroMask,
+      // Masking keys per frame size, see `maskKey`.
+      generateMask: maskKey,
     });
     this.ws = ws;
     ws.binaryType = 'nodebuffer';
@@ -258,11 +260,13 @@ export class NetTx implements Tx {
       this.marks.push(this.tail - 1, Date.now());
       this.armTimeout();
     }
-    // Latency: an idle connection sends at once; while frames are in flight, posts coalesce until
-    // the end of the event-loop turn (throughput).
-    if (this.writesInFlight === 0 && this.connected) this.flush();
-    // Even after an immediate send, the end of this turn must reset `turnOpen` (delivery-timeout
-    // marks are per turn) and send whatever else this turn posts.
+    // Latency: an idle connection sends at once (and then needs no deferred flush: every flush
+    // closes the delivery-timeout mark, so the next post opens a new one); while frames are in
+    // flight, posts coalesce until the end of the event-loop turn (throughput).
+    if (this.writesInFlight === 0 && this.connected) {
+      this.flush();
+      if (this.sent === this.tail) return this.pendingBytes < this.cfg.highWaterBytes;
+    }
     this.scheduleFlush();
     return this.pendingBytes < this.cfg.highWaterBytes;
   }
@@ -321,6 +325,7 @@ export class NetTx implements Tx {
 
   /** Sends coalesced Messages frames while connected and within the window. */
   private flush(): void {
+    this.turnOpen = false;
     const ws = this.ws;
     if (!ws || !this.connected) return;
     const rq = this.rq;
@@ -347,6 +352,7 @@ export class NetTx implements Tx {
       this.writesInFlight++;
       this.stats.frames++;
       const written = this.written;
+      zeroMaskNext = frame.length >= MERGE_BELOW;
       ws.send(frame, { binary: true }, () => {
         this.encoders.push(enc);
         written();
@@ -437,8 +443,32 @@ export class NetTx implements Tx {
   }
 }
 
-function zeroMask(mask: Buffer): void {
-  mask[0] = mask[1] = mask[2] = mask[3] = 0;
+/**
+ * Frames of at least this many bytes get a zero masking key: still flagged masked (as RFC 6455
+ * requires of clients), but `ws` neither XORs nor copies the payload and writes header + our bytes
+ * with one writev (masking protects browsers' proxies, not us). Smaller frames get a random key,
+ * so `ws` masks them into one buffer with its header: one plain write, which on the latency path
+ * (one small frame per round trip) is measurably cheaper than a two-buffer writev.
+ */
+const MERGE_BELOW = 4096;
+/** Set by `flush` right before each `ws.send` (which calls `maskKey` synchronously). */
+let zeroMaskNext = false;
+const maskPool = Buffer.alloc(1024);
+let maskAt = maskPool.length;
+function maskKey(mask: Buffer): void {
+  if (zeroMaskNext) {
+    zeroMaskNext = false;
+    mask[0] = mask[1] = mask[2] = mask[3] = 0;
+    return;
+  }
+  if (maskAt === maskPool.length) {
+    randomFillSync(maskPool);
+    maskAt = 0;
+  }
+  mask[0] = maskPool[maskAt++]!;
+  mask[1] = maskPool[maskAt++]!;
+  mask[2] = maskPool[maskAt++]!;
+  mask[3] = maskPool[maskAt++]!;
 }
 
 /** Hands an undelivered message back to whatever its entry holds. */

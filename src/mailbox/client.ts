@@ -25,6 +25,8 @@ export class MailboxClient extends BaseMailboxSender {
 
   /** The Tx return handler for envelopes posted with `returnHandle` (one per handle). */
   private handlerFor(returnHandle: ReturnHandle): (bytes: Uint8Array, err: ChannelError) => void {
+    // A stream of posts shares one handle: skip the WeakMap lookup while it repeats.
+    if (returnHandle === this.lastHandle) return this.lastHandler!;
     let h = this.handlers.get(returnHandle);
     if (h === undefined) {
       h = (bytes, err) => {
@@ -39,8 +41,12 @@ export class MailboxClient extends BaseMailboxSender {
       };
       this.handlers.set(returnHandle, h);
     }
+    this.lastHandle = returnHandle;
+    this.lastHandler = h;
     return h;
   }
+  private lastHandle: ReturnHandle | undefined;
+  private lastHandler: ((bytes: Uint8Array, err: ChannelError) => void) | undefined;
 
   /** Dials `addr` and wraps the Tx. */
   static dial(addr: string, opts: DialOptions = {}): MailboxClient {

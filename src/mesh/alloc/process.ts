@@ -180,7 +180,9 @@ export class ProcessAlloc implements Alloc {
     this.tailLines = opts.stderrTailLines ?? (configured > 0 ? configured : DEFAULT_TAIL_LINES);
     this.forwardStderr = opts.forwardStderr ?? true;
     this.configSnapshot = Buffer.from(JSON.stringify(config.snapshot()), 'utf8').toString('base64');
-    this.rxLoop = this.serveBootstrap();
+    this.rxLoop = this.serveBootstrap().catch((e: unknown) => {
+      process.stderr.write(`actormesh: alloc ${this.worldId}: the bootstrap channel failed: ${(e as Error).message}\n`);
+    });
   }
 
   /** Pids of the children spawned so far, by rank (undefined if spawning failed). */
