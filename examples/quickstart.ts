@@ -1,6 +1,6 @@
 // actormesh quickstart: spawn procs, spawn actors, call, slice, handle a failure.
 // Run: npx tsx examples/quickstart.ts
-import { thisHost, isWorker, MeshActor, registerActor, meshPoint, sumAccumulator, SupervisionError, type Context } from '../src/api/index.js';
+import { thisHost, isWorker, MeshActor, registerActor, meshPoint, sumAccumulator, SupervisionError, type Context } from 'actormesh';
 
 // An actor with endpoints. Every proc imports this module, so it must only define things at the
 // top level; the program itself runs under `if (!isWorker())` below.

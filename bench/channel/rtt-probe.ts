@@ -62,7 +62,6 @@ const run = async (n: number) => {
     await p;
     const t4 = performance.now();
     out.push([t0, (t4 - t0) * 1000]);
-    split[0]!.valueOf();
     sends.push((tFlush - t0) * 1000);
     wires.push((tFrame - tFlush) * 1000);
     recvs.push((t3 - tFrame) * 1000);
@@ -78,6 +77,8 @@ const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.le
 const slow = r.filter((x) => x[1] > 500);
 const slowGc = slow.filter(([t, d]) => gcs.some(([gs, gd]) => gs < t + d / 1000 && gs + gd > t));
 console.log(`rtt us: p10 ${q(0.1)} p50 ${q(0.5)} p90 ${q(0.9)} p99 ${q(0.99)} max ${q(1)}; ${gcs.length} GCs (${gcs.reduce((a, g) => a + g[1], 0).toFixed(1)} ms); ${slow.length} round trips > 500 us, ${slowGc.length} of them overlap a GC here`);
+const gaps = slow.slice(1).map((x, i) => (x[0] - slow[i]![0]).toFixed(0));
+console.log(`ms between round trips > 500 us: ${gaps.slice(0, 30).join(' ')}`);
 const med = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]!.toFixed(1);
 console.log(`median split us: send->flush ${med(sends)}, flush->pong frame (wire + peer) ${med(wires)}, pong frame->Sink handler ${med(recvs)}`);
 child.stdin!.end();

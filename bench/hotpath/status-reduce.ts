@@ -19,17 +19,7 @@ import { Extent, Region } from '../../src/ndslice/index.js';
 import { Status, StatusAccumState, StatusOverlay, ValueMesh, ValueMeshAccumulator, ValueOverlay } from '../../src/valuemesh/index.js';
 import { RefDenseCodeState } from '../../src/valuemesh/reference.js';
 import { blackhole, percentile, timeNs, type BenchRow } from '../lib.js';
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../test/_support/prng.js';
 
 interface Workload {
   region: Region;

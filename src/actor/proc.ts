@@ -12,7 +12,7 @@
  */
 import { ActorId, type ProcId } from '../core/ids.js';
 import type { MessageEnvelope, ReturnHandle } from '../mailbox/envelope.js';
-import { BaseMailboxSender, type MailboxSender, UNROUTABLE } from '../mailbox/sender.js';
+import { BaseMailboxSender, type DirectRouter, type MailboxSender, UNROUTABLE, hasStandardPost } from '../mailbox/sender.js';
 import { MailboxMuxer } from '../mailbox/routers.js';
 import type { Actor, ActorClass, ParamsOf } from './actor.js';
 import { ActorSpawnError, InvalidActorClass } from './errors.js';
@@ -30,7 +30,7 @@ const defaultExit: ExitHook = (code, event, reason) => {
   process.exit(code);
 };
 
-export class Proc extends BaseMailboxSender {
+export class Proc extends BaseMailboxSender implements DirectRouter {
   readonly id: ProcId;
   /** Where envelopes for other procs go. */
   forwarder: MailboxSender;
@@ -66,6 +66,20 @@ export class Proc extends BaseMailboxSender {
     const p = env.dest.actor.proc;
     if (p === this.id || p.key === this.id.key) this.muxer.post(env, returnHandle);
     else this.forwarder.post(env, returnHandle);
+  }
+
+  /**
+   * `DirectRouter`: for an actor of this proc bound in the muxer, `this.post(env)` is the proc hop,
+   * the muxer hop, then the bound sender's `post` — as long as neither this proc's nor the muxer's
+   * routing is overridden (checked on every call: subclasses and patched instances fall back).
+   */
+  directRoute(dest: ActorId): MailboxSender | undefined {
+    const p = dest.proc;
+    if (p !== this.id && p.key !== this.id.key) return undefined;
+    if (this.postUnchecked !== PROC_POST_UNCHECKED || !hasStandardPost(this)) return undefined;
+    const mux = this.muxer;
+    if (mux.postUnchecked !== MUXER_POST_UNCHECKED || !hasStandardPost(mux)) return undefined;
+    return mux.get(dest);
   }
 
   // --- spawning ------------------------------------------------------------------------------
@@ -243,6 +257,9 @@ export class Proc extends BaseMailboxSender {
     this.exitHook(1, ev, reason);
   }
 }
+
+const PROC_POST_UNCHECKED = Proc.prototype.postUnchecked;
+const MUXER_POST_UNCHECKED = MailboxMuxer.prototype.postUnchecked;
 
 /** True once an instance is stopping or terminated. */
 function isGoing(inst: Instance): boolean {

@@ -1,6 +1,6 @@
 /**
  * actormesh user API (spec host.md §10): spawn procs on this machine, spawn typed actor meshes,
- * call endpoints, slice, and handle failures. See src/mesh/README-cast-section.md.
+ * call endpoints, slice, and handle failures. See the "Actor meshes" section of the README.
  */
 export { thisHost, Host, Procs, isWorker, ApiUsageError, type SpawnOptions, type SpawnProcsOptions, type ActorMeshOf } from './host.js';
 export { ActorMesh, ActorMeshRef, type ActorMeshRefOf, type SliceSpec, type MeshRuntime, DEFAULT_CALL_TIMEOUT_MS } from '../mesh/actor-mesh.js';

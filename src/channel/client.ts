@@ -346,7 +346,7 @@ export class NetTx implements Tx {
         batch.push(m);
         to++;
       }
-      const enc = this.encoders.pop() ?? new FrameEncoder(Math.min(budget + 1024, 1024 * 1024));
+      const enc = this.encoders.pop() ?? new FrameEncoder(64);
       const frame = enc.messages(from, batch, 0, batch.length, total);
       batch.length = 0;
       this.writesInFlight++;

@@ -358,12 +358,12 @@ function checkBytes(bytes: unknown, typeName: string): asserts bytes is Uint8Arr
 }
 
 
-/** Deserializes bytes produced by `encode`. Throws `DeserializationError`. */
-export function decode(bytes: Uint8Array, typeName = 'value'): unknown {
+/** Unpacks `bytes` with `bindings` supplied to bindable slots (`null`: none allowed). */
+function decodeWith(bytes: Uint8Array, bindings: readonly Binding[] | null, typeName: string): unknown {
   checkBytes(bytes, typeName);
   const saved = supplied;
   const savedName = currentTypeName;
-  supplied = null;
+  supplied = bindings;
   currentTypeName = typeName;
   try {
     return unpackValue(bytes);
@@ -373,6 +373,11 @@ export function decode(bytes: Uint8Array, typeName = 'value'): unknown {
     supplied = saved;
     currentTypeName = savedName;
   }
+}
+
+/** Deserializes bytes produced by `encode`. Throws `DeserializationError`. */
+export function decode(bytes: Uint8Array, typeName = 'value'): unknown {
+  return decodeWith(bytes, null, typeName);
 }
 
 /** A serialized message with its bindings extracted. */
@@ -422,19 +427,7 @@ export function encodeMessage(value: unknown, typeName?: string): EncodedMessage
  * rewritten by `rebind`). Throws `DeserializationError` on malformed data or missing bindings.
  */
 export function decodeMessage(data: Uint8Array, bindings: readonly Binding[], typeName = 'message'): unknown {
-  checkBytes(data, typeName);
-  const saved = supplied;
-  const savedName = currentTypeName;
-  supplied = bindings;
-  currentTypeName = typeName;
-  try {
-    return unpackValue(data);
-  } catch (e) {
-    throw wrapDecodeError(e, typeName);
-  } finally {
-    supplied = saved;
-    currentTypeName = savedName;
-  }
+  return decodeWith(data, bindings, typeName);
 }
 
 /** Serializes a bindings list (for the wire envelope). */

@@ -124,11 +124,29 @@ export function parseChannelAddrText(text: string): string {
 // ---------------------------------------------------------------------------------------------
 // Id classes.
 
+/**
+ * What every id class shares: `toString()` is the cached `key` (PortId overrides it to add the
+ * typed-port annotation), `isPrefixOf` and `compare` follow `isPrefixOf` / `compareReferences`.
+ */
+export abstract class ReferenceBase {
+  abstract get key(): string;
+  toString(): string {
+    return this.key;
+  }
+  isPrefixOf(other: Reference): boolean {
+    return isPrefixOf(this as unknown as Reference, other);
+  }
+  compare(other: Reference): number {
+    return compareReferences(this as unknown as Reference, other);
+  }
+}
+
 /** A world: the namespace of ranked procs (an alloc's id in practice). Display `w`. */
-export class WorldId {
+export class WorldId extends ReferenceBase {
   readonly kind = 'world' as const;
   readonly name: string;
   constructor(name: string) {
+    super();
     this.name = checkName('world name', name);
   }
   /** Parses the display form (see `parseReference`); throws `IdParseError`. */
@@ -136,9 +154,6 @@ export class WorldId {
     return parseWorldId(text);
   }
   get key(): string {
-    return this.name;
-  }
-  toString(): string {
     return this.name;
   }
   toJSON(): WorldIdJSON {
@@ -151,30 +166,22 @@ export class WorldId {
   proc(rank: number): RankedProcId {
     return new RankedProcId(this, rank);
   }
-  isPrefixOf(other: Reference): boolean {
-    return isPrefixOf(this, other);
-  }
-  compare(other: Reference): number {
-    return compareReferences(this, other);
-  }
 }
 
 /** A proc addressed by (world, rank). Display `w[3]`. */
-export class RankedProcId {
+export class RankedProcId extends ReferenceBase {
   readonly kind = 'ranked' as const;
   readonly world: WorldId;
   readonly rank: number;
   #k: string | undefined;
   constructor(world: WorldId, rank: number) {
+    super();
     if (!(world instanceof WorldId)) throw new InvalidIdError('world', world, 'a WorldId');
     this.world = world;
     this.rank = checkIndex('rank', rank);
   }
   get key(): string {
     return (this.#k ??= `${this.world.name}[${this.rank}]`);
-  }
-  toString(): string {
-    return this.key;
   }
   toJSON(): RankedProcIdJSON {
     return { kind: 'ranked', world: this.world.name, rank: this.rank };
@@ -186,12 +193,6 @@ export class RankedProcId {
   actor(name: string, pid = 0): ActorId {
     return new ActorId(this, name, pid);
   }
-  isPrefixOf(other: Reference): boolean {
-    return isPrefixOf(this, other);
-  }
-  compare(other: Reference): number {
-    return compareReferences(this, other);
-  }
 }
 
 /**
@@ -199,12 +200,13 @@ export class RankedProcId {
  * frontend), which multiplexes by name. Display `unix:@abc,myproc`. The constructor takes `addr`
  * as canonical text without re-parsing it (wire decoding); `ProcId.direct` parses it first.
  */
-export class DirectProcId {
+export class DirectProcId extends ReferenceBase {
   readonly kind = 'direct' as const;
   readonly addr: string;
   readonly name: string;
   #k: string | undefined;
   constructor(addr: string, name: string) {
+    super();
     if (typeof addr !== 'string' || addr.length === 0 || addr.includes(',')) {
       throw new InvalidIdError('channel address', addr, 'a non-empty channel address without commas');
     }
@@ -214,9 +216,6 @@ export class DirectProcId {
   get key(): string {
     return (this.#k ??= `${this.addr},${this.name}`);
   }
-  toString(): string {
-    return this.key;
-  }
   toJSON(): DirectProcIdJSON {
     return { kind: 'direct', addr: this.addr, name: this.name };
   }
@@ -225,12 +224,6 @@ export class DirectProcId {
   }
   actor(name: string, pid = 0): ActorId {
     return new ActorId(this, name, pid);
-  }
-  isPrefixOf(other: Reference): boolean {
-    return isPrefixOf(this, other);
-  }
-  compare(other: Reference): number {
-    return compareReferences(this, other);
   }
 }
 
@@ -255,12 +248,13 @@ export const ProcId = {
 };
 
 /** Legacy (world, actor name) gang reference, display `w.actor`. Kept for parsing and ordering. */
-export class GangId {
+export class GangId extends ReferenceBase {
   readonly kind = 'gang' as const;
   readonly world: WorldId;
   readonly name: string;
   #k: string | undefined;
   constructor(world: WorldId, name: string) {
+    super();
     if (!(world instanceof WorldId)) throw new InvalidIdError('world', world, 'a WorldId');
     this.world = world;
     this.name = checkName('actor name', name);
@@ -268,20 +262,11 @@ export class GangId {
   get key(): string {
     return (this.#k ??= `${this.world.name}.${this.name}`);
   }
-  toString(): string {
-    return this.key;
-  }
   toJSON(): GangIdJSON {
     return { kind: 'gang', world: this.world.name, name: this.name };
   }
   equals(other: unknown): boolean {
     return other instanceof GangId && other.name === this.name && other.world.name === this.world.name;
-  }
-  isPrefixOf(other: Reference): boolean {
-    return isPrefixOf(this, other);
-  }
-  compare(other: Reference): number {
-    return compareReferences(this, other);
   }
 }
 
@@ -289,13 +274,14 @@ export class GangId {
  * An actor: (proc, name, pid). pid 0 is the root actor with that name; children get 1, 2, ….
  * Display: ranked `w[3].trainer[0]`, direct `tcp:1.2.3.4:5,myproc,trainer[0]`.
  */
-export class ActorId {
+export class ActorId extends ReferenceBase {
   readonly kind = 'actor' as const;
   readonly proc: ProcId;
   readonly name: string;
   readonly pid: number;
   #k: string | undefined;
   constructor(proc: ProcId, name: string, pid = 0) {
+    super();
     if (!(proc instanceof RankedProcId || proc instanceof DirectProcId)) throw new InvalidIdError('proc', proc, 'a ProcId');
     this.proc = proc;
     this.name = checkName('actor name', name);
@@ -307,9 +293,6 @@ export class ActorId {
   }
   get key(): string {
     return (this.#k ??= `${this.proc.key}${this.proc.kind === 'ranked' ? '.' : ','}${this.name}[${this.pid}]`);
-  }
-  toString(): string {
-    return this.key;
   }
   toJSON(): ActorIdJSON {
     return { kind: 'actor', proc: this.proc.toJSON(), name: this.name, pid: this.pid };
@@ -331,24 +314,19 @@ export class ActorId {
   child(pid: number): ActorId {
     return new ActorId(this.proc, this.name, pid);
   }
-  isPrefixOf(other: Reference): boolean {
-    return isPrefixOf(this, other);
-  }
-  compare(other: Reference): number {
-    return compareReferences(this, other);
-  }
 }
 
 /**
  * A port of an actor: (actor, u64 index). Typed handler ports have bit 63 set and display as
  * `[N<type::name>]` when the type is registered in this process (see typeinfo.ts).
  */
-export class PortId {
+export class PortId extends ReferenceBase {
   readonly kind = 'port' as const;
   readonly actor: ActorId;
   readonly index: bigint;
   #k: string | undefined;
   constructor(actor: ActorId, index: bigint | number) {
+    super();
     if (!(actor instanceof ActorId)) throw new InvalidIdError('actor', actor, 'an ActorId');
     this.actor = actor;
     this.index = checkPort(index);
@@ -361,7 +339,7 @@ export class PortId {
   get key(): string {
     return (this.#k ??= `${this.actor.key}[${this.index}]`);
   }
-  toString(): string {
+  override toString(): string {
     if ((this.index & TYPED_PORT_BIT) !== 0n) {
       const t = typeNameOfPort(this.index);
       if (t !== undefined) return `${this.actor.key}[${this.index}<${t}>]`;
@@ -373,12 +351,6 @@ export class PortId {
   }
   equals(other: unknown): boolean {
     return other instanceof PortId && other.index === this.index && this.actor.equals(other.actor);
-  }
-  isPrefixOf(other: Reference): boolean {
-    return isPrefixOf(this, other);
-  }
-  compare(other: Reference): number {
-    return compareReferences(this, other);
   }
 }
 

@@ -16,7 +16,7 @@ import { type ActorId, PortId } from '../core/ids.js';
 import { USER_PORT_OFFSET } from '../core/typeinfo.js';
 import { EMPTY_HEADERS, type Headers, MessageEnvelope, type ReturnHandle, NO_BINDINGS } from './envelope.js';
 import { MailboxError, PortClosedError, TimeoutError } from './errors.js';
-import { BaseMailboxSender, LOG_RETURN_HANDLE, type MailboxSender } from './sender.js';
+import { BaseMailboxSender, DIRECT_ROUTE_HOPS, type DirectRouter, LOG_RETURN_HANDLE, type MailboxSender, hasStandardPost } from './sender.js';
 import { decodePayload, toWire } from './payload.js';
 import { encodeMessage } from '../core/codec.js';
 import { PortReceiver } from './receiver.js';
@@ -82,11 +82,31 @@ export class Mailbox extends BaseMailboxSender {
     return this.ports.has(index);
   }
 
-  /** Local delivery or forwarding; see the invariants above. */
+  /**
+   * Local delivery or forwarding; see the invariants above. Same-process fast path: when the
+   * forwarder can name the destination's sender directly (`DirectRouter`), the envelope skips the
+   * intermediate routing calls but pays the same TTL hops (forwarder hops + the destination's
+   * own `post`); with too little TTL left it takes the ordinary path, which fails it at the same
+   * hop with `TtlExpired`.
+   */
   postUnchecked(env: MessageEnvelope, returnHandle: ReturnHandle): void {
     const a = env.dest.actor;
     if (a === this.actorId || a.key === this.actorId.key) this.deliver(env, returnHandle);
-    else this.forwarder.post(env, returnHandle);
+    else this.forward(env, returnHandle);
+  }
+
+  /** Hands an envelope for another actor to the forwarder (fast path: see `postUnchecked`). */
+  private forward(env: MessageEnvelope, returnHandle: ReturnHandle): void {
+    const fw = this.forwarder as MailboxSender & Partial<DirectRouter>;
+    if (fw.directRoute !== undefined && env.ttl > DIRECT_ROUTE_HOPS) {
+      const s = fw.directRoute(env.dest.actor);
+      if (s !== undefined && hasStandardPost(s)) {
+        env.ttl -= DIRECT_ROUTE_HOPS + 1;
+        s.postUnchecked(env, returnHandle);
+        return;
+      }
+    }
+    fw.post(env, returnHandle);
   }
 
   /** Delivers an envelope addressed to this mailbox. */

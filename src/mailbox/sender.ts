@@ -7,6 +7,7 @@
  * `postUnchecked`. Implementations put their routing in `postUnchecked` and never throw for
  * delivery failures: they call `envelope.undeliverable(err, returnHandle)` instead.
  */
+import type { ActorId } from '../core/ids.js';
 import { MessageEnvelope, type ReturnHandle, abandoned } from './envelope.js';
 
 export type { ReturnHandle } from './envelope.js';
@@ -16,6 +17,27 @@ export interface MailboxSender {
   post(envelope: MessageEnvelope, returnHandle: ReturnHandle): void;
   /** Raw delivery/forwarding without the TTL policy. */
   postUnchecked(envelope: MessageEnvelope, returnHandle: ReturnHandle): void;
+}
+
+/**
+ * Optional capability of a forwarder (a `Proc`): `directRoute(dest)` names the sender `s` such
+ * that, for every envelope addressed to actor `dest`, `forwarder.post(env, rh)` is exactly
+ * `DIRECT_ROUTE_HOPS` TTL hops that only route (no side effects besides the TTL decrement, the
+ * first hop that finds the TTL at 0 failing with `TtlExpired`), followed by `s.post(env, rh)`.
+ * Returns undefined whenever that does not hold (other proc, no binding, overridden routing).
+ * Mailboxes use it to skip the intermediate calls for same-process delivery while applying the
+ * same TTL decrements (see `Mailbox.postUnchecked`).
+ */
+export interface DirectRouter {
+  directRoute(dest: ActorId): MailboxSender | undefined;
+}
+
+/** Routing hops covered by `DirectRouter.directRoute` (proc → muxer). */
+export const DIRECT_ROUTE_HOPS = 2;
+
+/** True when `s.post` is the standard TTL hop (`BaseMailboxSender.post`, not overridden). */
+export function hasStandardPost(s: MailboxSender): boolean {
+  return s.post === BASE_POST;
 }
 
 /** The TTL hop policy of `MailboxSender.post`, usable by any implementation. */
@@ -40,6 +62,8 @@ export abstract class BaseMailboxSender implements MailboxSender {
   }
   abstract postUnchecked(envelope: MessageEnvelope, returnHandle: ReturnHandle): void;
 }
+
+const BASE_POST = BaseMailboxSender.prototype.post;
 
 /** A sender that routes nowhere: every envelope becomes undeliverable with `Unroutable`. */
 export class UnroutableSender extends BaseMailboxSender {

@@ -29,19 +29,4 @@ export function testProc(): { proc: Proc; events: ActorSupervisionEvent[]; nextE
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Rejects if `p` does not settle within `ms` (tests must never hang). */
-export function within<T>(p: Promise<T>, ms = 2000, what = 'operation'): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${what} did not complete within ${ms} ms`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
-  });
-}
+export { within } from '../_support/within.js';

@@ -1,20 +1,9 @@
 /** Seeded PRNG and random ndslice values for the property tests (not a test file itself). */
 import { Extent, Range, Region, Slice } from '../../src/ndslice/index.js';
 import { ActormeshError } from '../../src/errors.js';
+import { int, prng } from '../_support/prng.js';
 
-/** mulberry32: small, fast, deterministic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export const int = (rnd: () => number, lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));
+export { int, prng };
 
 /** A random valid slice: strides in a random nesting order, each a multiple of the one below, with gaps. */
 export function randomSlice(rnd: () => number, maxDims = 4, maxSize = 6): Slice {

@@ -1,20 +1,9 @@
 // Seeded random slices and selections shared by the selection tests (not a test file itself).
 import { Slice } from '../../src/ndslice/slice.js';
 import { Selection } from '../../src/selection/index.js';
+import { int, prng } from '../_support/prng.js';
 
-/** mulberry32: a small deterministic PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export const int = (r: () => number, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
+export { int, prng };
 
 /** A valid slice with 1..4 dims, descending strides (ascending enumeration), maybe offset and gaps. */
 export function randomSlice(r: () => number): Slice {

@@ -1,22 +1,9 @@
 // Shared helpers of the valuemesh tests: a seeded PRNG and random run lists / meshes / overlays.
 import { Extent, Region } from '../../src/ndslice/index.js';
 import type { ValueRun } from '../../src/valuemesh/index.js';
+import { int, prng } from '../_support/prng.js';
 
-/** mulberry32: deterministic 32-bit PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function int(rnd: () => number, lo: number, hi: number): number {
-  return lo + Math.floor(rnd() * (hi - lo + 1));
-}
+export { int, prng };
 
 export function region1(n: number, label = 'n'): Region {
   return Region.fromExtent(Extent.new([label], [n]));

@@ -65,3 +65,30 @@ test('an unknown frame kind names the expected kinds', () => {
   b.finish(Frame.endFrame(b));
   assert.throws(() => decodeFrame(b.asUint8Array()), /unknown frame kind 42; expected Init\(0\), Messages\(1\), Ack\(2\) or Reject\(3\)/);
 });
+
+test('hand-laid Messages frames are valid FlatBuffers: the generated accessors read kind, seq, ends and data', () => {
+  const enc = new FrameEncoder(64);
+  for (const [seq, sizes] of [
+    [0, [1]],
+    [7, [0, 3, 250]],
+    [2 ** 40 + 5, [4, 5, 6, 7]],
+    [Number.MAX_SAFE_INTEGER - 10, [1023, 1]],
+  ] as const) {
+    const msgs = sizes.map((n, k) => new Uint8Array(n).fill(k + 1));
+    const total = sizes.reduce((a: number, b: number) => a + b, 0);
+    // the encoder reuses its buffer: a larger frame after a smaller one must not keep stale bytes
+    const bytes = enc.messages(seq, [new Uint8Array(9), ...msgs], 1, msgs.length + 1, total).slice();
+    assert.equal(bytes.length % 4, 0);
+    const f = Frame.getRootAsFrame(new flatbuffers.ByteBuffer(bytes));
+    assert.equal(f.kind(), FrameKind.Messages);
+    assert.equal(f.seq(), BigInt(seq));
+    assert.equal(f.endsLength(), msgs.length);
+    let end = 0;
+    for (let k = 0; k < msgs.length; k++) assert.equal(f.ends(k), (end += sizes[k]!));
+    assert.deepEqual(f.dataArray(), Buffer.concat(msgs).length ? new Uint8Array(Buffer.concat(msgs)) : new Uint8Array(0));
+    const d = decodeFrame(bytes);
+    assert.ok(d.kind === FrameKind.Messages);
+    assert.equal(d.seq, seq);
+    assert.deepEqual(d.messages.map((m) => [...m]), msgs.map((m) => [...m]));
+  }
+});

@@ -17,6 +17,7 @@ import type { ShortUuid } from '../../core/name.js';
 import type { Transport } from '../../channel/addr.js';
 import type { Extent } from '../../ndslice/extent.js';
 import type { Point } from '../../ndslice/point.js';
+import { encode } from '../../core/codec.js';
 import { ActormeshError } from '../../errors.js';
 
 /** Registry type name of the agent an alloc spawns in every proc unless the spec names another. */
@@ -235,5 +236,14 @@ export function validateSpec(spec: AllocSpec, allowed: readonly Transport[]): vo
   }
   if (spec.modules !== undefined && (!Array.isArray(spec.modules) || spec.modules.some((m) => typeof m !== 'string' || m === ''))) {
     throw new AllocOtherError(`invalid alloc spec: modules must be an array of module URLs or specifiers`);
+  }
+}
+
+/** The spec's `agentParams` encoded for the procs' agents; `AllocOtherError` when they cannot be serialized. */
+export function encodeAgentParams(spec: AllocSpec): Uint8Array {
+  try {
+    return encode(spec.agentParams, 'params');
+  } catch (e) {
+    throw new AllocOtherError(`invalid alloc spec: agentParams cannot be serialized: ${(e as Error).message}`, undefined, { cause: e });
   }
 }

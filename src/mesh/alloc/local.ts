@@ -10,7 +10,6 @@
  *   `destroyAndWait`), emitting `Stopped(Stopped)` for each, then ends the stream.
  * - A proc reports `Stopped` at most once (a `chaosMonkey` kill is not reported again at stop).
  */
-import { encode } from '../../core/codec.js';
 import { WorldId } from '../../core/ids.js';
 import { ShortUuid } from '../../core/name.js';
 import type { Transport } from '../../channel/addr.js';
@@ -20,9 +19,9 @@ import {
   type AllocSpec,
   type Allocator,
   type ProcState,
-  AllocOtherError,
   DEFAULT_AGENT_NAME,
   DEFAULT_AGENT_TYPE,
+  encodeAgentParams,
   ProcStopReason,
   validateSpec,
 } from './alloc.js';
@@ -64,11 +63,7 @@ export class LocalAlloc implements Alloc {
     this.extent = spec.extent;
     this.transport = spec.transport;
     this.worldId = new WorldId(ShortUuid.generate().toString());
-    try {
-      this.params = encode(spec.agentParams, 'params');
-    } catch (e) {
-      throw new AllocOtherError(`invalid alloc spec: agentParams cannot be serialized: ${(e as Error).message}`, undefined, { cause: e });
-    }
+    this.params = encodeAgentParams(spec);
   }
 
   private async bootAll(params: Uint8Array): Promise<void> {

@@ -24,16 +24,15 @@ import { anyAddr, dial, formatAddr, serve, type Rx, type Transport, type Tx, Cha
 import { config, configKeys, PROCESS_EXIT_TIMEOUT, MESH_TAIL_LOG_LINES, MESSAGE_DELIVERY_TIMEOUT } from '../../core/config.js';
 import { WorldId } from '../../core/ids.js';
 import { ShortUuid } from '../../core/name.js';
-import { encode } from '../../core/codec.js';
 import type { Extent } from '../../ndslice/extent.js';
 import {
   type Alloc,
   type AllocSpec,
   type Allocator,
   type ProcState,
-  AllocOtherError,
   DEFAULT_AGENT_NAME,
   DEFAULT_AGENT_TYPE,
+  encodeAgentParams,
   ProcStopReason,
   validateSpec,
 } from './alloc.js';
@@ -72,15 +71,37 @@ const CONTROL_DELIVERY_TIMEOUT_MS = 5_000;
 const DEFAULT_TAIL_LINES = 20;
 
 /**
- * `node [--import <tsx loader>] <dir of this module>/child-main.{ts,js}`: when this module runs
- * from TypeScript sources (under tsx) the child loads tsx too; from compiled `dist/` it does not.
+ * Module-loader flags of this process (`--import`, `--require`/`-r`, `--loader`,
+ * `--experimental-loader`, with their values) that children must share to load the same modules:
+ * an application started as `tsx app.ts` registers actor classes from `.ts` modules, which its
+ * children can only import with the same loader. Other flags (inspector, profiling, memory) are
+ * not inherited.
+ */
+export function inheritedLoaderFlags(execArgv: readonly string[] = process.execArgv): string[] {
+  const withValue = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader']);
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i]!;
+    if (withValue.has(a) && i + 1 < execArgv.length) {
+      out.push(a, execArgv[++i]!);
+    } else if (/^--(import|require|loader|experimental-loader)=/.test(a)) {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
+/**
+ * `node [loader flags] <dir of this module>/child-main.{ts,js}`: children inherit this process's
+ * module-loader flags (`inheritedLoaderFlags`); when this module runs from TypeScript sources the
+ * tsx loader is added if it is not among them; from compiled `dist/` nothing is added.
  */
 export function defaultBootstrapCommand(): BootstrapCommand {
   const here = import.meta.url;
   const fromTs = here.endsWith('.ts');
   const entry = fileURLToPath(new URL(fromTs ? './child-main.ts' : './child-main.js', here));
-  const args: string[] = [];
-  if (fromTs) {
+  const args = inheritedLoaderFlags();
+  if (fromTs && !args.some((a) => a.includes('tsx'))) {
     let loader = 'tsx';
     try {
       loader = import.meta.resolve('tsx');
@@ -100,12 +121,7 @@ export class ProcessAllocator implements Allocator {
   }
   async allocate(spec: AllocSpec): Promise<ProcessAlloc> {
     validateSpec(spec, ['unix', 'tcp']);
-    let params: Uint8Array;
-    try {
-      params = encode(spec.agentParams, 'params');
-    } catch (e) {
-      throw new AllocOtherError(`invalid alloc spec: agentParams cannot be serialized: ${(e as Error).message}`, undefined, { cause: e });
-    }
+    const params = encodeAgentParams(spec);
     const [addr, rx] = await serve(anyAddr('unix'));
     return new ProcessAlloc(spec, params, formatAddr(addr), rx, this.opts);
   }
