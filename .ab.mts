@@ -21,6 +21,7 @@ async function setup(root: string) {
   const msg = { type: 'inc', by: 1 };
   return {
     tell: async () => { const N = 200_000; const t0 = performance.now(); const p = counter.expect(N); for (let i = 0; i < N; i++) ref.send(client, msg); await p; return (performance.now() - t0) * 1e6 / N; },
+    htell: async () => { const N = 1_000_000; const t0 = performance.now(); const p = counter.expect(N); for (let i = 0; i < N; i++) h.send(msg); await p; return (performance.now() - t0) * 1e6 / N; },
     ask: async () => { const n = 30_000; const t0 = performance.now(); for (let i = 0; i < n; i++) await ref.ask(client, { type: 'get' }, { timeoutMs: 5000 }); return (performance.now() - t0) * 1e6 / n; },
   };
 }
@@ -28,12 +29,12 @@ const A = await setup(ra!), B = await setup(rb!);
 const res: Record<string, number[]> = {};
 const rounds = +roundsS;
 for (let r = 0; r < rounds; r++) {
-  for (const k of ['tell', 'ask'] as const) {
-    if (which !== 'both' && which !== k) continue;
+  for (const k of ['tell', 'htell', 'ask'] as const) {
+    if (which !== 'both' && !which.split(',').includes(k)) continue;
     const order = r % 2 ? [['A', A], ['B', B]] as const : [['B', B], ['A', A]] as const;
     for (const [n, impl] of order) { const v = await impl[k](); if (r > 1) (res[`${k} ${n}`] ??= []).push(v); }
   }
 }
-const s = (xs: number[]) => { xs.sort((a, b) => a - b); return `min ${xs[0]!.toFixed(0)} med ${xs[xs.length >> 1]!.toFixed(0)}`; };
+const s = (xs: number[]) => { xs.sort((a, b) => a - b); return `min ${xs[0]!.toFixed(1)} med ${xs[xs.length >> 1]!.toFixed(1)}`; };
 for (const [k, v] of Object.entries(res)) console.log(k.padEnd(7), s(v));
 process.exit(0);

@@ -80,9 +80,16 @@ export class Instance implements Context {
   readonly undeliverables: PortReceiver<MessageEnvelope> | undefined;
 
   private handlers: Record<string, (cx: Context, m: any) => unknown> | undefined;
-  private q: unknown[] = [];
-  private qh: Headers[] = [];
+  /**
+   * The work queue: a ring buffer (messages and their headers in parallel arrays, capacity a
+   * power of two, `count` entries from `head`). It does not shrink while in use, so an actor that
+   * alternates between empty and one message allocates nothing; a queue grown past
+   * QUEUE_KEEP_CAPACITY is dropped when it empties (floods do not pin memory).
+   */
+  private q: unknown[] = newSlots(QUEUE_MIN_CAPACITY);
+  private qh: Headers[] = newSlots(QUEUE_MIN_CAPACITY);
   private head = 0;
+  private count = 0;
   private supervisionQueue: ActorSupervisionEvent[] = [];
   private running = false;
   private started = false;
@@ -188,9 +195,34 @@ export class Instance implements Context {
   /** Queues a message for the handler loop (both local sends and delivered envelopes). */
   enqueue(msg: unknown, headers: Headers): void {
     if (this.exited || this.stopMode === 2) throw new PortClosedError(String(this.self));
-    this.q.push(msg);
-    this.qh.push(headers);
+    this.push(msg, headers);
     if (!this.running && this.started) this.schedule();
+  }
+
+  private push(msg: unknown, headers: Headers): void {
+    let q = this.q;
+    if (this.count === q.length) q = this.grow();
+    const i = (this.head + this.count) & (q.length - 1);
+    q[i] = msg;
+    this.qh[i] = headers;
+    this.count++;
+  }
+
+  /** Doubles the ring (entries moved to the front, in order). */
+  private grow(): unknown[] {
+    const q = this.q;
+    const qh = this.qh;
+    const n = q.length;
+    const nq = newSlots<unknown>(n * 2);
+    const nh = newSlots<Headers>(n * 2);
+    for (let k = 0, i = this.head; k < n; k++, i = (i + 1) & (n - 1)) {
+      nq[k] = q[i];
+      nh[k] = qh[i]!;
+    }
+    this.q = nq;
+    this.qh = nh;
+    this.head = 0;
+    return nq;
   }
 
   /** Local short-circuit send: checks the type, then queues without serialization. */
@@ -202,8 +234,7 @@ export class Instance implements Context {
     if (this.exited || this.stopMode !== 0 || this.mailbox.closed) {
       throw new ActorError('Generic', String(this.self), `actor ${this.self} is stopped or stopping; message '${msg.type}' not sent`);
     }
-    this.q.push(msg);
-    this.qh.push(EMPTY_HEADERS);
+    this.push(msg, EMPTY_HEADERS);
     if (!this.running && this.started) this.schedule();
   }
 
@@ -317,25 +348,25 @@ export class Instance implements Context {
           if (!r) return this.finish(new UnhandledSupervisionEventError(String(this.self), ev));
           continue;
         }
-        const q = this.q;
-        if (this.head === q.length) {
+        if (this.count === 0) {
           if (this.stopMode === 1) return this.finish(undefined);
-          q.length = 0;
-          this.qh.length = 0;
           this.head = 0;
+          if (this.q.length > QUEUE_KEEP_CAPACITY) {
+            this.q = newSlots(QUEUE_MIN_CAPACITY);
+            this.qh = newSlots(QUEUE_MIN_CAPACITY);
+          }
           this.running = false;
           if (this.statusCell.get() !== Status.Idle) this.statusCell.set(Status.Idle);
           return;
         }
-        const i = this.head++;
+        const q = this.q;
+        const i = this.head;
         const msg = q[i];
         q[i] = undefined;
         this.headers = this.qh[i]!;
-        if (this.head > 4096 && this.head * 2 > q.length) {
-          q.splice(0, this.head);
-          this.qh.splice(0, this.head);
-          this.head = 0;
-        }
+        this.qh[i] = EMPTY_HEADERS;
+        this.head = (i + 1) & (q.length - 1);
+        this.count--;
         let r: unknown;
         try {
           r = msg instanceof Returned ? actor.handleUndeliverable(this, msg.envelope) : handlers[(msg as Message).type]!(this, msg);
@@ -371,9 +402,10 @@ export class Instance implements Context {
     const headers = this.headers;
     this.mailbox.close();
     this.proc.detach(this);
-    this.q = [];
-    this.qh = [];
+    this.q = newSlots(QUEUE_MIN_CAPACITY);
+    this.qh = newSlots(QUEUE_MIN_CAPACITY);
     this.head = 0;
+    this.count = 0;
     // Stop children first.
     await stopChildren(this);
     let cleanupError: ActorError | undefined;
@@ -416,6 +448,15 @@ export class Instance implements Context {
     await stopChildren(this);
     this.statusCell.set(Status.Stopped);
   }
+}
+
+const QUEUE_MIN_CAPACITY = 16;
+/** A work queue larger than this is replaced by a small one when it empties. */
+const QUEUE_KEEP_CAPACITY = 4096;
+
+/** `n` slots (a power of two), all undefined. */
+function newSlots<T>(n: number): T[] {
+  return new Array<T>(n).fill(undefined as T);
 }
 
 /** Messages one actor handles synchronously before yielding to the event loop. */

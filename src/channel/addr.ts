@@ -4,7 +4,7 @@
  * `tcp://*:p`, `ipc:///path`, `inproc://N`). `toString()` always prints the canonical form
  * (`transport:address`), and `parse(toString(a))` equals `a`.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -104,9 +104,22 @@ export function toAddr(a: ChannelAddr | string): ChannelAddr {
 }
 
 let unixDir: string | undefined;
-/** Directory (per process) for the sockets of `any('unix')`. */
+/**
+ * Directory (per process) for the sockets of `any('unix')`; removed with its sockets when the
+ * process exits normally (a SIGKILLed process leaves it behind).
+ */
 function socketDir(): string {
-  unixDir ??= mkdtempSync(join(tmpdir(), 'actormesh-'));
+  if (unixDir === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'actormesh-'));
+    unixDir = dir;
+    process.once('exit', () => {
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch {
+        /* best effort: the directory is only litter now */
+      }
+    });
+  }
   return unixDir;
 }
 

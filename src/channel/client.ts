@@ -418,6 +418,10 @@ export class NetTx implements Tx {
     this.wakeWritable();
   }
 
+  abort(reason = 'the channel was aborted'): void {
+    this.fail(new ChannelError('Closed', `channel to ${formatAddr(this.addr)} was aborted with messages pending: ${reason}`, formatAddr(this.addr)));
+  }
+
   /** Waits until everything pending is acknowledged (or the Tx fails), then closes. */
   async close(): Promise<void> {
     if (this._status === 'Closed') return;

@@ -116,4 +116,9 @@ export class LocalTx implements Tx {
     if (this._status === 'Closed') return;
     this.finish();
   }
+  /** Local messages are enqueued at once, so nothing is pending: the same as `close`. */
+  abort(): void {
+    if (this._status === 'Closed') return;
+    this.finish();
+  }
 }

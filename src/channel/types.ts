@@ -32,6 +32,12 @@ export interface Tx {
   readonly buffered: { readonly messages: number; readonly bytes: number };
   /** Waits (up to the delivery timeout) for pending messages to be acknowledged, then closes. */
   close(): Promise<void>;
+  /**
+   * Closes at once, for good: every message not yet acknowledged is returned through its return
+   * path with a ChannelError `Closed` naming `reason`. Nothing of the Tx keeps the process alive
+   * afterwards (use it when the peer is known dead, or to bound a shutdown).
+   */
+  abort(reason?: string): void;
 }
 
 /** The receiving half of a channel. */

@@ -73,6 +73,11 @@ export class MailboxClient extends BaseMailboxSender {
   close(): Promise<void> {
     return this.tx.close();
   }
+
+  /** Closes at once; pending envelopes come back as undeliverable (`BrokenLink`). */
+  abort(reason?: string): void {
+    this.tx.abort(reason);
+  }
 }
 
 function describe(tx: Tx): string {

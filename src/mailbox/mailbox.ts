@@ -44,7 +44,8 @@ export class Mailbox extends BaseMailboxSender {
   /** Where this actor's own undeliverable envelopes come back. */
   returnHandle: ReturnHandle = LOG_RETURN_HANDLE;
   private readonly ports = new Map<bigint, PortEntry>();
-  private nextIndex = USER_PORT_OFFSET;
+  /** Next ephemeral index, kept as a number (a BigInt is made only for the port's id). */
+  private nextIndex = Number(USER_PORT_OFFSET);
   private isClosed = false;
 
   constructor(actorId: ActorId, forwarder: MailboxSender) {
@@ -59,7 +60,7 @@ export class Mailbox extends BaseMailboxSender {
 
   /** A fresh ephemeral port index (≥ 1024). */
   allocateIndex(): bigint {
-    return this.nextIndex++;
+    return BigInt(this.nextIndex++);
   }
 
   /** Binds `entry` at `index`. Binding an index twice is an error (`AlreadyBound`). */
@@ -196,7 +197,7 @@ export class Mailbox extends BaseMailboxSender {
 
   /** Opens a once port and returns only its receiver (asks: the sender side is a ref). */
   openOnceReceiver<T>(): OnceReceiver<T> {
-    const index = this.nextIndex++;
+    const index = BigInt(this.nextIndex++);
     const rx = new OnceReceiver<T>(this, new PortId(this.actorId, index));
     this.bind(index, rx);
     return rx;
@@ -256,6 +257,14 @@ export class LocalOncePort<T> {
   }
 }
 
+// A shared Promise executor (no closure per `recv`): the constructor calls it synchronously.
+let capturedResolve: ((v: unknown) => void) | undefined;
+let capturedReject: ((e: Error) => void) | undefined;
+function captureResolvers(resolve: (v: never) => void, reject: (e: Error) => void): void {
+  capturedResolve = resolve as (v: unknown) => void;
+  capturedReject = reject;
+}
+
 /**
  * Receives the single message of a once port; it is also the port's table entry (no per-port
  * closures: asks open one of these per call).
@@ -302,10 +311,10 @@ export class OnceReceiver<T> implements PortEntry, DeadlineTarget {
     if (this.state === 1) return Promise.resolve(this.value as T);
     if (this.state === 2) return Promise.reject(this.error);
     if (this.resolveFn !== undefined) return Promise.reject(new MailboxError('Recv', String(this.portId), 'once port is already being received'));
-    const p = new Promise<T>((resolve, reject) => {
-      this.resolveFn = resolve;
-      this.rejectFn = reject;
-    });
+    const p = new Promise<T>(captureResolvers);
+    this.resolveFn = capturedResolve as (v: T) => void;
+    this.rejectFn = capturedReject;
+    capturedResolve = capturedReject = undefined;
     if (timeoutMs !== undefined) {
       this.timeoutMs = timeoutMs;
       this.timer = deadline(timeoutMs, this);

@@ -605,6 +605,8 @@ export class ProcMesh {
           new Promise<void>((r) => (timer = setTimeout(r, CLIENT_CLOSE_WAIT_MS))),
         ]);
         clearTimeout(timer);
+        // Whatever is still unacknowledged goes to peers that are gone: stop waiting for them.
+        for (const c of clients) c.abort('the mesh client was closed');
       },
     };
   }
