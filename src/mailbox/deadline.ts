@@ -46,10 +46,15 @@ class Lane {
   private entries: Deadline[] = [];
   private head = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Whether `timer` currently keeps the process alive. */
+  private refd = false;
+  private unrefPending = false;
   private readonly tickBound: () => void;
+  private readonly unrefBound: () => void;
   constructor(ms: number) {
     this.ms = ms;
     this.tickBound = this.tick.bind(this);
+    this.unrefBound = this.unrefIfIdle.bind(this);
   }
   add(target: DeadlineTarget): Deadline {
     // Every earlier deadline was cancelled: drop them now rather than when the timer fires, so
@@ -60,13 +65,32 @@ class Lane {
     }
     const d = new Deadline(performance.now() + this.ms, target, this);
     this.entries.push(d);
-    if (this.live++ === 0 && this.timer !== undefined) this.timer.ref();
-    if (this.timer === undefined) this.timer = setTimeout(this.tickBound, this.ms);
+    this.live++;
+    if (this.timer === undefined) {
+      this.timer = setTimeout(this.tickBound, this.ms);
+      this.refd = true;
+    } else if (!this.refd) {
+      this.timer.ref();
+      this.refd = true;
+    }
     return d;
   }
-  /** No live deadline: the armed timer must not keep the process alive. */
+  /**
+   * No live deadline: the armed timer must not keep the process alive. The unref is done from a
+   * `setImmediate` (which keeps the process alive until it runs anyway), so arm/cancel cycles
+   * within one event-loop turn (sequential asks) do not toggle the timer every time.
+   */
   idle(): void {
-    this.timer?.unref();
+    if (this.unrefPending) return;
+    this.unrefPending = true;
+    setImmediate(this.unrefBound);
+  }
+  private unrefIfIdle(): void {
+    this.unrefPending = false;
+    if (this.live === 0 && this.timer !== undefined && this.refd) {
+      this.timer.unref();
+      this.refd = false;
+    }
   }
   private tick(): void {
     this.timer = undefined;
@@ -99,7 +123,10 @@ class Lane {
       this.head = 0;
     }
     const next = this.entries[this.head];
-    if (next !== undefined) this.timer = setTimeout(this.tickBound, Math.max(0, next.at - now));
+    if (next !== undefined) {
+      this.timer = setTimeout(this.tickBound, Math.max(0, next.at - now));
+      this.refd = true;
+    }
   }
 }
 
