@@ -30,6 +30,7 @@ import { OncePortHandle, PortHandle } from './port-handles.js';
 import type { ActorHandle } from './handle.js';
 import { type ActorStatus, ActorStatuses as Status, StatusCell, isTerminal } from './status.js';
 import { ActorSupervisionEvent } from './supervision.js';
+import { WorkQueue } from './work-queue.js';
 import type { Proc } from './proc.js';
 
 /** What handlers receive: the running actor's capabilities. */
@@ -80,16 +81,8 @@ export class Instance implements Context {
   readonly undeliverables: PortReceiver<MessageEnvelope> | undefined;
 
   private handlers: Record<string, (cx: Context, m: any) => unknown> | undefined;
-  /**
-   * The work queue: a ring buffer (messages and their headers in parallel arrays, capacity a
-   * power of two, `count` entries from `head`). It does not shrink while in use, so an actor that
-   * alternates between empty and one message allocates nothing; a queue grown past
-   * QUEUE_KEEP_CAPACITY is dropped when it empties (floods do not pin memory).
-   */
-  private q: unknown[] = newSlots(QUEUE_MIN_CAPACITY);
-  private qh: Headers[] = newSlots(QUEUE_MIN_CAPACITY);
-  private head = 0;
-  private count = 0;
+  /** Messages (and returned envelopes) waiting for the handler loop. */
+  private readonly queue = new WorkQueue();
   private supervisionQueue: ActorSupervisionEvent[] = [];
   private running = false;
   private started = false;
@@ -195,34 +188,8 @@ export class Instance implements Context {
   /** Queues a message for the handler loop (both local sends and delivered envelopes). */
   enqueue(msg: unknown, headers: Headers): void {
     if (this.exited || this.stopMode === 2) throw new PortClosedError(String(this.self));
-    this.push(msg, headers);
+    this.queue.push(msg, headers);
     if (!this.running && this.started) this.schedule();
-  }
-
-  private push(msg: unknown, headers: Headers): void {
-    let q = this.q;
-    if (this.count === q.length) q = this.grow();
-    const i = (this.head + this.count) & (q.length - 1);
-    q[i] = msg;
-    this.qh[i] = headers;
-    this.count++;
-  }
-
-  /** Doubles the ring (entries moved to the front, in order). */
-  private grow(): unknown[] {
-    const q = this.q;
-    const qh = this.qh;
-    const n = q.length;
-    const nq = newSlots<unknown>(n * 2);
-    const nh = newSlots<Headers>(n * 2);
-    for (let k = 0, i = this.head; k < n; k++, i = (i + 1) & (n - 1)) {
-      nq[k] = q[i];
-      nh[k] = qh[i]!;
-    }
-    this.q = nq;
-    this.qh = nh;
-    this.head = 0;
-    return nq;
   }
 
   /** Local short-circuit send: checks the type, then queues without serialization. */
@@ -234,7 +201,7 @@ export class Instance implements Context {
     if (this.exited || this.stopMode !== 0 || this.mailbox.closed) {
       throw new ActorError('Generic', String(this.self), `actor ${this.self} is stopped or stopping; message '${msg.type}' not sent`);
     }
-    this.push(msg, EMPTY_HEADERS);
+    this.queue.push(msg, EMPTY_HEADERS);
     if (!this.running && this.started) this.schedule();
   }
 
@@ -348,25 +315,15 @@ export class Instance implements Context {
           if (!r) return this.finish(new UnhandledSupervisionEventError(String(this.self), ev));
           continue;
         }
-        if (this.count === 0) {
+        const queue = this.queue;
+        if (queue.length === 0) {
           if (this.stopMode === 1) return this.finish(undefined);
-          this.head = 0;
-          if (this.q.length > QUEUE_KEEP_CAPACITY) {
-            this.q = newSlots(QUEUE_MIN_CAPACITY);
-            this.qh = newSlots(QUEUE_MIN_CAPACITY);
-          }
           this.running = false;
           if (this.statusCell.get() !== Status.Idle) this.statusCell.set(Status.Idle);
           return;
         }
-        const q = this.q;
-        const i = this.head;
-        const msg = q[i];
-        q[i] = undefined;
-        this.headers = this.qh[i]!;
-        this.qh[i] = EMPTY_HEADERS;
-        this.head = (i + 1) & (q.length - 1);
-        this.count--;
+        const msg = queue.shift();
+        this.headers = queue.lastHeaders!;
         let r: unknown;
         try {
           r = msg instanceof Returned ? actor.handleUndeliverable(this, msg.envelope) : handlers[(msg as Message).type]!(this, msg);
@@ -402,10 +359,7 @@ export class Instance implements Context {
     const headers = this.headers;
     this.mailbox.close();
     this.proc.detach(this);
-    this.q = newSlots(QUEUE_MIN_CAPACITY);
-    this.qh = newSlots(QUEUE_MIN_CAPACITY);
-    this.head = 0;
-    this.count = 0;
+    this.queue.clear();
     // Stop children first.
     await stopChildren(this);
     let cleanupError: ActorError | undefined;
@@ -448,15 +402,6 @@ export class Instance implements Context {
     await stopChildren(this);
     this.statusCell.set(Status.Stopped);
   }
-}
-
-const QUEUE_MIN_CAPACITY = 16;
-/** A work queue larger than this is replaced by a small one when it empties. */
-const QUEUE_KEEP_CAPACITY = 4096;
-
-/** `n` slots (a power of two), all undefined. */
-function newSlots<T>(n: number): T[] {
-  return new Array<T>(n).fill(undefined as T);
 }
 
 /** Messages one actor handles synchronously before yielding to the event loop. */

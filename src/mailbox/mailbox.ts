@@ -44,6 +44,12 @@ export class Mailbox extends BaseMailboxSender {
   /** Where this actor's own undeliverable envelopes come back. */
   returnHandle: ReturnHandle = LOG_RETURN_HANDLE;
   private readonly ports = new Map<bigint, PortEntry>();
+  /**
+   * One-entry cache of the port table by `PortId` object (refs reuse their port ids, so repeated
+   * sends to one handler port skip the BigInt-keyed lookup); reset on every change of `ports`.
+   */
+  private lastDest: PortId | undefined;
+  private lastPort: PortEntry | undefined;
   /** Next ephemeral index, kept as a number (a BigInt is made only for the port's id). */
   private nextIndex = Number(USER_PORT_OFFSET);
   private isClosed = false;
@@ -70,12 +76,14 @@ export class Mailbox extends BaseMailboxSender {
       throw new MailboxError('AlreadyBound', `${this.actorId}[${index}]`, 'port is already bound');
     }
     this.ports.set(index, entry);
+    this.lastDest = this.lastPort = undefined;
   }
 
   unbind(index: bigint): void {
     const e = this.ports.get(index);
     if (e === undefined) return;
     this.ports.delete(index);
+    this.lastDest = this.lastPort = undefined;
     e.closed?.();
   }
 
@@ -116,13 +124,24 @@ export class Mailbox extends BaseMailboxSender {
       env.fail('Mailbox', `${this.actorId}: mailbox closed`, returnHandle);
       return;
     }
-    const index = env.dest.index;
-    const port = this.ports.get(index);
-    if (port === undefined) {
-      env.fail('Unroutable', `port not bound in mailbox: ${env.dest}`, returnHandle);
-      return;
+    const dest = env.dest;
+    let port: PortEntry | undefined;
+    if (dest === this.lastDest) port = this.lastPort!;
+    else {
+      port = this.ports.get(dest.index);
+      if (port === undefined) {
+        env.fail('Unroutable', `port not bound in mailbox: ${dest}`, returnHandle);
+        return;
+      }
+      if (!port.once) {
+        this.lastDest = dest;
+        this.lastPort = port;
+      }
     }
-    if (port.once) this.ports.delete(index);
+    if (port.once) {
+      this.ports.delete(dest.index);
+      this.lastDest = this.lastPort = undefined;
+    }
     if (port.raw !== undefined) {
       const why = port.raw(env, returnHandle);
       if (typeof why === 'string') env.fail('Mailbox', why, returnHandle);
@@ -171,6 +190,7 @@ export class Mailbox extends BaseMailboxSender {
     this.isClosed = true;
     const entries = [...this.ports.values()];
     this.ports.clear();
+    this.lastDest = this.lastPort = undefined;
     for (const e of entries) e.closed?.();
   }
 

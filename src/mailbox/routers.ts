@@ -20,27 +20,38 @@ import { BaseMailboxSender, type MailboxSender, UNROUTABLE } from './sender.js';
 /** ActorId → sender (normally a `Mailbox`), exact match only. */
 export class MailboxMuxer extends BaseMailboxSender {
   private readonly table = new Map<string, MailboxSender>();
+  /** One-entry cache of `get` by ActorId object (senders repeat destinations); reset on every change. */
+  private lastActor: ActorId | undefined;
+  private lastSender: MailboxSender | undefined;
 
   /** Binds an actor; returns false if the actor is already bound. */
   bind(actor: ActorId, sender: MailboxSender): boolean {
     if (this.table.has(actor.key)) return false;
     this.table.set(actor.key, sender);
+    this.lastActor = this.lastSender = undefined;
     return true;
   }
   unbind(actor: ActorId): void {
     this.table.delete(actor.key);
+    this.lastActor = this.lastSender = undefined;
   }
   has(actor: ActorId): boolean {
     return this.table.has(actor.key);
   }
   get(actor: ActorId): MailboxSender | undefined {
-    return this.table.get(actor.key);
+    if (actor === this.lastActor) return this.lastSender;
+    const s = this.table.get(actor.key);
+    if (s !== undefined) {
+      this.lastActor = actor;
+      this.lastSender = s;
+    }
+    return s;
   }
   get size(): number {
     return this.table.size;
   }
   postUnchecked(env: MessageEnvelope, returnHandle: ReturnHandle): void {
-    const s = this.table.get(env.dest.actor.key);
+    const s = this.get(env.dest.actor);
     if (s === undefined) env.fail('Unroutable', `no mailbox for actor ${env.dest.actor} in this proc`, returnHandle);
     else s.post(env, returnHandle);
   }

@@ -5,7 +5,9 @@
  * Invariant: `post` is the hop entry point and applies the TTL policy exactly once (decrement; a
  * TTL already at 0 makes the envelope undeliverable with `TtlExpired`), then calls
  * `postUnchecked`. Implementations put their routing in `postUnchecked` and never throw for
- * delivery failures: they call `envelope.undeliverable(err, returnHandle)` instead.
+ * delivery failures: they call `envelope.undeliverable(err, returnHandle)` instead. A shortcut
+ * past pure-routing hops (`DirectRouter`) must charge the TTL of every hop it skips and take the
+ * ordinary path whenever the TTL would run out on the way.
  */
 import type { ActorId } from '../core/ids.js';
 import { MessageEnvelope, type ReturnHandle, abandoned } from './envelope.js';
