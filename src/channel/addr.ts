@@ -4,7 +4,7 @@
  * `tcp://*:p`, `ipc:///path`, `inproc://N`). `toString()` always prints the canonical form
  * (`transport:address`), and `parse(toString(a))` equals `a`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -104,14 +104,23 @@ export function toAddr(a: ChannelAddr | string): ChannelAddr {
 }
 
 let unixDir: string | undefined;
+/** Where a parent's socket directory is passed to the child processes it spawns. */
+const SOCKET_DIR_ENV = 'ACTORMESH_SOCKET_DIR';
+
 /**
- * Directory (per process) for the sockets of `any('unix')`; removed with its sockets when the
- * process exits normally (a SIGKILLed process leaves it behind).
+ * Directory (per process) for the sockets of `any('unix')`, removed with its sockets when the
+ * process exits normally. The first process of a tree creates it under the OS temp dir and
+ * publishes it in `ACTORMESH_SOCKET_DIR`, so child processes (spawned with a copy of the
+ * environment) nest their own directories inside it: when the root exits, the directories of
+ * children that were SIGKILLed go with it.
  */
 function socketDir(): string {
   if (unixDir === undefined) {
-    const dir = mkdtempSync(join(tmpdir(), 'actormesh-'));
+    const parent = process.env[SOCKET_DIR_ENV];
+    const nested = parent !== undefined && parent !== '' && existsSync(parent);
+    const dir = mkdtempSync(join(nested ? parent : tmpdir(), 'actormesh-'));
     unixDir = dir;
+    if (!nested) process.env[SOCKET_DIR_ENV] = dir;
     process.once('exit', () => {
       try {
         rmSync(dir, { recursive: true, force: true });

@@ -45,3 +45,21 @@ test('any(transport) gives a serve-anywhere address and only tcp is remote', () 
   assert.equal(isRemote(u1), false);
   assert.equal(isRemote(parseAddr('local:1')), false);
 });
+
+test('unix socket directories nest under the root process and all go when it exits, even those of SIGKILLed children', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { existsSync } = await import('node:fs');
+  const { dirname } = await import('node:path');
+  const { fileURLToPath } = await import('node:url');
+  const env = { ...process.env };
+  delete env.ACTORMESH_SOCKET_DIR; // this test process may have published its own
+  const script = fileURLToPath(new URL('./fixtures/socket-tree.ts', import.meta.url));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, 'root'], { encoding: 'utf8', env, timeout: 20_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const [rootAddr, childAddr] = r.stdout.trim().split('\n');
+  const rootDir = dirname(rootAddr!.replace(/^unix:/, ''));
+  const childDir = dirname(childAddr!.replace(/^unix:/, ''));
+  assert.equal(dirname(childDir), rootDir, `the child's directory ${childDir} is not inside the root's ${rootDir}`);
+  assert.equal(existsSync(rootDir), false, `${rootDir} was left behind`);
+  assert.equal(existsSync(childDir), false, `${childDir} (SIGKILLed child) was left behind`);
+});
