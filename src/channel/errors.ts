@@ -15,9 +15,4 @@ export class ChannelError extends ActormeshError {
   }
 }
 
-/** A frame that violates the wire protocol (spec §1.4); the connection that sent it is closed. */
-export class FrameError extends ActormeshError {
-  constructor(message: string) {
-    super('CodecError', 'Codec', message);
-  }
-}
+export { FrameError } from '../wire/errors.js';

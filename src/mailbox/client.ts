@@ -10,7 +10,7 @@
  * does not keep envelope objects alive long enough to be promoted to the old generation.
  */
 import { dial, type DialOptions, type Tx, type ChannelError } from '../channel/index.js';
-import { EnvelopeDecoder, EnvelopeEncoder } from '../wire/envelope-codec.js';
+import { EnvelopeDecoder, EnvelopeEncoder } from './envelope-codec.js';
 import type { MessageEnvelope, ReturnHandle } from './envelope.js';
 import { BaseMailboxSender } from './sender.js';
 import { setDefaultDialer } from './routers.js';

@@ -9,7 +9,7 @@
  * `BrokenLink` (a bounced bounce is only logged, see undeliverable.ts).
  */
 import { ChannelError, type Rx } from '../channel/index.js';
-import { EnvelopeDecoder } from '../wire/envelope-codec.js';
+import { EnvelopeDecoder } from './envelope-codec.js';
 import type { MailboxSender } from './sender.js';
 import { remoteReturnHandle } from './undeliverable.js';
 

@@ -14,7 +14,7 @@
 import * as flatbuffers from 'flatbuffers';
 import { Frame } from './generated/actormesh/wire/frame.js';
 import { FrameKind } from './generated/actormesh/wire/frame-kind.js';
-import { FrameError } from '../channel/errors.js';
+import { FrameError } from './errors.js';
 import { TableReader } from './reader.js';
 
 export { FrameKind };

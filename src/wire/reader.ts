@@ -4,7 +4,7 @@
  * Invariant: no offset read from the buffer is followed before it is checked against the buffer
  * length, so malformed input always ends in a `FrameError` naming what was wrong.
  */
-import { FrameError } from '../channel/errors.js';
+import { FrameError } from './errors.js';
 
 const TWO32 = 4294967296;
 const utf8 = new TextDecoder('utf-8', { fatal: false });

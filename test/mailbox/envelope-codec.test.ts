@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { ActorId, RankedProcId, WorldId, DirectProcId } from '../../src/core/ids.js';
 import { MessageEnvelope } from '../../src/mailbox/envelope.js';
-import { EnvelopeEncoder, EnvelopeDecoder, readRoute } from '../../src/wire/envelope-codec.js';
+import { EnvelopeEncoder, EnvelopeDecoder, readRoute } from '../../src/mailbox/envelope-codec.js';
 import { FrameError } from '../../src/channel/errors.js';
 import * as flatbuffers from 'flatbuffers';
 import { Envelope } from '../../src/wire/generated/actormesh/wire/envelope.js';

@@ -5,7 +5,7 @@
  * - Encoding interns the UTF-8 of ids and type names (bounded caches) and copies the payload in
  *   bulk. The common envelope (no bindings, headers or errors) is laid out by hand straight into
  *   its own exact-size buffer (`encodeFast`, a valid FlatBuffer: the generated accessors read it,
- *   see test/wire/envelope-codec.test.ts); the rest goes through one reused Builder. Either way
+ *   see test/mailbox/envelope-codec.test.ts); the rest goes through one reused Builder. Either way
  *   the output is a fresh buffer the caller owns.
  * - Decoding is bounds-checked (reader.ts): malformed bytes give `FrameError`, never a crash; an
  *   id that does not parse gives the core `IdParseError`. The payload of a decoded envelope is a
@@ -14,14 +14,14 @@
  */
 import * as flatbuffers from 'flatbuffers';
 import { parseActorId, parsePortId, type ActorId, type PortId } from '../core/ids.js';
-import { MessageEnvelope, EMPTY_HEADERS, NO_BINDINGS, type WireBinding } from '../mailbox/envelope.js';
-import { DELIVERY_ERROR_KINDS, type DeliveryError } from '../mailbox/errors.js';
-import { Envelope } from './generated/actormesh/wire/envelope.js';
-import { Header } from './generated/actormesh/wire/header.js';
-import { Binding } from './generated/actormesh/wire/binding.js';
-import { DeliveryError as FbDeliveryError } from './generated/actormesh/wire/delivery-error.js';
-import { FrameError } from '../channel/errors.js';
-import { TableReader } from './reader.js';
+import { MessageEnvelope, EMPTY_HEADERS, NO_BINDINGS, type WireBinding } from './envelope.js';
+import { DELIVERY_ERROR_KINDS, type DeliveryError } from './errors.js';
+import { Envelope } from '../wire/generated/actormesh/wire/envelope.js';
+import { Header } from '../wire/generated/actormesh/wire/header.js';
+import { Binding } from '../wire/generated/actormesh/wire/binding.js';
+import { DeliveryError as FbDeliveryError } from '../wire/generated/actormesh/wire/delivery-error.js';
+import { FrameError } from '../wire/errors.js';
+import { TableReader } from '../wire/reader.js';
 
 const FLAG_RETURN_UNDELIVERABLE = 1;
 const INTERN_LIMIT = 4096;

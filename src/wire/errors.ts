@@ -1,0 +1,8 @@
+import { ActormeshError } from '../errors.js';
+
+/** A frame that violates the wire protocol (spec §1.4); the connection that sent it is closed. */
+export class FrameError extends ActormeshError {
+  constructor(message: string) {
+    super('CodecError', 'Codec', message);
+  }
+}
