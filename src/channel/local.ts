@@ -6,32 +6,18 @@
 import type { ChannelAddr } from './addr.js';
 import { formatAddr } from './addr.js';
 import { ChannelError } from './errors.js';
-import { RxQueue } from './queue.js';
+import { QueuedRx, RxQueue } from './queue.js';
 import type { ReturnHandler, Rx, Tx, TxStatus } from './types.js';
 
 const registry = new Map<number, LocalRx>();
 let nextIndex = 1;
 
-export class LocalRx implements Rx {
+export class LocalRx extends QueuedRx implements Rx {
   readonly queue: RxQueue;
   readonly txs = new Set<LocalTx>();
   constructor(readonly addr: ChannelAddr) {
+    super();
     this.queue = new RxQueue(addr, Number.MAX_SAFE_INTEGER);
-  }
-  get length(): number {
-    return this.queue.length;
-  }
-  recv(): Promise<Uint8Array> {
-    return this.queue.recv();
-  }
-  tryRecv(): Uint8Array | undefined {
-    return this.queue.tryRecv();
-  }
-  recvMany(): Promise<Uint8Array[]> {
-    return this.queue.recvMany();
-  }
-  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    return this.queue[Symbol.asyncIterator]();
   }
   async close(): Promise<void> {
     if (this.addr.transport === 'local') registry.delete(this.addr.index);

@@ -124,3 +124,26 @@ export class RxQueue {
     }
   }
 }
+
+/**
+ * The receiving half of an Rx whose messages sit in an `RxQueue`: the part NetRx and LocalRx
+ * share. Subclasses provide the queue (and `addr`, `close`).
+ */
+export abstract class QueuedRx {
+  abstract readonly queue: RxQueue;
+  get length(): number {
+    return this.queue.length;
+  }
+  recv(): Promise<Uint8Array> {
+    return this.queue.recv();
+  }
+  tryRecv(): Uint8Array | undefined {
+    return this.queue.tryRecv();
+  }
+  recvMany(): Promise<Uint8Array[]> {
+    return this.queue.recvMany();
+  }
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return this.queue[Symbol.asyncIterator]();
+  }
+}

@@ -26,7 +26,7 @@ import { type ChannelAddr, formatAddr } from './addr.js';
 import { AUTH_HEADER, ProofChecker, type Secret } from './auth.js';
 import { channelConfig, type ChannelConfig } from './config.js';
 import { ChannelError, FrameError } from './errors.js';
-import { RxQueue } from './queue.js';
+import { QueuedRx, RxQueue } from './queue.js';
 import type { Rx } from './types.js';
 import { FrameEncoder, FrameKind, decodeFrame } from '../wire/frames.js';
 
@@ -74,7 +74,7 @@ const closedEnd = (_c: number, _r: string): void => {};
 
 let nextConnId = 1;
 
-export class NetRx implements Rx {
+export class NetRx extends QueuedRx implements Rx {
   readonly queue: RxQueue;
   private readonly sessions = new Map<bigint, Session>();
   private readonly conns = new Set<Conn>();
@@ -95,6 +95,7 @@ export class NetRx implements Rx {
     private readonly checker: ProofChecker | undefined,
     private readonly log: (line: string) => void,
   ) {
+    super();
     this.queue = new RxQueue(addr, cfg.rxCapacity);
     this.queue.onBelowCapacity = () => {
       const ds = [...this.deferred];
@@ -389,21 +390,6 @@ export class NetRx implements Rx {
     return this.conns.size;
   }
 
-  get length(): number {
-    return this.queue.length;
-  }
-  recv(): Promise<Uint8Array> {
-    return this.queue.recv();
-  }
-  tryRecv(): Uint8Array | undefined {
-    return this.queue.tryRecv();
-  }
-  recvMany(): Promise<Uint8Array[]> {
-    return this.queue.recvMany();
-  }
-  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    return this.queue[Symbol.asyncIterator]();
-  }
 
   /** Flushes acks (best effort), closes every connection and the listener; queued messages stay receivable. */
   async close(): Promise<void> {
