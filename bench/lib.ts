@@ -80,9 +80,6 @@ let sinkSlot: unknown;
 export function blackhole(v: unknown): void {
   sinkSlot = v;
 }
-export function lastSink(): unknown {
-  return sinkSlot;
-}
 
 /** Percentile (0..100) of an unsorted numeric array. */
 export function percentile(values: number[], p: number): number {

@@ -19,6 +19,7 @@ import type { Mailbox } from './mailbox.js';
 import { LocalPort } from './mailbox.js';
 import { CoalescingReceiver } from './receiver.js';
 import { PortClosedError } from './errors.js';
+import { sumReducer, maxReducer, minReducer } from '../valuemesh/index.js';
 
 /** Names a registered reducer and its parameters; travels inside PortRefs. */
 export interface ReducerSpec {
@@ -80,9 +81,11 @@ export function registeredReducers(): string[] {
 
 type Num = number | bigint;
 
-registerReducer<Num>('sum', () => ({ reduce: (a, b) => (a as number) + (b as number) }));
-registerReducer<Num>('max', () => ({ reduce: (a, b) => (a >= b ? a : b) }));
-registerReducer<Num>('min', () => ({ reduce: (a, b) => (a <= b ? a : b) }));
+// The numeric reducers are the value-mesh layer's (one implementation; they reject mixed
+// number/bigint operands with a typed error).
+registerReducer<Num>('sum', () => sumReducer);
+registerReducer<Num>('max', () => maxReducer);
+registerReducer<Num>('min', () => minReducer);
 
 /** A watermark update: (rank, value) pairs; a later pair for the same rank wins. */
 export type WatermarkUpdate = ReadonlyArray<readonly [number, number]>;
@@ -100,7 +103,7 @@ export function sumAccumulator<T extends Num = number>(zero: T = 0 as T): Accumu
   return {
     reducerSpec: { name: 'sum' },
     init: () => zero,
-    accumulate: (s, u) => ((s as number) + (u as number)) as T,
+    accumulate: (s, u) => sumReducer.reduce(s, u) as T,
     snapshot: (s) => s,
   };
 }
@@ -110,7 +113,7 @@ export function maxAccumulator<T extends Num = number>(): Accumulator<T | undefi
   return {
     reducerSpec: { name: 'max' },
     init: () => undefined,
-    accumulate: (s, u) => (s === undefined || u > s ? u : s),
+    accumulate: (s, u) => (s === undefined ? u : (maxReducer.reduce(s, u) as T)),
     snapshot: (s) => s,
   };
 }
@@ -120,7 +123,7 @@ export function minAccumulator<T extends Num = number>(): Accumulator<T | undefi
   return {
     reducerSpec: { name: 'min' },
     init: () => undefined,
-    accumulate: (s, u) => (s === undefined || u < s ? u : s),
+    accumulate: (s, u) => (s === undefined ? u : (minReducer.reduce(s, u) as T)),
     snapshot: (s) => s,
   };
 }

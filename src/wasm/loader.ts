@@ -21,8 +21,8 @@ import { WasmKernelError } from '../errors.js';
 function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'assembly'))) return dir;
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'build'))) return dir;
+    // The repo has assembly/ (build/ may not exist yet); an installed package ships build/.
+    if (existsSync(join(dir, 'package.json')) && (existsSync(join(dir, 'assembly')) || existsSync(join(dir, 'build')))) return dir;
     const up = dirname(dir);
     if (up === dir) throw new Error('actormesh: cannot locate the package root (build/*.wasm)');
     dir = up;
@@ -34,30 +34,23 @@ export class KernelModule<E extends object = Record<string, unknown>> {
   readonly name: string;
   readonly exports: E;
   readonly memory: WebAssembly.Memory;
-  private buffer: ArrayBuffer;
-  private u32View: Uint32Array;
-  private i32View: Int32Array;
-  private f64View: Float64Array;
-  private u8View: Uint8Array;
+  private buffer!: ArrayBuffer;
+  private u32View!: Uint32Array;
+  private i32View!: Int32Array;
 
   constructor(name: string, instance: WebAssembly.Instance) {
     this.name = name;
     this.exports = instance.exports as unknown as E;
     this.memory = instance.exports.memory as WebAssembly.Memory;
-    this.buffer = this.memory.buffer;
-    this.u32View = new Uint32Array(this.buffer);
-    this.i32View = new Int32Array(this.buffer);
-    this.f64View = new Float64Array(this.buffer);
-    this.u8View = new Uint8Array(this.buffer);
+    this.refresh();
   }
 
+  /** Re-creates the views when `memory.grow` replaced the buffer (and on first use). */
   private refresh(): void {
     if (this.buffer !== this.memory.buffer) {
       this.buffer = this.memory.buffer;
       this.u32View = new Uint32Array(this.buffer);
       this.i32View = new Int32Array(this.buffer);
-      this.f64View = new Float64Array(this.buffer);
-      this.u8View = new Uint8Array(this.buffer);
     }
   }
   /** A Uint32Array over the whole memory, valid until the next call that may grow memory. */
@@ -65,17 +58,10 @@ export class KernelModule<E extends object = Record<string, unknown>> {
     this.refresh();
     return this.u32View;
   }
+  /** An Int32Array over the whole memory, valid until the next call that may grow memory. */
   i32(): Int32Array {
     this.refresh();
     return this.i32View;
-  }
-  f64(): Float64Array {
-    this.refresh();
-    return this.f64View;
-  }
-  u8(): Uint8Array {
-    this.refresh();
-    return this.u8View;
   }
   /** Bytes of linear memory currently committed. */
   byteLength(): number {
