@@ -15,6 +15,7 @@
  *            its tag, then toValue(obj))
  *          | 0x0a slot:u32 LE                                       (registered bindable class,
  *            extracted into the bindings by encodeMessage)
+ *          | 0x0d len:u32 LE bytes                                  (a plain `Uint8Array`)
  * MessagePack never starts a value with 0xc1 and record-mode payloads (0xc1 + MessagePack) never
  * continue with a second 0xc1, so `decode` tells the three formats apart by the first two bytes.
  *
@@ -32,6 +33,8 @@
  * - A key list whose values keep failing the fast path (e.g. always nested) skips it for a while:
  *   only speed depends on this, never the bytes' meaning (both formats decode everywhere).
  */
+
+import { markAsUntransferable } from 'node:worker_threads';
 
 /** How the fast path reaches the class registry of codec.ts. */
 export interface ShapeClassHooks {
@@ -65,7 +68,7 @@ const SLAB_SIZE = 64 * 1024;
 const MAX_MESSAGE = 16 * 1024;
 const CACHE_LIMIT = 512;
 
-const T_UNDEF = 0, T_NULL = 1, T_FALSE = 2, T_TRUE = 3, T_INT = 4, T_F64 = 5, T_STR8 = 6, T_STR32 = 7, T_ARRAY = 8, T_CLASS = 9, T_SLOT = 10, T_INT8 = 11, T_F32 = 12;
+const T_UNDEF = 0, T_NULL = 1, T_FALSE = 2, T_TRUE = 3, T_INT = 4, T_F64 = 5, T_STR8 = 6, T_STR32 = 7, T_ARRAY = 8, T_CLASS = 9, T_SLOT = 10, T_INT8 = 11, T_F32 = 12, T_BYTES = 13;
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -200,6 +203,17 @@ function writeByte(b: number): boolean {
   return true;
 }
 
+/** A plain `Uint8Array` (not a Buffer or other subclass: MessagePack decodes those differently). */
+function writeBytes(v: Uint8Array): boolean {
+  const n = v.length;
+  if (pos + 5 + n > limit) return false;
+  writeU32(T_BYTES, n);
+  if (n <= 16) for (let i = 0; i < n; i++) slab[pos + i] = v[i]!;
+  else slab.set(v, pos);
+  pos += n;
+  return true;
+}
+
 function writeValue(v: unknown, depth: number): boolean {
   switch (typeof v) {
     case 'number': {
@@ -238,18 +252,21 @@ function writeValue(v: unknown, depth: number): boolean {
     case 'object': {
       if (v === null) return writeByte(T_NULL);
       if (depth >= MAX_DEPTH) return false;
-      if (Array.isArray(v)) {
-        const n = v.length;
-        if (n > MAX_ARRAY || Object.getPrototypeOf(v) !== Array.prototype || pos + 2 > limit) return false;
+      const proto: unknown = Object.getPrototypeOf(v);
+      if (proto === Uint8Array.prototype) return writeBytes(v as Uint8Array);
+      if (proto === Array.prototype) {
+        const n = (v as unknown[]).length;
+        if (n > MAX_ARRAY || pos + 2 > limit) return false;
         slab[pos] = T_ARRAY;
         slab[pos + 1] = n;
         pos += 2;
         for (let i = 0; i < n; i++) {
           // holes: MessagePack writes undefined; keep it exact by falling back
-          if (!(i in v) || !writeValue(v[i], depth + 1)) return false;
+          if (!(i in (v as unknown[])) || !writeValue((v as unknown[])[i], depth + 1)) return false;
         }
         return true;
       }
+      if (Array.isArray(v)) return false; // an Array subclass: MessagePack's business
       const h = hooks!;
       const payload = h.writeClass(v);
       if (payload === NOT_REGISTERED) return false;
@@ -428,6 +445,34 @@ function readAscii(start: number, n: number): string | undefined {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * Decoded byte arrays are copies, never views of the message bytes. Small ones get their own
+ * buffer (V8 keeps ≤ 64-byte typed arrays on the heap: cheap); medium ones are views of a decoder
+ * slab that is only appended to (like Node's Buffer pool: `.buffer` may hold other messages'
+ * bytes, and the slab is marked untransferable: a transfer list naming it copies instead of detaching
+ * its neighbours); large
+ * ones get their own buffer again. Measured: 1 KiB `slice` ≈ 450 ns, slab copy ≈ 70 ns.
+ */
+const BYTES_OWN_MAX = 64;
+const BYTES_POOL_MAX = 4096;
+const BYTES_SLAB = 256 * 1024;
+let bytesSlab: Uint8Array | undefined;
+let bytesPos = 0;
+
+function copyBytes(at: number, n: number): Uint8Array {
+  if (n <= BYTES_OWN_MAX || n > BYTES_POOL_MAX) return src.slice(at, at + n);
+  let s = bytesSlab;
+  if (s === undefined || bytesPos + n > s.length) {
+    s = bytesSlab = new Uint8Array(BYTES_SLAB);
+    markAsUntransferable(s.buffer);
+    bytesPos = 0;
+  }
+  const p = bytesPos;
+  s.set(new Uint8Array(src.buffer, src.byteOffset + at, n), p);
+  bytesPos = (p + n + 7) & ~7; // keep views 8-byte aligned
+  return new Uint8Array(s.buffer, p, n);
+}
+
 function readStr(n: number): string {
   const start = rp;
   if (start + n > end) malformed('string runs past the end');
@@ -500,6 +545,15 @@ function readValue(depth: number): unknown {
       const tag = readValue(depth + 1);
       if (typeof tag !== 'string') malformed('class tag is not a string');
       return decHooks!.readClass(tag, readValue(depth + 1));
+    }
+    case T_BYTES: {
+      if (rp + 4 > end) malformed('truncated byte-array length');
+      const n = (src[rp]! | (src[rp + 1]! << 8) | (src[rp + 2]! << 16) | (src[rp + 3]! << 24)) >>> 0;
+      rp += 4;
+      if (rp + n > end) malformed('byte array runs past the end');
+      const b = copyBytes(rp, n);
+      rp += n;
+      return b;
     }
     case T_SLOT: {
       if (rp + 4 > end) malformed('truncated binding slot');

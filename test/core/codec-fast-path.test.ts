@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { MessageChannel } from 'node:worker_threads';
 import assert from 'node:assert/strict';
 import {
   DeserializationError,
@@ -100,13 +101,15 @@ test('encoded bytes stay valid after many later encodes (slab is append-only)', 
   for (let i = 0; i < all.length; i += 997) assert.deepStrictEqual(decode(all[i]!), { type: 'fill', i, pad: 'p'.repeat(i % 50) });
 });
 
-test('nested objects, bigints, Maps, Dates, typed arrays and odd keys fall back and round-trip as before', () => {
+test('nested objects, bigints, Maps, Dates, Buffers, other typed arrays and odd keys fall back and round-trip as before', () => {
   const cases: unknown[] = [
     { type: 'nested', inner: { a: 1 } },
     { type: 'big', v: 12n },
     { type: 'map', m: new Map([[1, 'a']]) },
     { type: 'date', d: new Date(5) },
-    { type: 'bytes', b: new Uint8Array([1, 2, 3]) },
+    { type: 'buf', b: Buffer.from([1, 2, 3]) },
+    { type: 'f32', b: new Float32Array([1.5, 2]) },
+    { type: 'i8', b: new Int8Array([-1, 2]) },
     { '0': 'numeric key', type: 'x' },
     { 'with space': 1 },
     {},
@@ -114,6 +117,8 @@ test('nested objects, bigints, Maps, Dates, typed arrays and odd keys fall back 
     Object.fromEntries(Array.from({ length: 40 }, (_, i) => ['k' + i, i])),
   ];
   for (const c of cases) assert.deepStrictEqual(slowRoundTrip(c), c);
+  // a Buffer comes back as a Buffer (MessagePack bin), not as a plain Uint8Array
+  assert.ok(Buffer.isBuffer((slowRoundTrip({ type: 'buf', b: Buffer.from([1]) }) as { b: unknown }).b));
   // a null-prototype object comes back as a plain object (MessagePack map), as before
   assert.deepStrictEqual(slowRoundTrip(Object.assign(Object.create(null), { a: 1 })), { a: 1 });
   // __proto__ as an own key: MessagePack's handling applies (never sets a prototype)
@@ -201,6 +206,45 @@ test('a Map inside a registered class value switches to record mode (Map kept)',
   assert.ok(d.h.m instanceof Map && d.h.m.get('a') === 1);
 });
 
+test('plain Uint8Arrays of every size class round-trip on the fast path as independent copies', () => {
+  for (const n of [0, 1, 16, 17, 64, 65, 1024, 4096, 4097, 12_000]) {
+    const data = Uint8Array.from({ length: n }, (_, i) => (i * 7 + n) & 0xff);
+    const bytes = encode({ type: 'data', data });
+    assert.ok(isFast(bytes), `size ${n} should take the fast path`);
+    const out = decode(bytes) as { type: string; data: Uint8Array };
+    assert.equal(Object.getPrototypeOf(out.data), Uint8Array.prototype);
+    assert.deepStrictEqual(out, { type: 'data', data });
+    // a copy: changing the encoded bytes or the original does not change the decoded array
+    bytes.fill(0);
+    data.fill(0xaa);
+    assert.equal(out.data.length, n);
+    for (let i = 0; i < n; i++) assert.equal(out.data[i], (i * 7 + n) & 0xff);
+  }
+  // top level and inside small arrays too
+  assert.deepStrictEqual(fastRoundTrip(Uint8Array.of(1, 2)), Uint8Array.of(1, 2));
+  assert.deepStrictEqual(fastRoundTrip([Uint8Array.of(3), 'x']), [Uint8Array.of(3), 'x']);
+  // too large for the fast path (beyond its 16 KiB message budget): MessagePack, same result
+  const big = new Uint8Array(20_000).fill(9);
+  assert.deepStrictEqual(slowRoundTrip({ type: 'data', data: big }), { type: 'data', data: big });
+});
+
+test('many decoded medium byte arrays keep their own contents (pooled copies are never rewritten)', () => {
+  const outs: Uint8Array[] = [];
+  for (let i = 0; i < 600; i++) outs.push((decode(encode({ type: 'd', data: new Uint8Array(1000).fill(i & 0xff) })) as { data: Uint8Array }).data);
+  for (let i = 0; i < outs.length; i++) {
+    const o = outs[i]!;
+    assert.equal(o.length, 1000);
+    assert.ok(o.every((b) => b === (i & 0xff)), `array ${i} changed`);
+  }
+  // the shared pool is not detached by a transfer (it is copied instead), so neighbours survive
+  const { port1, port2 } = new MessageChannel();
+  port1.postMessage(outs[0], [outs[0]!.buffer]);
+  port1.close();
+  port2.close();
+  assert.equal(outs[0]!.length, 1000);
+  assert.ok(outs[1]!.every((b) => b === 1));
+});
+
 test('malformed fast-path bytes fail with DeserializationError', () => {
   const good = encode({ type: 'inc', by: 1, s: 'abc' });
   assert.ok(isFast(good));
@@ -217,6 +261,8 @@ test('malformed fast-path bytes fail with DeserializationError', () => {
     Uint8Array.from([0xc1, 0xc1, 0x00, 0x09, 0x04, 1, 0, 0, 0, 0x01]), // class tag not a string
     Uint8Array.from([0xc1, 0xc1, 0x00, 0x09, 0x06, 0x01, 0x41, 0x01]), // unknown class tag
     Uint8Array.from([0xc1, 0xc1, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x00]), // binding slot without bindings
+    Uint8Array.from([0xc1, 0xc1, 0x00, 0x0d, 0x05, 0x00, 0x00, 0x00, 1, 2]), // byte array runs past the end
+    Uint8Array.from([0xc1, 0xc1, 0x00, 0x0d, 0x05, 0x00]), // truncated byte-array length
   ];
   for (const b of bad) {
     assert.throws(() => decode(b, 'my::Msg'), (e: unknown) => e instanceof DeserializationError && e.typeName === 'my::Msg', Buffer.from(b).toString('hex'));
