@@ -415,11 +415,17 @@ const resetTurn = (): void => {
 
 /**
  * Schedules an actor's loop. Invariant: actors never starve the event loop: wake-ups are cheap
- * microtasks, but after WAKEUPS_PER_TURN of them in one turn (e.g. two actors ping-ponging
+ * microtasks, but after WAKEUPS_PER_TURN of them in one chain (e.g. two actors ping-ponging
  * forever) the rest go through setImmediate, so timers and sockets still run.
+ *
+ * The counter is reset by a `process.nextTick` queued at the first wake-up: Node runs it once
+ * the current callback and the microtasks queued so far have drained, so a never-ending
+ * microtask chain still hits the limit, while a message arriving from a socket (one wake-up per
+ * event-loop turn) no longer pays a `setImmediate` — one more loop phase per wake-up, measured
+ * at ≈ 2.5 µs per cross-process round trip (bench/results/channel.md).
  */
 function scheduleWork(fn: () => void): void {
-  if (wakeupsThisTurn++ === 0) setImmediate(resetTurn);
+  if (wakeupsThisTurn++ === 0) process.nextTick(resetTurn);
   // A reaction on an already-resolved promise is a plain V8 microtask, queued in the same FIFO
   // as `queueMicrotask`'s (which also builds an AsyncResource per call, ~0.1–0.2 µs). `fn` (the
   // actor loop) catches everything itself, so the derived promise never rejects.

@@ -126,8 +126,9 @@ export class Config {
     File: new Map(),
     ClientOverride: new Map(),
   };
-  /** Resolved values; cleared on every mutation. */
+  /** Resolved values; cleared on every mutation (`invalidate`). */
   private readonly cache = new Map<string, unknown>();
+  private changes = 0;
   /** Keys whose env var has been read (successfully) into the Env layer. */
   private readonly envRead = new Set<string>();
   private env: EnvSource;
@@ -135,6 +136,19 @@ export class Config {
   /** `env` defaults to `process.env`, read lazily per key. */
   constructor(opts: { env?: EnvSource } = {}) {
     this.env = opts.env ?? process.env;
+  }
+
+  /**
+   * Changes whenever any effective value may have changed (every mutation bumps it): a hot path
+   * may keep a resolved value and re-read it only when `version` differs.
+   */
+  get version(): number {
+    return this.changes;
+  }
+
+  private invalidate(): void {
+    this.cache.clear();
+    this.changes++;
   }
 
   /** The effective value of `key`. Throws `ConfigError` if its env var is malformed. */
@@ -156,7 +170,7 @@ export class Config {
   /** Sets `key` in `layer` (not Default). */
   set<T>(layer: ConfigLayer, key: ConfigKey<T>, value: T): void {
     this.layers[storedLayer(layer)].set(key.name, value);
-    this.cache.clear();
+    this.invalidate();
   }
 
   /** Removes `key` from `layer`. */
@@ -164,7 +178,7 @@ export class Config {
     const l = storedLayer(layer);
     if (l === 'Env') this.envRead.add(key.name); // do not re-read it from the environment
     this.layers[l].delete(key.name);
-    this.cache.clear();
+    this.invalidate();
   }
 
   /** Empties a layer. Clearing Env also forgets what was read, so the next use re-reads it. */
@@ -172,7 +186,7 @@ export class Config {
     const l = storedLayer(layer);
     this.layers[l].clear();
     if (l === 'Env') this.envRead.clear();
-    this.cache.clear();
+    this.invalidate();
   }
 
   /** Re-reads the environment (from `env`, or the current source) on next use of each key. */
@@ -186,7 +200,7 @@ export class Config {
     const layer = this.layers.TestOverride;
     const prev = layer.has(key.name) ? layer.get(key.name) : ABSENT;
     layer.set(key.name, value);
-    this.cache.clear();
+    this.invalidate();
     let done = false;
     return {
       restore: () => {
@@ -194,7 +208,7 @@ export class Config {
         done = true;
         if (prev === ABSENT) layer.delete(key.name);
         else layer.set(key.name, prev);
-        this.cache.clear();
+        this.invalidate();
       },
     };
   }
@@ -248,7 +262,7 @@ export class Config {
     }
     for (const [name, v] of parsed) this.layers[l].set(name, v);
     if (l === 'Env') for (const [name] of parsed) this.envRead.add(name);
-    this.cache.clear();
+    this.invalidate();
   }
 
   /**

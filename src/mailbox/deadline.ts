@@ -1,10 +1,18 @@
 /**
  * Cheap timeouts for many short-lived waits (asks, receives): one Node timer per distinct
- * timeout duration instead of one per wait.
+ * timeout duration instead of one per wait, and no clock read for waits that end within the
+ * event-loop turn that started them.
  *
- * Invariant: waits with the same duration expire in the order they were armed, so each duration
- * keeps a FIFO of entries and a single timer armed for the head. Cancelling only marks the entry;
- * expired or cancelled entries are skipped when the head is reached.
+ * Invariants:
+ * - Waits with the same duration expire in the order they were armed, so each duration keeps a
+ *   FIFO of entries and a single timer armed for the head. Cancelling only marks the entry;
+ *   expired or cancelled entries are skipped when the head is reached.
+ * - Arming is deferred to the end of the current event-loop turn (one `setImmediate` per turn
+ *   arms every wait created in it, with one clock read): no timer can fire before the turn ends
+ *   anyway, and a wait cancelled within its turn (a local ask answered synchronously or by
+ *   microtasks) costs no clock read and no timer work. A deadline therefore never fires early;
+ *   it may fire late by at most the length of the turn that created it (like any Node timer
+ *   behind a busy turn).
  *
  * Written with classes and methods (no per-wait closures): this is on the ask hot path.
  */
@@ -16,19 +24,22 @@ export interface DeadlineTarget {
 
 /** A pending deadline. */
 export class Deadline {
-  readonly at: number;
+  /** When it fires (set when armed, at the end of the turn that created it). */
+  at = 0;
   target: DeadlineTarget | undefined;
-  private readonly lane: Lane;
-  constructor(at: number, target: DeadlineTarget, lane: Lane) {
-    this.at = at;
+  readonly ms: number;
+  /** Its lane once armed. */
+  lane: Lane | undefined = undefined;
+  constructor(ms: number, target: DeadlineTarget) {
+    this.ms = ms;
     this.target = target;
-    this.lane = lane;
   }
   /** Prevents the notification; idempotent. */
   cancel(): void {
     if (this.target !== undefined) {
       this.target = undefined;
-      if (--this.lane.live === 0) this.lane.idle();
+      const lane = this.lane;
+      if (lane !== undefined && --lane.live === 0) lane.idle();
     }
   }
 }
@@ -56,14 +67,16 @@ class Lane {
     this.tickBound = this.tick.bind(this);
     this.unrefBound = this.unrefIfIdle.bind(this);
   }
-  add(target: DeadlineTarget): Deadline {
+  /** Arms `d` (not cancelled) at `now` + ms. */
+  add(d: Deadline, now: number): void {
     // Every earlier deadline was cancelled: drop them now rather than when the timer fires, so
     // sustained asks do not keep up to one lane duration of dead entries alive.
     if (this.live === 0 && this.entries.length !== 0) {
       this.entries = [];
       this.head = 0;
     }
-    const d = new Deadline(performance.now() + this.ms, target, this);
+    d.at = now + this.ms;
+    d.lane = this;
     this.entries.push(d);
     this.live++;
     if (this.timer === undefined) {
@@ -73,7 +86,6 @@ class Lane {
       this.timer.ref();
       this.refd = true;
     }
-    return d;
   }
   /**
    * No live deadline: the armed timer must not keep the process alive. The unref is done from a
@@ -132,12 +144,47 @@ class Lane {
 
 const lanes = new Map<number, Lane>();
 
+/** Deadlines created in this turn, armed by `armPending` at its end (in creation order). */
+let pending: Deadline[] = [];
+let spare: Deadline[] = [];
+let armScheduled = false;
+/** `pending` is compacted (cancelled entries dropped) when it reaches this length. */
+let compactAt = 4096;
+
+function armPending(): void {
+  armScheduled = false;
+  const ds = pending;
+  pending = spare;
+  let now = -1;
+  for (let i = 0; i < ds.length; i++) {
+    const d = ds[i]!;
+    if (d.target === undefined) continue; // cancelled within its turn
+    if (now < 0) now = performance.now();
+    let lane = lanes.get(d.ms);
+    if (lane === undefined) {
+      lane = new Lane(d.ms);
+      lanes.set(d.ms, lane);
+    }
+    lane.add(d, now);
+  }
+  ds.length = 0;
+  spare = ds;
+}
+
 /** Notifies `target` (or calls a function) after `ms` milliseconds unless cancelled. */
 export function deadline(ms: number, target: DeadlineTarget | (() => void)): Deadline {
-  let lane = lanes.get(ms);
-  if (lane === undefined) {
-    lane = new Lane(ms);
-    lanes.set(ms, lane);
+  const d = new Deadline(ms, typeof target === 'function' ? new FnTarget(target) : target);
+  if (pending.length >= compactAt) {
+    // A long turn creating many short-lived waits (sequential local asks): keep only live ones.
+    let j = 0;
+    for (let i = 0; i < pending.length; i++) if (pending[i]!.target !== undefined) pending[j++] = pending[i]!;
+    pending.length = j;
+    compactAt = Math.max(4096, 2 * j);
   }
-  return lane.add(typeof target === 'function' ? new FnTarget(target) : target);
+  pending.push(d);
+  if (!armScheduled) {
+    armScheduled = true;
+    setImmediate(armPending);
+  }
+  return d;
 }

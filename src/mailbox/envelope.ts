@@ -46,9 +46,18 @@ export const HEADER = {
   SEQ_INFO: 'SEQ_INFO',
 } as const;
 
-/** The TTL given to new envelopes: config `MESSAGE_TTL_DEFAULT` (env `HYPERACTOR_MESSAGE_TTL_DEFAULT`, default 64). */
+let ttlVersion = -1;
+let ttlValue = 0;
+/**
+ * The TTL given to new envelopes: config `MESSAGE_TTL_DEFAULT` (env
+ * `HYPERACTOR_MESSAGE_TTL_DEFAULT`, default 64), re-read only when the config changed.
+ */
 export function defaultTtl(): number {
-  return config.get(MESSAGE_TTL_DEFAULT);
+  if (config.version !== ttlVersion) {
+    ttlValue = config.get(MESSAGE_TTL_DEFAULT);
+    ttlVersion = config.version;
+  }
+  return ttlValue;
 }
 
 /** All fields of an envelope, for `MessageEnvelope.of` (decoders use this). */
@@ -96,7 +105,7 @@ export class MessageEnvelope {
     typeName: string,
     bindings: readonly WireBinding[] = NO_BINDINGS,
     headers: Headers = EMPTY_HEADERS,
-    ttl: number = config.get(MESSAGE_TTL_DEFAULT),
+    ttl: number = defaultTtl(),
     returnUndeliverable = true,
     errors: readonly DeliveryError[] = NO_ERRORS,
   ) {
@@ -119,7 +128,7 @@ export class MessageEnvelope {
       f.typeName,
       f.bindings ?? NO_BINDINGS,
       f.headers ?? EMPTY_HEADERS,
-      f.ttl ?? config.get(MESSAGE_TTL_DEFAULT),
+      f.ttl ?? defaultTtl(),
       f.returnUndeliverable ?? true,
       f.errors ?? NO_ERRORS,
     );

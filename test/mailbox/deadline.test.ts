@@ -27,3 +27,26 @@ process.on('exit', () => console.log('exited after', Date.now() - t0 < 5000 ? 's
   assert.match(r.stdout, /exited after short/);
   assert.doesNotMatch(r.stdout, /fired/);
 });
+
+test('a deadline never fires before its duration, counted from its creation, even behind a long turn', async () => {
+  const t0 = performance.now();
+  let firedAt = -1;
+  deadline(20, () => (firedAt = performance.now()));
+  // A busy synchronous turn longer than the duration: the deadline is armed at its end.
+  while (performance.now() - t0 < 40) {
+    /* busy */
+  }
+  await new Promise((r) => setTimeout(r, 60));
+  assert.ok(firedAt >= 0, 'fired');
+  assert.ok(firedAt - t0 >= 20, `fired after ${firedAt - t0} ms`);
+});
+
+test('many waits created and cancelled within one turn all stay silent; the live ones still fire in order', async () => {
+  const fired: number[] = [];
+  for (let i = 0; i < 20_000; i++) {
+    const d = deadline(10, () => fired.push(i));
+    if (i % 5000 !== 0) d.cancel();
+  }
+  await new Promise((r) => setTimeout(r, 40));
+  assert.deepEqual(fired, [0, 5000, 10000, 15000]);
+});

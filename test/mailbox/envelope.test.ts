@@ -23,6 +23,21 @@ test('new envelopes take their TTL from MESSAGE_TTL_DEFAULT', () => {
     o.restore();
   }
   assert.equal(new MessageEnvelope(sender, dest, new Uint8Array(), 'x').ttl, 64);
+  // every kind of config change is seen by the cached default (runtime layer, then env reload)
+  config.set('Runtime', MESSAGE_TTL_DEFAULT, 7);
+  try {
+    assert.equal(new MessageEnvelope(sender, dest, new Uint8Array(), 'x').ttl, 7);
+  } finally {
+    config.unset('Runtime', MESSAGE_TTL_DEFAULT);
+  }
+  assert.equal(new MessageEnvelope(sender, dest, new Uint8Array(), 'x').ttl, 64);
+  config.reloadEnv({ HYPERACTOR_MESSAGE_TTL_DEFAULT: '9' });
+  try {
+    assert.equal(new MessageEnvelope(sender, dest, new Uint8Array(), 'x').ttl, 9);
+  } finally {
+    config.reloadEnv(process.env);
+  }
+  assert.equal(new MessageEnvelope(sender, dest, new Uint8Array(), 'x').ttl, 64);
 });
 
 test('headers and errors are copy-on-write: shared empties are never mutated', () => {
