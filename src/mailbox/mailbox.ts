@@ -43,7 +43,14 @@ export class Mailbox extends BaseMailboxSender {
   forwarder: MailboxSender;
   /** Where this actor's own undeliverable envelopes come back. */
   returnHandle: ReturnHandle = LOG_RETURN_HANDLE;
+  /**
+   * The port table, in two maps by index range: indices below 2^53 (ephemeral ports, once ports
+   * of asks) keyed by number, typed handler ports (bit 63 set) by bigint. A BigInt-keyed `Map`
+   * operation costs ≈ 50 ns in the ask loop, a number-keyed one a few ns (measured: `bind` alone
+   * was 20 % of an ask's runtime cost).
+   */
   private readonly ports = new Map<bigint, PortEntry>();
+  private readonly small = new Map<number, PortEntry>();
   /**
    * One-entry cache of the port table by `PortId` object (refs reuse their port ids, so repeated
    * sends to one handler port skip the BigInt-keyed lookup); reset on every change of `ports`.
@@ -72,23 +79,36 @@ export class Mailbox extends BaseMailboxSender {
   /** Binds `entry` at `index`. Binding an index twice is an error (`AlreadyBound`). */
   bind(index: bigint, entry: PortEntry): void {
     if (this.isClosed) throw new PortClosedError(String(this.actorId));
-    if (this.ports.has(index)) {
-      throw new MailboxError('AlreadyBound', `${this.actorId}[${index}]`, 'port is already bound');
+    if (index < SMALL_LIMIT) {
+      const i = Number(index);
+      if (this.small.has(i)) throw alreadyBound(this.actorId, index);
+      this.small.set(i, entry);
+    } else {
+      if (this.ports.has(index)) throw alreadyBound(this.actorId, index);
+      this.ports.set(index, entry);
     }
-    this.ports.set(index, entry);
     this.lastDest = this.lastPort = undefined;
   }
 
+  private lookup(index: bigint): PortEntry | undefined {
+    return index < SMALL_LIMIT ? this.small.get(Number(index)) : this.ports.get(index);
+  }
+
+  private remove(index: bigint): void {
+    if (index < SMALL_LIMIT) this.small.delete(Number(index));
+    else this.ports.delete(index);
+  }
+
   unbind(index: bigint): void {
-    const e = this.ports.get(index);
+    const e = this.lookup(index);
     if (e === undefined) return;
-    this.ports.delete(index);
+    this.remove(index);
     this.lastDest = this.lastPort = undefined;
     e.closed?.();
   }
 
   isBound(index: bigint): boolean {
-    return this.ports.has(index);
+    return this.lookup(index) !== undefined;
   }
 
   /**
@@ -128,7 +148,7 @@ export class Mailbox extends BaseMailboxSender {
     let port: PortEntry | undefined;
     if (dest === this.lastDest) port = this.lastPort!;
     else {
-      port = this.ports.get(dest.index);
+      port = this.lookup(dest.index);
       if (port === undefined) {
         env.fail('Unroutable', `port not bound in mailbox: ${dest}`, returnHandle);
         return;
@@ -139,7 +159,7 @@ export class Mailbox extends BaseMailboxSender {
       }
     }
     if (port.once) {
-      this.ports.delete(dest.index);
+      this.remove(dest.index);
       this.lastDest = this.lastPort = undefined;
     }
     if (port.raw !== undefined) {
@@ -188,7 +208,8 @@ export class Mailbox extends BaseMailboxSender {
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    const entries = [...this.ports.values()];
+    const entries = [...this.small.values(), ...this.ports.values()];
+    this.small.clear();
     this.ports.clear();
     this.lastDest = this.lastPort = undefined;
     for (const e of entries) e.closed?.();
@@ -231,6 +252,13 @@ export class Mailbox extends BaseMailboxSender {
     this.bind(index, rx);
     return [new LocalOncePort<T>(rx), rx];
   }
+}
+
+/** Port indices below this live in the number-keyed half of the port table. */
+const SMALL_LIMIT = BigInt(Number.MAX_SAFE_INTEGER) + 1n;
+
+function alreadyBound(actor: ActorId, index: bigint): MailboxError {
+  return new MailboxError('AlreadyBound', `${actor}[${index}]`, 'port is already bound');
 }
 
 /** The sending side of a port in this process: local sends skip serialization. */

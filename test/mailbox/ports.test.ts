@@ -76,6 +76,25 @@ test('binding a port index twice is an AlreadyBound error', () => {
   assert.throws(() => b.bind(5n, { once: false, sink: () => {} }), (e) => e instanceof MailboxError && e.variant === 'AlreadyBound');
 });
 
+test('ports at small, 2^53-boundary and typed (bit 63) indices are distinct, each found, unbound and closed', () => {
+  const { a, b } = pair();
+  const got: string[] = [];
+  const closed: string[] = [];
+  const idx = [7n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 63n + 5n];
+  for (const i of idx) b.bind(i, { once: false, sink: (m) => got.push(`${i}:${String(m)}`), closed: () => closed.push(String(i)) });
+  for (const i of idx) {
+    assert.equal(b.isBound(i), true);
+    assert.throws(() => b.bind(i, { once: false, sink: () => {} }), (e) => e instanceof MailboxError && e.variant === 'AlreadyBound');
+  }
+  for (const i of idx) a.sendMessage(b.actorId.port(i), 'x', `m${i}`);
+  assert.deepEqual(got, idx.map((i) => `${i}:m${i}`));
+  b.unbind(2n ** 53n - 1n);
+  assert.equal(b.isBound(2n ** 53n - 1n), false);
+  assert.equal(b.isBound(2n ** 53n), true);
+  b.close();
+  assert.deepEqual(closed.sort(), idx.map(String).sort());
+});
+
 test('an accumulating max port coalesces a burst: the receiver observes only the final state', async () => {
   const { a, b } = pair();
   const [port, rx] = openAccumPort(b, Accumulators.max<number>());
