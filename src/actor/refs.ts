@@ -220,25 +220,32 @@ function withReply(msg: object, reply: unknown): object {
 // --- Serialization -------------------------------------------------------------------------
 
 const actorIdCache = new Map<string, ActorId>();
+let lastKey: string | undefined;
+let lastActorId: ActorId | undefined;
 /** Parses an actor id key, caching recent ones (refs in messages repeat a lot). */
 function actorIdOf(key: string): ActorId {
+  if (key === lastKey) return lastActorId!; // decoded keys are interned strings: usually one compare
   let a = actorIdCache.get(key);
   if (a === undefined) {
     a = parseActorId(key);
     if (actorIdCache.size > 10_000) actorIdCache.clear();
     actorIdCache.set(key, a);
   }
+  lastKey = key;
+  lastActorId = a;
   return a;
 }
 
-const MAX_SAFE_INDEX = BigInt(Number.MAX_SAFE_INTEGER);
-function indexOut(i: bigint): number | bigint {
-  return i <= MAX_SAFE_INDEX ? Number(i) : i;
+/** A port index for the wire: a number below 2^53 (no BigInt conversion: `smallIndex`), else the bigint. */
+function indexOut(p: PortId): number | bigint {
+  const n = p.smallIndex;
+  return n >= 0 ? n : p.index;
 }
 
-function indexIn(v: unknown): bigint {
+/** A serialized port index, as `PortId` takes it (numbers stay numbers). */
+function indexIn(v: unknown): bigint | number {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
   if (typeof v === 'bigint') return v;
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
   if (typeof v === 'string' && /^\d+$/.test(v)) return BigInt(v);
   throw new TypeError(`bad port index in a serialized ref: ${String(v)}`);
 }
@@ -259,7 +266,7 @@ registerCodecClass<ActorRef<any>>({
 registerBindable<PortRef<unknown>>({
   tag: 'PortRef',
   Class: PortRef,
-  extract: (r) => [r.portId.actor.key, indexOut(r.portId.index), r.typeName, r.returnUndeliverable, r.reducerSpec ?? null, r.reducerOpts ?? null],
+  extract: (r) => [r.portId.actor.key, indexOut(r.portId), r.typeName, r.returnUndeliverable, r.reducerSpec ?? null, r.reducerOpts ?? null],
   rebind: (p) => {
     const a = p as unknown[];
     if (!Array.isArray(a)) throw new TypeError('bad serialized PortRef');
@@ -276,7 +283,7 @@ registerBindable<PortRef<unknown>>({
 registerCodecClass<OncePortRef<unknown>>({
   tag: 'OncePortRef',
   Class: OncePortRef,
-  toValue: (r) => [r.portId.actor.key, indexOut(r.portId.index), r.typeName, r.returnUndeliverable],
+  toValue: (r) => [r.portId.actor.key, indexOut(r.portId), r.typeName, r.returnUndeliverable],
   fromValue: (p) => {
     const a = p as unknown[];
     if (!Array.isArray(a)) throw new TypeError('bad serialized OncePortRef');

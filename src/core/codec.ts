@@ -92,12 +92,33 @@ function needsRecords(v: object): boolean {
 }
 
 /** The fast path's view of the class registry (see shape-codec.ts). */
+/**
+ * One-entry caches of the class registry for the fast path (messages repeat one ref class).
+ * `lastCtor` is only set after checking that the instance's prototype is `lastCtor.prototype`,
+ * and a hit compares `obj.constructor` (a property load) instead of calling
+ * `Object.getPrototypeOf`, which V8 runs as a C++ call at polymorphic sites. Both are reset by
+ * `define`.
+ */
+let lastCtor: unknown;
+let lastCtorDef: ClassDef | undefined;
+let lastTag: string | undefined;
+let lastTagDef: ClassDef | undefined;
+
 const shapeHooks: ShapeClassHooks = {
   tag: undefined,
   writeClass(obj: object): unknown {
-    const proto: unknown = Object.getPrototypeOf(obj);
-    const def = proto === null ? undefined : byProto.get(proto as object);
-    if (def === undefined) return NOT_REGISTERED;
+    const ctor = (obj as { constructor?: unknown }).constructor;
+    let def: ClassDef | undefined;
+    if (ctor === lastCtor && ctor !== undefined) def = lastCtorDef!;
+    else {
+      const proto: unknown = Object.getPrototypeOf(obj);
+      def = proto === null ? undefined : byProto.get(proto as object);
+      if (def === undefined) return NOT_REGISTERED;
+      if (typeof ctor === 'function' && ctor.prototype === proto) {
+        lastCtor = ctor;
+        lastCtorDef = def;
+      }
+    }
     if (def.bindable && collecting !== null && (def.shouldBind === undefined || def.shouldBind(obj))) {
       const slot = collecting.length;
       collecting.push({ tag: def.tag, slot, value: def.toValue(obj) });
@@ -108,8 +129,14 @@ const shapeHooks: ShapeClassHooks = {
     return def.toValue(obj);
   },
   readClass(tag: string, value: unknown): unknown {
-    const def = byTag.get(tag);
-    if (!def) throw new DeserializationError(typeLabel(), `unknown class tag ${JSON.stringify(tag)} (register it with registerCodecClass on the receiving side)`);
+    let def: ClassDef | undefined;
+    if (tag === lastTag) def = lastTagDef!;
+    else {
+      def = byTag.get(tag);
+      if (!def) throw new DeserializationError(typeLabel(), `unknown class tag ${JSON.stringify(tag)} (register it with registerCodecClass on the receiving side)`);
+      lastTag = tag;
+      lastTagDef = def;
+    }
     return def.fromValue(value);
   },
   readSlot: (slot: number): unknown => readExt(slot),
@@ -193,6 +220,7 @@ function readExt(payload: unknown): unknown {
 function define(def: ClassDef): void {
   if (byTag.has(def.tag)) throw new BindingError('DuplicateTag', `codec class tag ${JSON.stringify(def.tag)} is already registered`);
   byTag.set(def.tag, def);
+  lastCtor = lastCtorDef = lastTag = lastTagDef = undefined;
   const proto = def.Class.prototype as object;
   for (const p of [...byProto.keys()]) if (p !== proto && proto.isPrototypeOf(p)) byProto.delete(p);
   byProto.set(proto, def);
@@ -353,8 +381,11 @@ export function encode(value: unknown, typeName?: string): Uint8Array {
 }
 
 function checkBytes(bytes: unknown, typeName: string): asserts bytes is Uint8Array {
-  if (!(bytes instanceof Uint8Array)) throw new DeserializationError(typeName, `expected a Uint8Array, got ${nameOf(bytes)}`);
-  if (bytes.length === 0) throw new DeserializationError(typeName, 'empty input (no MessagePack value)');
+  // (the constructor compare first: `instanceof` is V8's slow generic path in Node)
+  if ((bytes as { constructor?: unknown } | null)?.constructor !== Uint8Array && !(bytes instanceof Uint8Array)) {
+    throw new DeserializationError(typeName, `expected a Uint8Array, got ${nameOf(bytes)}`);
+  }
+  if ((bytes as Uint8Array).length === 0) throw new DeserializationError(typeName, 'empty input (no MessagePack value)');
 }
 
 

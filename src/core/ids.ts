@@ -44,7 +44,13 @@ export class InvalidIdError extends ActormeshError {
 function describe(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'bigint') return `${v}n`;
-  return String(v);
+  try {
+    return String(v);
+  } catch {
+    // e.g. an object made with Object.create(ActorId.prototype): its toString needs the brand
+    const name = (v as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+    return `[${typeof name === 'string' ? name : 'object'} without id fields]`;
+  }
 }
 
 const NAME_RE = /^[^\[\].,<>\s]+$/;
@@ -63,6 +69,8 @@ function checkIndex(field: string, n: unknown): number {
   }
   return n;
 }
+
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 
 function checkPort(n: unknown): bigint {
   if (typeof n === 'number') {
@@ -183,6 +191,10 @@ export class RankedProcId extends ReferenceBase {
   get key(): string {
     return (this.#k ??= `${this.world.name}[${this.rank}]`);
   }
+  /** `x instanceof RankedProcId` without the `instanceof` (see `isActorId`). */
+  static is(x: unknown): x is RankedProcId {
+    return typeof x === 'object' && x !== null && #k in x;
+  }
   toJSON(): RankedProcIdJSON {
     return { kind: 'ranked', world: this.world.name, rank: this.rank };
   }
@@ -215,6 +227,10 @@ export class DirectProcId extends ReferenceBase {
   }
   get key(): string {
     return (this.#k ??= `${this.addr},${this.name}`);
+  }
+  /** `x instanceof DirectProcId` without the `instanceof` (see `isActorId`). */
+  static is(x: unknown): x is DirectProcId {
+    return typeof x === 'object' && x !== null && #k in x;
   }
   toJSON(): DirectProcIdJSON {
     return { kind: 'direct', addr: this.addr, name: this.name };
@@ -282,7 +298,7 @@ export class ActorId extends ReferenceBase {
   #k: string | undefined;
   constructor(proc: ProcId, name: string, pid = 0) {
     super();
-    if (!(proc instanceof RankedProcId || proc instanceof DirectProcId)) throw new InvalidIdError('proc', proc, 'a ProcId');
+    if (!(RankedProcId.is(proc) || DirectProcId.is(proc))) throw new InvalidIdError('proc', proc, 'a ProcId');
     this.proc = proc;
     this.name = checkName('actor name', name);
     this.pid = checkIndex('pid', pid);
@@ -293,6 +309,14 @@ export class ActorId extends ReferenceBase {
   }
   get key(): string {
     return (this.#k ??= `${this.proc.key}${this.proc.kind === 'ranked' ? '.' : ','}${this.name}[${this.pid}]`);
+  }
+  /**
+   * `x instanceof ActorId`, as a private-field brand check: in Node, `instanceof` takes V8's
+   * generic path (a `Symbol.hasInstance` lookup; Node's streams define one, which disables the
+   * fast path process-wide) — measured on the ask path of every id construction.
+   */
+  static isActorId(x: unknown): x is ActorId {
+    return typeof x === 'object' && x !== null && #k in x;
   }
   toJSON(): ActorIdJSON {
     return { kind: 'actor', proc: this.proc.toJSON(), name: this.name, pid: this.pid };
@@ -325,11 +349,23 @@ export class PortId extends ReferenceBase {
   readonly actor: ActorId;
   readonly index: bigint;
   #k: string | undefined;
+  /** `index` as a number when below 2^53, else -1 (port tables key small indices by number). */
+  #n: number;
   constructor(actor: ActorId, index: bigint | number) {
     super();
-    if (!(actor instanceof ActorId)) throw new InvalidIdError('actor', actor, 'an ActorId');
+    if (!ActorId.isActorId(actor)) throw new InvalidIdError('actor', actor, 'an ActorId');
     this.actor = actor;
-    this.index = checkPort(index);
+    if (typeof index === 'number') {
+      this.index = checkPort(index);
+      this.#n = index;
+    } else {
+      this.index = checkPort(index);
+      this.#n = index <= MAX_SAFE_BIG ? Number(index) : -1;
+    }
+  }
+  /** The index as a number if it is below 2^53, else -1 (no BigInt conversion on hot paths). */
+  get smallIndex(): number {
+    return this.#n;
   }
   /** Canonical form without the type annotation. */
   /** Parses the display form (see `parseReference`); throws `IdParseError`. */

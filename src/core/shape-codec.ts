@@ -139,6 +139,8 @@ function shapeFor(keys: string[]): EncShape {
 }
 
 let slab = new Uint8Array(SLAB_SIZE);
+/** `slab.buffer`, kept: the getter is a C++ call in V8. */
+let slabBuffer = slab.buffer;
 let pos = 0;
 /** End of the writable region of the message being written (pos never passes it). */
 let limit = 0;
@@ -252,9 +254,11 @@ function writeValue(v: unknown, depth: number): boolean {
     case 'object': {
       if (v === null) return writeByte(T_NULL);
       if (depth >= MAX_DEPTH) return false;
-      const proto: unknown = Object.getPrototypeOf(v);
-      if (proto === Uint8Array.prototype) return writeBytes(v as Uint8Array);
-      if (proto === Array.prototype) {
+      // Exact-class checks by `constructor` (a property load): `Object.getPrototypeOf` is a C++
+      // call at this polymorphic site. An own `constructor` key can only make a value fall back.
+      const ctor = (v as { constructor?: unknown }).constructor;
+      if (ctor === Uint8Array && Object.getPrototypeOf(v) === Uint8Array.prototype) return writeBytes(v as Uint8Array);
+      if (ctor === Array && Array.isArray(v) && Object.getPrototypeOf(v) === Array.prototype) {
         const n = (v as unknown[]).length;
         if (n > MAX_ARRAY || pos + 2 > limit) return false;
         slab[pos] = T_ARRAY;
@@ -350,9 +354,14 @@ function writeMessage(value: Record<string, unknown>): boolean {
 export function tryEncode(value: unknown, classHooks: ShapeClassHooks, bindings: unknown[] | null): Uint8Array | undefined {
   // Re-entrant calls (a `toValue` that encodes) use MessagePack: the slab is mid-write.
   if (busy) return undefined;
-  const flat = typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+  // A plain object: `constructor` (inherited) is Object and the prototype is Object.prototype;
+  // the property load filters first, so `Object.getPrototypeOf` (a C++ call at this polymorphic
+  // site) only runs for candidates.
+  const flat =
+    typeof value === 'object' && value !== null && (value as { constructor?: unknown }).constructor === Object && Object.getPrototypeOf(value) === Object.prototype;
   if (slab.length - pos < MAX_MESSAGE) {
     slab = new Uint8Array(SLAB_SIZE);
+    slabBuffer = slab.buffer;
     pos = 0;
   }
   const start = pos;
@@ -384,7 +393,7 @@ export function tryEncode(value: unknown, classHooks: ShapeClassHooks, bindings:
     if (bindings !== null && bindings.length !== bound) bindings.length = bound;
     return undefined;
   }
-  return new Uint8Array(slab.buffer, start, pos - start); // cheaper than subarray (no species lookup)
+  return new Uint8Array(slabBuffer, start, pos - start); // cheaper than subarray (no species lookup)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -79,36 +79,47 @@ export class Mailbox extends BaseMailboxSender {
   /** Binds `entry` at `index`. Binding an index twice is an error (`AlreadyBound`). */
   bind(index: bigint, entry: PortEntry): void {
     if (this.isClosed) throw new PortClosedError(String(this.actorId));
-    if (index < SMALL_LIMIT) {
-      const i = Number(index);
-      if (this.small.has(i)) throw alreadyBound(this.actorId, index);
-      this.small.set(i, entry);
-    } else {
+    if (index < SMALL_LIMIT) this.bindSmall(Number(index), entry);
+    else {
       if (this.ports.has(index)) throw alreadyBound(this.actorId, index);
       this.ports.set(index, entry);
+      this.lastDest = this.lastPort = undefined;
     }
+  }
+
+  /** `bind` for an index below 2^53 given as a number (once ports: no BigInt conversion). */
+  private bindSmall(i: number, entry: PortEntry): void {
+    if (this.small.has(i)) throw alreadyBound(this.actorId, BigInt(i));
+    this.small.set(i, entry);
     this.lastDest = this.lastPort = undefined;
   }
 
-  private lookup(index: bigint): PortEntry | undefined {
-    return index < SMALL_LIMIT ? this.small.get(Number(index)) : this.ports.get(index);
+  private lookup(port: PortId): PortEntry | undefined {
+    const n = port.smallIndex;
+    return n >= 0 ? this.small.get(n) : this.ports.get(port.index);
   }
 
-  private remove(index: bigint): void {
-    if (index < SMALL_LIMIT) this.small.delete(Number(index));
-    else this.ports.delete(index);
+  private remove(port: PortId): void {
+    const n = port.smallIndex;
+    if (n >= 0) this.small.delete(n);
+    else this.ports.delete(port.index);
   }
 
   unbind(index: bigint): void {
-    const e = this.lookup(index);
+    this.unbindPort(new PortId(this.actorId, index));
+  }
+
+  /** `unbind` by port id (uses its cached numeric index). */
+  unbindPort(port: PortId): void {
+    const e = this.lookup(port);
     if (e === undefined) return;
-    this.remove(index);
+    this.remove(port);
     this.lastDest = this.lastPort = undefined;
     e.closed?.();
   }
 
   isBound(index: bigint): boolean {
-    return this.lookup(index) !== undefined;
+    return this.lookup(new PortId(this.actorId, index)) !== undefined;
   }
 
   /**
@@ -148,7 +159,7 @@ export class Mailbox extends BaseMailboxSender {
     let port: PortEntry | undefined;
     if (dest === this.lastDest) port = this.lastPort!;
     else {
-      port = this.lookup(dest.index);
+      port = this.lookup(dest);
       if (port === undefined) {
         env.fail('Unroutable', `port not bound in mailbox: ${dest}`, returnHandle);
         return;
@@ -159,7 +170,7 @@ export class Mailbox extends BaseMailboxSender {
       }
     }
     if (port.once) {
-      this.remove(dest.index);
+      this.remove(dest);
       this.lastDest = this.lastPort = undefined;
     }
     if (port.raw !== undefined) {
@@ -238,9 +249,10 @@ export class Mailbox extends BaseMailboxSender {
 
   /** Opens a once port and returns only its receiver (asks: the sender side is a ref). */
   openOnceReceiver<T>(): OnceReceiver<T> {
-    const index = BigInt(this.nextIndex++);
-    const rx = new OnceReceiver<T>(this, new PortId(this.actorId, index));
-    this.bind(index, rx);
+    const i = this.nextIndex++;
+    const rx = new OnceReceiver<T>(this, new PortId(this.actorId, i));
+    if (this.isClosed) throw new PortClosedError(String(this.actorId));
+    this.bindSmall(i, rx);
     return rx;
   }
 
@@ -254,7 +266,7 @@ export class Mailbox extends BaseMailboxSender {
   }
 }
 
-/** Port indices below this live in the number-keyed half of the port table. */
+/** Port indices below this live in the number-keyed half of the port table (`PortId.smallIndex`). */
 const SMALL_LIMIT = BigInt(Number.MAX_SAFE_INTEGER) + 1n;
 
 function alreadyBound(actor: ActorId, index: bigint): MailboxError {
@@ -300,7 +312,7 @@ export class LocalOncePort<T> {
     const rx = this.rx;
     if (rx === undefined || rx.done) throw new PortClosedError(String(this.portId));
     this.rx = undefined;
-    rx.mailbox.unbind(rx.portId.index);
+    rx.mailbox.unbindPort(rx.portId);
     rx.settle(msg);
   }
 }
@@ -384,7 +396,7 @@ export class OnceReceiver<T> implements PortEntry, DeadlineTarget {
     this.timer?.cancel();
     const rj = this.rejectFn;
     this.resolveFn = this.rejectFn = undefined;
-    this.mailbox.unbind(this.portId.index);
+    this.mailbox.unbindPort(this.portId);
     rj?.(e);
   }
 }

@@ -168,6 +168,29 @@ test('constructing an id from invalid parts throws InvalidIdError', () => {
   assert.throws(() => new ActorId(ProcId.ranked('w', 0), 'a[0]'), InvalidIdError);
   assert.throws(() => new PortId(parseActorId('w[0].a[0]'), 1n << 64n), InvalidIdError);
   assert.throws(() => new PortId(parseActorId('w[0].a[0]'), -1n), InvalidIdError);
+  // parts are checked by brand, not by shape: look-alikes and other id kinds are refused
+  const a = parseActorId('w[0].a[0]');
+  const lookAlike = { kind: 'actor', proc: a.proc, name: 'a', pid: 0, key: a.key };
+  assert.throws(() => new PortId(lookAlike as unknown as ActorId, 1), InvalidIdError);
+  assert.throws(() => new PortId(a.proc as unknown as ActorId, 1), InvalidIdError);
+  assert.throws(() => new PortId(Object.create(ActorId.prototype) as ActorId, 1), InvalidIdError);
+  assert.throws(() => new ActorId({ kind: 'ranked' } as unknown as RankedProcId, 'a'), InvalidIdError);
+  assert.throws(() => new ActorId(new WorldId('w') as unknown as RankedProcId, 'a'), InvalidIdError);
+  assert.equal(ActorId.isActorId(a), true);
+  assert.equal(ActorId.isActorId(lookAlike), false);
+  assert.equal(ActorId.isActorId(null), false);
+  assert.equal(RankedProcId.is(a.proc), true);
+  assert.equal(DirectProcId.is(a.proc), false);
+});
+
+test('a port id keeps its index as a number below 2^53 and as -1 above, however it was given', () => {
+  const a = parseActorId('w[0].a[0]');
+  for (const [given, small] of [[5, 5], [5n, 5], [2 ** 53 - 1, 2 ** 53 - 1], [2n ** 53n - 1n, 2 ** 53 - 1], [2n ** 53n, -1], [2n ** 63n + 7n, -1]] as const) {
+    const p = new PortId(a, given);
+    assert.equal(p.smallIndex, small, String(given));
+    assert.equal(p.index, BigInt(given));
+    assert.deepStrictEqual(p, new PortId(a, BigInt(given))); // not an own property
+  }
 });
 
 test('equal ids share a key and unequal ids do not', () => {
