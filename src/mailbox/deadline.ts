@@ -39,7 +39,13 @@ export class Deadline {
     if (this.target !== undefined) {
       this.target = undefined;
       const lane = this.lane;
-      if (lane !== undefined && --lane.live === 0) lane.idle();
+      if (lane !== undefined) {
+        if (--lane.live === 0) lane.idle();
+      } else if (pending[pending.length - 1] === this) {
+        // The newest unarmed wait (a sequential ask): forget it now, so a long turn of asks does
+        // not keep thousands of dead entries alive long enough to be promoted to the old space.
+        pending.pop();
+      }
     }
   }
 }
