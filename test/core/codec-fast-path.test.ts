@@ -238,7 +238,7 @@ test('many decoded medium byte arrays keep their own contents (pooled copies are
   }
   // the shared pool is not detached by a transfer (it is copied instead), so neighbours survive
   const { port1, port2 } = new MessageChannel();
-  port1.postMessage(outs[0], [outs[0]!.buffer]);
+  port1.postMessage(outs[0], [outs[0]!.buffer as ArrayBuffer]);
   port1.close();
   port2.close();
   assert.equal(outs[0]!.length, 1000);
