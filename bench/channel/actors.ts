@@ -9,10 +9,16 @@ import { installChannelDialer } from '../../src/mailbox/client.js';
 import { serveMailbox } from '../../src/mailbox/server.js';
 import { serve, anyAddr, formatAddr, type Rx, type Transport } from '../../src/channel/index.js';
 
-/** A Proc served on a fresh address of `transport`; its forwarder dials other direct procs. */
-export async function servedProc(name: string, transport: Transport, opts: { secret?: string; backend?: 'uws' | 'ws' } = {}): Promise<{ proc: Proc; rx: Rx }> {
-  installChannelDialer(opts.secret !== undefined ? { secret: opts.secret } : {});
-  const [addr, rx] = await serve(anyAddr(transport), opts);
+/**
+ * A Proc served on a fresh address of `transport`; its forwarder dials other direct procs.
+ * Duplex by default (channel/duplex.ts): the dialer announces this proc's address, so peers
+ * answer over the connection this process opened. `duplex: false` (or env AM_ONEWAY=1, which
+ * child processes inherit) keeps Monarch's one-way channels: each side dials the other.
+ */
+export async function servedProc(name: string, transport: Transport, opts: { secret?: string; backend?: 'uws' | 'ws'; duplex?: boolean } = {}): Promise<{ proc: Proc; rx: Rx }> {
+  const [addr, rx] = await serve(anyAddr(transport), { ...(opts.secret !== undefined ? { secret: opts.secret } : {}), ...(opts.backend ? { backend: opts.backend } : {}) });
+  const duplex = opts.duplex ?? !process.env.AM_ONEWAY;
+  installChannelDialer({ ...(opts.secret !== undefined ? { secret: opts.secret } : {}), ...(duplex ? { returnAddr: addr } : { reuseReverse: false }) });
   const proc = new Proc(new DirectProcId(formatAddr(addr), name), new DialMailboxRouter());
   serveMailbox(rx, proc);
   return { proc, rx };

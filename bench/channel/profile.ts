@@ -3,6 +3,9 @@
  *
  *     node --cpu-prof --cpu-prof-dir=/tmp/am-prof/driver --import tsx bench/channel/profile.ts [actor|envelope] [size]
  *
+ * (`... profile.ts envelope 64 --no-prof --reps 3` without --cpu-prof: rates only, e.g. to A/B two
+ * work trees by running it from each in turn.)
+ *
  * The driver (this process) floods a peer child process (started with --cpu-prof into
  * /tmp/am-prof/peer) four times with 200k (actor) or 1M (envelope) messages and prints the rates;
  * then `node --import tsx bench/channel/profile.ts --summary /tmp/am-prof` prints the top
@@ -59,8 +62,13 @@ if (process.argv[2] === '--summary') {
 
 const level = process.argv[2] ?? 'actor';
 const size = Number(process.argv[3] ?? 64);
+// `--no-prof`: the peer runs without the profiler (rates only, for A/B runs of two trees);
+// `--reps N`: repetitions (default 4).
+const noProf = process.argv.includes('--no-prof');
+const ri = process.argv.indexOf('--reps');
+const reps = ri > 0 ? Number(process.argv[ri + 1]) : 4;
 const profDir = '/tmp/am-prof/peer';
-const child = spawn(process.execPath, ['--import', 'tsx', '--cpu-prof', `--cpu-prof-dir=${profDir}`, join(here, 'peer.ts'), level === 'actor' ? 'actor-uws' : 'envelope-uws', 's'], {
+const child = spawn(process.execPath, ['--import', 'tsx', ...(noProf ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`]), join(here, 'peer.ts'), level === 'actor' ? 'actor-uws' : 'envelope-uws', 's'], {
   stdio: ['pipe', 'pipe', 'inherit'],
 });
 const addr = await new Promise<string>((r) => child.stdout!.once('data', (d: Buffer) => r((JSON.parse(d.toString()) as { addr: string }).addr)));
@@ -71,7 +79,7 @@ if (level === 'actor') {
   const sink = await proc.spawn('sink', Sink, undefined);
   const cx = proc.instance('client');
   const peer = ActorRef.attest<Peer>(addr);
-  for (let rep = 0; rep < 4; rep++) {
+  for (let rep = 0; rep < reps; rep++) {
     const n = 200_000;
     const done = new Promise((r) => (Sink.on = r));
     peer.send(cx, { type: 'start', expect: n, replyTo: String(sink.actorId) });
@@ -87,7 +95,7 @@ if (level === 'actor') {
   const client = MailboxClient.dial(addr, { secret: 's' });
   const from = new ActorId(new DirectProcId('tcp:127.0.0.1:1', 'driver'), 'bench', 0);
   const to = new ActorId(new DirectProcId(addr, 'peer'), 'counter', 0).port(1024n);
-  for (let rep = 0; rep < 4; rep++) {
+  for (let rep = 0; rep < reps; rep++) {
     const n = 1_000_000;
     const start = new Uint8Array(4);
     new DataView(start.buffer).setUint32(0, n, true);

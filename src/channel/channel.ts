@@ -6,6 +6,7 @@ import { dialLocal, serveLocal } from './local.js';
 import { NetRx, type ServeOptions } from './server.js';
 import { NetTx, type DialOptions } from './client.js';
 import type { Rx, Tx } from './types.js';
+import { reverseTxFor } from './duplex.js';
 
 /** Serves `addr` (tcp port 0 / local 0 = any) and gives the bound address and the Rx. */
 export async function serve(addr: ChannelAddr | string, opts: ServeOptions = {}): Promise<[ChannelAddr, Rx]> {
@@ -26,3 +27,12 @@ export function dial(addr: ChannelAddr | string, opts: DialOptions = {}): Tx {
 }
 
 export { formatAddr };
+
+/**
+ * Like `dial`, but reuses the reverse direction of a session when a peer serving `addr` dialed
+ * this process and announced `addr` as its return address (duplex.ts): replies then travel over
+ * the connection the peer opened, and no connection to `addr` is made.
+ */
+export function dialReusing(addr: ChannelAddr | string, opts: DialOptions = {}): Tx {
+  return reverseTxFor(addr) ?? dial(addr, opts);
+}

@@ -4,6 +4,10 @@
  * Invariant: the queue never refuses a push (messages already acknowledged must not be lost);
  * producers keep it bounded by checking `full` and holding back acknowledgements while it is
  * full, and `onBelowCapacity` fires once the consumer brings it back under capacity.
+ *
+ * A synchronous consumer (`consume`) takes every message in push order as it is pushed (no
+ * promise per batch, the latency path of a mailbox server); a push made while the consumer runs
+ * (re-entrantly) is queued and handed over right after, so order holds.
  */
 import type { ChannelAddr } from './addr.js';
 import { formatAddr } from './addr.js';
@@ -19,6 +23,9 @@ export class RxQueue {
   private closedWith: ChannelError | undefined;
   onBelowCapacity: (() => void) | undefined;
   private wasFull = false;
+  private sink: ((m: Uint8Array) => void) | undefined;
+  private onSinkClose: ((reason: ChannelError) => void) | undefined;
+  private sinking = false;
 
   constructor(readonly addr: ChannelAddr, readonly capacity: number) {}
 
@@ -33,6 +40,11 @@ export class RxQueue {
   }
 
   push(m: Uint8Array): void {
+    if (this.sink !== undefined) {
+      this.items.push(m);
+      this.drainToSink();
+      return;
+    }
     if (this.waiter || this.waiters.length) {
       const w = this.waiter ?? this.waiters.shift()!;
       this.waiter = undefined;
@@ -45,6 +57,11 @@ export class RxQueue {
 
   /** Pushes `ms[from..]`. */
   pushMany(ms: Uint8Array[], from: number): void {
+    if (this.sink !== undefined) {
+      for (let i = from; i < ms.length; i++) this.items.push(ms[i]!);
+      this.drainToSink();
+      return;
+    }
     let i = from;
     while (i < ms.length && (this.waiter || this.waiters.length)) {
       const w = this.waiter ?? this.waiters.shift()!;
@@ -57,6 +74,39 @@ export class RxQueue {
     }
     for (; i < ms.length; i++) this.items.push(ms[i]!);
     if (this.length >= this.capacity) this.wasFull = true;
+  }
+
+  /**
+   * Hands every message, queued now or pushed later, to `sink` synchronously and in order (the
+   * only consumer from now on: `recv` and friends see nothing). `onClose` runs once the queue is
+   * closed. A throwing sink loses only that message.
+   */
+  consume(sink: (m: Uint8Array) => void, onClose: (reason: ChannelError) => void): void {
+    this.sink = sink;
+    this.onSinkClose = onClose;
+    this.drainToSink();
+    if (this.closedWith) onClose(this.closedWith);
+  }
+
+  private drainToSink(): void {
+    if (this.sinking) return;
+    this.sinking = true;
+    const sink = this.sink!;
+    try {
+      while (this.head < this.items.length) {
+        const m = this.items[this.head]!;
+        this.items[this.head++] = undefined as unknown as Uint8Array;
+        try {
+          sink(m);
+        } catch {
+          /* the sink reports its own failures */
+        }
+      }
+      this.items.length = 0;
+      this.head = 0;
+    } finally {
+      this.sinking = false;
+    }
   }
 
   private taken(): void {
@@ -109,6 +159,7 @@ export class RxQueue {
     this.waiter = undefined;
     this.waiters = [];
     for (const w of ws) w.reject(this.closedWith);
+    this.onSinkClose?.(this.closedWith);
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {

@@ -16,25 +16,38 @@
  *   the Tx's bounded window this bounds memory on both sides when the consumer stops reading.
  *   While held back, a non-advancing Ack goes out every `ackIntervalMs` as a keep-alive, so a
  *   slow consumer is not mistaken for a dead peer by the Tx's delivery timeout.
+ * - Duplex (duplex.ts): a client that announced its return address in the upgrade gets a reverse
+ *   Tx for its session (attached to the session's current connection, re-attached on reconnect,
+ *   ended by a clean close 1000 of the client, by session collection or by `close()`); Ack
+ *   frames from that client acknowledge the reverse direction. Reverse frames are written while
+ *   the socket's send buffer is below REVERSE_BUFFER_LIMIT, then after uWS's `drain`.
+ * - The same session logic serves reverse messages arriving at a NetTx of this process
+ *   (`openInbound`/`attachInbound`/`acceptInbound`): exactly once into this queue, acks held back
+ *   while it is full.
  */
 import uWS from 'uWebSockets.js';
 import { WebSocketServer, type WebSocket as WsSocket } from 'ws';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, unlinkSync } from 'node:fs';
-import { type ChannelAddr, formatAddr } from './addr.js';
+import { type ChannelAddr, formatAddr, toAddr } from './addr.js';
 import { AUTH_HEADER, ProofChecker, type Secret } from './auth.js';
 import { channelConfig, type ChannelConfig } from './config.js';
 import { ChannelError, FrameError } from './errors.js';
 import { QueuedRx, RxQueue } from './queue.js';
 import type { Rx } from './types.js';
-import { FrameEncoder, FrameKind, decodeFrame } from '../wire/frames.js';
+import { RETURN_HEADER, ReverseTx, addrKey, endedError, registerServed, unregisterServed } from './duplex.js';
+import type { FrameLink } from './session-tx.js';
+import { FrameEncoder, FrameKind, decodeFrame, type DecodedFrame } from '../wire/frames.js';
+import { randomBytes } from 'node:crypto';
 
 export interface ServeOptions extends Partial<ChannelConfig> {
   /** The mesh secret clients must prove; omit for an open server. */
   secret?: Secret;
   /** Receives one line per refused or closed-for-cause connection. Default: console.warn. */
   log?: (line: string) => void;
+  /** Duplex: give clients that announce a return address a reverse Tx (default true). */
+  acceptReturn?: boolean;
   /**
    * WebSocket server implementation: `uws` (uWebSockets.js, the default) or `ws` (the pure-JS
    * `ws` server; same protocol, kept to measure what uWS buys and as a fallback).
@@ -50,7 +63,14 @@ interface Session {
   conn: Conn | undefined;
   timer: NodeJS.Timeout | undefined;
   detachedAt: number;
+  /** Duplex: the reverse direction of this session (its client announced a return address). */
+  reverse: ReverseTx | undefined;
 }
+
+/** The receiving state of a reverse direction at a NetTx of this process (see `openInbound`). */
+export type InboundSession = Session;
+/** A NetTx's connection as seen by the inbound session (acks go out through it). */
+export type InboundConn = Conn;
 
 interface Conn {
   readonly connId: number;
@@ -63,7 +83,16 @@ interface Conn {
   write: (bytes: Uint8Array) => void;
   /** Closes with a close frame. */
   shut: (code: number, reason: string) => void;
+  /** Duplex: the return address the client announced (canonical form), if any. */
+  returnAddr: string | undefined;
+  /** Duplex: how reverse frames reach this connection (set when it opens). */
+  link: FrameLink | undefined;
+  /** Reverse frames' completions waiting for the send buffer to drain (uWS). */
+  drainWaiters: Array<() => void>;
 }
+
+/** Reverse frames wait for `drain` while uWS buffers more than this (below its maxBackpressure). */
+const REVERSE_BUFFER_LIMIT = 256 * 1024;
 
 /** Received frames up to this size are copied into a shared slab of RX_SLAB_BYTES (see copyIn). */
 const RX_SLAB_COPY_MAX = 4096;
@@ -86,6 +115,7 @@ export class NetRx extends QueuedRx implements Rx {
   private keepAlive: NodeJS.Timeout | undefined;
   private readonly gc: NodeJS.Timeout;
   private closed = false;
+  private readonly acceptReturn: boolean;
   /** Counters for tests and diagnostics. */
   readonly stats = { frames: 0, messages: 0, retransmitsDropped: 0, protocolErrors: 0, refused: 0 };
 
@@ -94,8 +124,10 @@ export class NetRx extends QueuedRx implements Rx {
     private readonly cfg: ChannelConfig,
     private readonly checker: ProofChecker | undefined,
     private readonly log: (line: string) => void,
+    acceptReturn: boolean,
   ) {
     super();
+    this.acceptReturn = acceptReturn;
     this.queue = new RxQueue(addr, cfg.rxCapacity);
     this.queue.onBelowCapacity = () => {
       const ds = [...this.deferred];
@@ -113,7 +145,7 @@ export class NetRx extends QueuedRx implements Rx {
   static listen(addr: ChannelAddr, opts: ServeOptions = {}): Promise<NetRx> {
     const cfg = { ...channelConfig(), ...stripUndefined(opts) };
     const checker = opts.secret !== undefined ? new ProofChecker(opts.secret) : undefined;
-    const rx = new NetRx(addr, cfg, checker, opts.log ?? ((l) => console.warn(`[actormesh channel] ${l}`)));
+    const rx = new NetRx(addr, cfg, checker, opts.log ?? ((l) => console.warn(`[actormesh channel] ${l}`)), opts.acceptReturn ?? true);
     if (addr.transport === 'unix' && addr.abstract) {
       return Promise.reject(new ChannelError('InvalidAddress', `cannot listen on abstract unix address ${formatAddr(addr)}; use a filesystem path`, formatAddr(addr)));
     }
@@ -121,11 +153,26 @@ export class NetRx extends QueuedRx implements Rx {
       return Promise.reject(new ChannelError('Server', `unix socket path ${addr.path} already exists`, formatAddr(addr)));
     }
     if (addr.transport === 'local') return Promise.reject(new ChannelError('InvalidAddress', 'NetRx serves tcp or unix, not local', formatAddr(addr)));
-    return opts.backend === 'ws' ? rx.startWs() : rx.startUws();
+    const started = opts.backend === 'ws' ? rx.startWs() : rx.startUws();
+    return started.then((r) => {
+      registerServed(r);
+      return r;
+    });
   }
 
-  private newConn(remote: string): Conn {
-    return { connId: nextConnId++, remote, session: undefined, closing: false, write: closedSend, shut: closedEnd };
+  private newConn(remote: string, returnAddr?: string): Conn {
+    return { connId: nextConnId++, remote, session: undefined, closing: false, write: closedSend, shut: closedEnd, returnAddr, link: undefined, drainWaiters: [] };
+  }
+
+  /** The canonical return address in an upgrade header, '' when absent, undefined when invalid. */
+  private returnOf(header: string | undefined): string | undefined {
+    if (!header || !this.acceptReturn) return '';
+    try {
+      const a = toAddr(header);
+      return a.transport === 'local' ? undefined : addrKey(a);
+    } catch {
+      return undefined;
+    }
   }
 
   /** The `ws` backend: a node http server whose upgrades are authenticated before `handleUpgrade`. */
@@ -148,10 +195,20 @@ export class NetRx extends QueuedRx implements Rx {
         socket.end(`HTTP/1.1 ${this.closed ? '503 Service Unavailable' : '401 Unauthorized'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
         return;
       }
+      const rh = req.headers[RETURN_HEADER];
+      const ret = this.returnOf(typeof rh === 'string' ? rh : undefined);
+      if (ret === undefined) {
+        this.stats.refused++;
+        this.log(`refused connection from ${remote} to ${formatAddr(this.addr)}: invalid ${RETURN_HEADER} header; expected a tcp or unix channel address`);
+        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
       wss.handleUpgrade(req, socket, head, (ws: WsSocket) => {
-        const c = this.newConn(remote);
+        const c = this.newConn(remote, ret || undefined);
         c.write = (b) => ws.send(b);
         c.shut = (code, r) => ws.close(code, r);
+        // `ws` may keep the frame's bytes until the write completes.
+        c.link = { write: (b, done) => (c.write === closedSend ? undefined : ws.send(b, () => done())) };
         this.conns.add(c);
         ws.on('message', (data: Buffer) => this.onFrame(c, new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
         let err = '';
@@ -191,7 +248,25 @@ export class NetRx extends QueuedRx implements Rx {
         const c = ws.getUserData();
         c.write = (b) => void ws.send(b, true);
         c.shut = (code, r) => ws.end(code, r);
+        // uWS copies on send. A frame is done at the next tick (like a socket write's callback),
+        // or after `drain` while the send buffer is above the limit: until then later posts
+        // coalesce into one frame (a send outside a uWS callback is a syscall of its own).
+        c.link = {
+          write: (b, done) => {
+            if (c.write === closedSend) return;
+            ws.send(b, true);
+            if (ws.getBufferedAmount() > REVERSE_BUFFER_LIMIT) c.drainWaiters.push(done);
+            else process.nextTick(done);
+          },
+        };
         this.conns.add(c);
+      },
+      drain: (ws) => {
+        const c = ws.getUserData();
+        if (c.drainWaiters.length === 0 || ws.getBufferedAmount() > REVERSE_BUFFER_LIMIT) return;
+        const w = c.drainWaiters;
+        c.drainWaiters = [];
+        for (const d of w) d();
       },
       // uWS neuters `msg` after this callback; the queue keeps views into one copy.
       message: (ws, msg) => this.onFrame(ws.getUserData(), this.copyIn(msg)),
@@ -248,6 +323,7 @@ export class NetRx extends QueuedRx implements Rx {
     const proto = req.getHeader('sec-websocket-protocol');
     const ext = req.getHeader('sec-websocket-extensions');
     const proof = req.getHeader(AUTH_HEADER);
+    const retHeader = req.getHeader(RETURN_HEADER);
     const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
     if (this.closed) {
       res.writeStatus('503 Service Unavailable').end('channel closed');
@@ -262,7 +338,14 @@ export class NetRx extends QueuedRx implements Rx {
         return;
       }
     }
-    res.upgrade(this.newConn(remote), key, proto, ext, context);
+    const ret = this.returnOf(retHeader);
+    if (ret === undefined) {
+      this.stats.refused++;
+      this.log(`refused connection from ${remote} to ${formatAddr(this.addr)}: invalid ${RETURN_HEADER} header ${JSON.stringify(retHeader.slice(0, 80))}; expected a tcp or unix channel address`);
+      res.writeStatus('400 Bad Request').end(`actormesh: invalid ${RETURN_HEADER} header`, true);
+      return;
+    }
+    res.upgrade(this.newConn(remote, ret || undefined), key, proto, ext, context);
   }
 
   private protocolError(c: Conn, reason: string): void {
@@ -294,7 +377,7 @@ export class NetRx extends QueuedRx implements Rx {
         if (c.session) return this.protocolError(c, 'second Init on one connection');
         let s = this.sessions.get(f.session);
         if (!s) {
-          s = { id: f.session, next: 0, acked: 0, sinceAck: 0, conn: undefined, timer: undefined, detachedAt: 0 };
+          s = newSession(f.session);
           this.sessions.set(f.session, s);
         }
         const prev = s.conn;
@@ -307,30 +390,101 @@ export class NetRx extends QueuedRx implements Rx {
         c.session = s;
         // Tell the reconnected Tx what already arrived so it trims its resend.
         if (s.next > 0) this.sendAck(s, s.next);
+        if (c.returnAddr !== undefined && c.link !== undefined) {
+          if (s.reverse === undefined || s.reverse.status === 'Closed') s.reverse = new ReverseTx(toAddr(c.returnAddr), this.cfg, randomBytes(8).readBigUInt64BE(0));
+          s.reverse.attach(c.link, this.enc.init(s.reverse.id));
+        }
         return;
       }
       case FrameKind.Messages: {
         const s = c.session;
         if (!s) return this.protocolError(c, 'Messages frame before Init');
-        const n = f.messages.length;
-        if (f.seq > s.next) return this.protocolError(c, `sequence gap in session ${s.id}: expected seq ${s.next}, got ${f.seq}`);
-        const skip = s.next - f.seq;
-        if (skip >= n) {
-          this.stats.retransmitsDropped += n;
-          return;
-        }
-        this.stats.retransmitsDropped += skip;
-        this.stats.messages += n - skip;
-        this.queue.pushMany(f.messages, skip);
-        s.next = f.seq + n;
-        s.sinceAck += n - skip;
-        if (s.sinceAck >= this.cfg.ackEveryN) this.ackNow(s);
-        else if (!s.timer) s.timer = setTimeout(() => this.ackNow(s), this.cfg.ackIntervalMs);
+        s.reverse?.heard();
+        return this.accept(c, s, f);
+      }
+      case FrameKind.Ack: {
+        const r = c.session?.reverse;
+        if (r === undefined) return this.protocolError(c, 'unexpected frame kind Ack from a client without a reverse session; expected Init or Messages');
+        r.acked(f.seq);
         return;
       }
       default:
-        return this.protocolError(c, `unexpected frame kind ${FrameKind[f.kind]} from a client; expected Init or Messages`);
+        return this.protocolError(c, `unexpected frame kind ${FrameKind[f.kind]} from a client; expected Init, Messages or Ack`);
     }
+  }
+
+  /** A Messages frame of session `s` on connection `c`: exactly once into the queue, then acks. */
+  private accept(c: Conn, s: Session, f: DecodedFrame & { kind: FrameKind.Messages }): void {
+    const n = f.messages.length;
+    if (f.seq > s.next) return this.protocolError(c, `sequence gap in session ${s.id}: expected seq ${s.next}, got ${f.seq}`);
+    const skip = s.next - f.seq;
+    if (skip >= n) {
+      this.stats.retransmitsDropped += n;
+      return;
+    }
+    this.stats.retransmitsDropped += skip;
+    this.stats.messages += n - skip;
+    this.queue.pushMany(f.messages, skip);
+    s.next = f.seq + n;
+    s.sinceAck += n - skip;
+    if (s.sinceAck >= this.cfg.ackEveryN) this.ackNow(s);
+    else if (!s.timer) s.timer = setTimeout(() => this.ackNow(s), this.cfg.ackIntervalMs);
+  }
+
+  // ---- the inbound side of a reverse direction (used by NetTx, client.ts) ----
+
+  /** A fresh inbound session for reverse session `id` (not listed with this server's sessions). */
+  openInbound(id: bigint): InboundSession {
+    return newSession(id);
+  }
+  /** Binds inbound session `s` to a NetTx connection; tells the peer what already arrived. */
+  attachInbound(s: InboundSession, write: (b: Uint8Array) => void, shut: (code: number, reason: string) => void): InboundConn {
+    const c = this.newConn('reverse');
+    c.write = write;
+    c.shut = shut;
+    c.session = s;
+    s.conn = c;
+    if (s.next > 0) this.sendAck(s, s.next);
+    return c;
+  }
+  /** Reverse Messages from the peer on connection `c`. */
+  acceptInbound(c: InboundConn, f: DecodedFrame & { kind: FrameKind.Messages }): void {
+    const s = c.session;
+    if (c.closing || s === undefined) return;
+    this.stats.frames++;
+    this.accept(c, s, f);
+  }
+  /** Acks everything received on `c` now (best effort, before the NetTx closes). */
+  flushInboundAck(c: InboundConn): void {
+    const s = c.session;
+    if (s !== undefined && s.conn === c && s.next > s.acked && !this.queue.full) this.sendAck(s, s.next);
+  }
+  /** The NetTx connection `c` is gone. */
+  detachInbound(c: InboundConn): void {
+    c.closing = true;
+    c.write = closedSend;
+    c.shut = closedEnd;
+    const s = c.session;
+    if (s !== undefined && s.conn === c) {
+      s.conn = undefined;
+      if (s.timer) clearTimeout(s.timer);
+      s.timer = undefined;
+      this.deferred.delete(s);
+    }
+  }
+  /**
+   * Takes every message synchronously as it arrives, in order, instead of through `recv` (the
+   * latency path of a mailbox server: no promise per batch). `onClose` runs when the Rx closes.
+   */
+  consume(sink: (m: Uint8Array) => void, onClose: () => void): void {
+    this.queue.consume(sink, onClose);
+  }
+  get isClosed(): boolean {
+    return this.closed;
+  }
+  /** Logs one line through this server's log (reasons for closed connections). */
+  logLine(line: string): void {
+    this.log(line);
   }
 
   private ackNow(s: Session): void {
@@ -366,10 +520,16 @@ export class NetRx extends QueuedRx implements Rx {
       this.log(`connection ${c.connId} from ${c.remote} closed by the server with code ${code}: ${why || 'no reason'}${/too big|max payload/i.test(why) ? ` (frame above the ${this.cfg.maxFrameLength}-byte limit)` : ''}`);
     }
     c.closing = true;
+    c.drainWaiters = [];
     const s = c.session;
     if (s && s.conn === c) {
       s.conn = undefined;
       s.detachedAt = Date.now();
+    }
+    if (s && s.reverse && c.link) {
+      // 1000: the client closed its Tx for good, so the session (and its reverse) is over.
+      if (code === 1000 && s.conn === undefined) s.reverse.end(endedError(s.reverse.addr, 'the peer closed the session'));
+      else s.reverse.detach(c.link);
     }
   }
 
@@ -379,6 +539,7 @@ export class NetRx extends QueuedRx implements Rx {
     for (const [id, s] of this.sessions) {
       if (!s.conn && s.detachedAt < limit) {
         if (s.timer) clearTimeout(s.timer);
+        s.reverse?.end(endedError(s.reverse.addr, 'its session was forgotten by the server'));
         this.sessions.delete(id);
         this.deferred.delete(s);
       }
@@ -395,12 +556,14 @@ export class NetRx extends QueuedRx implements Rx {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    unregisterServed(this);
     clearInterval(this.gc);
     if (this.keepAlive) clearInterval(this.keepAlive);
     for (const s of this.sessions.values()) {
       if (s.timer) clearTimeout(s.timer);
       s.timer = undefined;
       if (s.next > s.acked) this.sendAck(s, s.next);
+      s.reverse?.end(endedError(s.reverse.addr, `the server ${formatAddr(this.addr)} closed`));
     }
     for (const c of [...this.conns]) {
       c.closing = true;
@@ -428,6 +591,10 @@ export class NetRx extends QueuedRx implements Rx {
     }
     this.queue.close();
   }
+}
+
+function newSession(id: bigint): Session {
+  return { id, next: 0, acked: 0, sinceAck: 0, conn: undefined, timer: undefined, detachedAt: 0, reverse: undefined };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -9,11 +9,11 @@
  * handle): a returned envelope is decoded back from its bytes, which is rare, so a fast stream
  * does not keep envelope objects alive long enough to be promoted to the old generation.
  */
-import { dial, type DialOptions, type Tx, type ChannelError } from '../channel/index.js';
+import { dial, dialReusing, type DialOptions, type Tx, type ChannelError } from '../channel/index.js';
 import { EnvelopeDecoder, EnvelopeEncoder } from './envelope-codec.js';
 import type { MessageEnvelope, ReturnHandle } from './envelope.js';
 import { BaseMailboxSender } from './sender.js';
-import { setDefaultDialer } from './routers.js';
+import { setDefaultDialer, type Dialer } from './routers.js';
 
 export class MailboxClient extends BaseMailboxSender {
   private readonly encoder = new EnvelopeEncoder();
@@ -69,6 +69,14 @@ export class MailboxClient extends BaseMailboxSender {
     return this.tx.status === 'Closed';
   }
 
+  /**
+   * True when the Tx is closed but the address may well be reachable: it was the reverse
+   * direction of a session that ended (channel/duplex.ts). Routers then dial afresh.
+   */
+  get stale(): boolean {
+    return this.tx.status === 'Closed' && (this.tx as { reverse?: boolean }).reverse === true;
+  }
+
   /** Waits for pending envelopes to be acknowledged (bounded by the delivery timeout), then closes. */
   close(): Promise<void> {
     return this.tx.close();
@@ -85,11 +93,27 @@ function describe(tx: Tx): string {
   return a.transport === 'tcp' ? `tcp:${a.host}:${a.port}` : a.transport === 'unix' ? `unix:${a.path}` : `local:${a.index}`;
 }
 
+export interface ChannelDialerOptions extends DialOptions {
+  /**
+   * Duplex (channel/duplex.ts): send to a peer over the connection it dialed to this process
+   * when it announced its address (default true; false = always dial, one-way channels). Set
+   * `returnAddr` to this process's served mailbox address to offer the same to the peers dialed.
+   */
+  reuseReverse?: boolean;
+}
+
+/** A router dialer opening `MailboxClient`s over real channels (see `ChannelDialerOptions`). */
+export function channelDialer(opts: ChannelDialerOptions = {}): Dialer {
+  const { reuseReverse = true, ...dialOpts } = opts;
+  return reuseReverse ? (addr) => new MailboxClient(dialReusing(addr, dialOpts)) : (addr) => MailboxClient.dial(addr, dialOpts);
+}
+
 /**
  * Makes every `DialMailboxRouter` without its own dialer open `MailboxClient`s over real channels
- * (with `opts`, e.g. the mesh secret). Returns a function that uninstalls it.
+ * (with `opts`, e.g. the mesh secret and the duplex return address). Returns a function that
+ * uninstalls it.
  */
-export function installChannelDialer(opts: DialOptions = {}): () => void {
-  setDefaultDialer((addr) => MailboxClient.dial(addr, opts));
+export function installChannelDialer(opts: ChannelDialerOptions = {}): () => void {
+  setDefaultDialer(channelDialer(opts));
   return () => setDefaultDialer(undefined);
 }

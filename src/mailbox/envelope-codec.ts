@@ -6,15 +6,22 @@
  *   bulk. The common envelope (no bindings, headers or errors) is laid out by hand straight into
  *   its own exact-size buffer (`encodeFast`, a valid FlatBuffer: the generated accessors read it,
  *   see test/mailbox/envelope-codec.test.ts); the rest goes through one reused Builder. Either way
- *   the output is a fresh buffer the caller owns.
+ *   the output is a buffer the caller owns (fast-layout output: a view into a slab that is never
+ *   rewritten).
  * - Decoding is bounds-checked (reader.ts): malformed bytes give `FrameError`, never a crash; an
  *   id that does not parse gives the core `IdParseError`. The payload of a decoded envelope is a
  *   view of the input (no copy).
  * - `readRoute` reads sender, destination, TTL and flags without touching the payload.
+ * - Route sharing (wire/frames.ts): fast-layout envelopes live in slabs registered with the frame
+ *   encoder and carry a route stamp in their padding, taken anew per template; in a frame they may
+ *   arrive as RouteRef + payload, which `decode` and `readRoute` resolve against the full envelope
+ *   before them in the same buffer. The decoder remembers the last full envelope it read (buffer,
+ *   offset, route), so a run of route-shared envelopes costs no route work: this relies on received
+ *   frame buffers never being rewritten (decodeFrame's ownership rule).
  */
 import * as flatbuffers from 'flatbuffers';
 import { parseActorId, parsePortId, type ActorId, type PortId } from '../core/ids.js';
-import { MessageEnvelope, EMPTY_HEADERS, NO_BINDINGS, type WireBinding } from './envelope.js';
+import { MessageEnvelope, EMPTY_HEADERS, NO_BINDINGS, NO_ERRORS, type WireBinding } from './envelope.js';
 import { DELIVERY_ERROR_KINDS, type DeliveryError } from './errors.js';
 import { Envelope } from '../wire/generated/actormesh/wire/envelope.js';
 import { Header } from '../wire/generated/actormesh/wire/header.js';
@@ -22,6 +29,7 @@ import { Binding } from '../wire/generated/actormesh/wire/binding.js';
 import { DeliveryError as FbDeliveryError } from '../wire/generated/actormesh/wire/delivery-error.js';
 import { FrameError } from '../wire/errors.js';
 import { TableReader } from '../wire/reader.js';
+import { ROUTE_REF_BYTES, newRouteStamp, registerEnvelopeSlab } from '../wire/frames.js';
 
 const FLAG_RETURN_UNDELIVERABLE = 1;
 const INTERN_LIMIT = 4096;
@@ -79,7 +87,10 @@ export class EnvelopeEncoder {
     // repeat (identity compare), which is the common case of a stream of sends.
     let tpl = this.tpl;
     if (env.sender !== this.tplSender || env.dest !== this.tplDest || env.typeName !== this.tplType) {
-      tpl = this.tpl = this.template(env);
+      // Equal ids in other objects keep the template (and its route stamp, so route sharing goes on).
+      const tplSender = this.tplSender as ActorId | undefined;
+      const tplDest = this.tplDest as PortId | undefined;
+      if (tplSender === undefined || tplDest === undefined || env.sender.key !== tplSender.key || env.dest.key !== tplDest.key || env.typeName !== this.tplType) tpl = this.tpl = this.template(env);
       this.tplSender = env.sender;
       this.tplDest = env.dest;
       this.tplType = env.typeName;
@@ -92,11 +103,13 @@ export class EnvelopeEncoder {
     const size = (pos + 4 + n + 3) & ~3;
     // Carve from a slab: envelopes above 64 bytes would otherwise each get an off-heap backing
     // store (calloc + GC bookkeeping). Every byte of the slice is written below.
-    if (this.slabPos + size > this.slab.length) {
-      this.slab = new Uint8Array(Math.max(SLAB_BYTES, size));
+    if (this.slabPos + size > this.slabLen) {
+      this.slabBuf = new ArrayBuffer(Math.max(SLAB_BYTES, size));
+      this.slabLen = this.slabBuf.byteLength;
       this.slabPos = 0;
+      registerEnvelopeSlab(this.slabBuf);
     }
-    const out = this.slab.subarray(this.slabPos, this.slabPos + size);
+    const out = new Uint8Array(this.slabBuf, this.slabPos, size);
     this.slabPos = (this.slabPos + size + 7) & ~7;
     out.set(tpl);
     out[48] = env.ttl;
@@ -110,7 +123,8 @@ export class EnvelopeEncoder {
     return out;
   }
   private tpl: Uint8Array = new Uint8Array(0);
-  private slab: Uint8Array = new Uint8Array(0);
+  private slabBuf = new ArrayBuffer(0);
+  private slabLen = 0;
   private slabPos = 0;
   private tplSender: unknown;
   private tplDest: unknown;
@@ -136,9 +150,14 @@ export class EnvelopeEncoder {
     dv.setUint16(14, 21, true); // flags
     dv.setUint16(16, 12, true); // type_name
     dv.setUint16(18, 16, true); // payload
-    // bindings, headers, errors: 0 (absent); bytes 20..27 stay zero
+    // bindings, headers, errors: 0 (absent): bytes 20..25 stay zero
     // table
     dv.setInt32(28, 24, true);
+    // The route stamp for the frame encoder's route sharing (wire/frames.ts), in padding the
+    // readers skip: high half after the vtable, low half after ttl and flags.
+    const stamp = newRouteStamp();
+    dv.setUint16(26, stamp >>> 16, true);
+    dv.setUint16(50, stamp & 0xffff, true);
     let pos = 52;
     dv.setUint32(32, pos - 32, true);
     dv.setUint32(pos, sender.length, true);
@@ -204,13 +223,28 @@ export interface Route {
   returnUndeliverable: boolean;
 }
 
-/** Reads the routing header without decoding the payload. Throws `FrameError` when malformed. */
+/**
+ * Reads the routing header without decoding the payload (a route-shared envelope: from the
+ * envelope it refers to, with its own ttl and flags). Throws `FrameError` when malformed.
+ */
 export function readRoute(bytes: Uint8Array): Route {
+  if (bytes.length >= ROUTE_REF_BYTES && bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0 && bytes[3] === 0) {
+    const head = readRoute(new Uint8Array(bytes.buffer, routeRefTarget(bytes), (bytes[4]! | (bytes[5]! << 8) | (bytes[6]! << 16) | (bytes[7]! << 24)) >>> 0));
+    return { sender: head.sender, dest: head.dest, ttl: bytes[8]!, returnUndeliverable: (bytes[9]! & FLAG_RETURN_UNDELIVERABLE) !== 0 };
+  }
   const t = TableReader.root(bytes, 'envelope');
   const sender = t.string(F_SENDER);
   const dest = t.string(F_DEST);
   if (sender === undefined || dest === undefined) throw new FrameError('envelope lacks a sender or a destination');
   return { sender, dest, ttl: t.u8(F_TTL, 64), returnUndeliverable: (t.u8(F_FLAGS, 1) & FLAG_RETURN_UNDELIVERABLE) !== 0 };
+}
+
+/** Where (byte offset in its buffer) the envelope a route-shared one refers to starts. */
+function routeRefTarget(bytes: Uint8Array): number {
+  const dist = (bytes[4]! | (bytes[5]! << 8) | (bytes[6]! << 16) | (bytes[7]! << 24)) >>> 0;
+  const at = bytes.byteOffset - dist;
+  if (dist === 0 || at < 0) throw new FrameError(`route-shared envelope refers ${dist} bytes back, outside its buffer; expected the distance to an envelope before it in its frame`);
+  return at;
 }
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
@@ -265,8 +299,20 @@ export class EnvelopeDecoder {
   private tplDest: PortId | undefined;
   private tplType = '';
 
+  /**
+   * The last full envelope without bindings, headers or errors this decoder read (its buffer,
+   * offset and route): route-shared envelopes of a frame refer back to it, and then cost no
+   * route work.
+   */
+  private headBuf: ArrayBufferLike | undefined;
+  private headOff = -1;
+  private headSender: ActorId | undefined;
+  private headDest: PortId | undefined;
+  private headType = '';
+
   /** Throws `FrameError` (malformed bytes) or `IdParseError` (bad id text). */
   decode(bytes: Uint8Array): MessageEnvelope {
+    if (bytes.length >= ROUTE_REF_BYTES && bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0 && bytes[3] === 0) return this.decodeShared(bytes);
     const tpl = this.tpl;
     if (tpl !== undefined) {
       const n0 = tpl.length;
@@ -283,18 +329,24 @@ export class EnvelopeDecoder {
           const tw = this.tplWords;
           const o = bytes.byteOffset >>> 2;
           const nw = n0 >>> 2;
+          // Words 6 and 12 end in padding (bytes 26–27 and 50–51: the sender's route stamp);
+          // word 12 starts with ttl and flags, word 6 with two zero bytes.
           let k = 0;
-          while (k < 12 && w[o + k] === tw[k]) k++;
-          if (k === 12) {
-            k = 13; // word 12 holds ttl and flags (and two zero bytes)
-            while (k < nw && w[o + k] === tw[k]) k++;
+          while (k < 6 && w[o + k] === tw[k]) k++;
+          if (k === 6 && (w[o + 6]! & 0xffff) === 0) {
+            k = 7;
+            while (k < 12 && w[o + k] === tw[k]) k++;
+            if (k === 12) {
+              k = 13;
+              while (k < nw && w[o + k] === tw[k]) k++;
+            }
           }
-          same = k === nw && bytes[50] === 0 && bytes[51] === 0;
+          same = k === nw;
         } else {
           let i = 0;
-          while (i < 48 && bytes[i] === tpl[i]) i++;
+          while (i < 48 && (bytes[i] === tpl[i] || i === 26 || i === 27)) i++;
           if (i === 48) {
-            i = 50;
+            i = 52;
             while (i < n0 && bytes[i] === tpl[i]) i++;
           }
           same = i === n0;
@@ -302,12 +354,24 @@ export class EnvelopeDecoder {
         if (same) {
           const n = (bytes[n0]! | (bytes[n0 + 1]! << 8) | (bytes[n0 + 2]! << 16) | (bytes[n0 + 3]! << 24)) >>> 0;
           if (n0 + 4 + n <= len) {
-            return new MessageEnvelope(this.tplSender!, this.tplDest!, bytes.subarray(n0 + 4, n0 + 4 + n), this.tplType, NO_BINDINGS, EMPTY_HEADERS, bytes[48]!, (bytes[49]! & FLAG_RETURN_UNDELIVERABLE) !== 0, []);
+            this.headBuf = bytes.buffer;
+            this.headOff = bytes.byteOffset;
+            this.headSender = this.tplSender;
+            this.headDest = this.tplDest;
+            this.headType = this.tplType;
+            return new MessageEnvelope(this.tplSender!, this.tplDest!, new Uint8Array(bytes.buffer, bytes.byteOffset + n0 + 4, n), this.tplType, NO_BINDINGS, EMPTY_HEADERS, bytes[48]!, (bytes[49]! & FLAG_RETURN_UNDELIVERABLE) !== 0, NO_ERRORS);
           }
         }
       }
     }
     const env = this.decodeVerified(bytes);
+    if (env.bindings.length === 0 && env.headers.size === 0 && env.errors.length === 0) {
+      this.headBuf = bytes.buffer;
+      this.headOff = bytes.byteOffset;
+      this.headSender = env.sender;
+      this.headDest = env.dest;
+      this.headType = env.typeName;
+    }
     if (env.bindings.length === 0 && env.headers.size === 0 && env.errors.length === 0 && bytes.length >= 52) {
       let i = 0;
       while (i < 32 && (i === 20 || i === 21 || i === 22 || i === 23 || i === 24 || i === 25 || i === 26 || i === 27 || bytes[i] === FAST_HEADER[i])) i++;
@@ -317,7 +381,7 @@ export class EnvelopeDecoder {
         const slack = bytes.length - (p + 4 + env.data.length);
         if (slack >= 0 && slack < 4 && (p & 3) === 0 && bytes[20] === 0 && bytes[21] === 0 && bytes[22] === 0 && bytes[23] === 0 && bytes[24] === 0 && bytes[25] === 0) {
           const t = bytes.slice(0, p);
-          t[48] = t[49] = 0;
+          t[26] = t[27] = t[48] = t[49] = t[50] = t[51] = 0;
           this.tpl = t;
           this.tplWords = new Int32Array(t.buffer, 0, p >>> 2);
           this.tplSender = env.sender;
@@ -327,6 +391,30 @@ export class EnvelopeDecoder {
       }
     }
     return env;
+  }
+
+  /**
+   * A route-shared envelope (schema `RouteRef` + payload): the route is that of the full envelope
+   * `distance` bytes before it in the same buffer (the frame it came in, checked by decodeFrame).
+   * Usually that envelope was the last full one this decoder read; otherwise (e.g. the server
+   * dropped the head of a resent frame as a duplicate) it is verified from its bytes.
+   */
+  private decodeShared(bytes: Uint8Array): MessageEnvelope {
+    const at = routeRefTarget(bytes);
+    const dist = bytes.byteOffset - at;
+    const buffer = bytes.buffer;
+    if (buffer !== this.headBuf || at !== this.headOff) {
+      const head = this.decodeVerified(new Uint8Array(buffer, at, dist));
+      if (head.bindings.length || head.headers.size || head.errors.length) throw new FrameError('route-shared envelope refers to an envelope with bindings, headers or errors');
+      this.headBuf = buffer;
+      this.headOff = at;
+      this.headSender = head.sender;
+      this.headDest = head.dest;
+      this.headType = head.typeName;
+    }
+    const n = (bytes[12]! | (bytes[13]! << 8) | (bytes[14]! << 16) | (bytes[15]! << 24)) >>> 0;
+    if (n > bytes.length - ROUTE_REF_BYTES) throw new FrameError(`route-shared envelope of ${bytes.length} bytes declares a ${n}-byte payload`);
+    return new MessageEnvelope(this.headSender!, this.headDest!, new Uint8Array(buffer, bytes.byteOffset + ROUTE_REF_BYTES, n), this.headType, NO_BINDINGS, EMPTY_HEADERS, bytes[8]!, (bytes[9]! & FLAG_RETURN_UNDELIVERABLE) !== 0, NO_ERRORS);
   }
 
   /** The full, bounds-checked decode. */
@@ -360,14 +448,16 @@ export class EnvelopeDecoder {
       }
       headers = m;
     }
-    const errors: DeliveryError[] = [];
+    let errors: readonly DeliveryError[] = NO_ERRORS;
     const ev = t.vector(F_ERRORS, 4);
-    if (ev) {
+    if (ev && ev[1]) {
+      const out: DeliveryError[] = [];
+      errors = out;
       for (let k = 0; k < ev[1]; k++) {
         const et = t.tableAt(ev[0], k, 'delivery error');
         const kind = DELIVERY_ERROR_KINDS[et.u8(0, 0)];
         if (kind === undefined) throw new FrameError(`unknown delivery error kind ${et.u8(0, 0)}`);
-        errors.push({ kind, message: et.string(1) ?? '' });
+        out.push({ kind, message: et.string(1) ?? '' });
       }
     }
     const ttl = t.u8(F_TTL, 64);

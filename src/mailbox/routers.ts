@@ -7,7 +7,9 @@
  *   the destination actor, the greatest in the id order (a proc sorts after its world, an actor
  *   after its proc), found by predecessor search in a sorted table.
  * - `DialMailboxRouter` keeps at most one client per channel address (so per-destination FIFO
- *   holds); rebinding an entry to another address evicts the old client.
+ *   holds); rebinding an entry to another address evicts the old client. A client that reports
+ *   itself `stale` (the reverse direction of a duplex session that ended: every message it held
+ *   was returned) is replaced by a fresh dial.
  * - Nothing here throws for an unroutable envelope: it becomes undeliverable (`Unroutable`) or
  *   goes to the configured default sender.
  */
@@ -183,6 +185,8 @@ export function setDefaultDialer(d: Dialer | undefined): void {
 /** A sender that can be closed (network clients). */
 interface Closable {
   close?(): unknown;
+  /** True when the client is closed but a fresh dial may work (an ended duplex reverse direction). */
+  readonly stale?: boolean;
 }
 
 /**
@@ -237,9 +241,10 @@ export class DialMailboxRouter extends BaseMailboxSender {
     }
   }
 
-  /** The cached client for `addr`, dialing it on first use. */
+  /** The cached client for `addr`, dialing it on first use (and again when the cached one is stale). */
   clientFor(addr: string): MailboxSender {
     let c = this.clients.get(addr);
+    if (c !== undefined && (c as MailboxSender & Closable).stale === true) c = undefined;
     if (c === undefined) {
       const dial = this.dialer ?? defaultDialer;
       if (dial === undefined) throw new MailboxError('Other', addr, 'no dialer installed (setDefaultDialer)');

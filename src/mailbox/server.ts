@@ -3,7 +3,8 @@
  * Every envelope received on `rx` is `post`ed into `sender` (a Proc, a host router, a
  * DialMailboxRouter…) with the return-to-sender handle of §1.7.
  *
- * Invariants: envelopes are posted in arrival order, one at a time; an envelope that cannot be
+ * Invariants: envelopes are posted in arrival order, one at a time (from a network Rx directly in
+ * the socket callback that received them, see `NetRx.consume`); an envelope that cannot be
  * decoded is logged and skipped (the channel already accepted it, so the stream goes on); an
  * envelope that cannot be delivered here is bounced to its sender's `Undeliverable` port marked
  * `BrokenLink` (a bounced bounce is only logged, see undeliverable.ts).
@@ -27,6 +28,39 @@ export function serveMailbox(rx: Rx, sender: MailboxSender, opts: { log?: (line:
   const decoder = new EnvelopeDecoder();
   const returnHandle = remoteReturnHandle(sender);
   const stats = { posted: 0, malformed: 0 };
+  const deliver = (bytes: Uint8Array): void => {
+    let env;
+    try {
+      env = decoder.decode(bytes);
+    } catch (e) {
+      stats.malformed++;
+      log(`dropping an undecodable envelope of ${bytes.length} bytes: ${(e as Error).message}`);
+      return;
+    }
+    stats.posted++;
+    sender.post(env, returnHandle);
+  };
+  const consumable = rx as Rx & { consume?: (sink: (m: Uint8Array) => void, onClose: () => void) => void };
+  if (typeof consumable.consume === 'function') {
+    // Network Rx: post each envelope from the socket callback that received it (no promise hop).
+    let closed!: () => void;
+    const done = new Promise<void>((r) => (closed = r));
+    consumable.consume((m) => {
+      try {
+        deliver(m);
+      } catch (e) {
+        log(`posting an envelope failed: ${(e as Error).message}`);
+      }
+    }, closed);
+    return {
+      done,
+      stats,
+      async stop() {
+        await rx.close();
+        await done;
+      },
+    };
+  }
   const loop = async (): Promise<void> => {
     for (;;) {
       let batch: Uint8Array[];
@@ -36,18 +70,7 @@ export function serveMailbox(rx: Rx, sender: MailboxSender, opts: { log?: (line:
         if (e instanceof ChannelError && e.variant === 'Closed') return;
         throw e;
       }
-      for (let i = 0; i < batch.length; i++) {
-        let env;
-        try {
-          env = decoder.decode(batch[i]!);
-        } catch (e) {
-          stats.malformed++;
-          log(`dropping an undecodable envelope of ${batch[i]!.length} bytes: ${(e as Error).message}`);
-          continue;
-        }
-        stats.posted++;
-        sender.post(env, returnHandle);
-      }
+      for (let i = 0; i < batch.length; i++) deliver(batch[i]!);
     }
   };
   const done = loop();

@@ -6,10 +6,13 @@
  * - `decodeFrame` never trusts an offset: every table, vtable, vector and string is checked
  *   against the buffer before it is read, so random bytes and truncated frames give a
  *   `FrameError`, never a RangeError or garbage; a Messages frame's `ends` are non-decreasing and
- *   end exactly at `data.length`; sequence numbers are safe integers.
+ *   end exactly at `data.length`; sequence numbers are safe integers; every route-shared message
+ *   (schema: `shared`, `RouteRef`) refers to the nearest preceding full message of its own frame
+ *   and its payload fits, so a frame never depends on an earlier one (resends stay valid).
  * - An encoder's output is a view into its own buffers: valid until the next call on that encoder
  *   (callers hand it to a socket, which copies, before encoding again).
- * - Messages of a batch are copied into the frame in bulk (one `set` per message, no per-byte loop).
+ * - Messages of a batch are copied into the frame in bulk (one `set` per message, or a short word
+ *   loop for small route-shared payloads); the encoder decides route sharing from the bytes alone.
  */
 import * as flatbuffers from 'flatbuffers';
 import { Frame } from './generated/actormesh/wire/frame.js';
@@ -70,60 +73,183 @@ export class FrameEncoder {
    * sequence number `firstSeq`. Laid out by hand (a valid FlatBuffer, read by the generated
    * accessors too, see test/wire/frames.test.ts), into a buffer this encoder reuses:
    *   [0]  u32 root → table at 24
-   *   [4]  vtable: u16 14 (size), u16 24 (table size), offsets kind 20, session 0, seq 8,
-   *        ends 4, data 16; 6 bytes padding
-   *   [24] table: i32 soffset 20 (vtable at 4), u32 ends → 48, u64 seq, u32 data → 52+4n,
-   *        u8 kind, 3 bytes padding
-   *   [48] ends: u32 n, n × u32;  [52+4n] data: u32 total, the messages back to back, pad to 4.
+   *   [4]  vtable: u16 18 (size), u16 28 (table size), offsets kind 24, session 0, seq 8,
+   *        ends 4, data 16, reason 0, shared 20 (0 when no message is route-shared); 2 bytes pad
+   *   [24] table: i32 soffset 20 (vtable at 4), u32 ends → 52, u64 seq, u32 data → 56+4n,
+   *        u32 shared (or 0), u8 kind, 3 bytes padding
+   *   [52] ends: u32 n, n × u32;  [56+4n] data: u32 length, the messages back to back, pad to 4;
+   *   then, if any message is route-shared, shared: u32 ⌈n/8⌉, the bitmap, pad to 4.
    * The Builder path costs ≈ 0.4 µs per frame, which the latency path (one small frame per
    * message) pays on every send.
+   *
+   * Route sharing (schema envelope.fbs): envelopes written by an `EnvelopeEncoder`
+   * (mailbox/envelope-codec.ts) sit in slabs registered here and carry in their padding a route
+   * stamp (`newRouteStamp`). A message from a registered slab whose stamp equals that of the
+   * nearest preceding full message of this frame is written as a 16-byte RouteRef + its payload:
+   * at 64-byte payloads a third of the bytes, and no route compare here or at the receiver. Any
+   * other message (raw channel bytes, envelopes with bindings or headers) is copied as it is.
    */
   messages(firstSeq: number, msgs: readonly Uint8Array[], from: number, to: number, total: number): Uint8Array {
     const n = to - from;
-    const dataAt = 52 + 4 * n;
-    const size = (dataAt + 4 + total + 3) & ~3;
+    const dataAt = 56 + 4 * n;
+    const nShared = (n + 7) >>> 3;
+    // Route sharing only shrinks messages: this bounds the frame.
+    const bound = ((dataAt + 4 + total + 3) & ~3) + ((4 + nShared + 3) & ~3);
     let buf = this.mbuf;
-    if (buf.length < size) {
-      buf = this.mbuf = new Uint8Array(Math.max(size, buf.length * 2, 1024));
+    if (buf.length < bound) {
+      buf = this.mbuf = new Uint8Array(Math.max(bound, buf.length * 2, 1024));
       this.mdv = new DataView(buf.buffer);
+      this.mw = new Int32Array(buf.buffer);
       buf.set(MESSAGES_HEAD);
     }
+    if (this.bits.length < nShared) this.bits = new Uint8Array(Math.max(nShared, this.bits.length * 2));
+    const bits = this.bits;
+    bits.fill(0, 0, nShared);
     const dv = this.mdv!;
+    const fw = this.mw;
     dv.setUint32(32, firstSeq >>> 0, true);
     dv.setUint32(36, Math.floor(firstSeq / 4294967296), true);
     dv.setUint32(40, dataAt - 40, true);
-    dv.setUint32(48, n, true);
-    let p = 52;
-    let at = dataAt + 4;
-    for (let i = from; i < to; i++, p += 4) {
+    dv.setUint32(52, n, true);
+    const base = dataAt + 4;
+    let p = 56;
+    let at = base;
+    let anyShared = false;
+    // The buffer of the previous message, and whether it is an envelope slab.
+    let lastBuf: ArrayBufferLike | undefined;
+    let lastSlab = false;
+    let mw = fw;
+    // The run head: the nearest preceding full message (its position, route stamp halves, and the
+    // uoffset at byte 44 that says where its payload length sits). Stamp 0: nothing shares it.
+    let headAt = 0;
+    let headLo = 0;
+    let headHi = 0;
+    let headW11 = 0;
+    for (let i = from, k = 0; i < to; i++, k++, p += 4) {
       const m = msgs[i]!;
-      buf.set(m, at);
-      at += m.length;
-      dv.setUint32(p, at - dataAt - 4, true);
+      const len = m.length;
+      let shared = false;
+      // (A fast-layout envelope is at least 68 bytes and a multiple of 4: skip looking up others.)
+      const b = len >= 68 && (len & 3) === 0 ? m.buffer : undefined;
+      if (b !== lastBuf) {
+        lastBuf = b;
+        lastSlab = b !== undefined && ENVELOPE_SLABS.has(b);
+        if (lastSlab) mw = this.wordsOf(b!);
+      }
+      if (lastSlab) {
+        const o = m.byteOffset >>> 2;
+        const lo = mw[o + 12]! >>> 16;
+        const hi = mw[o + 6]! >>> 16;
+        const w11 = mw[o + 11]!;
+        if (lo === headLo && hi === headHi && (lo | hi) !== 0 && w11 === headW11) {
+          const nw = 11 + (w11 >>> 2); // word index of the payload length (byte 44 + w11)
+          const pn = mw[o + nw]! >>> 0;
+          const padded = len - 4 * nw - 4;
+          if (pn <= padded && padded - pn < 4) {
+            // RouteRef: marker 0, distance, ttl, flags, 2 zero bytes, payload length; payload.
+            const a = at >>> 2;
+            fw[a] = 0;
+            fw[a + 1] = at - headAt;
+            fw[a + 2] = mw[o + 12]! & 0xffff;
+            fw[a + 3] = pn;
+            const words = padded >>> 2;
+            if (words <= 24) for (let j = 0, src = o + nw + 1; j < words; j++) fw[a + 4 + j] = mw[src + j]!;
+            else buf.set(new Uint8Array(b!, m.byteOffset + 4 * nw + 4, padded), at + 16);
+            at += 16 + padded;
+            bits[k >>> 3]! |= 1 << (k & 7);
+            shared = anyShared = true;
+          }
+        }
+        if (!shared) {
+          headLo = lo;
+          headHi = hi;
+          headW11 = w11;
+        }
+      } else headLo = headHi = 0;
+      if (!shared) {
+        buf.set(m, at);
+        headAt = at;
+        at += len;
+      }
+      dv.setUint32(p, at - base, true);
     }
-    dv.setUint32(dataAt, total, true);
-    for (; at < size; at++) buf[at] = 0;
-    return buf.subarray(0, size);
+    dv.setUint32(dataAt, at - base, true);
+    while (at & 3) buf[at++] = 0;
+    if (anyShared) {
+      dv.setUint32(44, at - 44, true);
+      dv.setUint16(20, 20, true);
+      dv.setUint32(at, nShared, true);
+      buf.set(bits.subarray(0, nShared), at + 4);
+      at += 4 + nShared;
+      while (at & 3) buf[at++] = 0;
+    } else {
+      dv.setUint32(44, 0, true);
+      dv.setUint16(20, 0, true);
+    }
+    return buf.subarray(0, at);
   }
   private mbuf = new Uint8Array(0);
   private mdv: DataView | undefined;
+  private mw: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  private bits = new Uint8Array(16);
+  private wordsBuf: ArrayBufferLike | undefined;
+  private words: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  /** A word view of an envelope slab (one per slab: messages of a stream share slabs). */
+  private wordsOf(b: ArrayBufferLike): Int32Array<ArrayBufferLike> {
+    if (b !== this.wordsBuf) {
+      this.wordsBuf = b;
+      this.words = new Int32Array(b, 0, b.byteLength >>> 2);
+    }
+    return this.words;
+  }
 }
 
-/** The constant first 48 bytes of a hand-laid Messages frame (seq and data offset patched in). */
+/**
+ * Slabs of envelope encoders. Registering a slab promises that every message view into it handed
+ * to a Tx is an envelope in the fast layout of mailbox/envelope-codec.ts (`encodeFast`: root 28,
+ * fixed vtable, no bindings, headers or errors, payload last, padded to 4 bytes, 4-aligned in the
+ * slab) that carries a route stamp from `newRouteStamp` in its padding (high half in bytes 26–27,
+ * after the vtable; low half in bytes 50–51, after ttl and flags), taken anew for each distinct
+ * (sender, dest, type_name) an encoder lays out.
+ */
+const ENVELOPE_SLABS = new WeakSet<ArrayBufferLike>();
+let lastStamp = 0;
+
+/**
+ * A route stamp never handed out before in this process (1..2^32-1; it would take 2^32 route
+ * changes for one to repeat). Two envelopes with the same stamp share sender, dest and type_name.
+ */
+export function newRouteStamp(): number {
+  lastStamp = lastStamp === 0xffffffff ? 1 : lastStamp + 1;
+  return lastStamp;
+}
+
+/** Registers an envelope encoder's slab (see ENVELOPE_SLABS for what that promises). */
+export function registerEnvelopeSlab(slab: ArrayBufferLike): void {
+  ENVELOPE_SLABS.add(slab);
+}
+
+/** Size of the RouteRef struct that heads a route-shared envelope. */
+export const ROUTE_REF_BYTES = 16;
+
+/** The constant first 52 bytes of a hand-laid Messages frame (seq, data and shared patched in). */
 const MESSAGES_HEAD = (() => {
-  const h = new Uint8Array(48);
+  const h = new Uint8Array(52);
   const dv = new DataView(h.buffer);
   dv.setUint32(0, 24, true); // root table
-  for (const [at, v] of [[4, 14], [6, 24], [8, 20], [10, 0], [12, 8], [14, 4], [16, 16]] as const) dv.setUint16(at, v, true);
+  for (const [at, v] of [[4, 18], [6, 28], [8, 24], [10, 0], [12, 8], [14, 4], [16, 16], [18, 0], [20, 0]] as const) dv.setUint16(at, v, true);
   dv.setInt32(24, 20, true); // table → vtable at 4
-  dv.setUint32(28, 48 - 28, true); // ends vector at 48
-  h[44] = FrameKind.Messages;
+  dv.setUint32(28, 52 - 28, true); // ends vector at 52
+  h[48] = FrameKind.Messages;
   return h;
 })();
 
 /**
- * Decodes one frame. Message views alias `buf` (no copy): the caller must own `buf`.
- * Throws `FrameError` on anything malformed.
+ * Decodes one frame. Message views alias `buf` (no copy): the caller must own `buf`, and must
+ * not rewrite it while any decoder may still read it (route-shared messages are resolved against
+ * the bytes before them, and envelope decoders remember what they resolved).
+ * Throws `FrameError` on anything malformed, including a route-shared message whose RouteRef does
+ * not point at the nearest preceding full message of the frame or whose payload does not fit.
  */
 export function decodeFrame(buf: Uint8Array): DecodedFrame {
   const t = TableReader.root(buf, 'frame');
@@ -145,12 +271,38 @@ export function decodeFrame(buf: Uint8Array): DecodedFrame {
       const base = data ? data[0] : 0;
       const messages = new Array<Uint8Array>(n);
       const dv = t.dv;
+      const ab = buf.buffer;
+      const off = buf.byteOffset + base;
+      const sh = t.vector(6, 1);
       let prev = 0;
-      for (let k = 0, p = ends![0]; k < n; k++, p += 4) {
-        const end = dv.getUint32(p, true);
-        if (end < prev || end > dataLen) throw new FrameError(`message ${k} ends at ${end}, outside ${prev}..${dataLen}`);
-        messages[k] = buf.subarray(base + prev, base + end);
-        prev = end;
+      if (sh === undefined) {
+        for (let k = 0, p = ends![0]; k < n; k++, p += 4) {
+          const end = dv.getUint32(p, true);
+          if (end < prev || end > dataLen) throw new FrameError(`message ${k} ends at ${end}, outside ${prev}..${dataLen}`);
+          messages[k] = new Uint8Array(ab, off + prev, end - prev);
+          prev = end;
+        }
+      } else {
+        if (sh[1] !== (n + 7) >>> 3) throw new FrameError(`shared bitmap of ${sh[1]} bytes for ${n} messages; expected ${(n + 7) >>> 3}`);
+        const bits = sh[0];
+        let head = -1; // start of the nearest preceding full message
+        for (let k = 0, p = ends![0]; k < n; k++, p += 4) {
+          const end = dv.getUint32(p, true);
+          if (end < prev || end > dataLen) throw new FrameError(`message ${k} ends at ${end}, outside ${prev}..${dataLen}`);
+          if ((buf[bits + (k >>> 3)]! >>> (k & 7)) & 1) {
+            // A RouteRef + payload: it must point at the nearest preceding full message.
+            const at = base + prev;
+            const len = end - prev;
+            if (len < ROUTE_REF_BYTES) throw new FrameError(`route-shared message ${k} of ${len} bytes is shorter than its ${ROUTE_REF_BYTES}-byte RouteRef`);
+            if (dv.getUint32(at, true) !== 0) throw new FrameError(`route-shared message ${k} does not start with the RouteRef marker 0`);
+            const dist = dv.getUint32(at + 4, true);
+            if (head < 0 || dist !== prev - head) throw new FrameError(`route-shared message ${k} refers ${dist} bytes back; expected ${head < 0 ? 'a full message before it' : `${prev - head}, the nearest preceding full message`}`);
+            const pn = dv.getUint32(at + 12, true);
+            if (pn > len - ROUTE_REF_BYTES || len - ROUTE_REF_BYTES - pn > 3) throw new FrameError(`route-shared message ${k} of ${len} bytes declares a ${pn}-byte payload`);
+          } else head = prev;
+          messages[k] = new Uint8Array(ab, off + prev, end - prev);
+          prev = end;
+        }
       }
       if (prev !== dataLen) throw new FrameError(`messages end at ${prev} but data holds ${dataLen} bytes`);
       if (seq + n > Number.MAX_SAFE_INTEGER) throw new FrameError('message seq overflows 2^53');

@@ -83,6 +83,7 @@ test('hand-laid Messages frames are valid FlatBuffers: the generated accessors r
     assert.equal(f.kind(), FrameKind.Messages);
     assert.equal(f.seq(), BigInt(seq));
     assert.equal(f.endsLength(), msgs.length);
+    assert.equal(f.sharedLength(), 0, 'raw channel messages are never route-shared');
     let end = 0;
     for (let k = 0; k < msgs.length; k++) assert.equal(f.ends(k), (end += sizes[k]!));
     assert.deepEqual(f.dataArray(), Buffer.concat(msgs).length ? new Uint8Array(Buffer.concat(msgs)) : new Uint8Array(0));

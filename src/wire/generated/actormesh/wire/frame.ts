@@ -91,8 +91,27 @@ reason(optionalEncoding?:any):string|Uint8Array|null {
   return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
 }
 
+/**
+ * Messages: bitmap, bit i (byte i >> 3, bit i & 7) set = message i is route-shared (a
+ * RouteRef + payload, see above). Absent = no message is.
+ */
+shared(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 16);
+  return offset ? this.bb!.readUint8(this.bb!.__vector(this.bb_pos + offset) + index) : 0;
+}
+
+sharedLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 16);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+sharedArray():Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 16);
+  return offset ? new Uint8Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
 static startFrame(builder:flatbuffers.Builder) {
-  builder.startObject(6);
+  builder.startObject(7);
 }
 
 static addKind(builder:flatbuffers.Builder, kind:FrameKind) {
@@ -148,6 +167,22 @@ static addReason(builder:flatbuffers.Builder, reasonOffset:flatbuffers.Offset) {
   builder.addFieldOffset(5, reasonOffset, 0);
 }
 
+static addShared(builder:flatbuffers.Builder, sharedOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(6, sharedOffset, 0);
+}
+
+static createSharedVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset {
+  builder.startVector(1, data.length, 1);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt8(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startSharedVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(1, numElems, 1);
+}
+
 static endFrame(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
@@ -161,7 +196,7 @@ static finishSizePrefixedFrameBuffer(builder:flatbuffers.Builder, offset:flatbuf
   builder.finish(offset, undefined, true);
 }
 
-static createFrame(builder:flatbuffers.Builder, kind:FrameKind, session:bigint, seq:bigint, endsOffset:flatbuffers.Offset, dataOffset:flatbuffers.Offset, reasonOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createFrame(builder:flatbuffers.Builder, kind:FrameKind, session:bigint, seq:bigint, endsOffset:flatbuffers.Offset, dataOffset:flatbuffers.Offset, reasonOffset:flatbuffers.Offset, sharedOffset:flatbuffers.Offset):flatbuffers.Offset {
   Frame.startFrame(builder);
   Frame.addKind(builder, kind);
   Frame.addSession(builder, session);
@@ -169,6 +204,7 @@ static createFrame(builder:flatbuffers.Builder, kind:FrameKind, session:bigint, 
   Frame.addEnds(builder, endsOffset);
   Frame.addData(builder, dataOffset);
   Frame.addReason(builder, reasonOffset);
+  Frame.addShared(builder, sharedOffset);
   return Frame.endFrame(builder);
 }
 }

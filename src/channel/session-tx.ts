@@ -1,0 +1,387 @@
+/**
+ * The sending half of one channel session (spec host.md §1.4), whatever carries its frames: a
+ * dialed WebSocket (`NetTx`, client.ts) or the server side of a connection the peer dialed
+ * (`ReverseTx`, reverse-tx.ts). Subclasses bring a `FrameLink` up and down; this class owns the
+ * FIFO, sequence numbers, acks, the window, the delivery timeout and the return paths.
+ *
+ * Invariants enforced here:
+ * - Every posted message gets the next sequence number at post time and stays in one FIFO until
+ *   the peer acknowledges it; `sent` splits that FIFO into sent-unacked and unsent. Frames are
+ *   only ever built from the FIFO in order, so per-Tx order holds across reconnects.
+ * - When a link comes up (`linkUp`) every unacked message is resent from the oldest; the receiver
+ *   drops the ones it already has (exactly once into its queue).
+ * - A message posted while no frame is in flight is sent at once (latency); messages posted while
+ *   frames are in flight are coalesced (until the link is ready again or the end of the
+ *   event-loop turn) into Messages frames of at most `batchBytes`; at most `windowBytes` are in
+ *   flight unacknowledged and at most `maxWritesInFlight` frames wait in the link, so memory is
+ *   bounded by what the producer posts (and `post` returns false above `highWaterBytes`).
+ * - When the oldest pending message is older than the delivery timeout and the peer has not been
+ *   heard from for as long (acks double as keep-alives), or the session is refused or ended, the
+ *   Tx is Closed for good: every pending message is returned to its return handler and every
+ *   pending `send` rejects.
+ */
+import { type ChannelAddr, formatAddr } from './addr.js';
+import type { ChannelConfig } from './config.js';
+import { ChannelError } from './errors.js';
+import type { ReturnHandler, Tx, TxStatus } from './types.js';
+import { FrameEncoder } from '../wire/frames.js';
+
+/** Carries frames of one session to the peer while it is up. */
+export interface FrameLink {
+  /**
+   * Writes one frame. `done` is called (possibly synchronously) once the link no longer
+   * references the frame's bytes and is ready for the next frame; a link that goes down may
+   * never call it.
+   */
+  write(frame: Uint8Array, done: () => void): void;
+}
+
+type Pending = { onReturn?: ReturnHandler; resolve?: () => void; reject?: (e: ChannelError) => void };
+/**
+ * What a queued message carries besides its bytes: nothing (post), its return handler itself
+ * (tryPost: no per-message wrapper object, so a stream of messages sharing one handler retains
+ * only their bytes until acked), or a Pending (send, close).
+ */
+type Entry = Pending | ReturnHandler | undefined;
+
+export abstract class SessionTx implements Tx {
+  /**
+   * Encoders whose output is not referenced by a link any more. A link may keep a frame's bytes
+   * until its `done` (e.g. `ws` sends large frames without copying): an encoder (and the frame in
+   * its buffer) is lent to the link until then, and comes back here.
+   */
+  private readonly encoders: FrameEncoder[] = [];
+  /** The link frames go to; undefined while down. */
+  protected link: FrameLink | undefined;
+  /** Bumped on every link change: `done` callbacks of an old link are ignored. */
+  private gen = 0;
+  private _status: TxStatus = 'Active';
+  protected closeReason: ChannelError | undefined;
+  private closeWaiters: Array<(e: ChannelError | undefined) => void> = [];
+  private writableWaiters: Array<() => void> = [];
+
+  // FIFO of pending messages, indexed by sequence number in a ring (slot = seq & mask; the ring
+  // doubles when full and never shrinks, so a steady stream allocates nothing here):
+  // [head, sent) are sent and unacknowledged, [sent, tail) are not sent yet.
+  private rq: Uint8Array[] = new Array(1024);
+  private rcb: Entry[] = new Array(1024);
+  private mask = 1023;
+  private head = 0;
+  private sent = 0;
+  private tail = 0;
+  private readonly scratch: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private unackedBytes = 0;
+  /**
+   * (first seq posted after a flush, time of that post) for the delivery timeout: a mark opens at
+   * the first post after a flush (or event-loop turn) and every flush closes it.
+   */
+  private marks: number[] = [];
+  private marksHead = 0;
+  private turnOpen = false;
+  /** Last time the peer said anything (acks double as keep-alives). */
+  protected lastHeard = 0;
+
+  private flushScheduled = false;
+  private flushing = false;
+  private writesInFlight = 0;
+  private timeoutTimer: NodeJS.Timeout | undefined;
+  /** Counters for tests and diagnostics. */
+  readonly stats = { frames: 0, connects: 0, resent: 0 };
+
+  constructor(
+    readonly addr: ChannelAddr,
+    protected readonly cfg: ChannelConfig,
+  ) {}
+
+  get status(): TxStatus {
+    return this._status;
+  }
+  get buffered(): { messages: number; bytes: number } {
+    return { messages: this.tail - this.head, bytes: this.pendingBytes };
+  }
+
+  /** Called when the Tx closes for good, before pending messages are returned (drop the link). */
+  protected abstract teardown(): void;
+
+  /** A link is up: resend everything unacknowledged, oldest first. */
+  protected linkUp(link: FrameLink): void {
+    if (this._status === 'Closed') return;
+    this.gen++;
+    this.link = link;
+    this.lastHeard = Date.now();
+    this.stats.connects++;
+    this.stats.resent += this.sent - this.head;
+    this.sent = this.head;
+    this.unackedBytes = 0;
+    this.writesInFlight = 0;
+    this.flush();
+  }
+
+  /** The link went down (the Tx stays Active and waits for the next `linkUp`). */
+  protected linkDown(): void {
+    this.gen++;
+    this.link = undefined;
+    this.armTimeout();
+  }
+
+  /** The peer said something (any frame counts as a keep-alive). */
+  heard(): void {
+    this.lastHeard = Date.now();
+  }
+
+  /** Ack(next): every message with seq < next is enqueued at the peer. */
+  acked(next: number): void {
+    this.lastHeard = Date.now();
+    if (next <= this.head) return;
+    const end = Math.min(next, this.tail);
+    const rq = this.rq;
+    const rcb = this.rcb;
+    const mask = this.mask;
+    for (let seq = this.head; seq < end; seq++) {
+      const i = seq & mask;
+      const n = rq[i]!.length;
+      this.pendingBytes -= n;
+      if (seq < this.sent) this.unackedBytes -= n;
+      const p = rcb[i];
+      rq[i] = undefined as unknown as Uint8Array;
+      if (p !== undefined) {
+        rcb[i] = undefined;
+        if (typeof p !== 'function') p.resolve?.();
+      }
+    }
+    this.head = end;
+    if (this.sent < this.head) this.sent = this.head;
+    if (this.unackedBytes < 0) this.unackedBytes = 0;
+    while (this.marksHead < this.marks.length && this.marks[this.marksHead]! < this.head) this.marksHead += 2;
+    if (this.marksHead > 256 && this.marksHead * 2 > this.marks.length) {
+      this.marks = this.marks.slice(this.marksHead);
+      this.marksHead = 0;
+    }
+    this.wakeWritable();
+    if (this.sent < this.tail) this.scheduleFlush();
+  }
+
+  /** Doubles the ring, keeping every pending entry at its seq's new slot. */
+  private grow(): void {
+    const cap = (this.mask + 1) * 2;
+    const rq: Uint8Array[] = new Array(cap);
+    const rcb: Entry[] = new Array(cap);
+    const m = cap - 1;
+    for (let seq = this.head; seq < this.tail; seq++) {
+      rq[seq & m] = this.rq[seq & this.mask]!;
+      rcb[seq & m] = this.rcb[seq & this.mask];
+    }
+    this.rq = rq;
+    this.rcb = rcb;
+    this.mask = m;
+  }
+
+  private enqueue(m: Uint8Array, p: Entry): boolean {
+    if (m.length > this.cfg.maxFrameLength - 64) {
+      const err = new ChannelError('Codec', `message of ${m.length} bytes exceeds the frame limit of ${this.cfg.maxFrameLength} bytes (CODEC_MAX_FRAME_LENGTH)`, formatAddr(this.addr));
+      queueMicrotask(() => settle(p, m, err));
+      return true;
+    }
+    if (this.tail - this.head > this.mask) this.grow();
+    const i = this.tail & this.mask;
+    this.rq[i] = m;
+    this.rcb[i] = p;
+    this.tail++;
+    this.pendingBytes += m.length;
+    if (!this.turnOpen) {
+      this.turnOpen = true;
+      this.marks.push(this.tail - 1, Date.now());
+      this.armTimeout();
+    }
+    // Latency: an idle link sends at once (and then needs no deferred flush: every flush
+    // closes the delivery-timeout mark, so the next post opens a new one); while frames are in
+    // flight, posts coalesce until the link is ready again or the end of the event-loop turn.
+    if (this.writesInFlight === 0 && this.link !== undefined) {
+      this.flush();
+      if (this.sent === this.tail) return this.pendingBytes < this.cfg.highWaterBytes;
+    }
+    this.scheduleFlush();
+    return this.pendingBytes < this.cfg.highWaterBytes;
+  }
+
+  post(message: Uint8Array): boolean {
+    if (this._status === 'Closed') return false;
+    return this.enqueue(message, undefined);
+  }
+
+  tryPost(message: Uint8Array, onReturn: ReturnHandler): boolean {
+    if (this._status === 'Closed') {
+      const err = this.closeReason ?? new ChannelError('Closed', `channel to ${formatAddr(this.addr)} is closed`, formatAddr(this.addr));
+      queueMicrotask(() => onReturn(message, err));
+      return false;
+    }
+    return this.enqueue(message, onReturn);
+  }
+
+  send(message: Uint8Array): Promise<void> {
+    if (this._status === 'Closed') return Promise.reject(this.closeReason ?? new ChannelError('Closed', `channel to ${formatAddr(this.addr)} is closed`, formatAddr(this.addr)));
+    return new Promise((resolve, reject) => {
+      this.enqueue(message, { resolve, reject });
+    });
+  }
+
+  whenClosed(): Promise<ChannelError | undefined> {
+    if (this._status === 'Closed') return Promise.resolve(this.closeReason);
+    return new Promise((r) => this.closeWaiters.push(r));
+  }
+
+  whenWritable(): Promise<void> {
+    if (this.pendingBytes < this.cfg.highWaterBytes || this._status === 'Closed') return Promise.resolve();
+    return new Promise((r) => this.writableWaiters.push(r));
+  }
+
+  private wakeWritable(): void {
+    if (this.writableWaiters.length && (this.pendingBytes < this.cfg.highWaterBytes || this._status === 'Closed')) {
+      const ws = this.writableWaiters;
+      this.writableWaiters = [];
+      for (const w of ws) w();
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.flushTask);
+  }
+  private readonly flushTask = (): void => {
+    this.flushScheduled = false;
+    this.turnOpen = false;
+    this.flush();
+  };
+
+  /** A frame of the current link left the link (stale links' completions are filtered out). */
+  private written(): void {
+    this.writesInFlight--;
+    if (!this.flushing && this.sent < this.tail) this.scheduleFlush();
+  }
+
+  /** Sends coalesced Messages frames while the link is up and within the window. */
+  protected flush(): void {
+    this.turnOpen = false;
+    const link = this.link;
+    if (link === undefined) return;
+    const rq = this.rq;
+    const mask = this.mask;
+    const batch = this.scratch;
+    const budget = this.cfg.batchBytes;
+    this.flushing = true;
+    while (this.sent < this.tail && this.link === link && this.writesInFlight < this.cfg.maxWritesInFlight && this.unackedBytes < this.cfg.windowBytes) {
+      const from = this.sent;
+      const first = rq[from & mask]!;
+      batch.length = 0;
+      batch.push(first);
+      let total = first.length;
+      let to = from + 1;
+      while (to < this.tail) {
+        const m = rq[to & mask]!;
+        if (total + m.length > budget) break;
+        total += m.length;
+        batch.push(m);
+        to++;
+      }
+      const enc = this.encoders.pop() ?? new FrameEncoder(64);
+      const frame = enc.messages(from, batch, 0, batch.length, total);
+      batch.length = 0;
+      this.writesInFlight++;
+      this.stats.frames++;
+      this.sent = to;
+      this.unackedBytes += total;
+      const gen = this.gen;
+      link.write(frame, () => {
+        this.encoders.push(enc);
+        if (gen === this.gen) this.written();
+      });
+    }
+    this.flushing = false;
+  }
+
+  protected armTimeout(): void {
+    if (this.timeoutTimer || this._status === 'Closed') return;
+    this.timeoutTimer = setTimeout(() => {
+      this.timeoutTimer = undefined;
+      this.checkTimeout();
+    }, Math.max(10, Math.min(1000, this.cfg.deliveryTimeoutMs / 4)));
+    this.timeoutTimer.unref();
+  }
+
+  private checkTimeout(): void {
+    if (this._status === 'Closed') return;
+    if (this.head === this.tail) return; // nothing pending: no timer needed
+    const oldest = this.marks[this.marksHead + 1];
+    const now = Date.now();
+    // A live peer that holds back acks (its consumer is slow) keeps the Tx alive.
+    if (oldest !== undefined && now - oldest > this.cfg.deliveryTimeoutMs && now - this.lastHeard > this.cfg.deliveryTimeoutMs) {
+      this.fail(new ChannelError('Timeout', `messages to ${formatAddr(this.addr)} were not acknowledged within the delivery timeout of ${this.cfg.deliveryTimeoutMs} ms`, formatAddr(this.addr)));
+      return;
+    }
+    this.armTimeout();
+  }
+
+  /** Closes for good and returns every pending message with `err`. */
+  fail(err: ChannelError | undefined): void {
+    if (this._status === 'Closed') return;
+    this._status = 'Closed';
+    this.closeReason = err;
+    if (this.timeoutTimer) clearTimeout(this.timeoutTimer);
+    this.timeoutTimer = undefined;
+    this.gen++;
+    this.teardown();
+    this.link = undefined;
+    const reason = err ?? new ChannelError('Closed', `channel to ${formatAddr(this.addr)} was closed with messages pending`, formatAddr(this.addr));
+    const { rq, rcb, mask, head, tail } = this;
+    this.rq = new Array(16);
+    this.rcb = new Array(16);
+    this.mask = 15;
+    this.head = this.sent = this.tail;
+    this.pendingBytes = this.unackedBytes = 0;
+    for (let seq = head; seq < tail; seq++) settle(rcb[seq & mask], rq[seq & mask]!, reason);
+    for (const w of this.closeWaiters) w(err);
+    this.closeWaiters = [];
+    this.wakeWritable();
+  }
+
+  abort(reason = 'the channel was aborted'): void {
+    this.fail(new ChannelError('Closed', `channel to ${formatAddr(this.addr)} was aborted with messages pending: ${reason}`, formatAddr(this.addr)));
+  }
+
+  /** Waits until everything pending is acknowledged (or the Tx fails), then closes. */
+  async close(): Promise<void> {
+    if (this._status === 'Closed') return;
+    if (this.head < this.tail) {
+      const last = (this.tail - 1) & this.mask;
+      await new Promise<void>((resolve) => {
+        const p = this.rcb[last];
+        const entry: Pending = typeof p === 'function' ? { onReturn: p } : (p ?? {});
+        const prev = entry.resolve;
+        entry.resolve = () => {
+          prev?.();
+          resolve();
+        };
+        const prevReject = entry.reject;
+        entry.reject = (e) => {
+          prevReject?.(e);
+          resolve();
+        };
+        this.rcb[last] = entry;
+      });
+    }
+    this.fail(undefined);
+  }
+}
+
+/** Hands an undelivered message back to whatever its entry holds. */
+function settle(p: Entry, m: Uint8Array, err: ChannelError): void {
+  if (p === undefined) return;
+  if (typeof p === 'function') {
+    p(m, err);
+    return;
+  }
+  p.onReturn?.(m, err);
+  p.reject?.(err);
+}
