@@ -38,9 +38,9 @@ if (process.env.AM_PEER_GC) {
 }
 let splitLine = (): string => '';
 if (process.env.AM_PEER_SPLIT) {
-  // Time from the NetRx frame callback (ping read) to the NetTx flush that writes the pong.
+  // Time from the NetRx frame callback (ping read) to the SessionTx flush (dialed or reverse Tx) that writes the pong.
   const { NetRx } = await import('../../src/channel/server.js');
-  const { NetTx } = await import('../../src/channel/client.js');
+  const { SessionTx } = await import('../../src/channel/session-tx.js');
   const xs: number[] = [];
   let tFrame = 0;
   const rxProto = NetRx.prototype as unknown as { onFrame: (...a: unknown[]) => void };
@@ -49,7 +49,7 @@ if (process.env.AM_PEER_SPLIT) {
     tFrame = performance.now();
     return onFrame.apply(this, a);
   };
-  const txProto = NetTx.prototype as unknown as { flush: (...a: unknown[]) => void };
+  const txProto = SessionTx.prototype as unknown as { flush: (...a: unknown[]) => void };
   const flush = txProto.flush;
   txProto.flush = function (this: unknown, ...a: unknown[]) {
     if (tFrame) xs.push((performance.now() - tFrame) * 1000);
