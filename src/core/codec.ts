@@ -96,7 +96,7 @@ function needsRecords(v: object): boolean {
  * One-entry caches of the class registry for the fast path (messages repeat one ref class).
  * `lastCtor` is only set after checking that the instance's prototype is `lastCtor.prototype`,
  * and a hit compares `obj.constructor` (a property load) instead of calling
- * `Object.getPrototypeOf`, which V8 runs as a C++ call at polymorphic sites. Both are reset by
+ * `Object.getPrototypeOf` (seen in perf as a C++ runtime call at this site). Both are reset by
  * `define`.
  */
 let lastCtor: unknown;

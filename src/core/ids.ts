@@ -355,13 +355,8 @@ export class PortId extends ReferenceBase {
     super();
     if (!ActorId.isActorId(actor)) throw new InvalidIdError('actor', actor, 'an ActorId');
     this.actor = actor;
-    if (typeof index === 'number') {
-      this.index = checkPort(index);
-      this.#n = index;
-    } else {
-      this.index = checkPort(index);
-      this.#n = index <= MAX_SAFE_BIG ? Number(index) : -1;
-    }
+    this.index = checkPort(index);
+    this.#n = typeof index === 'number' ? index : index <= MAX_SAFE_BIG ? Number(index) : -1;
   }
   /** The index as a number if it is below 2^53, else -1 (no BigInt conversion on hot paths). */
   get smallIndex(): number {

@@ -254,8 +254,9 @@ function writeValue(v: unknown, depth: number): boolean {
     case 'object': {
       if (v === null) return writeByte(T_NULL);
       if (depth >= MAX_DEPTH) return false;
-      // Exact-class checks by `constructor` (a property load): `Object.getPrototypeOf` is a C++
-      // call at this polymorphic site. An own `constructor` key can only make a value fall back.
+      // Exact-class checks filtered by `constructor` (a property load) first: at this site
+      // `Object.getPrototypeOf` showed up in perf as a C++ runtime call. An own `constructor` key
+      // can only make a value fall back.
       const ctor = (v as { constructor?: unknown }).constructor;
       if (ctor === Uint8Array && Object.getPrototypeOf(v) === Uint8Array.prototype) return writeBytes(v as Uint8Array);
       if (ctor === Array && Array.isArray(v) && Object.getPrototypeOf(v) === Array.prototype) {
@@ -355,8 +356,8 @@ export function tryEncode(value: unknown, classHooks: ShapeClassHooks, bindings:
   // Re-entrant calls (a `toValue` that encodes) use MessagePack: the slab is mid-write.
   if (busy) return undefined;
   // A plain object: `constructor` (inherited) is Object and the prototype is Object.prototype;
-  // the property load filters first, so `Object.getPrototypeOf` (a C++ call at this polymorphic
-  // site) only runs for candidates.
+  // the property load filters first, so `Object.getPrototypeOf` (seen in perf as a C++ runtime
+  // call here) only runs for candidates.
   const flat =
     typeof value === 'object' && value !== null && (value as { constructor?: unknown }).constructor === Object && Object.getPrototypeOf(value) === Object.prototype;
   if (slab.length - pos < MAX_MESSAGE) {
