@@ -41,10 +41,11 @@ export function serveMailbox(rx: Rx, sender: MailboxSender, opts: { log?: (line:
     sender.post(env, returnHandle);
   };
   const consumable = rx as Rx & { consume?: (sink: (m: Uint8Array) => void, onClose: () => void) => void };
+  let done: Promise<void>;
   if (typeof consumable.consume === 'function') {
     // Network Rx: post each envelope from the socket callback that received it (no promise hop).
     let closed!: () => void;
-    const done = new Promise<void>((r) => (closed = r));
+    done = new Promise<void>((r) => (closed = r));
     consumable.consume((m) => {
       try {
         deliver(m);
@@ -52,28 +53,20 @@ export function serveMailbox(rx: Rx, sender: MailboxSender, opts: { log?: (line:
         log(`posting an envelope failed: ${(e as Error).message}`);
       }
     }, closed);
-    return {
-      done,
-      stats,
-      async stop() {
-        await rx.close();
-        await done;
-      },
-    };
-  }
-  const loop = async (): Promise<void> => {
-    for (;;) {
-      let batch: Uint8Array[];
-      try {
-        batch = await rx.recvMany();
-      } catch (e) {
-        if (e instanceof ChannelError && e.variant === 'Closed') return;
-        throw e;
+  } else {
+    done = (async (): Promise<void> => {
+      for (;;) {
+        let batch: Uint8Array[];
+        try {
+          batch = await rx.recvMany();
+        } catch (e) {
+          if (e instanceof ChannelError && e.variant === 'Closed') return;
+          throw e;
+        }
+        for (let i = 0; i < batch.length; i++) deliver(batch[i]!);
       }
-      for (let i = 0; i < batch.length; i++) deliver(batch[i]!);
-    }
-  };
-  const done = loop();
+    })();
+  }
   return {
     done,
     stats,
