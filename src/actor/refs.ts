@@ -17,6 +17,7 @@ import { portIndexOf } from '../core/typeinfo.js';
 import type { Headers } from '../mailbox/envelope.js';
 import type { ReducerOpts, ReducerSpec } from '../mailbox/accum.js';
 import { registerBindable, registerCodecClass } from '../core/codec.js';
+import { LAYOUT_KIND, registerLayout } from '../core/shape-codec.js';
 import type { Actor, AskableOf, MessageOf } from './actor.js';
 import type { Context } from './instance.js';
 
@@ -290,3 +291,23 @@ registerCodecClass<OncePortRef<unknown>>({
     return new OncePortRef(new PortId(actorIdOf(str(a[0], 'actor id')), indexIn(a[1])), str(a[2], 'type name'), a[3] !== false);
   },
 });
+
+// Fixed layouts on the payload fast path (shape-codec.ts): no intermediate array, no class tag
+// string, the actor id as a cached byte copy on both sides. Refs these cannot express (an index
+// of 2^32 or more) take the generic forms above.
+registerLayout<OncePortRef<unknown>>(
+  LAYOUT_KIND.OncePortRef,
+  OncePortRef,
+  (r, w) => w.actorId(r.portId.actor) && w.u32(r.portId.smallIndex) && w.str(r.typeName) && w.bool(r.returnUndeliverable),
+  (rd) => {
+    const actor = rd.actorId();
+    const index = rd.u32();
+    return new OncePortRef(new PortId(actor, index), rd.str(), rd.bool());
+  },
+);
+registerLayout<ActorRef<any>>(
+  LAYOUT_KIND.ActorRef,
+  ActorRef,
+  (r, w) => w.actorId(r.actorId),
+  (rd) => new ActorRef(rd.actorId()),
+);

@@ -16,6 +16,9 @@
  *          | 0x0a slot:u32 LE                                       (registered bindable class,
  *            extracted into the bindings by encodeMessage)
  *          | 0x0d len:u32 LE bytes                                  (a plain `Uint8Array`)
+ *          | 0x0e kind:u8 fields                                    (a runtime class with a fixed
+ *            layout, see `registerLayout`: kind 1 `OncePortRef`, 2 `ActorRef`; fields are
+ *            actor ids (0x06 len:u8 ASCII key), u32 LE, strings (0x06/0x07 as above), bytes 0/1)
  * MessagePack never starts a value with 0xc1 and record-mode payloads (0xc1 + MessagePack) never
  * continue with a second 0xc1, so `decode` tells the three formats apart by the first two bytes.
  *
@@ -30,11 +33,15 @@
  * - Output is a view of a shared slab that is only ever appended to, never rewritten, so earlier
  *   results stay valid; a new slab is taken when the current one is nearly full.
  * - Shape caches are bounded (cleared when full): any number of distinct shapes is correct.
+ * - Fixed layouts (0x0e) exist only for the runtime's own classes, under kind numbers fixed in
+ *   this file (a kind is not a registration-order artefact, so any process reads them); a writer
+ *   that cannot express a value returns false and the value goes through the generic forms.
  * - A key list whose values keep failing the fast path (e.g. always nested) skips it for a while:
  *   only speed depends on this, never the bytes' meaning (both formats decode everywhere).
  */
 
 import { markAsUntransferable } from 'node:worker_threads';
+import { type ActorId, parseActorId } from './ids.js';
 
 /** How the fast path reaches the class registry of codec.ts. */
 export interface ShapeClassHooks {
@@ -68,7 +75,7 @@ const SLAB_SIZE = 64 * 1024;
 const MAX_MESSAGE = 16 * 1024;
 const CACHE_LIMIT = 512;
 
-const T_UNDEF = 0, T_NULL = 1, T_FALSE = 2, T_TRUE = 3, T_INT = 4, T_F64 = 5, T_STR8 = 6, T_STR32 = 7, T_ARRAY = 8, T_CLASS = 9, T_SLOT = 10, T_INT8 = 11, T_F32 = 12, T_BYTES = 13;
+const T_UNDEF = 0, T_NULL = 1, T_FALSE = 2, T_TRUE = 3, T_INT = 4, T_F64 = 5, T_STR8 = 6, T_STR32 = 7, T_ARRAY = 8, T_CLASS = 9, T_SLOT = 10, T_INT8 = 11, T_F32 = 12, T_BYTES = 13, T_LAYOUT = 14;
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -216,6 +223,108 @@ function writeBytes(v: Uint8Array): boolean {
   return true;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Fixed layouts for the runtime's own classes (value tag 0x0e).
+
+/** Kind numbers of the fixed layouts (part of the format: never renumber). */
+export const LAYOUT_KIND = { OncePortRef: 1, ActorRef: 2 } as const;
+
+/** Writes the fields of a fixed layout; each returns false if the value does not fit. */
+export interface LayoutWriter {
+  actorId(a: ActorId): boolean;
+  u32(n: number): boolean;
+  str(s: string): boolean;
+  bool(b: boolean): boolean;
+}
+/** Reads them back in the same order; throws (malformed) on bytes that do not match. */
+export interface LayoutReader {
+  actorId(): ActorId;
+  u32(): number;
+  str(): string;
+  bool(): boolean;
+}
+
+interface Layout {
+  readonly kind: number;
+  readonly ctor: unknown;
+  write(obj: never, w: LayoutWriter): boolean;
+  read(r: LayoutReader): unknown;
+}
+const layoutsByKind: (Layout | undefined)[] = [];
+/** Layouts by exact constructor, checked in order (a handful). */
+let layouts: Layout[] = [];
+
+/**
+ * Gives the runtime class `ctor` (exact class, not subclasses) the fixed layout `kind`
+ * (`LAYOUT_KIND`). `write` must write every field or return false (the encoder then takes the
+ * generic path for this value); `read` must read exactly what `write` wrote.
+ */
+export function registerLayout<T>(kind: number, ctor: abstract new (...args: never[]) => T, write: (obj: T, w: LayoutWriter) => boolean, read: (r: LayoutReader) => T): void {
+  if (!Number.isInteger(kind) || kind < 1 || kind > 255) throw new RangeError(`layout kind must be 1..255, got ${kind}`);
+  if (layoutsByKind[kind] !== undefined) throw new RangeError(`layout kind ${kind} is already registered`);
+  const l: Layout = { kind, ctor, write: write as Layout['write'], read };
+  layoutsByKind[kind] = l;
+  layouts = [...layouts, l];
+}
+
+/**
+ * Actor ids are written as their ASCII key; the bytes of the last one written are kept, so a
+ * repeated id (the common case: reply ports of one asker) is a copy, not a string walk.
+ */
+let wActor: ActorId | undefined;
+let wActorBytes: Uint8Array = new Uint8Array(0);
+
+function writeActorId(a: ActorId): boolean {
+  let b = wActorBytes;
+  if (a !== wActor) {
+    const k = a.key;
+    const n = k.length;
+    if (n > 255) return false;
+    b = new Uint8Array(n + 2);
+    b[0] = T_STR8;
+    b[1] = n;
+    for (let i = 0; i < n; i++) {
+      const c = k.charCodeAt(i);
+      if (c >= 0x80) return false;
+      b[i + 2] = c;
+    }
+    wActor = a;
+    wActorBytes = b;
+  }
+  const n = b.length;
+  if (pos + n > limit) return false;
+  const p = pos;
+  for (let i = 0; i < n; i++) slab[p + i] = b[i]!;
+  pos = p + n;
+  return true;
+}
+
+const layoutWriter: LayoutWriter = {
+  actorId: writeActorId,
+  u32(v: number): boolean {
+    if (!(v >= 0 && v <= 0xffffffff && v === Math.floor(v)) || pos + 4 > limit) return false;
+    slab[pos] = v & 0xff;
+    slab[pos + 1] = (v >>> 8) & 0xff;
+    slab[pos + 2] = (v >>> 16) & 0xff;
+    slab[pos + 3] = v >>> 24;
+    pos += 4;
+    return true;
+  },
+  str: (s: string): boolean => writeString(s),
+  bool: (b: boolean): boolean => writeByte(b ? 1 : 0),
+};
+
+function writeLayout(l: Layout, v: object): boolean {
+  if (pos + 2 > limit) return false;
+  const start = pos;
+  slab[pos] = T_LAYOUT;
+  slab[pos + 1] = l.kind;
+  pos += 2;
+  if (l.write(v as never, layoutWriter)) return true;
+  pos = start;
+  return false;
+}
+
 function writeValue(v: unknown, depth: number): boolean {
   switch (typeof v) {
     case 'number': {
@@ -272,6 +381,15 @@ function writeValue(v: unknown, depth: number): boolean {
         return true;
       }
       if (Array.isArray(v)) return false; // an Array subclass: MessagePack's business
+      const ls = layouts;
+      for (let i = 0; i < ls.length; i++) {
+        const l = ls[i]!;
+        if (l.ctor === ctor) {
+          if (Object.getPrototypeOf(v) !== (ctor as { prototype: unknown }).prototype) break;
+          if (writeLayout(l, v as object)) return true;
+          break; // a value the layout cannot express: the generic forms below
+        }
+      }
       const h = hooks!;
       const payload = h.writeClass(v);
       if (payload === NOT_REGISTERED) return false;
@@ -565,6 +683,12 @@ function readValue(depth: number): unknown {
       rp += n;
       return b;
     }
+    case T_LAYOUT: {
+      if (rp >= end) malformed('truncated layout kind');
+      const l = layoutsByKind[src[rp++]!];
+      if (l === undefined) malformed(`unknown layout kind ${src[rp - 1]}`);
+      return l.read(layoutReader);
+    }
     case T_SLOT: {
       if (rp + 4 > end) malformed('truncated binding slot');
       const slot = (src[rp]! | (src[rp + 1]! << 8) | (src[rp + 2]! << 16) | (src[rp + 3]! << 24)) >>> 0;
@@ -577,6 +701,68 @@ function readValue(depth: number): unknown {
 }
 
 const reader: Reader = { v: () => readValue(0) };
+
+/** The last actor id read, and its bytes (tag, length, key): a repeat is a byte compare. */
+let rActor: ActorId | undefined;
+let rActorBytes: Uint8Array = new Uint8Array(0);
+
+function readActorId(): ActorId {
+  const start = rp;
+  if (start + 2 > end || src[start] !== T_STR8) malformed('expected an actor id');
+  const n = src[start + 1]! + 2;
+  if (start + n > end) malformed('actor id runs past the end');
+  const b = rActorBytes;
+  if (b.length === n) {
+    let i = 2;
+    while (i < n && b[i] === src[start + i]) i++;
+    if (i === n) {
+      rp = start + n;
+      return rActor!;
+    }
+  }
+  rp = start + 2;
+  const key = readStr(n - 2);
+  let a: ActorId;
+  try {
+    a = parseActorId(key);
+  } catch (e) {
+    malformed(`bad actor id ${JSON.stringify(key)}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  rActor = a;
+  rActorBytes = src.slice(start, start + n);
+  return a;
+}
+
+const layoutReader: LayoutReader = {
+  actorId: readActorId,
+  u32(): number {
+    if (rp + 4 > end) malformed('truncated u32');
+    const v = (src[rp]! | (src[rp + 1]! << 8) | (src[rp + 2]! << 16) | (src[rp + 3]! << 24)) >>> 0;
+    rp += 4;
+    return v;
+  },
+  str(): string {
+    if (rp >= end) malformed('string missing');
+    const t = src[rp++]!;
+    if (t === T_STR8) {
+      if (rp >= end) malformed('truncated string length');
+      return readStr(src[rp++]!);
+    }
+    if (t === T_STR32) {
+      if (rp + 4 > end) malformed('truncated string length');
+      const n = (src[rp]! | (src[rp + 1]! << 8) | (src[rp + 2]! << 16) | (src[rp + 3]! << 24)) >>> 0;
+      rp += 4;
+      return readStr(n);
+    }
+    return malformed(`expected a string, found tag 0x${t.toString(16)}`);
+  },
+  bool(): boolean {
+    if (rp >= end) malformed('truncated boolean');
+    const b = src[rp++]!;
+    if (b > 1) malformed(`bad boolean byte ${b}`);
+    return b === 1;
+  },
+};
 
 function compile(keys: string[]): Build {
   const body = `return {${keys.map((k) => `${JSON.stringify(k)}: r.v()`).join(', ')}};`;
