@@ -7,14 +7,17 @@
  *   the destination is in the same process.
  * - `ActorRef.send` addresses the typed handler port `portIndexOf(msg.type)`, which is the same
  *   index in every process.
- * - `ask` opens a once port on the caller, puts a `OncePortRef` in the message's `reply` field,
- *   and resolves with the single reply or rejects with `TimeoutError`. That ref has
- *   `returnUndeliverable = false`: a reply arriving after the timeout is dropped instead of
- *   failing the replying actor.
+ * - `ask` opens a once port on the caller; the handler finds a `OncePortRef` to it in the
+ *   message's `reply` field; the ask resolves with the single reply or rejects with
+ *   `TimeoutError`. That ref has `returnUndeliverable = false`: a reply arriving after the
+ *   timeout is dropped instead of failing the replying actor. The ref travels as the envelope's
+ *   `replyPort` (an index of the sender's ports), not in the payload: the destination mailbox
+ *   puts it back into the decoded message (mailbox/payload.ts `decodeEnvelopePayload`).
  */
 import { ActorId, PortId, parseActorId } from '../core/ids.js';
 import { portIndexOf } from '../core/typeinfo.js';
 import type { Headers } from '../mailbox/envelope.js';
+import { setAskReplyFactory } from '../mailbox/payload.js';
 import type { ReducerOpts, ReducerSpec } from '../mailbox/accum.js';
 import { registerBindable, registerCodecClass } from '../core/codec.js';
 import { LAYOUT_KIND, registerLayout } from '../core/shape-codec.js';
@@ -33,6 +36,8 @@ export interface AskOptions extends SendOptions {
 }
 
 export const DEFAULT_ASK_TIMEOUT_MS = 30_000;
+/** The largest once-port index an envelope's reply port carries (u32 on the wire, 2^32-1 = none). */
+const MAX_REPLY_PORT = 0xfffffffe;
 
 /** The reply type of a message with a `reply: OncePortRef<R> | PortRef<R>` field. */
 export type ReplyOf<M> = M extends { reply: OncePortRef<infer R> } ? R : M extends { reply: PortRef<infer R> } ? R : never;
@@ -171,11 +176,19 @@ export class ActorRef<A extends Actor<any, any>> {
   ): Promise<ReplyOf<Extract<AskableOf<A>, { type: K }>>> {
     type R = ReplyOf<Extract<AskableOf<A>, { type: K }>>;
     const rx = cx.mailbox.openOnceReceiver<R>();
-    // A late reply (after the timeout closed the port) must not fail the replying actor.
-    const reply = new OncePortRef<R>(rx.portId, 'reply', false);
-    const full = withReply(msg as object, reply) as unknown as MessageOf<A>;
     try {
-      this.send(cx, full, opts);
+      const type = (msg as { type: string }).type;
+      const index = rx.portId.smallIndex;
+      if (Object.hasOwn(msg, 'reply') || index < 0 || index > MAX_REPLY_PORT) {
+        // The message already names a `reply` field (replaced in the payload, in place), or
+        // the index does not fit the envelope's 32-bit reply port: the ref goes in the payload.
+        // A late reply (after the timeout closed the port) must not fail the replying actor.
+        this.send(cx, withReply(msg as object, new OncePortRef<R>(rx.portId, 'reply', false)) as unknown as MessageOf<A>, opts);
+      } else {
+        // The reply port travels in the envelope (`replyPort`), not in the payload: the
+        // destination rebuilds the same `OncePortRef(…, 'reply', false)` (see envelope.ts).
+        cx.mailbox.sendMessage(this.portId(type), type, msg, opts?.headers, opts?.returnUndeliverable, index);
+      }
     } catch (e) {
       rx.close();
       return Promise.reject(e);
@@ -291,6 +304,9 @@ registerCodecClass<OncePortRef<unknown>>({
     return new OncePortRef(new PortId(actorIdOf(str(a[0], 'actor id')), indexIn(a[1])), str(a[2], 'type name'), a[3] !== false);
   },
 });
+
+// The `reply` field of an ask whose reply port travelled in the envelope (ActorRef.ask).
+setAskReplyFactory((sender, index) => new OncePortRef(new PortId(sender, index), 'reply', false));
 
 // Fixed layouts on the payload fast path (shape-codec.ts): no intermediate array, no class tag
 // string, the actor id as a cached byte copy on both sides. Refs these cannot express (an index

@@ -45,6 +45,9 @@ const F_PAYLOAD = 5;
 const F_BINDINGS = 6;
 const F_HEADERS = 7;
 const F_ERRORS = 8;
+const F_REPLY_PORT = 9;
+/** `reply_port`'s schema default: no reply port. */
+const NO_REPLY_PORT = 0xffffffff;
 
 const textEncoder = new TextEncoder();
 
@@ -69,7 +72,7 @@ export class EnvelopeEncoder {
   private readonly enc = (s: string) => textEncoder.encode(s);
 
   encode(env: MessageEnvelope): Uint8Array {
-    if (env.bindings.length === 0 && env.headers.size === 0 && env.errors.length === 0) return this.encodeFast(env);
+    if (env.bindings.length === 0 && env.headers.size === 0 && env.errors.length === 0 && env.replyPort < 0) return this.encodeFast(env);
     return this.encodeBuilder(env);
   }
 
@@ -207,6 +210,10 @@ export class EnvelopeEncoder {
     if (bindings) Envelope.addBindings(b, bindings);
     if (headers) Envelope.addHeaders(b, headers);
     if (errors) Envelope.addErrors(b, errors);
+    if (env.replyPort >= 0) {
+      if (!Number.isInteger(env.replyPort) || env.replyPort >= NO_REPLY_PORT) throw new RangeError(`reply port ${env.replyPort} does not fit the envelope's u32 field`);
+      Envelope.addReplyPort(b, env.replyPort);
+    }
     // Always written (force: the schema defaults would otherwise drop ttl 64 / flags 1).
     b.addFieldInt8(F_TTL, env.ttl, -1);
     b.addFieldInt8(F_FLAGS, env.returnUndeliverable ? FLAG_RETURN_UNDELIVERABLE : 0, -1);
@@ -365,14 +372,14 @@ export class EnvelopeDecoder {
       }
     }
     const env = this.decodeVerified(bytes);
-    if (env.bindings.length === 0 && env.headers.size === 0 && env.errors.length === 0) {
+    if (env.bindings.length === 0 && env.headers.size === 0 && env.errors.length === 0 && env.replyPort < 0) {
       this.headBuf = bytes.buffer;
       this.headOff = bytes.byteOffset;
       this.headSender = env.sender;
       this.headDest = env.dest;
       this.headType = env.typeName;
     }
-    if (env.bindings.length === 0 && env.headers.size === 0 && env.errors.length === 0 && bytes.length >= 52) {
+    if (env.bindings.length === 0 && env.headers.size === 0 && env.errors.length === 0 && env.replyPort < 0 && bytes.length >= 52) {
       let i = 0;
       while (i < 32 && (i === 20 || i === 21 || i === 22 || i === 23 || i === 24 || i === 25 || i === 26 || i === 27 || bytes[i] === FAST_HEADER[i])) i++;
       if (i === 32) {
@@ -405,7 +412,7 @@ export class EnvelopeDecoder {
     const buffer = bytes.buffer;
     if (buffer !== this.headBuf || at !== this.headOff) {
       const head = this.decodeVerified(new Uint8Array(buffer, at, dist));
-      if (head.bindings.length || head.headers.size || head.errors.length) throw new FrameError('route-shared envelope refers to an envelope with bindings, headers or errors');
+      if (head.bindings.length || head.headers.size || head.errors.length || head.replyPort >= 0) throw new FrameError('route-shared envelope refers to an envelope with bindings, headers, errors or a reply port');
       this.headBuf = buffer;
       this.headOff = at;
       this.headSender = head.sender;
@@ -462,6 +469,8 @@ export class EnvelopeDecoder {
     }
     const ttl = t.u8(F_TTL, 64);
     const flags = t.u8(F_FLAGS, 1);
-    return new MessageEnvelope(sender, dest, data, typeName, bindings, headers, ttl, (flags & FLAG_RETURN_UNDELIVERABLE) !== 0, errors);
+    const rp = t.field(F_REPLY_PORT, 4);
+    const replyPort = rp === 0 ? -1 : t.dv.getUint32(rp, true);
+    return new MessageEnvelope(sender, dest, data, typeName, bindings, headers, ttl, (flags & FLAG_RETURN_UNDELIVERABLE) !== 0, errors, replyPort === NO_REPLY_PORT ? -1 : replyPort);
   }
 }

@@ -12,6 +12,12 @@
  *   `returnUndeliverable` is true; otherwise an undeliverable envelope is dropped (logged at debug).
  * - `headers` and `bindings` default to shared frozen empties: never mutate them in place, use
  *   `withHeader` / assign a new array.
+ * - `replyPort` (≥ 0) names a once port of `sender`: the decoded message's `reply` field is
+ *   `OncePortRef(sender[replyPort], 'reply', returnUndeliverable = false)`, left out of `data` by
+ *   `ActorRef.ask` and put back by the destination (`decodeEnvelopePayload`). It is only
+ *   meaningful with this envelope's own `sender`: hops and copies (`clone`, channels, bounces)
+ *   keep both; an envelope built around another envelope's payload under a new sender must not
+ *   carry it over (only asks set it, and asks are never re-sent that way).
  *
  * Field types are chosen so the channels layer encodes them directly (FlatBuffers): ids are
  * core id classes, binary fields are Uint8Array, headers map string keys to bytes.
@@ -71,6 +77,8 @@ export interface EnvelopeFields {
   errors?: readonly DeliveryError[];
   ttl?: number;
   returnUndeliverable?: boolean;
+  /** See `MessageEnvelope.replyPort` (default -1: none). */
+  replyPort?: number;
 }
 
 /** Anything that can take a returned (undeliverable) envelope; see sender.ts. */
@@ -97,6 +105,8 @@ export class MessageEnvelope {
   ttl: number;
   /** Return to sender when undeliverable (default true). */
   returnUndeliverable: boolean;
+  /** The sender's once port answering this message (an ask), or -1; see the invariants. */
+  replyPort: number;
 
   constructor(
     sender: ActorId,
@@ -108,6 +118,7 @@ export class MessageEnvelope {
     ttl: number = defaultTtl(),
     returnUndeliverable = true,
     errors: readonly DeliveryError[] = NO_ERRORS,
+    replyPort = -1,
   ) {
     this.sender = sender;
     this.dest = dest;
@@ -118,6 +129,7 @@ export class MessageEnvelope {
     this.ttl = ttl;
     this.returnUndeliverable = returnUndeliverable;
     this.errors = errors;
+    this.replyPort = replyPort;
   }
 
   static of(f: EnvelopeFields): MessageEnvelope {
@@ -131,6 +143,7 @@ export class MessageEnvelope {
       f.ttl ?? defaultTtl(),
       f.returnUndeliverable ?? true,
       f.errors ?? NO_ERRORS,
+      f.replyPort ?? -1,
     );
   }
 
@@ -155,6 +168,7 @@ export class MessageEnvelope {
       this.ttl,
       this.returnUndeliverable,
       this.errors.length ? [...this.errors] : NO_ERRORS,
+      this.replyPort,
     );
   }
 
@@ -209,7 +223,8 @@ export class MessageEnvelope {
   /** `sender > dest: TypeName{N bytes}` plus errors, for logs. */
   toString(): string {
     const errs = this.errors.length ? ` errors=[${this.errors.map(displayDeliveryError).join('; ')}]` : '';
-    return `${this.sender} > ${this.dest}: ${this.typeName}{${this.data.byteLength} bytes} ttl=${this.ttl}${errs}`;
+    const reply = this.replyPort >= 0 ? ` reply=${this.sender}[${this.replyPort}]` : '';
+    return `${this.sender} > ${this.dest}: ${this.typeName}{${this.data.byteLength} bytes}${reply} ttl=${this.ttl}${errs}`;
   }
 }
 

@@ -17,7 +17,7 @@ import { USER_PORT_OFFSET } from '../core/typeinfo.js';
 import { EMPTY_HEADERS, type Headers, MessageEnvelope, type ReturnHandle, NO_BINDINGS } from './envelope.js';
 import { MailboxError, PortClosedError, TimeoutError } from './errors.js';
 import { BaseMailboxSender, DIRECT_ROUTE_HOPS, type DirectRouter, LOG_RETURN_HANDLE, type MailboxSender, hasStandardPost } from './sender.js';
-import { decodePayload, toWire } from './payload.js';
+import { decodeEnvelopePayload, toWire } from './payload.js';
 import { encodeMessage } from '../core/codec.js';
 import { PortReceiver } from './receiver.js';
 import { type Deadline, type DeadlineTarget, deadline } from './deadline.js';
@@ -51,6 +51,13 @@ export class Mailbox extends BaseMailboxSender {
    */
   private readonly ports = new Map<bigint, PortEntry>();
   private readonly small = new Map<number, PortEntry>();
+  /**
+   * The newest once port opened by `openOnceReceiver`, kept out of `small` (index -1: none):
+   * sequential asks open and close one each, and a `Map` set + delete per ask made the table
+   * rehash and reallocate over and over. Opening the next once port moves this one into `small`.
+   */
+  private onceIndex = -1;
+  private onceEntry: PortEntry | undefined;
   /**
    * One-entry cache of the port table by `PortId` object (refs reuse their port ids, so repeated
    * sends to one handler port skip the BigInt-keyed lookup); reset on every change of `ports`.
@@ -89,19 +96,23 @@ export class Mailbox extends BaseMailboxSender {
 
   /** `bind` for an index below 2^53 given as a number (once ports: no BigInt conversion). */
   private bindSmall(i: number, entry: PortEntry): void {
-    if (this.small.has(i)) throw alreadyBound(this.actorId, BigInt(i));
+    if (i === this.onceIndex || this.small.has(i)) throw alreadyBound(this.actorId, BigInt(i));
     this.small.set(i, entry);
     this.lastDest = this.lastPort = undefined;
   }
 
   private lookup(port: PortId): PortEntry | undefined {
     const n = port.smallIndex;
+    if (n === this.onceIndex && n >= 0) return this.onceEntry;
     return n >= 0 ? this.small.get(n) : this.ports.get(port.index);
   }
 
   private remove(port: PortId): void {
     const n = port.smallIndex;
-    if (n >= 0) this.small.delete(n);
+    if (n === this.onceIndex && n >= 0) {
+      this.onceIndex = -1;
+      this.onceEntry = undefined;
+    } else if (n >= 0) this.small.delete(n);
     else this.ports.delete(port.index);
   }
 
@@ -174,13 +185,18 @@ export class Mailbox extends BaseMailboxSender {
       this.lastDest = this.lastPort = undefined;
     }
     if (port.raw !== undefined) {
+      if (env.replyPort >= 0) {
+        // Raw ports decode payloads themselves and would drop the reply port: refuse the ask.
+        env.fail('Mailbox', `${env.dest}: this port takes no asks (the message carries reply port ${env.replyPort})`, returnHandle);
+        return;
+      }
       const why = port.raw(env, returnHandle);
       if (typeof why === 'string') env.fail('Mailbox', why, returnHandle);
       return;
     }
     let msg: unknown;
     try {
-      msg = decodePayload(env.data, env.bindings, env.typeName);
+      msg = decodeEnvelopePayload(env);
     } catch (e) {
       env.fail('Mailbox', `${env.dest}: ${(e as Error).message}`, returnHandle);
       return;
@@ -199,9 +215,10 @@ export class Mailbox extends BaseMailboxSender {
 
   /**
    * Serializes `msg` and posts it to `dest` as this actor. Positional options (hot path):
-   * `headers`, `returnUndeliverable` (default true).
+   * `headers`, `returnUndeliverable` (default true), `replyPort` (an ask: the index of this
+   * actor's once port that answers it; `msg` then has no `reply` field, see envelope.ts).
    */
-  sendMessage(dest: PortId, typeName: string, msg: unknown, headers?: Headers, returnUndeliverable?: boolean): void {
+  sendMessage(dest: PortId, typeName: string, msg: unknown, headers?: Headers, returnUndeliverable?: boolean, replyPort = -1): void {
     const p = encodeMessage(msg, typeName);
     const env = new MessageEnvelope(
       this.actorId,
@@ -212,6 +229,7 @@ export class Mailbox extends BaseMailboxSender {
       headers ?? EMPTY_HEADERS,
     );
     if (returnUndeliverable === false) env.returnUndeliverable = false;
+    if (replyPort >= 0) env.replyPort = replyPort;
     this.post(env, this.returnHandle);
   }
 
@@ -220,6 +238,9 @@ export class Mailbox extends BaseMailboxSender {
     if (this.isClosed) return;
     this.isClosed = true;
     const entries = [...this.small.values(), ...this.ports.values()];
+    if (this.onceEntry !== undefined) entries.push(this.onceEntry);
+    this.onceIndex = -1;
+    this.onceEntry = undefined;
     this.small.clear();
     this.ports.clear();
     this.lastDest = this.lastPort = undefined;
@@ -252,7 +273,11 @@ export class Mailbox extends BaseMailboxSender {
     const i = this.nextIndex++;
     const rx = new OnceReceiver<T>(this, new PortId(this.actorId, i));
     if (this.isClosed) throw new PortClosedError(String(this.actorId));
-    this.bindSmall(i, rx);
+    if (this.small.size !== 0 && this.small.has(i)) throw alreadyBound(this.actorId, BigInt(i));
+    if (this.onceIndex >= 0) this.small.set(this.onceIndex, this.onceEntry!);
+    this.onceIndex = i;
+    this.onceEntry = rx;
+    this.lastDest = this.lastPort = undefined;
     return rx;
   }
 

@@ -14,7 +14,8 @@
 import { decode, decodeMessage, encode, encodeMessage } from '../core/codec.js';
 import type { Binding } from '../core/bindings.js';
 import { DeserializationError } from '../core/codec-errors.js';
-import { type WireBinding, NO_BINDINGS } from './envelope.js';
+import type { ActorId } from '../core/ids.js';
+import { type MessageEnvelope, type WireBinding, NO_BINDINGS } from './envelope.js';
 
 export { SerializationError, DeserializationError } from '../core/codec-errors.js';
 
@@ -33,6 +34,31 @@ export function encodePayload(value: unknown, typeName: string): EncodedPayload 
 /** Deserializes a message with its bindings; throws `DeserializationError`. */
 export function decodePayload(data: Uint8Array, bindings: readonly WireBinding[], typeName: string): unknown {
   return decodeMessage(data, bindings.length === 0 ? NO_CORE_BINDINGS : fromWire(bindings, typeName), typeName);
+}
+
+/** Builds the `reply` value of an ask from the envelope's sender and reply port (refs.ts). */
+export type AskReplyFactory = (sender: ActorId, replyPort: number) => unknown;
+let askReply: AskReplyFactory | undefined;
+
+/** Installs the ask reply factory (the actor layer does, where `OncePortRef` lives). */
+export function setAskReplyFactory(f: AskReplyFactory): void {
+  askReply = f;
+}
+
+/**
+ * Decodes an envelope's message: `decodePayload`, plus the `reply` field of an ask when the
+ * envelope carries a reply port (`MessageEnvelope.replyPort`). Throws `DeserializationError`.
+ */
+export function decodeEnvelopePayload(env: MessageEnvelope): unknown {
+  const msg = decodePayload(env.data, env.bindings, env.typeName);
+  const rp = env.replyPort;
+  if (rp < 0) return msg;
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
+    throw new DeserializationError(env.typeName, `the envelope carries reply port ${rp} but its message is not an object`);
+  }
+  if (askReply === undefined) throw new DeserializationError(env.typeName, 'the envelope carries a reply port, but no actor layer is loaded to build it');
+  (msg as Record<string, unknown>).reply = askReply(env.sender, rp);
+  return msg;
 }
 
 const NO_CORE_BINDINGS: readonly Binding[] = Object.freeze([]) as readonly Binding[];

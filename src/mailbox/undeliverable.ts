@@ -32,6 +32,8 @@ interface EnvelopeRecord {
   errors: Array<[DeliveryErrorKind, string]>;
   ttl: number;
   returnUndeliverable: boolean;
+  /** Absent in records written before reply ports existed (then -1). */
+  replyPort?: number;
 }
 
 function toRecord(env: MessageEnvelope): EnvelopeRecord {
@@ -45,6 +47,7 @@ function toRecord(env: MessageEnvelope): EnvelopeRecord {
     errors: env.errors.map((e) => [e.kind, e.message]),
     ttl: env.ttl,
     returnUndeliverable: env.returnUndeliverable,
+    replyPort: env.replyPort,
   };
 }
 
@@ -66,6 +69,7 @@ function fromRecord(r: EnvelopeRecord): MessageEnvelope {
     errors,
     ttl: Number(r.ttl) | 0,
     returnUndeliverable: Boolean(r.returnUndeliverable),
+    replyPort: Number.isInteger(r.replyPort) && (r.replyPort as number) >= 0 ? (r.replyPort as number) : -1,
   });
 }
 

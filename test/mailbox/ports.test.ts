@@ -184,3 +184,30 @@ test('a reducing split port flushes on its age alarm', async () => {
   assert.equal(await rx.recv(1000), 5);
   assert.equal(await rx.recv(1000), 4);
 });
+
+test('several pending once ports (the newest kept apart from the table) each get their own reply, in any order', async () => {
+  const { a, b } = pair();
+  const rxs = [b.openOnceReceiver<number>(), b.openOnceReceiver<number>(), b.openOnceReceiver<number>()];
+  const got = rxs.map((rx) => rx.recv(1000));
+  for (const i of [1, 2, 0]) post(a, rxs[i]!.portId, i * 10);
+  assert.deepStrictEqual(await Promise.all(got), [0, 10, 20]);
+  for (const rx of rxs) assert.equal(b.isBound(rx.portId.index), false);
+  // an index taken by a pending once port cannot be bound again
+  const next = b.openOnceReceiver<number>();
+  assert.throws(() => b.bind(next.portId.index, { once: false, sink: () => {} }), (e: unknown) => e instanceof MailboxError && e.variant === 'AlreadyBound');
+  // a second one spills the first into the table; both are still found and unbound once
+  const after = b.openOnceReceiver<number>();
+  const both = [next.recv(1000), after.recv(1000)];
+  post(a, after.portId, 2);
+  post(a, next.portId, 1);
+  assert.deepStrictEqual(await Promise.all(both), [1, 2]);
+});
+
+test('closing a mailbox fails every pending once port, the newest included', async () => {
+  const { b } = pair();
+  const older = b.openOnceReceiver<number>().recv(1000);
+  const newest = b.openOnceReceiver<number>().recv(1000);
+  b.close();
+  await assert.rejects(older, PortClosedError);
+  await assert.rejects(newest, PortClosedError);
+});

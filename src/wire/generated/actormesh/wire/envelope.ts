@@ -117,8 +117,17 @@ errorsLength():number {
   return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
 }
 
+/**
+ * An ask's reply port: index of a once port of the sender (MessageEnvelope.replyPort);
+ * 0xFFFFFFFF (the default, so absent from other envelopes) means none.
+ */
+replyPort():number {
+  const offset = this.bb!.__offset(this.bb_pos, 22);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 4294967295;
+}
+
 static startEnvelope(builder:flatbuffers.Builder) {
-  builder.startObject(9);
+  builder.startObject(10);
 }
 
 static addSender(builder:flatbuffers.Builder, senderOffset:flatbuffers.Offset) {
@@ -205,12 +214,16 @@ static startErrorsVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(4, numElems, 4);
 }
 
+static addReplyPort(builder:flatbuffers.Builder, replyPort:number) {
+  builder.addFieldInt32(9, replyPort, 4294967295);
+}
+
 static endEnvelope(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createEnvelope(builder:flatbuffers.Builder, senderOffset:flatbuffers.Offset, destOffset:flatbuffers.Offset, ttl:number, flags:number, typeNameOffset:flatbuffers.Offset, payloadOffset:flatbuffers.Offset, bindingsOffset:flatbuffers.Offset, headersOffset:flatbuffers.Offset, errorsOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createEnvelope(builder:flatbuffers.Builder, senderOffset:flatbuffers.Offset, destOffset:flatbuffers.Offset, ttl:number, flags:number, typeNameOffset:flatbuffers.Offset, payloadOffset:flatbuffers.Offset, bindingsOffset:flatbuffers.Offset, headersOffset:flatbuffers.Offset, errorsOffset:flatbuffers.Offset, replyPort:number):flatbuffers.Offset {
   Envelope.startEnvelope(builder);
   Envelope.addSender(builder, senderOffset);
   Envelope.addDest(builder, destOffset);
@@ -221,6 +234,7 @@ static createEnvelope(builder:flatbuffers.Builder, senderOffset:flatbuffers.Offs
   Envelope.addBindings(builder, bindingsOffset);
   Envelope.addHeaders(builder, headersOffset);
   Envelope.addErrors(builder, errorsOffset);
+  Envelope.addReplyPort(builder, replyPort);
   return Envelope.endEnvelope(builder);
 }
 }
