@@ -8,8 +8,9 @@
  *   through mailbox → proc → muxer → mailbox, decode, handle) vs nact `dispatch`; msg/s.
  * - `handle-tell` (+ `-burst`): N one-way messages through the local `ActorHandle.send` short-circuit (no
  *   serialization) vs nact `dispatch`; msg/s.
- * - `ask`: sequential request/reply round trips through a once port (both directions serialized)
- *   vs nact `query`; ns per round trip.
+ * - `ask`: sequential request/reply round trips through a once port (both directions serialized:
+ *   the request's payload without its reply port, which travels in the envelope; the reply's
+ *   payload) vs nact `query`; ns per round trip.
  * Ratios (>1 = ours better): rates ours/nact, times nact/ours.
  */
 import nact from 'nact';
