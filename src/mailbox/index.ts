@@ -22,6 +22,6 @@ export {
 export * from './split.js';
 export * from './routers.js';
 export * from './undeliverable.js';
-export { type EncodedPayload, encodePayload, decodePayload, toWire, fromWire } from './payload.js';
+export { type EncodedPayload, encodePayload, decodePayload, decodeEnvelopePayload, toWire, fromWire } from './payload.js';
 export { type Deadline, deadline } from './deadline.js';
 export * from './status-accum.js';
