@@ -167,6 +167,24 @@ export default async function codec(opts: SuiteOptions): Promise<SuiteResult> {
     results.push({ name: `size-${msg}`, impl: 'msgpackr-plain', value: plainP.pack(value).length, unit: 'bytes' });
     ratios[`fast-path-${msg}-vs-msgpackr-plain`] = rawNs / oursNs;
   }
+  // The channel benchmark's payload, each direction on its own (what one sender / one receiver
+  // pays per message before any envelope, channel or actor work): the floor under `oneway-*`.
+  for (const size of [64, 1024]) {
+    const value = { type: 'data', data: new Uint8Array(size).fill(7) };
+    const bytes = encodeMessage(value).data.slice();
+    const enc = () => encodeMessage(value);
+    const dec = () => decodeMessage(bytes, []);
+    for (let i = 0; i < 3000; i++) blackhole(enc()), blackhole(dec());
+    let encNs = Infinity;
+    let decNs = Infinity;
+    for (let r = 0; r < rounds; r++) {
+      encNs = Math.min(encNs, timeNs(enc, t));
+      decNs = Math.min(decNs, timeNs(dec, t));
+    }
+    const label = size === 64 ? '64B' : '1KiB';
+    results.push({ name: `channel-payload-${label}`, impl: 'encodeMessage', value: encNs, unit: 'ns' });
+    results.push({ name: `channel-payload-${label}`, impl: 'decodeMessage', value: decNs, unit: 'ns' });
+  }
   notes.push('time ratios: best lossless alternative (msgpackr records/plain with a reused Packr, v8, json+tags) / ours');
   return { suite: 'codec', results, ratios, notes };
 }
