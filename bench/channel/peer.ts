@@ -49,14 +49,42 @@ if (process.env.AM_PEER_SPLIT) {
     tFrame = performance.now();
     return onFrame.apply(this, a);
   };
+  // And two points in between: the Proc receiving the ping envelope (serveMailbox's post) and the
+  // MailboxClient taking the pong envelope (the actor runtime ran in between).
+  const { Proc } = await import('../../src/actor/index.js');
+  const { MailboxClient } = await import('../../src/mailbox/client.js');
+  let tPost = 0;
+  let tClient = 0;
+  const toPost: number[] = [];
+  const toClient: number[] = [];
+  const procProto = Proc.prototype as unknown as { post: (...a: unknown[]) => void };
+  const post = procProto.post;
+  procProto.post = function (this: unknown, ...a: unknown[]) {
+    if (tFrame && !tPost) tPost = performance.now();
+    return post.apply(this, a);
+  };
+  const clientProto = MailboxClient.prototype as unknown as { postUnchecked: (...a: unknown[]) => void };
+  const postUnchecked = clientProto.postUnchecked;
+  clientProto.postUnchecked = function (this: unknown, ...a: unknown[]) {
+    if (tFrame && !tClient) tClient = performance.now();
+    return postUnchecked.apply(this, a);
+  };
   const txProto = SessionTx.prototype as unknown as { flush: (...a: unknown[]) => void };
   const flush = txProto.flush;
   txProto.flush = function (this: unknown, ...a: unknown[]) {
-    if (tFrame) xs.push((performance.now() - tFrame) * 1000);
-    tFrame = 0;
+    if (tFrame) {
+      const t = performance.now();
+      xs.push((t - tFrame) * 1000);
+      if (tPost && tClient) {
+        toPost.push((tPost - tFrame) * 1000);
+        toClient.push((tClient - tPost) * 1000);
+      }
+    }
+    tFrame = tPost = tClient = 0;
     return flush.apply(this, a);
   };
-  splitLine = () => `peer ${mode}: frame -> flush median ${xs.sort((a, b) => a - b)[xs.length >> 1]?.toFixed(1)} us over ${xs.length}\n`;
+  const med = (v: number[]) => v.sort((a, b) => a - b)[v.length >> 1]?.toFixed(1);
+  splitLine = () => `peer ${mode}: frame -> flush median ${med(xs)} us over ${xs.length} (frame -> proc.post ${med(toPost)}, proc.post -> MailboxClient ${med(toClient)}, the rest is MailboxClient -> flush)\n`;
 }
 process.stdin.on('end', () => {
   process.stderr.write(gcLine() + splitLine());

@@ -43,7 +43,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 const rounds = Number(process.argv[2] ?? 5000);
 // AM_PROBE_PROF=DIR: the peer writes a CPU profile to DIR/peer (run this process with
 // `node --cpu-prof --cpu-prof-dir=DIR/driver`, then `bench/channel/profile.ts --summary DIR`).
-const prof = process.env.AM_PROBE_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.AM_PROBE_PROF, 'peer')}`] : [];
+// AM_PROBE_PERF=1: the peer runs with --perf-basic-prof (JIT symbols for `perf record`).
+const prof = [
+  ...(process.env.AM_PROBE_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.AM_PROBE_PROF, 'peer')}`] : []),
+  ...(process.env.AM_PROBE_PERF ? ['--perf-basic-prof'] : []),
+];
 const child = spawn(process.execPath, ['--import', 'tsx', ...prof, join(here, 'peer.ts'), 'actor-uws', 's'], { stdio: ['pipe', 'pipe', 'inherit'] });
 const addr = await new Promise<string>((r) => child.stdout!.once('data', (d: Buffer) => r((JSON.parse(d.toString()) as { addr: string }).addr)));
 const { proc, rx } = await servedProc('driver', 'tcp', { secret: 's' });

@@ -231,12 +231,19 @@ const suite: Suite = async ({ quick, args }) => {
   };
   for (const size of [64, 1024]) {
     const samples: Record<string, number[]> = {};
-    for (const impl of Object.keys(oneway)) await oneway[impl]!(size, nActor[size]! / 10); // warm-up
+    // Warm-up: one full-size run of every implementation (a tenth was too little: the actor
+    // path's first 100k-message runs at 1 KiB still ran 30–50 % below the later ones, JIT tiers
+    // and heap sizing settling, which alone moved the 1 KiB ratio 0.2–0.5 between suite runs).
+    for (const impl of Object.keys(oneway)) await oneway[impl]!(size, quick ? nActor[size]! / 10 : nActor[size]!);
     for (let i = 0; i < reps; i++) {
       for (const impl of Object.keys(oneway)) (samples[impl] ??= []).push(await oneway[impl]!(size, nActor[size]!));
     }
     rates[size] = {};
     for (const impl of Object.keys(oneway)) rates[size]![impl] = best(samples[impl]!);
+    // Each repetition runs raw and actormesh within a second of each other: their ratio per
+    // repetition shows how much of the spread of the best-of ratio is the machine.
+    const perRep = samples.actormesh!.map((v, i) => v / samples.raw![i]!);
+    notes.push(`oneway-${size === 64 ? '64B' : '1KiB'} actormesh/raw per repetition: ${perRep.map((r) => r.toFixed(3)).join(', ')} (actormesh ${samples.actormesh!.map((v) => (v / 1e6).toFixed(2)).join(', ')} M msg/s; raw ${samples.raw!.map((v) => (v / 1e6).toFixed(2)).join(', ')} M msg/s)`);
   }
   const rtt: Record<string, (rounds: number) => Promise<number[]>> = {
     raw: (r) => rawRtt(rawWs, r),
@@ -245,10 +252,23 @@ const suite: Suite = async ({ quick, args }) => {
   };
   for (const impl of Object.keys(rtt)) await rtt[impl]!(200); // warm-up
   // Fine-grained interleaving (blocks of 100 round trips): load on this shared machine changes
-  // within a second, and coarse blocks let it favour whichever implementation ran at a quiet moment.
+  // within a second (and an idle machine's sleeping cores make loopback round trips 2.5× slower
+  // than busy ones), and coarse blocks let it favour whichever implementation ran at a quiet
+  // moment. The order inside a block alternates (forward, then backward), so no implementation
+  // always runs right after the same other one; each block's medians are kept, and the notes add
+  // the median over blocks of the per-block ratio raw/actormesh (both measured within ≈ 10 ms).
   const blocks = quick ? 5 : 30;
+  const impls = Object.keys(rtt);
+  const blockRatios: number[] = [];
   for (let b = 0; b < blocks; b++) {
-    for (const impl of Object.keys(rtt)) (rtts[impl] ??= []).push(...(await rtt[impl]!(Math.ceil(rounds / blocks))));
+    const order = b & 1 ? [...impls].reverse() : impls;
+    const med: Record<string, number> = {};
+    for (const impl of order) {
+      const xs = await rtt[impl]!(Math.ceil(rounds / blocks));
+      (rtts[impl] ??= []).push(...xs);
+      med[impl] = median(xs);
+    }
+    blockRatios.push(med.raw! / med.actormesh!);
   }
   rawWs.close();
   rawWsWs.close();
@@ -265,6 +285,7 @@ const suite: Suite = async ({ quick, args }) => {
     rows.push({ name: 'rtt-median', impl, value: median(rtts[impl]!), unit: 'us' });
     notes.push(`rtt ${impl}: median ${median(rtts[impl]!).toFixed(1)} us, p99 ${percentile(rtts[impl]!, 99).toFixed(1)} us (${rtts[impl]!.length} round trips)`);
   }
+  notes.push(`rtt raw/actormesh per block of ${Math.ceil(rounds / blocks)} round trips: median ${median(blockRatios).toFixed(3)}, min ${Math.min(...blockRatios).toFixed(3)}, max ${Math.max(...blockRatios).toFixed(3)} over ${blocks} blocks`);
   const out: SuiteResult = {
     suite: 'channel',
     results: rows,

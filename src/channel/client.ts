@@ -6,6 +6,8 @@
  * Invariants enforced here:
  * - After any (re)connect the client sends Init(session) first, then resends every unacked
  *   message from the oldest (SessionTx.linkUp); the server drops the ones it already has.
+ * - One frame is one WebSocket message: a frame given as parts (`writeParts`) is sent as that
+ *   message's fragments, back to back under one cork, each with a zero masking key (no copy).
  * - The upgrade is refused (401/403) → the Tx is Closed for good (`Unauthorized`); a Reject frame
  *   → Closed (`Rejected`); any other loss → reconnect with exponential backoff until the delivery
  *   timeout.
@@ -101,10 +103,25 @@ export class NetTx extends SessionTx {
       if (ws !== this.ws) return;
       this.backoff = this.minBackoff;
       ws.send(this.enc.init(this.session).slice());
+      // The socket under `ws` (a private field of ws 8): corked around the fragments of one
+      // frame, so they leave in one writev.
+      const sock = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
       const link: FrameLink = {
         write(frame, done) {
           zeroMaskNext = frame.length >= MERGE_BELOW;
           ws.send(frame, { binary: true }, done);
+        },
+        writeParts(parts, done) {
+          // One WebSocket message in fragments, each with a zero masking key (no copy).
+          sock?.cork();
+          const last = parts.length - 1;
+          for (let i = 0; i < last; i++) {
+            zeroMaskNext = true;
+            ws.send(parts[i]!, FRAGMENT);
+          }
+          zeroMaskNext = true;
+          ws.send(parts[last]!, LAST_FRAGMENT, done);
+          sock?.uncork();
         },
       };
       this.linkUp(link);
@@ -240,6 +257,8 @@ export class NetTx extends SessionTx {
  * (one small frame per round trip) is measurably cheaper than a two-buffer writev.
  */
 const MERGE_BELOW = 4096;
+const FRAGMENT = { binary: true, fin: false } as const;
+const LAST_FRAGMENT = { binary: true, fin: true } as const;
 /** Set by the link right before each Messages `ws.send` (which calls `maskKey` synchronously). */
 let zeroMaskNext = false;
 const maskPool = Buffer.alloc(1024);

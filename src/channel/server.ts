@@ -258,6 +258,19 @@ export class NetRx extends QueuedRx implements Rx {
             if (ws.getBufferedAmount() > REVERSE_BUFFER_LIMIT) c.drainWaiters.push(done);
             else process.nextTick(done);
           },
+          // A frame in parts: one WebSocket message in fragments, corked into one write (uWS
+          // copies each part into its send buffer, so nothing is concatenated here).
+          writeParts: (parts, done) => {
+            if (c.write === closedSend) return;
+            const last = parts.length - 1;
+            ws.cork(() => {
+              ws.sendFirstFragment(parts[0]!, true);
+              for (let i = 1; i < last; i++) ws.sendFragment(parts[i]!);
+              ws.sendLastFragment(parts[last]!);
+            });
+            if (ws.getBufferedAmount() > REVERSE_BUFFER_LIMIT) c.drainWaiters.push(done);
+            else process.nextTick(done);
+          },
         };
         this.conns.add(c);
       },

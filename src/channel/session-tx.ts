@@ -15,6 +15,10 @@
  *   event-loop turn) into Messages frames of at most `batchBytes`; at most `windowBytes` are in
  *   flight unacknowledged and at most `maxWritesInFlight` frames wait in the link, so memory is
  *   bounded by what the producer posts (and `post` returns false above `highWaterBytes`).
+ * - A frame of at least PARTS_MIN_BYTES whose messages are runs of route-shared envelopes in
+ *   envelope slabs goes to a link that can write parts as [head, slab ranges, bitmap] (no copy);
+ *   a frame cut by the budget inside such a run is cut before the run's head instead, so the next
+ *   one opens with a full envelope. Either way a frame is self-contained (wire/frames.ts).
  * - When the oldest pending message is older than the delivery timeout and the peer has not been
  *   heard from for as long (acks double as keep-alives), or the session is refused or ended, the
  *   Tx is Closed for good: every pending message is returned to its return handler and every
@@ -24,7 +28,7 @@ import { type ChannelAddr, formatAddr } from './addr.js';
 import type { ChannelConfig } from './config.js';
 import { ChannelError } from './errors.js';
 import type { ReturnHandler, Tx, TxStatus } from './types.js';
-import { FrameEncoder } from '../wire/frames.js';
+import { FrameEncoder, isSlabRouteRef } from '../wire/frames.js';
 
 /** Carries frames of one session to the peer while it is up. */
 export interface FrameLink {
@@ -34,7 +38,19 @@ export interface FrameLink {
    * never call it.
    */
   write(frame: Uint8Array, done: () => void): void;
+  /**
+   * Optional: writes one frame given as parts to be sent back to back as one WebSocket message
+   * (fragments), without concatenating them; `done` as for `write`, once no part is referenced.
+   */
+  writeParts?(parts: readonly Uint8Array[], done: () => void): void;
 }
+
+/**
+ * Frames of at least this many bytes go out as parts (`FrameEncoder.messageParts`: the envelopes'
+ * own bytes, no copy) when the link can write parts; smaller ones are copied into one buffer,
+ * which on the latency path (one small message per frame) is one plain write instead of several.
+ */
+export const PARTS_MIN_BYTES = 16 * 1024;
 
 type Pending = { onReturn?: ReturnHandler; resolve?: () => void; reject?: (e: ChannelError) => void };
 /**
@@ -285,18 +301,33 @@ export abstract class SessionTx implements Tx {
         batch.push(m);
         to++;
       }
+      if (to < this.tail && to - from > 1 && isSlabRouteRef(rq[to & mask]!)) {
+        // Cut by the budget inside a run of route-shared envelopes: end the frame before the
+        // run's head instead, so that the next frame opens with a full envelope (and needs no
+        // copy); runs are short (envelope-codec.ts RUN_BYTES), so little of the budget is lost.
+        let k = to - 1;
+        while (k > from && isSlabRouteRef(rq[k & mask]!)) k--;
+        if (k > from) {
+          for (let j = k; j < to; j++) total -= rq[j & mask]!.length;
+          batch.length = k - from;
+          to = k;
+        }
+      }
       const enc = this.encoders.pop() ?? new FrameEncoder(64);
-      const frame = enc.messages(from, batch, 0, batch.length, total);
+      const parts = total >= PARTS_MIN_BYTES && link.writeParts !== undefined ? enc.messageParts(from, batch, 0, batch.length, total) : undefined;
+      const frame = parts === undefined ? enc.messages(from, batch, 0, batch.length, total) : undefined;
       batch.length = 0;
       this.writesInFlight++;
       this.stats.frames++;
       this.sent = to;
       this.unackedBytes += total;
       const gen = this.gen;
-      link.write(frame, () => {
+      const done = (): void => {
         this.encoders.push(enc);
         if (gen === this.gen) this.written();
-      });
+      };
+      if (parts !== undefined) link.writeParts!(parts, done);
+      else link.write(frame!, done);
     }
     this.flushing = false;
   }

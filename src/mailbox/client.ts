@@ -8,6 +8,10 @@
  * Until acknowledged, only the encoded bytes are kept (plus one shared handler per return
  * handle): a returned envelope is decoded back from its bytes, which is rare, so a fast stream
  * does not keep envelope objects alive long enough to be promoted to the old generation.
+ * Over a network Tx (one that counts its frames), consecutive envelopes of one route are encoded
+ * as route-shared runs in the encoder's slab (envelope-codec.ts `shareRoute`), restarted with a
+ * full envelope whenever the Tx cut a frame since the previous post: a frame then opens with a
+ * full envelope and its data goes out of the slab without copying (wire/frames.ts messageParts).
  */
 import { dial, dialReusing, type DialOptions, type Tx, type ChannelError } from '../channel/index.js';
 import { EnvelopeDecoder, EnvelopeEncoder } from './envelope-codec.js';
@@ -19,8 +23,13 @@ export class MailboxClient extends BaseMailboxSender {
   private readonly encoder = new EnvelopeEncoder();
   private decoder: EnvelopeDecoder | undefined;
   private readonly handlers = new WeakMap<ReturnHandle, (bytes: Uint8Array, err: ChannelError) => void>();
+  /** The Tx's frame counter (SessionTx.stats), if it has one; and its value at the last encode. */
+  private readonly txStats: { readonly frames: number } | undefined;
+  private framesSeen = -1;
   constructor(readonly tx: Tx) {
     super();
+    const st = (tx as { stats?: { frames?: unknown } }).stats;
+    this.txStats = st !== undefined && typeof st.frames === 'number' ? (st as { frames: number }) : undefined;
   }
 
   /** The Tx return handler for envelopes posted with `returnHandle` (one per handle). */
@@ -55,12 +64,16 @@ export class MailboxClient extends BaseMailboxSender {
 
   postUnchecked(envelope: MessageEnvelope, returnHandle: ReturnHandle): void {
     let bytes: Uint8Array;
+    const st = this.txStats;
+    // Frames cut since the previous encode (including one its post sent at once) end the run.
+    const frames = st !== undefined ? st.frames : -2;
     try {
-      bytes = this.encoder.encode(envelope);
+      bytes = this.encoder.encode(envelope, st !== undefined && frames === this.framesSeen);
     } catch (e) {
       envelope.fail('BrokenLink', `cannot encode envelope for ${this.tx.addr.transport} channel: ${(e as Error).message}`, returnHandle);
       return;
     }
+    this.framesSeen = frames;
     this.tx.tryPost(bytes, this.handlerFor(returnHandle));
   }
 

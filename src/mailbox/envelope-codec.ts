@@ -15,7 +15,12 @@
  * - Route sharing (wire/frames.ts): fast-layout envelopes live in slabs registered with the frame
  *   encoder and carry a route stamp in their padding, taken anew per template; in a frame they may
  *   arrive as RouteRef + payload, which `decode` and `readRoute` resolve against the full envelope
- *   before them in the same buffer. The decoder remembers the last full envelope it read (buffer,
+ *   before them in the same buffer. With `shareRoute` the encoder itself writes an envelope as
+ *   RouteRef + payload into its slab, right after the previous one, when it continues a run: same
+ *   template as the run's head (the nearest preceding full envelope of the slab, whose route it
+ *   shares), nothing else written in between, and the run below RUN_BYTES. Slab messages are
+ *   contiguous and 4-aligned, so a Tx can send a run of them as the frame's data without copying
+ *   (FrameEncoder.messageParts). The decoder remembers the last full envelope it read (buffer,
  *   offset, route), so a run of route-shared envelopes costs no route work: this relies on received
  *   frame buffers never being rewritten (decodeFrame's ownership rule).
  */
@@ -34,6 +39,12 @@ import { ROUTE_REF_BYTES, newRouteStamp, registerEnvelopeSlab } from '../wire/fr
 const FLAG_RETURN_UNDELIVERABLE = 1;
 const INTERN_LIMIT = 4096;
 const SLAB_BYTES = 256 * 1024;
+/**
+ * Longest run (bytes from its full head to its end) of route-shared envelopes in a slab: a run
+ * must start a frame to go out without copying, and frames are cut at run heads (session-tx.ts),
+ * so runs are kept well below a frame's budget. A full envelope every 32 KiB costs ≈ 0.5 %.
+ */
+export const RUN_BYTES = 32 * 1024;
 
 // Envelope field slots (declaration order in envelope.fbs).
 const F_SENDER = 0;
@@ -71,8 +82,14 @@ export class EnvelopeEncoder {
   private readonly utf8 = new Intern<Uint8Array>();
   private readonly enc = (s: string) => textEncoder.encode(s);
 
-  encode(env: MessageEnvelope): Uint8Array {
-    if (env.bindings.length === 0 && env.headers.size === 0 && env.errors.length === 0 && env.replyPort < 0) return this.encodeFast(env);
+  /**
+   * `shareRoute`: the output may be a RouteRef + payload continuing the run of the previous
+   * output (see the module comment); only a sender that hands the outputs to one Tx in order may
+   * ask for it, and it should not when the Tx has cut a frame since the previous output.
+   */
+  encode(env: MessageEnvelope, shareRoute = false): Uint8Array {
+    if (env.bindings.length === 0 && env.headers.size === 0 && env.errors.length === 0 && env.replyPort < 0) return this.encodeFast(env, shareRoute);
+    this.runTpl = undefined; // anything else between a run's envelopes ends the run
     return this.encodeBuilder(env);
   }
 
@@ -85,7 +102,7 @@ export class EnvelopeEncoder {
    *   [28] table: i32 soffset 24 (vtable at 28-24=4), u32 ×4 uoffsets, u8 ttl, u8 flags, pad 2
    *   [52] strings sender, dest, type_name (u32 len, bytes, NUL, pad to 4), then payload (u32 len, bytes).
    */
-  encodeFast(env: MessageEnvelope): Uint8Array {
+  encodeFast(env: MessageEnvelope, shareRoute = false): Uint8Array {
     // Everything before the payload depends only on (sender, dest, type): reuse it while they
     // repeat (identity compare), which is the common case of a stream of sends.
     let tpl = this.tpl;
@@ -99,8 +116,28 @@ export class EnvelopeEncoder {
       this.tplType = env.typeName;
     }
     const data = env.data;
-    const pos = tpl.length;
     const n = data.length;
+    if (shareRoute && tpl === this.runTpl) {
+      // Continue the run: RouteRef (marker 0, distance back to the run's head, ttl, flags, 2 zero
+      // bytes, payload length) + payload, right after the previous output.
+      const at = this.slabPos;
+      const size = (ROUTE_REF_BYTES + n + 3) & ~3;
+      const dist = at - this.runHead;
+      if (at + size <= this.slabLen && dist + size <= RUN_BYTES) {
+        const w = this.slabWords;
+        const o = at >>> 2;
+        w[o + (size >>> 2) - 1] = 0; // the last word's padding (the payload overwrites the rest)
+        w[o] = 0;
+        w[o + 1] = dist;
+        w[o + 2] = env.ttl | ((env.returnUndeliverable ? FLAG_RETURN_UNDELIVERABLE : 0) << 8);
+        w[o + 3] = n;
+        const out = new Uint8Array(this.slabBuf, at, size);
+        out.set(data, ROUTE_REF_BYTES);
+        this.slabPos = at + size;
+        return out;
+      }
+    }
+    const pos = tpl.length;
     // Padded to 4 bytes so that envelopes concatenated in a frame stay 4-aligned (the decoder
     // compares templates word by word); the payload length says where the payload ends.
     const size = (pos + 4 + n + 3) & ~3;
@@ -109,11 +146,15 @@ export class EnvelopeEncoder {
     if (this.slabPos + size > this.slabLen) {
       this.slabBuf = new ArrayBuffer(Math.max(SLAB_BYTES, size));
       this.slabLen = this.slabBuf.byteLength;
+      this.slabWords = new Int32Array(this.slabBuf);
       this.slabPos = 0;
       registerEnvelopeSlab(this.slabBuf);
     }
     const out = new Uint8Array(this.slabBuf, this.slabPos, size);
-    this.slabPos = (this.slabPos + size + 7) & ~7;
+    // Every output is a multiple of 4 bytes: outputs sit back to back, 4-aligned.
+    this.runHead = this.slabPos;
+    this.runTpl = tpl;
+    this.slabPos += size;
     out.set(tpl);
     out[48] = env.ttl;
     out[49] = env.returnUndeliverable ? FLAG_RETURN_UNDELIVERABLE : 0;
@@ -127,8 +168,12 @@ export class EnvelopeEncoder {
   }
   private tpl: Uint8Array = new Uint8Array(0);
   private slabBuf = new ArrayBuffer(0);
+  private slabWords = new Int32Array(0);
   private slabLen = 0;
   private slabPos = 0;
+  /** The current run: the template of its head and the head's offset in the slab. */
+  private runTpl: Uint8Array | undefined;
+  private runHead = 0;
   private tplSender: unknown;
   private tplDest: unknown;
   private tplType: unknown;

@@ -13,6 +13,12 @@
  *   (callers hand it to a socket, which copies, before encoding again).
  * - Messages of a batch are copied into the frame in bulk (one `set` per message, or a short word
  *   loop for small route-shared payloads); the encoder decides route sharing from the bytes alone.
+ *   RouteRefs an envelope encoder already wrote into its slab are re-pointed at the frame's own
+ *   run head, or expanded into a full envelope when the frame has none (a frame opening inside a
+ *   run), so a frame never refers outside itself.
+ * - `messageParts` gives the same bytes without copying the messages when they are runs that sit
+ *   back to back in envelope slabs, each opening with a full envelope: then slab distances are
+ *   frame distances, and only the head (offsets) and the shared bitmap are written.
  */
 import * as flatbuffers from 'flatbuffers';
 import { Frame } from './generated/actormesh/wire/frame.js';
@@ -93,20 +99,16 @@ export class FrameEncoder {
     const n = to - from;
     const dataAt = 56 + 4 * n;
     const nShared = (n + 7) >>> 3;
-    // Route sharing only shrinks messages: this bounds the frame.
+    // Route sharing only shrinks messages (a RouteRef expanded to a full envelope grows the
+    // buffer itself): this bounds the frame.
     const bound = ((dataAt + 4 + total + 3) & ~3) + ((4 + nShared + 3) & ~3);
+    if (this.mbuf.length < bound) this.growMessages(bound);
     let buf = this.mbuf;
-    if (buf.length < bound) {
-      buf = this.mbuf = new Uint8Array(Math.max(bound, buf.length * 2, 1024));
-      this.mdv = new DataView(buf.buffer);
-      this.mw = new Int32Array(buf.buffer);
-      buf.set(MESSAGES_HEAD);
-    }
     if (this.bits.length < nShared) this.bits = new Uint8Array(Math.max(nShared, this.bits.length * 2));
     const bits = this.bits;
     bits.fill(0, 0, nShared);
     const dv = this.mdv!;
-    const fw = this.mw;
+    let fw = this.mw;
     dv.setUint32(32, firstSeq >>> 0, true);
     dv.setUint32(36, Math.floor(firstSeq / 4294967296), true);
     dv.setUint32(40, dataAt - 40, true);
@@ -125,23 +127,81 @@ export class FrameEncoder {
     let headLo = 0;
     let headHi = 0;
     let headW11 = 0;
+    // Input bytes of the messages handled so far (expanded RouteRefs grow the frame).
+    let consumed = 0;
     for (let i = from, k = 0; i < to; i++, k++, p += 4) {
       const m = msgs[i]!;
       const len = m.length;
       let shared = false;
-      // (A fast-layout envelope is at least 68 bytes and a multiple of 4: skip looking up others.)
-      const b = len >= 68 && (len & 3) === 0 ? m.buffer : undefined;
+      // (Slab messages are at least 16 bytes and a multiple of 4: skip looking up others.)
+      const b = len >= ROUTE_REF_BYTES && (len & 3) === 0 ? m.buffer : undefined;
       if (b !== lastBuf) {
         lastBuf = b;
         lastSlab = b !== undefined && ENVELOPE_SLABS.has(b);
         if (lastSlab) mw = this.wordsOf(b!);
       }
+      if (lastSlab && mw[m.byteOffset >>> 2] === 0) {
+        // A RouteRef the envelope encoder wrote into its slab: its head is `distance` bytes back.
+        // (`at` is 4-aligned unless a message of odd length came before: then bytes are copied.)
+        const o = m.byteOffset >>> 2;
+        const ho = o - (mw[o + 1]! >>> 2);
+        const lo = mw[ho + 12]! >>> 16;
+        const hi = mw[ho + 6]! >>> 16;
+        const w11 = mw[ho + 11]!;
+        const pn = mw[o + 3]! >>> 0;
+        const padded = len - ROUTE_REF_BYTES;
+        const words = padded >>> 2;
+        const aligned = (at & 3) === 0;
+        let fdv = this.mdv!;
+        if (lo === headLo && hi === headHi && (lo | hi) !== 0 && w11 === headW11) {
+          // The frame's run head has its route: the same RouteRef, distance counted in the frame.
+          fdv.setUint32(at, 0, true);
+          fdv.setUint32(at + 4, at - headAt, true);
+          fdv.setUint32(at + 8, mw[o + 2]!, true);
+          fdv.setUint32(at + 12, pn, true);
+          if (aligned && words <= 24) for (let j = 0, a = (at >>> 2) + 4; j < words; j++) fw[a + j] = mw[o + 4 + j]!;
+          else buf.set(new Uint8Array(b!, m.byteOffset + ROUTE_REF_BYTES, padded), at + ROUTE_REF_BYTES);
+          at += len;
+          bits[k >>> 3]! |= 1 << (k & 7);
+          anyShared = true;
+        } else {
+          // Expanded to a full envelope: the head's bytes up to its payload length (ttl and flags
+          // this message's), then the payload. It becomes the frame's run head.
+          const nw = 11 + (w11 >>> 2);
+          const grown = 4 * nw + 4 + padded;
+          // Room for this one, every later message at its own length, the padding and the bitmap
+          // (data padding ≤ 3, bitmap length 4, bitmap, its padding ≤ 3).
+          const need = at + grown + (total - consumed - len) + 10 + nShared;
+          if (need > buf.length) {
+            this.growMessages(need);
+            buf = this.mbuf;
+            fw = this.mw;
+            fdv = this.mdv!;
+          }
+          if (aligned) for (let j = 0, a = at >>> 2; j < nw; j++) fw[a + j] = mw[ho + j]!;
+          else buf.set(new Uint8Array(b!, 4 * ho, 4 * nw), at);
+          buf[at + 48] = m[8]!;
+          buf[at + 49] = m[9]!;
+          fdv.setUint32(at + 4 * nw, pn, true);
+          if (aligned && words <= 24) for (let j = 0, a = (at >>> 2) + nw + 1; j < words; j++) fw[a + j] = mw[o + 4 + j]!;
+          else buf.set(new Uint8Array(b!, m.byteOffset + ROUTE_REF_BYTES, padded), at + 4 * nw + 4);
+          headAt = at;
+          headLo = lo;
+          headHi = hi;
+          headW11 = w11;
+          at += grown;
+        }
+        consumed += len;
+        fdv.setUint32(p, at - base, true);
+        continue;
+      }
+      consumed += len;
       if (lastSlab) {
         const o = m.byteOffset >>> 2;
         const lo = mw[o + 12]! >>> 16;
         const hi = mw[o + 6]! >>> 16;
         const w11 = mw[o + 11]!;
-        if (lo === headLo && hi === headHi && (lo | hi) !== 0 && w11 === headW11) {
+        if (lo === headLo && hi === headHi && (lo | hi) !== 0 && w11 === headW11 && (at & 3) === 0) {
           const nw = 11 + (w11 >>> 2); // word index of the payload length (byte 44 + w11)
           const pn = mw[o + nw]! >>> 0;
           const padded = len - 4 * nw - 4;
@@ -171,23 +231,110 @@ export class FrameEncoder {
         headAt = at;
         at += len;
       }
-      dv.setUint32(p, at - base, true);
+      this.mdv!.setUint32(p, at - base, true);
     }
-    dv.setUint32(dataAt, at - base, true);
+    const fdv = this.mdv!;
+    fdv.setUint32(dataAt, at - base, true);
     while (at & 3) buf[at++] = 0;
     if (anyShared) {
-      dv.setUint32(44, at - 44, true);
-      dv.setUint16(20, 20, true);
-      dv.setUint32(at, nShared, true);
+      fdv.setUint32(44, at - 44, true);
+      fdv.setUint16(20, 20, true);
+      fdv.setUint32(at, nShared, true);
       buf.set(bits.subarray(0, nShared), at + 4);
       at += 4 + nShared;
       while (at & 3) buf[at++] = 0;
     } else {
-      dv.setUint32(44, 0, true);
-      dv.setUint16(20, 0, true);
+      fdv.setUint32(44, 0, true);
+      fdv.setUint16(20, 0, true);
     }
     return buf.subarray(0, at);
   }
+
+  /** Grows the Messages buffer to at least `min` bytes, keeping what is written. */
+  private growMessages(min: number): void {
+    const old = this.mbuf;
+    const buf = new Uint8Array((Math.max(min, old.length * 2, 1024) + 7) & ~7);
+    if (old.length) buf.set(old);
+    else buf.set(MESSAGES_HEAD);
+    this.mbuf = buf;
+    this.mdv = new DataView(buf.buffer);
+    this.mw = new Int32Array(buf.buffer);
+  }
+
+  /**
+   * The zero-copy form of `messages` for envelope slabs: the same frame as parts to be sent back to
+   * back as one WebSocket message: [head, data range, …, shared bitmap]. Head and bitmap are
+   * written into this encoder's buffer (lent, like `messages`' output); the data ranges are the
+   * messages' own bytes. Returns undefined (use `messages`) unless every message is from a
+   * registered envelope slab and each maximal run of messages that sit back to back in one slab
+   * starts with a full envelope (then every RouteRef's slab distance is its distance in the frame,
+   * and its head is the nearest preceding full message of the frame), in at most MAX_PARTS ranges.
+   */
+  messageParts(firstSeq: number, msgs: readonly Uint8Array[], from: number, to: number, total: number): Uint8Array[] | undefined {
+    const n = to - from;
+    const dataAt = 56 + 4 * n;
+    const nShared = (n + 7) >>> 3;
+    const bound = dataAt + 12 + nShared;
+    if (this.mbuf.length < bound) this.growMessages(bound);
+    const buf = this.mbuf;
+    const dv = this.mdv!;
+    const fw = this.mw;
+    const parts = this.parts;
+    parts.length = 1;
+    let bitsAt = dataAt + 8; // the bitmap's bytes, right after the head (sent as the last part)
+    buf.fill(0, bitsAt, bitsAt + ((nShared + 3) & ~3));
+    let rangeBuf: ArrayBufferLike | undefined;
+    let rangeStart = 0;
+    let rangeEnd = -1;
+    let mw = fw;
+    let anyShared = false;
+    let end = 0;
+    for (let i = from, k = 0, p = 14; i < to; i++, k++, p++) {
+      const m = msgs[i]!;
+      const off = m.byteOffset;
+      const b = m.buffer;
+      if (b !== rangeBuf || off !== rangeEnd) {
+        // A new range: from a slab, 4-aligned, opening with a full envelope.
+        if ((off & 3) !== 0 || (m.length & 3) !== 0 || m.length < ROUTE_REF_BYTES || parts.length > MAX_PARTS) return undefined;
+        if (b !== rangeBuf) {
+          if (!ENVELOPE_SLABS.has(b)) return undefined;
+          mw = this.wordsOf(b);
+        }
+        if (mw[off >>> 2] === 0) return undefined;
+        if (rangeBuf !== undefined) parts.push(new Uint8Array(rangeBuf, rangeStart, rangeEnd - rangeStart));
+        rangeBuf = b;
+        rangeStart = off;
+      } else if (mw[off >>> 2] === 0) {
+        buf[bitsAt + (k >>> 3)]! |= 1 << (k & 7);
+        anyShared = true;
+      }
+      rangeEnd = off + m.length;
+      end += m.length;
+      fw[p] = end;
+    }
+    if (end !== total) return undefined;
+    parts.push(new Uint8Array(rangeBuf!, rangeStart, rangeEnd - rangeStart));
+    dv.setUint32(32, firstSeq >>> 0, true);
+    dv.setUint32(36, Math.floor(firstSeq / 4294967296), true);
+    dv.setUint32(40, dataAt - 40, true);
+    dv.setUint32(52, n, true);
+    dv.setUint32(dataAt, end, true);
+    parts[0] = buf.subarray(0, dataAt + 4);
+    if (anyShared) {
+      // The bitmap vector right after the data (4-aligned: slab messages are multiples of 4).
+      const at = dataAt + 4 + end;
+      dv.setUint32(44, at - 44, true);
+      dv.setUint16(20, 20, true);
+      const tail = buf.subarray(bitsAt - 4, bitsAt + ((nShared + 3) & ~3));
+      dv.setUint32(bitsAt - 4, nShared, true);
+      parts.push(tail);
+    } else {
+      dv.setUint32(44, 0, true);
+      dv.setUint16(20, 0, true);
+    }
+    return parts;
+  }
+  private readonly parts: Uint8Array[] = [];
   private mbuf = new Uint8Array(0);
   private mdv: DataView | undefined;
   private mw: Int32Array<ArrayBufferLike> = new Int32Array(0);
@@ -206,11 +353,16 @@ export class FrameEncoder {
 
 /**
  * Slabs of envelope encoders. Registering a slab promises that every message view into it handed
- * to a Tx is an envelope in the fast layout of mailbox/envelope-codec.ts (`encodeFast`: root 28,
- * fixed vtable, no bindings, headers or errors, payload last, padded to 4 bytes, 4-aligned in the
- * slab) that carries a route stamp from `newRouteStamp` in its padding (high half in bytes 26–27,
- * after the vtable; low half in bytes 50–51, after ttl and flags), taken anew for each distinct
- * (sender, dest, type_name) an encoder lays out.
+ * to a Tx is either
+ * - an envelope in the fast layout of mailbox/envelope-codec.ts (`encodeFast`: root 28, fixed
+ *   vtable, no bindings, headers or errors, payload last, padded to 4 bytes, 4-aligned in the
+ *   slab) that carries a route stamp from `newRouteStamp` in its padding (high half in bytes
+ *   26–27, after the vtable; low half in bytes 50–51, after ttl and flags), taken anew for each
+ *   distinct (sender, dest, type_name) an encoder lays out; or
+ * - a RouteRef + payload (padded to 4, 4-aligned; first word 0, which no envelope starts with)
+ *   whose distance leads back, in the same slab, to the nearest preceding full envelope of the
+ *   slab, whose route it shares; every slab message between the two is such a RouteRef too.
+ * Slabs are never rewritten.
  */
 const ENVELOPE_SLABS = new WeakSet<ArrayBufferLike>();
 let lastStamp = 0;
@@ -232,6 +384,17 @@ export function registerEnvelopeSlab(slab: ArrayBufferLike): void {
 /** Size of the RouteRef struct that heads a route-shared envelope. */
 export const ROUTE_REF_BYTES = 16;
 
+/** Most data ranges `messageParts` sends in one frame (each is a WebSocket fragment). */
+const MAX_PARTS = 16;
+
+/**
+ * True when `m` is a route-shared envelope (RouteRef + payload) in a registered envelope slab: it
+ * cannot open a frame without being rewritten (its head is an earlier message).
+ */
+export function isSlabRouteRef(m: Uint8Array): boolean {
+  return m.length >= ROUTE_REF_BYTES && (m.byteOffset & 3) === 0 && m[0] === 0 && m[1] === 0 && m[2] === 0 && m[3] === 0 && ENVELOPE_SLABS.has(m.buffer);
+}
+
 /** The constant first 52 bytes of a hand-laid Messages frame (seq, data and shared patched in). */
 const MESSAGES_HEAD = (() => {
   const h = new Uint8Array(52);
@@ -243,6 +406,18 @@ const MESSAGES_HEAD = (() => {
   h[48] = FrameKind.Messages;
   return h;
 })();
+
+/**
+ * A message the frame does not flag as route-shared, bytes [from, to) of `buf`: a view (no copy),
+ * except when it starts with a zero word — the RouteRef marker, which no envelope starts with but
+ * any channel message may. That one gets a buffer of its own, so an envelope decoder that takes it
+ * for a RouteRef finds nothing before it (FrameError) instead of resolving an unchecked reference
+ * into the frame (or, through the decoder's memory, another frame's route).
+ */
+function unflagged(buf: Uint8Array, dv: DataView, from: number, to: number, ab: ArrayBufferLike, viewAt: number): Uint8Array {
+  if (to - from >= 4 && dv.getUint32(from, true) === 0) return buf.slice(from, to);
+  return new Uint8Array(ab, viewAt, to - from);
+}
 
 /**
  * Decodes one frame. Message views alias `buf` (no copy): the caller must own `buf`, and must
@@ -279,7 +454,7 @@ export function decodeFrame(buf: Uint8Array): DecodedFrame {
         for (let k = 0, p = ends![0]; k < n; k++, p += 4) {
           const end = dv.getUint32(p, true);
           if (end < prev || end > dataLen) throw new FrameError(`message ${k} ends at ${end}, outside ${prev}..${dataLen}`);
-          messages[k] = new Uint8Array(ab, off + prev, end - prev);
+          messages[k] = unflagged(buf, dv, base + prev, base + end, ab, off + prev);
           prev = end;
         }
       } else {
@@ -299,8 +474,11 @@ export function decodeFrame(buf: Uint8Array): DecodedFrame {
             if (head < 0 || dist !== prev - head) throw new FrameError(`route-shared message ${k} refers ${dist} bytes back; expected ${head < 0 ? 'a full message before it' : `${prev - head}, the nearest preceding full message`}`);
             const pn = dv.getUint32(at + 12, true);
             if (pn > len - ROUTE_REF_BYTES || len - ROUTE_REF_BYTES - pn > 3) throw new FrameError(`route-shared message ${k} of ${len} bytes declares a ${pn}-byte payload`);
-          } else head = prev;
-          messages[k] = new Uint8Array(ab, off + prev, end - prev);
+            messages[k] = new Uint8Array(ab, off + prev, end - prev);
+          } else {
+            head = prev;
+            messages[k] = unflagged(buf, dv, base + prev, base + end, ab, off + prev);
+          }
           prev = end;
         }
       }

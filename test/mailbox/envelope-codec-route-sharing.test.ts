@@ -5,11 +5,12 @@ import * as flatbuffers from 'flatbuffers';
 import { ActorId, DirectProcId } from '../../src/core/ids.js';
 import { MessageEnvelope } from '../../src/mailbox/envelope.js';
 import { EnvelopeEncoder, EnvelopeDecoder, readRoute } from '../../src/mailbox/envelope-codec.js';
-import { FrameEncoder, FrameKind, decodeFrame } from '../../src/wire/frames.js';
+import { FrameEncoder, FrameKind, ROUTE_REF_BYTES, decodeFrame } from '../../src/wire/frames.js';
 import { FrameError } from '../../src/wire/errors.js';
 import { Frame } from '../../src/wire/generated/actormesh/wire/frame.js';
 import { RouteRef } from '../../src/wire/generated/actormesh/wire/route-ref.js';
 import { Envelope } from '../../src/wire/generated/actormesh/wire/envelope.js';
+import { assertSameEnvelope } from '../_support/envelopes.js';
 
 const a = new ActorId(new DirectProcId('tcp:127.0.0.1:5000', 'driver'), 'bench', 0);
 const b = new ActorId(new DirectProcId('tcp:127.0.0.1:6000', 'peer'), 'counter', 3);
@@ -33,12 +34,7 @@ function messagesOf(frame: Uint8Array): Uint8Array[] {
 }
 
 function assertSame(got: MessageEnvelope, want: MessageEnvelope): void {
-  assert.equal(got.sender.key, want.sender.key);
-  assert.equal(got.dest.key, want.dest.key);
-  assert.equal(got.typeName, want.typeName);
-  assert.equal(got.ttl, want.ttl);
-  assert.equal(got.returnUndeliverable, want.returnUndeliverable);
-  assert.deepEqual(Buffer.from(got.data), Buffer.from(want.data));
+  assertSameEnvelope(got, want);
   assert.equal(got.errors.length, 0);
 }
 
@@ -281,4 +277,24 @@ test('envelopes streamed over a real channel whose socket is reset 6 times arriv
   await client.close();
   await served.stop();
   await proxy.close();
+});
+
+test('an unflagged message shaped like a RouteRef never borrows a route: the decoder rejects it, the channel delivers its bytes intact', () => {
+  const enc = new EnvelopeEncoder();
+  const first = env(0, 64);
+  const head = enc.encode(first);
+  // A RouteRef pointing back at the envelope before it, sent as plain bytes (not flagged shared).
+  const forged = new Uint8Array(ROUTE_REF_BYTES + 8);
+  const dv = new DataView(forged.buffer);
+  dv.setUint32(4, head.length, true); // distance back to `head` in the frame's data
+  forged[8] = 9; // ttl
+  forged[9] = 1; // flags
+  dv.setUint32(12, 8, true); // payload length
+  const frame = frameOf([head.slice(), forged]);
+  assert.deepEqual([isShared(frame, 0), isShared(frame, 1)], [false, false]);
+  const msgs = messagesOf(frame);
+  assert.deepEqual(Buffer.from(msgs[1]!), Buffer.from(forged), 'the bytes arrive as they were sent');
+  const dec = new EnvelopeDecoder();
+  assertSame(dec.decode(msgs[0]!), first);
+  assert.throws(() => dec.decode(msgs[1]!), FrameError);
 });
