@@ -8,6 +8,8 @@ import { decodeEnvelopePayload } from '../../src/mailbox/payload.js';
 import { bounceEnvelope, decodeBounced } from '../../src/mailbox/undeliverable.js';
 import { EnvelopeDecoder, EnvelopeEncoder } from '../../src/mailbox/envelope-codec.js';
 import { FrameEncoder, FrameKind, decodeFrame } from '../../src/wire/frames.js';
+import * as flatbuffers from 'flatbuffers';
+import { Envelope } from '../../src/wire/generated/actormesh/wire/envelope.js';
 import { testProc, within } from './_helpers.js';
 
 type Msg = { type: 'get'; n: number; reply: OncePortRef<unknown> };
@@ -114,4 +116,38 @@ test('an envelope with a reply port to a raw port is refused back to the sender,
   assert.equal(delivered, 0);
   assert.equal(returned.length, 1);
   assert.match(returned[0]!.error!.message, /takes no asks/);
+});
+
+test('the hand-laid ask envelope is a valid FlatBuffer: the generated accessors read every field, and earlier outputs survive later encodes', async () => {
+  const { env } = await askEnvelope();
+  const enc = new EnvelopeEncoder();
+  const outs: Array<[Uint8Array, Uint8Array, number]> = [];
+  for (let i = 0; i < 3000; i++) {
+    // payload sizes 0..40 (string and payload padding), ports up to 2^32 - 2, both flag values
+    const e = new MessageEnvelope(env.sender, env.dest, new Uint8Array(i % 41).fill(i & 255), 'get');
+    e.replyPort = i === 2999 ? 0xfffffffe : i * 7919;
+    e.ttl = i % 256;
+    e.returnUndeliverable = i % 2 === 0;
+    const bytes = enc.encode(e);
+    outs.push([bytes, bytes.slice(), e.replyPort]);
+  }
+  const dec = new EnvelopeDecoder();
+  outs.forEach(([bytes, copy, rp], i) => {
+    assert.deepEqual(Buffer.from(bytes), Buffer.from(copy), `output ${i} was not rewritten`);
+    const fb = Envelope.getRootAsEnvelope(new flatbuffers.ByteBuffer(copy));
+    assert.equal(fb.replyPort(), rp);
+    assert.equal(fb.sender(), env.sender.key);
+    assert.equal(fb.dest(), env.dest.key);
+    assert.equal(fb.typeName(), 'get');
+    assert.equal(fb.ttl(), i % 256);
+    assert.equal(fb.flags(), i % 2 === 0 ? 1 : 0);
+    assert.deepEqual(Buffer.from(fb.payloadArray() ?? new Uint8Array(0)), Buffer.from(new Uint8Array(i % 41).fill(i & 255)));
+    const d = dec.decode(bytes);
+    assert.equal(d.replyPort, rp);
+    assert.equal(d.ttl, i % 256);
+  });
+  // a reply port that does not fit the u32 field is refused, not truncated
+  const bad = new MessageEnvelope(env.sender, env.dest, new Uint8Array(1), 'get');
+  bad.replyPort = 2 ** 32;
+  assert.throws(() => enc.encode(bad), RangeError);
 });
