@@ -21,7 +21,9 @@ import { Packr, Unpackr } from 'msgpackr';
 import { timeNs, blackhole, type BenchRow, type SuiteOptions, type SuiteResult } from '../lib.js';
 import { decode, decodeMessage, encode, encodeMessage } from '../../src/core/codec.js';
 import { Rank, rebindRanks } from '../../src/core/bindings.js';
-import { PortId, parseActorId } from '../../src/core/ids.js';
+import { ActorId, DirectProcId, PortId, parseActorId } from '../../src/core/ids.js';
+import { MessageEnvelope } from '../../src/mailbox/envelope.js';
+import { EnvelopeDecoder, EnvelopeEncoder } from '../../src/mailbox/envelope-codec.js';
 import { OncePortRef } from '../../src/actor/refs.js';
 
 type Impl = { name: string; enc: (v: unknown) => Uint8Array; dec: (b: Uint8Array) => unknown };
@@ -184,6 +186,39 @@ export default async function codec(opts: SuiteOptions): Promise<SuiteResult> {
     const label = size === 64 ? '64B' : '1KiB';
     results.push({ name: `channel-payload-${label}`, impl: 'encodeMessage', value: encNs, unit: 'ns' });
     results.push({ name: `channel-payload-${label}`, impl: 'decodeMessage', value: decNs, unit: 'ns' });
+  }
+  // Envelope layouts (mailbox/envelope-codec.ts) for a small payload between two direct procs:
+  // the hand-laid common envelope, the hand-laid ask (reply port), and the Builder (a header).
+  {
+    const from = new ActorId(new DirectProcId('tcp:127.0.0.1:5000', 'driver'), 'client', 0);
+    const to = new ActorId(new DirectProcId('tcp:127.0.0.1:6000', 'peer'), 'counter', 0).port(1n << 63n);
+    const data = encodeMessage({ type: 'get', n: 1 }).data.slice();
+    const kinds: Record<string, (e: MessageEnvelope) => void> = {
+      plain: () => {},
+      ask: (e) => (e.replyPort = 1234),
+      header: (e) => (e.headers = new Map([['SEND_TIMESTAMP', new Uint8Array(8)]])),
+    };
+    for (const [kind, set] of Object.entries(kinds)) {
+      const enc = new EnvelopeEncoder();
+      const dec = new EnvelopeDecoder();
+      const make = (): MessageEnvelope => {
+        const e = new MessageEnvelope(from, to, data, 'get');
+        set(e);
+        return e;
+      };
+      const bytes = enc.encode(make()).slice();
+      const encode = () => enc.encode(make());
+      const decode = () => dec.decode(bytes);
+      for (let i = 0; i < 3000; i++) blackhole(encode()), blackhole(decode());
+      let encNs = Infinity;
+      let decNs = Infinity;
+      for (let r = 0; r < rounds; r++) {
+        encNs = Math.min(encNs, timeNs(encode, t));
+        decNs = Math.min(decNs, timeNs(decode, t));
+      }
+      results.push({ name: `envelope-${kind}`, impl: 'encode (incl. new MessageEnvelope)', value: encNs, unit: 'ns' });
+      results.push({ name: `envelope-${kind}`, impl: 'decode', value: decNs, unit: 'ns' });
+    }
   }
   notes.push('time ratios: best lossless alternative (msgpackr records/plain with a reused Packr, v8, json+tags) / ours');
   return { suite: 'codec', results, ratios, notes };
