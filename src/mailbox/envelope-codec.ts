@@ -80,6 +80,44 @@ class Intern<V> {
   }
 }
 
+/** Bytes of a FlatBuffers string in a hand layout: u32 length, the bytes, NUL, padding to 4. */
+const strSize = (utf8: Uint8Array): number => (4 + utf8.length + 1 + 3) & ~3;
+
+/**
+ * The part of the hand layouts (`template`, `encodeAsk`) that they share, at `at`: root offset 28,
+ * the vtable's sizes and its first six field offsets (sender 4, dest 8, ttl 20, flags 21,
+ * type_name 12, payload 16), and the table's soffset back to the vtable.
+ */
+function layHead(dv: DataView, at: number, vtableSize: number, tableSize: number): void {
+  dv.setUint32(at, 28, true);
+  dv.setUint16(at + 4, vtableSize, true);
+  dv.setUint16(at + 6, tableSize, true);
+  dv.setUint16(at + 8, 4, true); // sender
+  dv.setUint16(at + 10, 8, true); // dest
+  dv.setUint16(at + 12, 20, true); // ttl
+  dv.setUint16(at + 14, 21, true); // flags
+  dv.setUint16(at + 16, 12, true); // type_name
+  dv.setUint16(at + 18, 16, true); // payload
+  dv.setInt32(at + 28, 24, true);
+}
+
+/**
+ * Lays sender, dest and type_name out from `pos` (relative to `at`; each u32 length, bytes, NUL,
+ * padding to 4), pointing the table's uoffsets at 32, 36 and 40 at them and the payload's (44) at
+ * what follows; returns that position.
+ */
+function layStrings(dv: DataView, buf: Uint8Array, at: number, pos: number, ...strs: [Uint8Array, Uint8Array, Uint8Array]): number {
+  for (let i = 0; i < 3; i++) {
+    const str = strs[i]!;
+    dv.setUint32(at + 32 + 4 * i, pos - 32 - 4 * i, true);
+    dv.setUint32(at + pos, str.length, true);
+    buf.set(str, at + pos + 4);
+    pos += strSize(str);
+  }
+  dv.setUint32(at + 44, pos - 44, true);
+  return pos;
+}
+
 /** Encodes envelopes with one reused Builder. Not reentrant; one per sending loop. */
 export class EnvelopeEncoder {
   private readonly b = new flatbuffers.Builder(1024);
@@ -191,43 +229,15 @@ export class EnvelopeEncoder {
     const sender = this.utf8.get(env.sender.key, this.enc);
     const dest = this.utf8.get(env.dest.key, this.enc);
     const type = this.utf8.get(env.typeName, this.enc);
-    const sSender = (4 + sender.length + 1 + 3) & ~3;
-    const sDest = (4 + dest.length + 1 + 3) & ~3;
-    const sType = (4 + type.length + 1 + 3) & ~3;
-    const out = new Uint8Array(52 + sSender + sDest + sType);
+    const out = new Uint8Array(52 + strSize(sender) + strSize(dest) + strSize(type));
     const dv = new DataView(out.buffer);
-    dv.setUint32(0, 28, true);
-    // vtable
-    dv.setUint16(4, 22, true);
-    dv.setUint16(6, 24, true);
-    dv.setUint16(8, 4, true); // sender
-    dv.setUint16(10, 8, true); // dest
-    dv.setUint16(12, 20, true); // ttl
-    dv.setUint16(14, 21, true); // flags
-    dv.setUint16(16, 12, true); // type_name
-    dv.setUint16(18, 16, true); // payload
-    // bindings, headers, errors: 0 (absent): bytes 20..25 stay zero
-    // table
-    dv.setInt32(28, 24, true);
+    layHead(dv, 0, 22, 24);
     // The route stamp for the frame encoder's route sharing (wire/frames.ts), in padding the
     // readers skip: high half after the vtable, low half after ttl and flags.
     const stamp = newRouteStamp();
     dv.setUint16(26, stamp >>> 16, true);
     dv.setUint16(50, stamp & 0xffff, true);
-    let pos = 52;
-    dv.setUint32(32, pos - 32, true);
-    dv.setUint32(pos, sender.length, true);
-    out.set(sender, pos + 4);
-    pos += sSender;
-    dv.setUint32(36, pos - 36, true);
-    dv.setUint32(pos, dest.length, true);
-    out.set(dest, pos + 4);
-    pos += sDest;
-    dv.setUint32(40, pos - 40, true);
-    dv.setUint32(pos, type.length, true);
-    out.set(type, pos + 4);
-    pos += sType;
-    dv.setUint32(44, pos - 44, true);
+    layStrings(dv, out, 0, 52, sender, dest, type);
     return out;
   }
 
@@ -249,10 +259,7 @@ export class EnvelopeEncoder {
     const dest = this.utf8.get(env.dest.key, this.enc);
     const type = this.utf8.get(env.typeName, this.enc);
     const data = env.data;
-    const sSender = (4 + sender.length + 1 + 3) & ~3;
-    const sDest = (4 + dest.length + 1 + 3) & ~3;
-    const sType = (4 + type.length + 1 + 3) & ~3;
-    const size = 56 + sSender + sDest + sType + ((4 + data.length + 3) & ~3);
+    const size = 56 + strSize(sender) + strSize(dest) + strSize(type) + ((4 + data.length + 3) & ~3);
     // Into an append-only slab of its own (never rewritten, never registered with the frame
     // encoder), like the payload codec's: no allocation per ask.
     if (this.askPos + size > this.askSlab.length) {
@@ -264,35 +271,13 @@ export class EnvelopeEncoder {
     this.askPos = at + size;
     const slab = this.askSlab;
     const dv = this.askDv!;
-    dv.setUint32(at, 28, true);
-    dv.setUint16(at + 4, 24, true);
-    dv.setUint16(at + 6, 28, true);
-    dv.setUint16(at + 8, 4, true); // sender
-    dv.setUint16(at + 10, 8, true); // dest
-    dv.setUint16(at + 12, 20, true); // ttl
-    dv.setUint16(at + 14, 21, true); // flags
-    dv.setUint16(at + 16, 12, true); // type_name
-    dv.setUint16(at + 18, 16, true); // payload
-    // bindings, headers, errors: 0 (absent), bytes 20..25 (the slab is fresh memory, never rewritten)
+    // (bytes 20..25, absent bindings/headers/errors, stay zero: the slab is fresh memory)
+    layHead(dv, at, 24, 28);
     dv.setUint16(at + 26, 24, true); // reply_port
-    dv.setInt32(at + 28, 24, true);
     slab[at + 48] = env.ttl;
     slab[at + 49] = env.returnUndeliverable ? FLAG_RETURN_UNDELIVERABLE : 0;
     dv.setUint32(at + 52, rp, true);
-    let pos = 56;
-    dv.setUint32(at + 32, pos - 32, true);
-    dv.setUint32(at + pos, sender.length, true);
-    slab.set(sender, at + pos + 4);
-    pos += sSender;
-    dv.setUint32(at + 36, pos - 36, true);
-    dv.setUint32(at + pos, dest.length, true);
-    slab.set(dest, at + pos + 4);
-    pos += sDest;
-    dv.setUint32(at + 40, pos - 40, true);
-    dv.setUint32(at + pos, type.length, true);
-    slab.set(type, at + pos + 4);
-    pos += sType;
-    dv.setUint32(at + 44, pos - 44, true);
+    const pos = layStrings(dv, slab, at, 56, sender, dest, type);
     dv.setUint32(at + pos, data.length, true);
     slab.set(data, at + pos + 4);
     return new Uint8Array(slab.buffer, at, size);
