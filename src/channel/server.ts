@@ -93,6 +93,8 @@ interface Conn {
 
 /** Reverse frames wait for `drain` while uWS buffers more than this (below its maxBackpressure). */
 const REVERSE_BUFFER_LIMIT = 256 * 1024;
+/** Room in uWS's send buffer for acks and Init frames on top of the reverse frames' bound. */
+const BACKPRESSURE_SLACK = 64 * 1024;
 
 /** Received frames up to this size are copied into a shared slab of RX_SLAB_BYTES (see copyIn). */
 const RX_SLAB_COPY_MAX = 4096;
@@ -238,8 +240,12 @@ export class NetRx extends QueuedRx implements Rx {
     const app = uWS.App();
     app.ws<Conn>('/*', {
       maxPayloadLength: this.cfg.maxFrameLength,
-      maxBackpressure: 1024 * 1024,
-      closeOnBackpressureLimit: 0,
+      // Above this uWS would drop a message silently: make sure flow control never gets there
+      // (a reverse Tx has at most maxWritesInFlight frames of batchBytes out after the buffer
+      // passed REVERSE_BUFFER_LIMIT, plus acks), and close the connection rather than drop if it
+      // ever does (the session then resends everything unacknowledged after the reconnect).
+      maxBackpressure: REVERSE_BUFFER_LIMIT + this.cfg.maxWritesInFlight * this.cfg.batchBytes + BACKPRESSURE_SLACK,
+      closeOnBackpressureLimit: 1,
       idleTimeout: 0,
       compression: uWS.DISABLED,
       sendPingsAutomatically: false,

@@ -15,6 +15,7 @@ import { Frame } from '../../src/wire/generated/actormesh/wire/frame.js';
 import { PARTS_MIN_BYTES } from '../../src/channel/session-tx.js';
 import { BaseMailboxSender } from '../../src/mailbox/sender.js';
 import { assertSameEnvelope } from '../_support/envelopes.js';
+import { within } from '../_support/within.js';
 
 const a = new ActorId(new DirectProcId('tcp:127.0.0.1:5000', 'driver'), 'bench', 0);
 const b = new ActorId(new DirectProcId('tcp:127.0.0.1:6000', 'peer'), 'counter', 3);
@@ -139,7 +140,7 @@ function orderedSink(n: number, size: number, check: (e: MessageEnvelope, i: num
       if (++next === n) finish();
     }
   }
-  return { sink: new Check(), finished, failure: () => failure };
+  return { sink: new Check(), finished, failure: () => failure, next: () => next };
 }
 
 async function streamOverRealChannel(backend: 'uws' | 'ws', size: number, n: number, cuts: number): Promise<{ parts: number; copied: number; bigCopied: number; resent: number }> {
@@ -167,7 +168,7 @@ async function streamOverRealChannel(backend: 'uws' | 'ws', size: number, n: num
     if ((x[4] as number) >= PARTS_MIN_BYTES) counts.bigCopied++;
     return m.apply(this, x);
   };
-  const { sink, finished, failure } = orderedSink(n, size, (e, i) => (e.typeName !== 'data' || e.ttl !== 8 + (i % 100) ? `envelope #${i}: type ${e.typeName}, ttl ${e.ttl}` : undefined));
+  const { sink, finished, failure, next } = orderedSink(n, size, (e, i) => (e.typeName !== 'data' || e.ttl !== 8 + (i % 100) ? `envelope #${i}: type ${e.typeName}, ttl ${e.ttl}` : undefined));
   const served = serveMailbox(rx, sink);
   try {
     for (let i = 0; i < n; i++) {
@@ -180,17 +181,18 @@ async function streamOverRealChannel(backend: 'uws' | 'ws', size: number, n: num
         proxy.cut();
       }
     }
-    await finished;
+    await within(finished, 45_000, `${n} envelopes (${next()} arrived)`);
   } finally {
     proto.messageParts = mp;
     proto.messages = m;
+    // Always released (also when the stream stalled): open sockets would keep the file running.
+    client.abort('test over');
+    await served.stop();
+    await proxy.close();
   }
   assert.equal(failure(), undefined, failure());
   assert.equal(served.stats.malformed, 0);
   const resent = (tx as unknown as { stats: { resent: number } }).stats.resent;
-  await client.close();
-  await served.stop();
-  await proxy.close();
   return { ...counts, resent };
 }
 
@@ -232,24 +234,31 @@ test('a reverse Tx (uWS server → dialer) sends 1 KiB envelope runs as uWS frag
     return r;
   };
   const N = 20_000;
-  const { sink, finished, failure } = orderedSink(N, 1024);
+  const { sink, finished, failure, next } = orderedSink(N, 1024);
   const served = serveMailbox(aRx, sink);
   try {
     for (let i = 0; i < N; i++) {
       client.post(new MessageEnvelope(b, a.port(7n), numbered(i, 1024), 'data'), LOG_RETURN_HANDLE);
       if (i % 1000 === 999) await new Promise((r) => setImmediate(r));
     }
-    await finished;
+    // (uWS used to drop frames silently above its maxBackpressure: the stream stalled here.)
+    await within(finished, 30_000, `${N} reverse envelopes (${next()} arrived)`);
+    assert.equal(failure(), undefined, failure());
+    assert.ok(parts > 10, `${parts} reverse frames sent as parts`);
+    // Everything delivered is acknowledged (within the ack interval) before the session ends.
+    await within(
+      (async () => {
+        while (rev.buffered.messages > 0) await new Promise((r) => setTimeout(r, 5));
+      })(),
+      5_000,
+      'acknowledgement of every reverse envelope',
+    );
   } finally {
     proto.messageParts = mp;
+    tx.abort('test over');
+    await served.stop();
+    await bRx.close();
   }
-  assert.equal(failure(), undefined, failure());
-  assert.ok(parts > 10, `${parts} reverse frames sent as parts`);
-  // Everything delivered is acknowledged (within the ack interval) before the session ends.
-  while (rev.buffered.messages > 0) await new Promise((r) => setTimeout(r, 5));
-  await tx.close();
-  await served.stop();
-  await bRx.close();
 });
 
 test('random mixes of full envelopes, route-shared runs, builder envelopes and raw bytes: every batch window decodes to what was encoded, copied or in parts', () => {
