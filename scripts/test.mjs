@@ -19,7 +19,10 @@ const flags = args.filter((a) => !a.endsWith('.ts'));
 const targets = files.length ? files : walk('test', []).sort();
 const r = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', ...flags, ...targets],
+  // Backstops so that a broken test fails instead of hanging the run: a per-test timeout (tests
+  // that need long set their own, all well below it), and each file's process exits once its
+  // tests are done even if a failing test leaked a socket or a timer.
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=180000', '--test-force-exit', ...flags, ...targets],
   { stdio: 'inherit' },
 );
 process.exit(r.status ?? 1);
