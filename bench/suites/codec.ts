@@ -93,6 +93,17 @@ export default async function codec(opts: SuiteOptions): Promise<SuiteResult> {
   }
   // Interleaved rounds; each row keeps its best (least disturbed) median.
   const rounds = opts.quick ? 1 : 3;
+  /** Best-of-`rounds` ns per call of `a` and of `b`, interleaved, after a warm-up of both. */
+  const bestOfBoth = (a: () => unknown, b: () => unknown): [number, number] => {
+    for (let i = 0; i < 3000; i++) blackhole(a()), blackhole(b());
+    let aNs = Infinity;
+    let bNs = Infinity;
+    for (let r = 0; r < rounds; r++) {
+      aNs = Math.min(aNs, timeNs(a, t));
+      bNs = Math.min(bNs, timeNs(b, t));
+    }
+    return [aNs, bNs];
+  };
   const vs: Record<string, number[]> = {};
   const best = (key: string, ns: number, acc: Map<string, number>) => acc.set(key, Math.min(acc.get(key) ?? Infinity, ns));
 
@@ -156,13 +167,7 @@ export default async function codec(opts: SuiteOptions): Promise<SuiteResult> {
     const fastBytes = encodeMessage(value).data;
     if (!(fastBytes[0] === 0xc1 && fastBytes[1] === 0xc1)) notes.push(`!! ${msg} did not take the fast path`);
     if (!isDeepStrictEqual(ours(), value) && !(value as { reply?: unknown }).reply) notes.push(`!! ours is lossy on ${msg}`);
-    for (let i = 0; i < 3000; i++) blackhole(ours()), blackhole(raw());
-    let oursNs = Infinity;
-    let rawNs = Infinity;
-    for (let r = 0; r < rounds; r++) {
-      oursNs = Math.min(oursNs, timeNs(ours, t));
-      rawNs = Math.min(rawNs, timeNs(raw, t));
-    }
+    const [oursNs, rawNs] = bestOfBoth(ours, raw);
     results.push({ name: `fast-path-${msg}`, impl: 'ours (encodeMessage+decodeMessage)', value: oursNs, unit: 'ns' });
     results.push({ name: `fast-path-${msg}`, impl: 'msgpackr-plain', value: rawNs, unit: 'ns' });
     results.push({ name: `size-${msg}`, impl: 'ours', value: fastBytes.length, unit: 'bytes' });
@@ -176,13 +181,7 @@ export default async function codec(opts: SuiteOptions): Promise<SuiteResult> {
     const bytes = encodeMessage(value).data.slice();
     const enc = () => encodeMessage(value);
     const dec = () => decodeMessage(bytes, []);
-    for (let i = 0; i < 3000; i++) blackhole(enc()), blackhole(dec());
-    let encNs = Infinity;
-    let decNs = Infinity;
-    for (let r = 0; r < rounds; r++) {
-      encNs = Math.min(encNs, timeNs(enc, t));
-      decNs = Math.min(decNs, timeNs(dec, t));
-    }
+    const [encNs, decNs] = bestOfBoth(enc, dec);
     const label = size === 64 ? '64B' : '1KiB';
     results.push({ name: `channel-payload-${label}`, impl: 'encodeMessage', value: encNs, unit: 'ns' });
     results.push({ name: `channel-payload-${label}`, impl: 'decodeMessage', value: decNs, unit: 'ns' });
@@ -209,13 +208,7 @@ export default async function codec(opts: SuiteOptions): Promise<SuiteResult> {
       const bytes = enc.encode(make()).slice();
       const encode = () => enc.encode(make());
       const decode = () => dec.decode(bytes);
-      for (let i = 0; i < 3000; i++) blackhole(encode()), blackhole(decode());
-      let encNs = Infinity;
-      let decNs = Infinity;
-      for (let r = 0; r < rounds; r++) {
-        encNs = Math.min(encNs, timeNs(encode, t));
-        decNs = Math.min(decNs, timeNs(decode, t));
-      }
+      const [encNs, decNs] = bestOfBoth(encode, decode);
       results.push({ name: `envelope-${kind}`, impl: 'encode (incl. new MessageEnvelope)', value: encNs, unit: 'ns' });
       results.push({ name: `envelope-${kind}`, impl: 'decode', value: decNs, unit: 'ns' });
     }

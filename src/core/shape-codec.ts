@@ -616,6 +616,14 @@ function readStr(n: number): string {
   }
 }
 
+/** An unsigned 32-bit LE integer at `rp` (advanced past it); `what` names a truncation. */
+function readU32(what: string): number {
+  if (rp + 4 > end) malformed(what);
+  const v = (src[rp]! | (src[rp + 1]! << 8) | (src[rp + 2]! << 16) | (src[rp + 3]! << 24)) >>> 0;
+  rp += 4;
+  return v;
+}
+
 function readValue(depth: number): unknown {
   if (rp >= end) malformed('value missing');
   const t = src[rp++]!;
@@ -654,12 +662,8 @@ function readValue(depth: number): unknown {
       if (rp >= end) malformed('truncated string length');
       return readStr(src[rp++]!);
     }
-    case T_STR32: {
-      if (rp + 4 > end) malformed('truncated string length');
-      const n = (src[rp]! | (src[rp + 1]! << 8) | (src[rp + 2]! << 16) | (src[rp + 3]! << 24)) >>> 0;
-      rp += 4;
-      return readStr(n);
-    }
+    case T_STR32:
+      return readStr(readU32('truncated string length'));
     case T_ARRAY: {
       if (depth >= MAX_DEPTH) malformed('nested too deeply');
       if (rp >= end) malformed('truncated array length');
@@ -675,9 +679,7 @@ function readValue(depth: number): unknown {
       return decHooks!.readClass(tag, readValue(depth + 1));
     }
     case T_BYTES: {
-      if (rp + 4 > end) malformed('truncated byte-array length');
-      const n = (src[rp]! | (src[rp + 1]! << 8) | (src[rp + 2]! << 16) | (src[rp + 3]! << 24)) >>> 0;
-      rp += 4;
+      const n = readU32('truncated byte-array length');
       if (rp + n > end) malformed('byte array runs past the end');
       const b = copyBytes(rp, n);
       rp += n;
@@ -689,12 +691,8 @@ function readValue(depth: number): unknown {
       if (l === undefined) malformed(`unknown layout kind ${src[rp - 1]}`);
       return l.read(layoutReader);
     }
-    case T_SLOT: {
-      if (rp + 4 > end) malformed('truncated binding slot');
-      const slot = (src[rp]! | (src[rp + 1]! << 8) | (src[rp + 2]! << 16) | (src[rp + 3]! << 24)) >>> 0;
-      rp += 4;
-      return decHooks!.readSlot(slot);
-    }
+    case T_SLOT:
+      return decHooks!.readSlot(readU32('truncated binding slot'));
     default:
       return malformed(`unknown value tag 0x${t.toString(16)}`);
   }
@@ -735,26 +733,12 @@ function readActorId(): ActorId {
 
 const layoutReader: LayoutReader = {
   actorId: readActorId,
-  u32(): number {
-    if (rp + 4 > end) malformed('truncated u32');
-    const v = (src[rp]! | (src[rp + 1]! << 8) | (src[rp + 2]! << 16) | (src[rp + 3]! << 24)) >>> 0;
-    rp += 4;
-    return v;
-  },
+  u32: (): number => readU32('truncated u32'),
   str(): string {
     if (rp >= end) malformed('string missing');
-    const t = src[rp++]!;
-    if (t === T_STR8) {
-      if (rp >= end) malformed('truncated string length');
-      return readStr(src[rp++]!);
-    }
-    if (t === T_STR32) {
-      if (rp + 4 > end) malformed('truncated string length');
-      const n = (src[rp]! | (src[rp + 1]! << 8) | (src[rp + 2]! << 16) | (src[rp + 3]! << 24)) >>> 0;
-      rp += 4;
-      return readStr(n);
-    }
-    return malformed(`expected a string, found tag 0x${t.toString(16)}`);
+    const t = src[rp]!;
+    if (t !== T_STR8 && t !== T_STR32) malformed(`expected a string, found tag 0x${t.toString(16)}`);
+    return readValue(0) as string;
   },
   bool(): boolean {
     if (rp >= end) malformed('truncated boolean');

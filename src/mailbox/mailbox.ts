@@ -277,7 +277,6 @@ export class Mailbox extends BaseMailboxSender {
     if (this.onceIndex >= 0) this.small.set(this.onceIndex, this.onceEntry!);
     this.onceIndex = i;
     this.onceEntry = rx;
-    this.lastDest = this.lastPort = undefined;
     return rx;
   }
 
