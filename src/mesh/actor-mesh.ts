@@ -15,7 +15,7 @@
 import { type ActorId, ActorId as ActorIdClass, type ProcId } from '../core/ids.js';
 import type { Actor, MessageOf } from '../actor/actor.js';
 import type { Context, Instance } from '../actor/instance.js';
-import { HEADER, type MessageEnvelope } from '../mailbox/envelope.js';
+import { HEADER, MessageEnvelope } from '../mailbox/envelope.js';
 import { ActorRef, PortRef } from '../actor/refs.js';
 import type { Accumulator } from '../mailbox/accum.js';
 import { TimeoutError } from '../mailbox/errors.js';
@@ -25,7 +25,12 @@ import { isRegisteredTag, registerCodecClass } from '../core/codec.js';
 import type { Extent } from '../ndslice/extent.js';
 import type { Point } from '../ndslice/point.js';
 import { ValueMesh } from '../valuemesh/value-mesh.js';
-import { type CastTarget, castMessage, chooseRegion } from './cast.js';
+import { type CastTarget, castMessage, chooseRegion, directCast } from './cast.js';
+import { CastPlan, CastPlanCache, castsPointToPoint } from './cast-plan.js';
+import { ReplyCollector, ReplyRouter } from './reply-collector.js';
+import { encodeMessage } from '../core/codec.js';
+import { EMPTY_HEADERS, NO_BINDINGS, NO_ERRORS, defaultTtl } from '../mailbox/envelope.js';
+import { CastingError } from './errors.js';
 import { COUNTED_REDUCER, memberName } from './comm-actor.js';
 import {
   type CallOptions,
@@ -34,6 +39,7 @@ import {
   type EndpointFn,
   EndpointError,
   EndpointUsageError,
+  remoteErrorFrom,
   type Endpoints,
   MODE_CALL,
   MODE_NONE,
@@ -57,6 +63,11 @@ export interface MeshRuntime {
   /** Comm actors by proc rank: the sender then roots its own cast stream (see cast.ts). */
   readonly commPeers?: readonly ActorId[];
   readonly health: MeshHealth;
+  /**
+   * Cast point to point (one envelope per member) instead of through the comm tree; default:
+   * when the mesh has at most `CAST_POINT_TO_POINT_THRESHOLD` members (cast-plan.ts).
+   */
+  readonly pointToPoint?: boolean;
 }
 
 /** A slicing spec: label → index (drops the dim) or `[start, end?, step?]` (keeps it). */
@@ -157,7 +168,8 @@ export class ActorMeshRef<A extends Actor<any, any>> {
   /** Casts a message of the actor's type to every member (fails fast on an unhealthy mesh). */
   cast(msg: MessageOf<A>): void {
     this.runtime.health.check(this.region.slice);
-    castMessage(this.runtime.cx, this.target(), msg);
+    if (plansOf(this) !== undefined) directCast(this.runtime.cx, this.target(), msg);
+    else castMessage(this.runtime.cx, this.target(), msg);
   }
 
   /**
@@ -202,7 +214,7 @@ const bounceRoutes = new WeakMap<object, Map<string, MeshHealth>>();
  * a comm actor with its `CAST_ACTOR_MESH_ID` header) rejects the pending calls of that mesh and
  * message type at once instead of letting them time out; the envelope is still passed on.
  */
-function watchBounces(cx: Context, meshName: string, health: MeshHealth): void {
+function watchBounces(cx: Context, ref: ActorMeshRef<any>, health: MeshHealth): void {
   const inst = cx as Instance;
   if (inst.actor !== undefined) return; // actors see bounces in handleUndeliverable
   let routes = bounceRoutes.get(cx);
@@ -213,12 +225,16 @@ function watchBounces(cx: Context, meshName: string, health: MeshHealth): void {
     cx.mailbox.returnHandle = {
       returnUndeliverable(env: MessageEnvelope): void {
         const id = env.headers.get(HEADER.CAST_ACTOR_MESH_ID);
-        if (id !== undefined) table.get(utf8d.decode(id))?.bounced(env.typeName, String(env.dest.actor), env.error?.message ?? 'undeliverable');
+        // Point-to-point casts carry no headers: their destination is a member, named after its mesh.
+        const h = id !== undefined ? table.get(utf8d.decode(id)) : env.typeName.startsWith(ENDPOINT_PREFIX) ? table.get(env.dest.actor.name) : undefined;
+        h?.bounced(env.typeName, String(env.dest.actor), env.error?.message ?? 'undeliverable');
         inner.returnUndeliverable(env);
       },
     };
   }
-  routes.set(meshName, health);
+  if (routes.get(ref.name) === health) return;
+  routes.set(ref.name, health);
+  for (let j = 0; ref.perProc > 1 && j < ref.perProc; j++) routes.set(memberName(ref.name, ref.perProc, j), health);
 }
 const utf8d = new TextDecoder();
 
@@ -234,7 +250,7 @@ function collect<T>(
   reducer?: PortRef<T>['reducerSpec'],
 ): Promise<void> {
   const cx = ref.runtime.cx;
-  watchBounces(cx, ref.name, ref.runtime.health);
+  watchBounces(cx, ref, ref.runtime.health);
   const [h, rx] = cx.openPort<T>('reply');
   const port = new PortRef<T>(h.portId, 'reply', reducer === undefined ? {} : { reducerSpec: reducer });
   return new Promise<void>((resolve, reject) => {
@@ -266,6 +282,115 @@ function collect<T>(
   });
 }
 
+/** Point-to-point plans per mesh runtime (undefined: the mesh casts through the comm tree). */
+const planCaches = new WeakMap<MeshRuntime, CastPlanCache | null>();
+function plansOf(ref: ActorMeshRef<any>): CastPlanCache | undefined {
+  const rt = ref.runtime;
+  let c = planCaches.get(rt);
+  if (c === undefined) {
+    c = (rt.pointToPoint ?? castsPointToPoint(ref.root.numRanks)) ? new CastPlanCache(ref.name, rt.procIds, ref.perProc, ref.root) : null;
+    planCaches.set(rt, c);
+  }
+  return c ?? undefined;
+}
+
+/** `ActorRef` of each sending context (the `s` field of point-to-point messages). */
+const senderRefs = new WeakMap<object, ActorRef<any>>();
+function senderRef(cx: Context): ActorRef<any> {
+  let r = senderRefs.get(cx);
+  if (r === undefined) senderRefs.set(cx, (r = new ActorRef<any>(cx.self)));
+  return r;
+}
+
+/**
+ * Sends endpoint message `type` point to point to every member of `plan` (wire form in
+ * cast-plan.ts). Returns false, having sent nothing, when the arguments hold bindable values
+ * (the caller then takes the rank-rebinding direct cast).
+ */
+function sendPointToPoint(cx: Context, plan: CastPlan, type: string, args: unknown[], mode: number, call: ReplyCollector<unknown> | undefined): boolean {
+  const ports = plan.portsOf(type);
+  const cps = plan.castPoints;
+  const mps = plan.meshPoints;
+  const msg = { type, args, mode, r: 0, p: '', q: '', s: senderRef(cx), c: call?.id ?? 0, reply: call === undefined ? null : ReplyRouter.of(cx).ref };
+  const mailbox = cx.mailbox;
+  const self = cx.self;
+  const ttl = defaultTtl();
+  for (let i = 0; i < ports.length; i++) {
+    msg.r = i;
+    msg.p = cps[i]!;
+    msg.q = mps[i]!;
+    let enc;
+    try {
+      enc = encodeMessage(msg, type);
+    } catch (e) {
+      throw new CastingError(plan.actorIds[0]?.name ?? type, e);
+    }
+    if (enc.bindings.length !== 0) {
+      if (i === 0) return false;
+      throw new CastingError(type, 'arguments changed while casting');
+    }
+    mailbox.send(new MessageEnvelope(self, ports[i]!, enc.data, type, NO_BINDINGS, EMPTY_HEADERS, ttl));
+  }
+  return true;
+}
+
+/** Replies `[callId, castRank, ok, value]` of `call`/`stream`/`callOne`/`choose`: values by cast rank, the first error wins. */
+class CallCollector extends ReplyCollector<unknown[]> {
+  private readonly values: unknown[];
+  private readonly seen: Uint8Array;
+  private error: EndpointError | undefined;
+  constructor(
+    cx: Context,
+    n: number,
+    timeoutMs: number,
+    private readonly endpoint: string,
+    private readonly ref: ActorMeshRef<any>,
+    private readonly region: Region,
+    private readonly each: ((p: Point, v: unknown) => void) | undefined,
+  ) {
+    super(ReplyRouter.of(cx), n, timeoutMs, `${n} replies of ${endpoint} from mesh ${ref.name}`);
+    this.values = new Array<unknown>(n);
+    this.seen = new Uint8Array(n);
+  }
+  protected take(r: unknown[]): number {
+    const rank = r[1];
+    if (typeof rank !== 'number' || !Number.isSafeInteger(rank) || rank < 0 || rank >= this.n || this.seen[rank]) return 0;
+    this.seen[rank] = 1;
+    if (!r[2]) this.error ??= new EndpointError(this.endpoint, String(this.ref.derive(this.region).get(rank).actorId), rank, remoteErrorFrom(r[3]));
+    else {
+      this.values[rank] = r[3];
+      if (this.each !== undefined) this.each(this.region.extent().pointOfRank(rank), r[3]);
+    }
+    return 1;
+  }
+  protected result(): unknown[] {
+    if (this.error !== undefined) throw this.error;
+    return this.values;
+  }
+}
+
+/** Replies `[callId, count, value]` of a point-to-point `reduce`, folded here. */
+class ReduceCollector<S> extends ReplyCollector<S> {
+  private state: S;
+  constructor(
+    cx: Context,
+    n: number,
+    timeoutMs: number,
+    what: string,
+    private readonly acc: Accumulator<S, any>,
+  ) {
+    super(ReplyRouter.of(cx), n, timeoutMs, what);
+    this.state = acc.init();
+  }
+  protected take(u: unknown[]): number {
+    this.state = this.acc.accumulate(this.state, u[2]);
+    return Number(u[1]);
+  }
+  protected result(): S {
+    return this.acc.snapshot ? this.acc.snapshot(this.state) : this.state;
+  }
+}
+
 class EndpointImpl<F extends EndpointFn> implements Endpoint<F> {
   constructor(
     private readonly ref: ActorMeshRef<any>,
@@ -281,9 +406,37 @@ class EndpointImpl<F extends EndpointFn> implements Endpoint<F> {
     return new EndpointImpl<F>(this.ref, this.name, { ...this.opts, ...opts });
   }
 
-  private async callRegion(region: Region, args: unknown[], each?: (p: Point, v: unknown) => void): Promise<unknown[]> {
+  private callRegion(region: Region, args: unknown[], each?: (p: Point, v: unknown) => void): Promise<unknown[]> {
     const ref = this.ref;
-    ref.runtime.health.check(region.slice);
+    try {
+      ref.runtime.health.check(region.slice);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const plans = plansOf(ref);
+    const type = ENDPOINT_PREFIX + this.name;
+    if (plans !== undefined) {
+      const cx = ref.runtime.cx;
+      watchBounces(cx, ref, ref.runtime.health);
+      const c = new CallCollector(cx, region.numRanks, this.timeoutMs, this.name, ref, region, each);
+      try {
+        if (!sendPointToPoint(cx, plans.get(region), type, args, MODE_CALL, c as ReplyCollector<unknown>)) {
+          // Bindable arguments: the rank-rebinding direct cast, replying to a port of this call.
+          c.discard();
+          return this.callTree(region, args, each, true);
+        }
+      } catch (e) {
+        c.fail(e as Error);
+        return c.promise;
+      }
+      return c.arm(ref.runtime.health, region.slice, type);
+    }
+    return this.callTree(region, args, each);
+  }
+
+  /** A call through the comm tree, or (`direct`) by the rank-rebinding direct cast (cast.ts). */
+  private async callTree(region: Region, args: unknown[], each?: (p: Point, v: unknown) => void, direct = false): Promise<unknown[]> {
+    const ref = this.ref;
     const n = region.numRanks;
     const values = new Array<unknown>(n);
     const seen = new Uint8Array(n);
@@ -298,14 +451,14 @@ class EndpointImpl<F extends EndpointFn> implements Endpoint<F> {
         const [rank, ok, v] = r;
         if (!Number.isSafeInteger(rank) || rank < 0 || rank >= n || seen[rank]) return 0;
         seen[rank] = 1;
-        if (!ok) error ??= new EndpointError(this.name, String(ref.derive(region).get(rank).actorId), rank, String(v));
+        if (!ok) error ??= new EndpointError(this.name, String(ref.derive(region).get(rank).actorId), rank, remoteErrorFrom(v));
         else {
           values[rank] = v;
           each?.(extent.pointOfRank(rank), v);
         }
         return 1;
       },
-      (port) => castMessage(ref.runtime.cx, ref.target(region), endpointMessage(this.name, args, MODE_CALL, port as PortRef<unknown>)),
+      (port) => (direct ? directCast : castMessage)(ref.runtime.cx, ref.target(region), endpointMessage(this.name, args, MODE_CALL, port as PortRef<unknown>)),
       ENDPOINT_PREFIX + this.name,
     );
     if (error !== undefined) throw error;
@@ -327,8 +480,18 @@ class EndpointImpl<F extends EndpointFn> implements Endpoint<F> {
   }
 
   broadcast(...args: any[]): void {
-    this.ref.runtime.health.check(this.ref.region.slice);
-    castMessage(this.ref.runtime.cx, this.ref.target(), endpointMessage(this.name, args, MODE_NONE, null));
+    const ref = this.ref;
+    ref.runtime.health.check(ref.region.slice);
+    const plans = plansOf(ref);
+    if (plans !== undefined) {
+      const cx = ref.runtime.cx;
+      watchBounces(cx, ref, ref.runtime.health);
+      if (!sendPointToPoint(cx, plans.get(ref.region), ENDPOINT_PREFIX + this.name, args, MODE_NONE, undefined)) {
+        directCast(cx, ref.target(), endpointMessage(this.name, args, MODE_NONE, null));
+      }
+      return;
+    }
+    castMessage(ref.runtime.cx, ref.target(), endpointMessage(this.name, args, MODE_NONE, null));
   }
 
   stream(...args: any[]): AsyncIterable<[Point, any]> {
@@ -370,6 +533,20 @@ class EndpointImpl<F extends EndpointFn> implements Endpoint<F> {
     const region = ref.region;
     ref.runtime.health.check(region.slice);
     if (acc.reducerSpec === undefined) throw new EndpointUsageError('NoReducer', `reduce needs an accumulator with a reducerSpec (e.g. sumAccumulator()); got one without`);
+    const type = ENDPOINT_PREFIX + this.name;
+    const plans = plansOf(ref);
+    if (plans !== undefined) {
+      const cx = ref.runtime.cx;
+      watchBounces(cx, ref, ref.runtime.health);
+      const c = new ReduceCollector<S>(cx, region.numRanks, this.timeoutMs, `${region.numRanks} replies of ${this.name} from mesh ${ref.name}`, acc);
+      try {
+        if (sendPointToPoint(cx, plans.get(region), type, args, MODE_REDUCE, c as ReplyCollector<unknown>)) return await c.arm(ref.runtime.health, region.slice, type);
+        c.discard(); // bindable arguments: the direct cast below
+      } catch (e) {
+        c.fail(e as Error);
+        return c.promise;
+      }
+    }
     let state = acc.init();
     await collect<[number, unknown]>(
       ref,
@@ -380,8 +557,8 @@ class EndpointImpl<F extends EndpointFn> implements Endpoint<F> {
         state = acc.accumulate(state, u[1]);
         return Number(u[0]);
       },
-      (port) => castMessage(ref.runtime.cx, ref.target(region), endpointMessage(this.name, args, MODE_REDUCE, port as PortRef<unknown>)),
-      ENDPOINT_PREFIX + this.name,
+      (port) => (plans !== undefined ? directCast : castMessage)(ref.runtime.cx, ref.target(region), endpointMessage(this.name, args, MODE_REDUCE, port as PortRef<unknown>)),
+      type,
       { name: COUNTED_REDUCER, params: { inner: acc.reducerSpec } },
     );
     return acc.snapshot ? acc.snapshot(state) : state;
@@ -430,6 +607,8 @@ interface MeshRefValue {
   procIds: ProcId[];
   rootComm: ActorId | null;
   commPeers: ActorId[] | null;
+  /** The mesh's cast mode (decided once, by the owner: every holder of a ref casts the same way). */
+  p2p?: boolean;
 }
 
 function regionFrom(j: MeshRefValue['root']): Region {
@@ -452,6 +631,7 @@ for (const [tag, Class] of [
       procIds: [...r.runtime.procIds],
       rootComm: r.runtime.rootComm ?? null,
       commPeers: r.runtime.commPeers ? [...r.runtime.commPeers] : null,
+      p2p: plansOf(r) !== undefined,
     }),
     fromValue: (v) => {
       const o = v as MeshRefValue;
@@ -461,6 +641,7 @@ for (const [tag, Class] of [
         rootComm: o.rootComm ?? undefined,
         ...(o.commPeers !== null ? { commPeers: o.commPeers } : {}),
         health: new MeshHealth(o.name),
+        ...(typeof o.p2p === 'boolean' ? { pointToPoint: o.p2p } : {}),
       };
       return ActorMeshRef.create<any>(o.name, runtime, regionFrom(o.root), o.perProc).derive(regionFrom(o.region));
     },

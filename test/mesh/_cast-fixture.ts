@@ -28,7 +28,7 @@ export async function localMesh<A extends Actor<any, any>>(
   procSizes: Record<string, number>,
   cls: ActorClass<A>,
   params: ParamsOf<A>,
-  opts: { perProc?: number; configureLate?: boolean; viaRootComm?: boolean } = {},
+  opts: { perProc?: number; configureLate?: boolean; viaRootComm?: boolean; pointToPoint?: boolean } = {},
 ): Promise<LocalMesh<A>> {
   const world = `cast${process.pid}x${n++}`;
   const router = new MailboxRouter();
@@ -69,7 +69,7 @@ export async function localMesh<A extends Actor<any, any>>(
     return true;
   };
   const root = Region.fromExtent(opts.perProc === undefined ? pe : pe.concat(Extent.from({ actors: perProc })));
-  const mesh = ActorMesh.own<A>(name, { cx: client, procIds: procs.map((p) => p.id), rootComm: peers[0], ...(opts.viaRootComm ? {} : { commPeers: peers }), health }, root, perProc, async () => {
+  const mesh = ActorMesh.own<A>(name, { cx: client, procIds: procs.map((p) => p.id), rootComm: peers[0], ...(opts.viaRootComm ? {} : { commPeers: peers }), health, pointToPoint: opts.pointToPoint ?? false }, root, perProc, async () => {
     await Promise.all(procs.map((p) => p.destroyAndWait(1000)));
   });
   if (opts.configureLate) {
