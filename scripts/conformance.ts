@@ -1,6 +1,6 @@
 /**
  * `npm run conformance -- <file.json> [...]`: runs every case of golden files in the format of
- * `../shared/conformance/hotpath.json`; prints one line per failing case and a closing line
+ * `test/fixtures/conformance/hotpath.json`; prints one line per failing case and a closing line
  * `N passed, M failed`; exits 1 on any failure.
  */
 import { runFile, formatFailure } from './conformance/runner.js';

@@ -1,5 +1,5 @@
 /**
- * Golden-vector runner for files in the format of `../shared/conformance/hotpath.json`
+ * Golden-vector runner for files in the format of `test/fixtures/conformance/hotpath.json`
  * (spec hotpath.md §18): `{about, encoding, ops, cases: [{op, input, expected, source, ...}]}`.
  *
  * Each `op` is dispatched to a handler registered in scripts/conformance/ops/*.ts. A handler takes

@@ -10,8 +10,20 @@
  * - every actor mesh spawned here has a health state fed by a supervision monitor polling the
  *   agents (interval `monitorIntervalMs`, default 3 s like Monarch) and by proc deaths; failures go
  *   to the spawn's `onSupervise` handler, else to the unhandled-fault hook (default: exit);
+ * - a proc death is what its allocator observed (the child process exited: `Stopped{reason}`),
+ *   delivered to every actor mesh on that proc the moment the alloc emits it, with the reason
+ *   (`Killed(9)`, `Exited(1)`, ...); a slow proc is never reported dead (supervision.ts);
  * - `spawnProcs` refuses to run inside a mesh worker process (a child that imported the user's
- *   module must not allocate again: guard `main()` with `if (!isWorker())`).
+ *   module must not allocate again: guard `main()` with `if (!isWorker())`);
+ * - a program that is done exits by itself, like a Monarch script, even without `shutdown()`:
+ *   nothing this API creates keeps the event loop alive (children, their pipes and idle channels
+ *   are unref'd), and once the program has nothing pending (no ref'd handle, timer or request of
+ *   its own, no call in flight — a call holds a ref'd timer — and no operation of this API
+ *   running) the root client shuts down: meshes stopped, children told to exit, servers closed;
+ *   the loop then drains and the process exits. The uWebSockets.js listeners cannot be unref'd
+ *   (an idle `uWS.App().listen` keeps Node alive and `beforeExit` never fires), so the check is an
+ *   unref'd sampler of `process._getActiveHandles()` / `getActiveResourcesInfo()`; `beforeExit`
+ *   covers in-process meshes (no listener). `thisHost().exitWhenIdle = false` turns it off.
  */
 import { Name } from '../core/name.js';
 import type { Actor, ActorClass, ParamsOf } from '../actor/actor.js';
@@ -21,13 +33,13 @@ import { ActormeshError } from '../errors.js';
 import { Extent } from '../ndslice/extent.js';
 import { Region } from '../ndslice/region.js';
 import { Slice } from '../ndslice/slice.js';
-import { LocalAllocator, ProcessAllocator, BOOTSTRAP_ADDR_ENV, type Alloc } from '../mesh/alloc/index.js';
+import { LocalAllocator, ProcessAllocator, BOOTSTRAP_ADDR_ENV, ProcStopReason, type Alloc, type ProcState } from '../mesh/alloc/index.js';
 import { ProcMesh, type MeshClient } from '../mesh/proc-mesh.js';
 import '../mesh/proc-mesh-agent.js'; // registers ProcMeshAgent (the agent every alloc boots)
 import { COMM_ACTOR_MODULE, COMM_ACTOR_NAME, enableCommTree, memberName } from '../mesh/comm-actor.js';
 import { ActorMesh } from '../mesh/actor-mesh.js';
 import type { Endpoints } from '../mesh/endpoint.js';
-import { MeshHealth, MeshFailure, SupervisionMonitor, pollActorStates, type SuperviseHandler } from '../mesh/supervision.js';
+import { MeshHealth, MeshFailure, SupervisionMonitor, pollActorStates, procStoppedFailure, type SuperviseHandler } from '../mesh/supervision.js';
 import { stopOwnedMeshes, superviseLifetime } from '../mesh/controller.js';
 
 /** Bad use of the user API. */
@@ -65,16 +77,62 @@ export interface SpawnOptions {
 
 export type ActorMeshOf<A extends Actor<any, any>> = ActorMesh<A> & Endpoints<A>;
 
+/** What the alloc's events told about one proc. */
+interface ProcInfo {
+  readonly rank: number;
+  readonly pid: number;
+  addr?: string;
+}
+
 /** A proc mesh owned by this process, with `spawn` for actor meshes. */
 export class Procs {
   readonly procMesh: ProcMesh;
   readonly client: MeshClient;
   private readonly meshes = new Set<ActorMesh<any>>();
   private stopping: Promise<void> | undefined;
+  /** Procs whose process stopped (rank → reason), as reported by the alloc. */
+  private readonly dead = new Map<number, ProcStopReason>();
+  private unwatch: (() => void) | undefined;
+  private readonly host: Host | undefined;
 
-  constructor(procMesh: ProcMesh, client: MeshClient) {
+  constructor(procMesh: ProcMesh, client: MeshClient, host?: Host) {
     this.procMesh = procMesh;
     this.client = client;
+    this.host = host;
+  }
+
+  /** Ranks whose process stopped, with the reason (empty while every proc runs). */
+  get stoppedProcs(): ReadonlyMap<number, ProcStopReason> {
+    return this.dead;
+  }
+
+  /** @internal Wired by `Host.spawnProcs`: the alloc watch to end when this mesh stops. */
+  setUnwatch(f: (() => void) | undefined): void {
+    this.unwatch = f;
+  }
+
+  /**
+   * @internal The alloc reported proc `info.rank` stopped: every actor mesh on it fails at once
+   * (`ProcStopped` with the reason), and the client's channel to it is dropped (what is still
+   * queued for a dead process comes back undeliverable now, not after a delivery timeout).
+   * Ignored once this proc mesh is stopping (procs then stop on purpose).
+   */
+  procStopped(info: ProcInfo, reason: ProcStopReason): void {
+    if (this.stopping !== undefined || this.dead.has(info.rank)) return;
+    this.dead.set(info.rank, reason);
+    const procId = String(this.procMesh.ref.ranks[info.rank]?.procId ?? `rank ${info.rank}`);
+    for (const m of [...this.meshes]) {
+      if (m.health.stopped) continue;
+      const { baseRanks, failure } = procStoppedFailure(m.name, info.rank, m.perProc, procId, reason, info.pid);
+      m.health.fail(baseRanks, failure);
+    }
+    if (!this.procMesh.alloc.isLocal && info.addr !== undefined) {
+      try {
+        (this.client.router.clientFor(info.addr) as { abort?(reason?: string): void }).abort?.(`proc ${procId} stopped`);
+      } catch {
+        /* no client for it */
+      }
+    }
   }
 
   extent(): Extent {
@@ -91,6 +149,14 @@ export class Procs {
    */
   async spawn<A extends Actor<any, any>>(name: string, cls: ActorClass<A>, params: ParamsOf<A>, opts: SpawnOptions = {}): Promise<ActorMeshOf<A>> {
     if (this.stopping !== undefined) throw new ApiUsageError('ProcMeshStopped', `cannot spawn ${name}: the proc mesh ${this.procMesh} is stopped`);
+    if (this.dead.size > 0) {
+      const [rank, reason] = this.dead.entries().next().value!;
+      throw new ApiUsageError('ProcStopped', `cannot spawn ${name}: proc rank ${rank} of ${this.procMesh} stopped (${ProcStopReason.label(reason)}); spawn on a new proc mesh`);
+    }
+    return this.busy(() => this.spawnNow(name, cls, params, opts));
+  }
+
+  private async spawnNow<A extends Actor<any, any>>(name: string, cls: ActorClass<A>, params: ParamsOf<A>, opts: SpawnOptions): Promise<ActorMeshOf<A>> {
     const perProc = opts.perProc ?? 1;
     if (!Number.isSafeInteger(perProc) || perProc < 1) throw new ApiUsageError('InvalidPerProc', `perProc must be a positive integer, got ${String(opts.perProc)}`);
     ensureRegistered(cls);
@@ -131,17 +197,28 @@ export class Procs {
       await Promise.all(targets.flatMap((t) => names.map((n) => t.stopActorByName(cx, n).catch(() => undefined))));
     });
     this.meshes.add(mesh);
+    // A proc that died while this mesh was being spawned.
+    for (const [rank, reason] of this.dead) {
+      const { baseRanks, failure } = procStoppedFailure(meshName, rank, perProc, String(ref.ranks[rank]?.procId), reason);
+      health.fail(baseRanks, failure);
+    }
     await superviseLifetime(cx, mesh);
     return mesh;
   }
 
   /** Stops every actor mesh spawned here, then the procs. Idempotent. */
   stop(): Promise<void> {
-    return (this.stopping ??= (async () => {
+    return (this.stopping ??= this.busy(async () => {
       for (const m of this.meshes) m.health.markStopped();
       await Promise.all([...this.meshes].map((m) => m.stop().catch(() => undefined)));
       await this.procMesh.stop();
-    })());
+      this.unwatch?.();
+      this.unwatch = undefined;
+    }));
+  }
+
+  private busy<T>(f: () => Promise<T>): Promise<T> {
+    return this.host !== undefined ? this.host.busy(f) : f();
   }
 
   toString(): string {
@@ -162,6 +239,30 @@ function ensureRegistered(cls: ActorClass<any>): void {
 export class Host {
   private client: MeshClient | undefined;
   private readonly procMeshes = new Set<Procs>();
+  /** Operations of this API in progress (the program is not idle while any runs). */
+  private ops = 0;
+  private idleWatch: IdleWatch | undefined;
+  private shuttingDown: Promise<void> | undefined;
+  /**
+   * Shut down by itself (stopping every mesh and child process) once the program has nothing
+   * pending, so that a script that never calls `shutdown()` still exits (default true).
+   */
+  exitWhenIdle = true;
+
+  /** @internal Runs `f` as an operation of this API (the idle watch waits for it). */
+  async busy<T>(f: () => Promise<T>): Promise<T> {
+    this.ops++;
+    try {
+      return await f();
+    } finally {
+      this.ops--;
+    }
+  }
+
+  /** @internal Whether an operation of this API is running or meshes exist to shut down. */
+  get idleState(): { ops: number; meshes: number } {
+    return { ops: this.ops, meshes: this.procMeshes.size };
+  }
 
   /** The root client of this process (created on first use). */
   get rootClient(): MeshClient {
@@ -176,26 +277,148 @@ export class Host {
     if (isWorker()) throw new ApiUsageError('SpawnInWorker', 'spawnProcs was called inside a mesh worker process: the module defining your actors is imported by every worker, so guard your main code with `if (!isWorker()) { ... }`');
     const extent = Extent.from(perHost);
     enableCommTree();
-    const spec = { extent, modules: [COMM_ACTOR_MODULE, ...(opts.modules ?? [])] };
-    let alloc: Alloc;
-    if (opts.alloc === 'local') alloc = await new LocalAllocator().allocate({ ...spec, transport: 'local' });
-    else alloc = await new ProcessAllocator().allocate({ ...spec, transport: 'unix' });
-    const client = this.rootClient;
-    const pm = await ProcMesh.allocate(client.cx, alloc, opts.name ?? 'procs');
-    const procs = new Procs(pm, client);
-    this.procMeshes.add(procs);
-    return procs;
+    return this.busy(async () => {
+      await this.shuttingDown;
+      const spec = { extent, modules: [COMM_ACTOR_MODULE, ...(opts.modules ?? [])] };
+      let alloc: Alloc;
+      if (opts.alloc === 'local') alloc = await new LocalAllocator().allocate({ ...spec, transport: 'local' });
+      else alloc = await new ProcessAllocator().allocate({ ...spec, transport: 'unix' });
+      // Watch the alloc from its first event: proc deaths reach the meshes as the alloc emits them.
+      const infos = new Map<string, ProcInfo>();
+      let procs: Procs | undefined;
+      const unwatch = alloc.watch?.((e: ProcState) => {
+        switch (e.kind) {
+          case 'Created':
+            infos.set(e.createKey.toString(), { rank: e.point.rank, pid: e.pid });
+            break;
+          case 'Running': {
+            const i = infos.get(e.createKey.toString());
+            if (i !== undefined) i.addr = e.addr;
+            break;
+          }
+          case 'Stopped': {
+            const i = infos.get(e.createKey.toString());
+            if (i !== undefined) procs?.procStopped(i, e.reason);
+            break;
+          }
+        }
+      });
+      const client = this.rootClient;
+      let pm: ProcMesh;
+      try {
+        pm = await ProcMesh.allocate(client.cx, alloc, opts.name ?? 'procs');
+      } catch (e) {
+        unwatch?.();
+        throw e;
+      }
+      procs = new Procs(pm, client, this);
+      procs.setUnwatch(unwatch);
+      this.procMeshes.add(procs);
+      if (this.exitWhenIdle) (this.idleWatch ??= new IdleWatch(this)).start();
+      return procs;
+    });
   }
 
   /** Stops every mesh owned by this process and the root client. */
-  async shutdown(): Promise<void> {
-    const client = this.client;
-    if (client !== undefined) await stopOwnedMeshes(client.cx);
-    await Promise.all([...this.procMeshes].map((p) => p.stop().catch(() => undefined)));
-    this.procMeshes.clear();
-    this.client = undefined;
-    if (client !== undefined) await client.close();
+  shutdown(): Promise<void> {
+    const run = this.busy(async () => {
+      const client = this.client;
+      this.idleWatch?.stop();
+      if (client !== undefined) await stopOwnedMeshes(client.cx);
+      await Promise.all([...this.procMeshes].map((p) => p.stop().catch(() => undefined)));
+      this.procMeshes.clear();
+      if (this.client === client) this.client = undefined;
+      if (client !== undefined) await client.close();
+    });
+    const done = run.finally(() => {
+      if (this.shuttingDown === done) this.shuttingDown = undefined;
+    });
+    this.shuttingDown = done;
+    return done;
   }
+}
+
+/** Sampling period of the idle watch, and how many idle samples in a row shut the client down. */
+const IDLE_SAMPLE_MS = 100;
+const IDLE_SAMPLES = 5;
+
+/**
+ * Shuts the host down once the program has nothing pending (see the module doc): samples, from an
+ * unref'd timer, whether anything but this runtime keeps the event loop alive, and also acts on
+ * `beforeExit` (the loop drained: in-process meshes only, as listeners keep it alive otherwise).
+ */
+class IdleWatch {
+  private timer: NodeJS.Timeout | undefined;
+  private idleSamples = 0;
+  private hooked = false;
+  constructor(private readonly host: Host) {}
+
+  start(): void {
+    if (!this.hooked) {
+      this.hooked = true;
+      process.on('beforeExit', this.onBeforeExit);
+    }
+    if (this.timer !== undefined) return;
+    this.idleSamples = 0;
+    this.timer = setInterval(this.sample, IDLE_SAMPLE_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private readonly onBeforeExit = (): void => {
+    const { ops, meshes } = this.host.idleState;
+    if (ops === 0 && meshes > 0 && this.host.exitWhenIdle) this.fire();
+  };
+
+  private readonly sample = (): void => {
+    const { ops, meshes } = this.host.idleState;
+    if (ops > 0 || meshes === 0 || !this.host.exitWhenIdle || programHasPendingWork()) {
+      this.idleSamples = 0;
+      if (meshes === 0) this.stop();
+      return;
+    }
+    if (++this.idleSamples >= IDLE_SAMPLES) this.fire();
+  };
+
+  private fire(): void {
+    this.stop();
+    this.host.shutdown().catch((e: unknown) => {
+      console.error(`actormesh: shutting down the idle client failed: ${e instanceof Error ? e.message : String(e)}`);
+    });
+  }
+}
+
+interface ProcessInternals {
+  _getActiveHandles?(): unknown[];
+  _getActiveRequests?(): unknown[];
+}
+
+/**
+ * Whether something other than this runtime keeps the event loop alive: a ref'd handle (socket,
+ * server, child process, worker, ...; stdout/stderr do not count: they keep nothing alive unless
+ * written to, which shows up as a request), a ref'd timer or immediate (a call in flight holds
+ * one), or a pending request. The runtime's own handles are unref'd while idle, and its uWS
+ * listeners are not Node handles, so neither shows up here.
+ */
+export function programHasPendingWork(): boolean {
+  const p = process as unknown as ProcessInternals;
+  if (typeof p._getActiveHandles === 'function') {
+    for (const h of p._getActiveHandles()) {
+      const fd = (h as { _handle?: { fd?: number } } | null)?._handle?.fd;
+      if (fd === 1 || fd === 2) continue;
+      if (fd === 0 && (h as { _handle?: { reading?: boolean } })._handle?.reading !== true) continue;
+      return true;
+    }
+    if ((p._getActiveRequests?.() ?? []).length > 0) return true;
+    for (const r of process.getActiveResourcesInfo()) if (r === 'Timeout' || r === 'Immediate') return true;
+    return false;
+  }
+  // Without the handle list: only timers, immediates and non-stdio resource kinds count.
+  return process.getActiveResourcesInfo().some((r) => r !== 'TTYWrap' && r !== 'PipeWrap');
 }
 
 let host: Host | undefined;

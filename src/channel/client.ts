@@ -16,6 +16,8 @@
  *   this socket. Those messages go into that NetRx's queue through an inbound session that lives
  *   as long as this Tx (dedup by seq across reconnects, acks held back while the Rx is full).
  *   Anything malformed, or reverse Messages nobody asked for, closes only this connection.
+ * - The connection (socket and reconnect timer) keeps the process alive only while messages are
+ *   pending (SessionTx.keepAlive): an idle Tx never holds a finished program open.
  */
 import WebSocket from 'ws';
 import { randomBytes, randomFillSync } from 'node:crypto';
@@ -124,6 +126,7 @@ export class NetTx extends SessionTx {
           sock?.uncork();
         },
       };
+      this.applyRef();
       this.linkUp(link);
     });
     ws.on('message', (data: Buffer) => this.onFrame(ws, data));
@@ -159,6 +162,24 @@ export class NetTx extends SessionTx {
       this.reconnectTimer = undefined;
       this.connect();
     }, delay);
+    this.applyRef();
+  }
+
+  protected override keepAlive(_on: boolean): void {
+    this.applyRef();
+  }
+
+  /** Refs the socket and the reconnect timer while messages are pending, unrefs them otherwise. */
+  private applyRef(): void {
+    const on = this.keepingAlive;
+    const sock = (this.ws as unknown as { _socket?: { ref?(): void; unref?(): void } } | undefined)?._socket;
+    if (on) {
+      sock?.ref?.();
+      this.reconnectTimer?.ref();
+    } else {
+      sock?.unref?.();
+      this.reconnectTimer?.unref();
+    }
   }
 
   /** Closes this connection for cause (the server spoke garbage); the Tx reconnects. */

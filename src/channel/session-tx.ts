@@ -23,6 +23,13 @@
  *   heard from for as long (acks double as keep-alives), or the session is refused or ended, the
  *   Tx is Closed for good: every pending message is returned to its return handler and every
  *   pending `send` rejects.
+ * - Those ages are measured on a clock that stops while this process's event loop is stalled
+ *   (synchronous work: the timeout timer fires late by the stall): a peer cannot acknowledge
+ *   what this process was too busy to send, nor be heard while this process does not read, so
+ *   a blocked sender never gives up on a live peer. After a stall the timeout is checked only
+ *   once the I/O that arrived meanwhile was read.
+ * - A Tx keeps the process alive (`keepAlive(true)`) exactly while it holds pending messages;
+ *   an idle Tx never does.
  */
 import { type ChannelAddr, formatAddr } from './addr.js';
 import type { ChannelConfig } from './config.js';
@@ -95,8 +102,14 @@ export abstract class SessionTx implements Tx {
   private marks: number[] = [];
   private marksHead = 0;
   private turnOpen = false;
-  /** Last time the peer said anything (acks double as keep-alives). */
+  /** Last time the peer said anything (acks double as keep-alives), on the stall-free clock. */
   protected lastHeard = 0;
+  /** Event-loop stalls seen by the timeout timer (ms), left out of the delivery timeout. */
+  private stalledMs = 0;
+  /** When the armed timeout timer is due (Date.now() time). */
+  private timerDue = 0;
+  /** Whether `keepAlive(true)` is in force (messages pending). */
+  private keeping = false;
 
   private flushScheduled = false;
   private flushing = false;
@@ -120,12 +133,28 @@ export abstract class SessionTx implements Tx {
   /** Called when the Tx closes for good, before pending messages are returned (drop the link). */
   protected abstract teardown(): void;
 
+  /**
+   * Whether this Tx should keep the process alive: true while messages are pending, false once
+   * everything was acknowledged or the Tx closed. Links override it (e.g. ref/unref a socket).
+   */
+  protected keepAlive(_on: boolean): void {}
+
+  /** Whether messages are pending (what `keepAlive` was last told). */
+  protected get keepingAlive(): boolean {
+    return this.keeping;
+  }
+
+  /** Milliseconds on the delivery-timeout clock: wall time minus this process's stalls. */
+  protected clock(): number {
+    return Date.now() - this.stalledMs;
+  }
+
   /** A link is up: resend everything unacknowledged, oldest first. */
   protected linkUp(link: FrameLink): void {
     if (this._status === 'Closed') return;
     this.gen++;
     this.link = link;
-    this.lastHeard = Date.now();
+    this.lastHeard = this.clock();
     this.stats.connects++;
     this.stats.resent += this.sent - this.head;
     this.sent = this.head;
@@ -143,12 +172,12 @@ export abstract class SessionTx implements Tx {
 
   /** The peer said something (any frame counts as a keep-alive). */
   heard(): void {
-    this.lastHeard = Date.now();
+    this.lastHeard = this.clock();
   }
 
   /** Ack(next): every message with seq < next is enqueued at the peer. */
   acked(next: number): void {
-    this.lastHeard = Date.now();
+    this.lastHeard = this.clock();
     if (next <= this.head) return;
     const end = Math.min(next, this.tail);
     const rq = this.rq;
@@ -167,6 +196,10 @@ export abstract class SessionTx implements Tx {
       }
     }
     this.head = end;
+    if (end === this.tail && this.keeping) {
+      this.keeping = false;
+      this.keepAlive(false);
+    }
     if (this.sent < this.head) this.sent = this.head;
     if (this.unackedBytes < 0) this.unackedBytes = 0;
     while (this.marksHead < this.marks.length && this.marks[this.marksHead]! < this.head) this.marksHead += 2;
@@ -205,18 +238,20 @@ export abstract class SessionTx implements Tx {
     this.rcb[i] = p;
     this.tail++;
     this.pendingBytes += m.length;
+    if (!this.keeping) {
+      this.keeping = true;
+      this.keepAlive(true);
+    }
     if (!this.turnOpen) {
       this.turnOpen = true;
-      this.marks.push(this.tail - 1, Date.now());
+      this.marks.push(this.tail - 1, this.clock());
       this.armTimeout();
     }
-    // Latency: an idle link sends at once (and then needs no deferred flush: every flush
-    // closes the delivery-timeout mark, so the next post opens a new one); while frames are in
-    // flight, posts coalesce until the link is ready again or the end of the event-loop turn.
-    if (this.writesInFlight === 0 && this.link !== undefined) {
-      this.flush();
-      if (this.sent === this.tail) return this.pendingBytes < this.cfg.highWaterBytes;
-    }
+    // Posts coalesce until the end of the event-loop turn (`setImmediate`: when posted while
+    // handling I/O, that is the check phase of the same loop iteration, so a reply costs no
+    // extra wait), so everything sent in answer to one batch of input leaves in one frame. (A
+    // first post sent at once made loaded links alternate single-message writes: one syscall
+    // and one wake-up of the peer per message; 100 calls in flight ran at a third of the rate.)
     this.scheduleFlush();
     return this.pendingBytes < this.cfg.highWaterBytes;
   }
@@ -334,18 +369,35 @@ export abstract class SessionTx implements Tx {
 
   protected armTimeout(): void {
     if (this.timeoutTimer || this._status === 'Closed') return;
-    this.timeoutTimer = setTimeout(() => {
-      this.timeoutTimer = undefined;
-      this.checkTimeout();
-    }, Math.max(10, Math.min(1000, this.cfg.deliveryTimeoutMs / 4)));
+    const delay = Math.max(10, Math.min(1000, this.cfg.deliveryTimeoutMs / 4));
+    this.timerDue = Date.now() + delay;
+    this.timeoutTimer = setTimeout(this.onTimeoutTimer, delay);
     this.timeoutTimer.unref();
   }
+
+  private readonly onTimeoutTimer = (): void => {
+    const late = Date.now() - this.timerDue;
+    if (late > STALL_MIN_MS) {
+      // The event loop was stalled (this process was busy): that time does not count, and acks
+      // that arrived meanwhile are still unread, so check after this turn's I/O was polled.
+      this.stalledMs += late;
+      setImmediate(this.afterStall);
+      return;
+    }
+    this.timeoutTimer = undefined;
+    this.checkTimeout();
+  };
+
+  private readonly afterStall = (): void => {
+    this.timeoutTimer = undefined;
+    this.checkTimeout();
+  };
 
   private checkTimeout(): void {
     if (this._status === 'Closed') return;
     if (this.head === this.tail) return; // nothing pending: no timer needed
     const oldest = this.marks[this.marksHead + 1];
-    const now = Date.now();
+    const now = this.clock();
     // A live peer that holds back acks (its consumer is slow) keeps the Tx alive.
     if (oldest !== undefined && now - oldest > this.cfg.deliveryTimeoutMs && now - this.lastHeard > this.cfg.deliveryTimeoutMs) {
       this.fail(new ChannelError('Timeout', `messages to ${formatAddr(this.addr)} were not acknowledged within the delivery timeout of ${this.cfg.deliveryTimeoutMs} ms`, formatAddr(this.addr)));
@@ -361,6 +413,10 @@ export abstract class SessionTx implements Tx {
     this.closeReason = err;
     if (this.timeoutTimer) clearTimeout(this.timeoutTimer);
     this.timeoutTimer = undefined;
+    if (this.keeping) {
+      this.keeping = false;
+      this.keepAlive(false);
+    }
     this.gen++;
     this.teardown();
     this.link = undefined;
@@ -405,6 +461,12 @@ export abstract class SessionTx implements Tx {
     this.fail(undefined);
   }
 }
+
+/**
+ * A timeout timer firing later than this (ms) means the event loop was stalled for that long;
+ * smaller delays are ordinary timer jitter.
+ */
+const STALL_MIN_MS = 50;
 
 /** Hands an undelivered message back to whatever its entry holds. */
 function settle(p: Entry, m: Uint8Array, err: ChannelError): void {

@@ -29,7 +29,7 @@ import { ActorId, DirectProcId, GangId, PortId, RankedProcId, WorldId, parseRefe
 import { Name, ShortUuid } from './name.js';
 import { Rank, RANK_TAG, type Binding } from './bindings.js';
 import { BindingError, DeserializationError, SerializationError } from './codec-errors.js';
-import { NOT_REGISTERED, SHAPE_MARK, decodeShape, tryEncode, type ShapeClassHooks } from './shape-codec.js';
+import { NOT_REGISTERED, SHAPE_MARK, decodeShape, tryEncode, tryEncodeWithPrefix, type ShapeClassHooks } from './shape-codec.js';
 
 export { SerializationError, DeserializationError, BindingError } from './codec-errors.js';
 
@@ -427,10 +427,20 @@ let scratchFree = true;
  * `bindings` and leaving slot numbers in `data`. Throws `SerializationError`.
  */
 export function encodeMessage(value: unknown, typeName?: string): EncodedMessage {
+  return collectBindings(value, typeName, value, packWhole)!;
+}
+
+const packWhole = (value: unknown): Uint8Array => packValue(value);
+const packWithPrefix = (prefix: MessagePrefix, list: Binding[], tail: unknown): Uint8Array | undefined => tryEncodeWithPrefix(prefix.bytes, tail as unknown[], shapeHooks, list);
+
+/**
+ * Runs `encode` with bindings collected (the outermost call into a reused list, copied out only
+ * if non-empty) and the type name and value set for error messages; undefined when `encode` is.
+ */
+function collectBindings<A>(value: unknown, typeName: string | undefined, arg: A, encode: (arg: A, list: Binding[], value: unknown) => Uint8Array | undefined): EncodedMessage | undefined {
   const saved = collecting;
   const savedName = currentTypeName;
   const savedValue = currentValue;
-  // The outermost call collects into a reused list (copied out only if non-empty).
   const outer = scratchFree;
   const list: Binding[] = outer ? scratchBindings : [];
   scratchFree = false;
@@ -438,7 +448,8 @@ export function encodeMessage(value: unknown, typeName?: string): EncodedMessage
   currentTypeName = typeName;
   currentValue = value;
   try {
-    const data = packValue(value);
+    const data = encode(arg, list, value);
+    if (data === undefined) return undefined;
     return { data, bindings: list.length === 0 ? NO_BINDINGS : outer ? list.slice() : list };
   } catch (e) {
     throw wrapEncodeError(e, typeLabel());
@@ -451,6 +462,41 @@ export function encodeMessage(value: unknown, typeName?: string): EncodedMessage
     currentTypeName = savedName;
     currentValue = savedValue;
   }
+}
+
+/**
+ * The reusable head of messages that share their leading values: see `encodeWithPrefix`. Made
+ * from an example object whose last `tailKeys` values are `undefined`; undefined when the object
+ * is not a small flat message or its leading values hold bindable instances.
+ */
+export interface MessagePrefix {
+  readonly bytes: Uint8Array;
+  readonly tailKeys: number;
+}
+
+export function messagePrefix(example: Record<string, unknown>, tailKeys: number): MessagePrefix | undefined {
+  const list: Binding[] = [];
+  const saved = collecting;
+  collecting = list;
+  let data: Uint8Array | undefined;
+  try {
+    data = tryEncode(example, shapeHooks, list);
+  } finally {
+    collecting = saved;
+  }
+  if (data === undefined || list.length !== 0 || data.length < tailKeys) return undefined;
+  for (let i = data.length - tailKeys; i < data.length; i++) if (data[i] !== 0) return undefined; // (undefined is one 0 byte)
+  return { bytes: data.slice(0, data.length - tailKeys), tailKeys };
+}
+
+/**
+ * Encodes the message made of `prefix`'s leading values and `tail` (in key order): the same
+ * bytes and bindings as `encodeMessage` of the whole object, without re-encoding the prefix.
+ * Returns undefined when the tail cannot take the fast path (the caller encodes the object).
+ */
+export function encodeWithPrefix(prefix: MessagePrefix, tail: readonly unknown[], typeName?: string): EncodedMessage | undefined {
+  if (tail.length !== prefix.tailKeys) return undefined;
+  return collectBindings(tail, typeName, prefix, packWithPrefix);
 }
 
 /**

@@ -501,18 +501,62 @@ export function tryEncode(value: unknown, classHooks: ShapeClassHooks, bindings:
     }
   } catch (e) {
     // a toValue threw: leave nothing behind, let the caller report it
-    pos = start;
-    if (bindings !== null && bindings.length !== bound) bindings.length = bound;
+    unwind(start, bindings, bound);
     throw e;
   } finally {
     busy = false;
   }
   if (!ok) {
-    pos = start;
-    if (bindings !== null && bindings.length !== bound) bindings.length = bound;
+    unwind(start, bindings, bound);
     return undefined;
   }
   return new Uint8Array(slabBuffer, start, pos - start); // cheaper than subarray (no species lookup)
+}
+
+/** Drops a failed encoding: the slab position and the bindings it had collected. */
+function unwind(start: number, bindings: unknown[] | null, bound: number): void {
+  pos = start;
+  if (bindings !== null && bindings.length !== bound) bindings.length = bound;
+}
+
+/**
+ * Messages whose leading values repeat (a cast to one member sends the same type, point texts,
+ * sender and reply port every time): `prefix` is a fast-path message (`tryEncode` of an object
+ * whose last `tail.length` values were `undefined`) without those trailing `undefined` bytes;
+ * this writes the prefix, then `tail`'s values, giving exactly the bytes `tryEncode` would give
+ * for the whole object. Returns undefined (nothing written, `bindings` restored) when a tail
+ * value is not fast-path material.
+ */
+export function tryEncodeWithPrefix(prefix: Uint8Array, tail: readonly unknown[], classHooks: ShapeClassHooks, bindings: unknown[] | null): Uint8Array | undefined {
+  if (busy) return undefined;
+  if (slab.length - pos < MAX_MESSAGE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabBuffer = slab.buffer;
+    pos = 0;
+  }
+  const start = pos;
+  const bound = bindings === null ? 0 : bindings.length;
+  const n = prefix.length;
+  limit = start + MAX_MESSAGE;
+  if (n > MAX_MESSAGE) return undefined;
+  slab.set(prefix, start);
+  pos = start + n;
+  busy = true;
+  hooks = classHooks;
+  let ok = true;
+  try {
+    for (let i = 0; i < tail.length && ok; i++) ok = writeValue(tail[i], 0);
+  } catch (e) {
+    unwind(start, bindings, bound);
+    throw e;
+  } finally {
+    busy = false;
+  }
+  if (!ok) {
+    unwind(start, bindings, bound);
+    return undefined;
+  }
+  return new Uint8Array(slabBuffer, start, pos - start);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -63,6 +63,12 @@ export class MailboxMuxer extends BaseMailboxSender {
 export class PrefixTable<V> {
   private keys: Reference[] = [];
   private vals: V[] = [];
+  /**
+   * One-entry cache of `lookup` by reference object (senders repeat destinations: a mesh's
+   * members are the same id objects cast after cast); cleared on every change of the table.
+   */
+  private lastRef: Reference | undefined;
+  private lastHit: [Reference, V] | undefined;
 
   /** Index of the first key ≥ ref. */
   private lowerBound(ref: Reference): number {
@@ -76,6 +82,7 @@ export class PrefixTable<V> {
     return lo;
   }
   set(ref: Reference, v: V): V | undefined {
+    this.lastRef = this.lastHit = undefined;
     const i = this.lowerBound(ref);
     if (i < this.keys.length && compareReferences(this.keys[i]!, ref) === 0) {
       const old = this.vals[i];
@@ -91,6 +98,7 @@ export class PrefixTable<V> {
     return i < this.keys.length && compareReferences(this.keys[i]!, ref) === 0 ? this.vals[i] : undefined;
   }
   delete(ref: Reference): V | undefined {
+    this.lastRef = this.lastHit = undefined;
     const i = this.lowerBound(ref);
     if (i < this.keys.length && compareReferences(this.keys[i]!, ref) === 0) {
       const v = this.vals[i];
@@ -102,6 +110,7 @@ export class PrefixTable<V> {
   }
   /** Removes every entry that `prefix` prefixes (including `prefix` itself); returns the values. */
   deleteUnder(prefix: Reference): V[] {
+    this.lastRef = this.lastHit = undefined;
     const out: V[] = [];
     for (let i = this.keys.length - 1; i >= 0; i--) {
       const k = this.keys[i]!;
@@ -118,6 +127,13 @@ export class PrefixTable<V> {
    * the first that prefixes `ref` is the longest, since a longer prefix sorts after a shorter one.
    */
   lookup(ref: Reference): [Reference, V] | undefined {
+    if (ref === this.lastRef) return this.lastHit;
+    const hit = this.find(ref);
+    this.lastRef = ref;
+    this.lastHit = hit;
+    return hit;
+  }
+  private find(ref: Reference): [Reference, V] | undefined {
     let i = this.lowerBound(ref);
     if (i < this.keys.length && compareReferences(this.keys[i]!, ref) === 0) return [this.keys[i]!, this.vals[i]!];
     for (i = i - 1; i >= 0; i--) {

@@ -28,7 +28,7 @@ import { ValueMesh } from '../valuemesh/value-mesh.js';
 import { type CastTarget, castMessage, chooseRegion, directCast } from './cast.js';
 import { CastPlan, CastPlanCache, castsPointToPoint } from './cast-plan.js';
 import { ReplyCollector, ReplyRouter } from './reply-collector.js';
-import { encodeMessage } from '../core/codec.js';
+import { type EncodedMessage, encodeMessage, encodeWithPrefix } from '../core/codec.js';
 import { EMPTY_HEADERS, NO_BINDINGS, NO_ERRORS, defaultTtl } from '../mailbox/envelope.js';
 import { CastingError } from './errors.js';
 import { COUNTED_REDUCER, memberName } from './comm-actor.js';
@@ -196,17 +196,23 @@ export function withEndpoints<A extends Actor<any, any>>(ref: ActorMeshRef<A>): 
   const cache = new Map<string, Endpoint<EndpointFn>>();
   return new Proxy(ref, {
     get(target, prop, receiver) {
+      // Endpoint names never collide with members (RESERVED_ENDPOINT_NAMES), so a cached
+      // endpoint is answered first: `mesh.foo.call(...)` is on the hot path.
+      if (typeof prop === 'string') {
+        const hit = cache.get(prop);
+        if (hit !== undefined) return hit;
+      }
       if (typeof prop !== 'string' || prop in target) return Reflect.get(target, prop, receiver);
       if (prop === 'then' || prop === 'toJSON') return undefined;
-      let e = cache.get(prop);
-      if (e === undefined) cache.set(prop, (e = target.endpoint(prop)));
+      const e = target.endpoint(prop);
+      cache.set(prop, e);
       return e;
     },
   }) as ActorMeshRefOf<A>;
 }
 
 /** Meshes by id, per client context whose bounced casts are routed to their health state. */
-const bounceRoutes = new WeakMap<object, Map<string, MeshHealth>>();
+const bounceRoutes = new WeakMap<object, Map<string, BounceRoute>>();
 
 /**
  * Client contexts have no `handleUndeliverable`: returned envelopes land in `undeliverables`.
@@ -225,16 +231,41 @@ function watchBounces(cx: Context, ref: ActorMeshRef<any>, health: MeshHealth): 
     cx.mailbox.returnHandle = {
       returnUndeliverable(env: MessageEnvelope): void {
         const id = env.headers.get(HEADER.CAST_ACTOR_MESH_ID);
-        // Point-to-point casts carry no headers: their destination is a member, named after its mesh.
-        const h = id !== undefined ? table.get(utf8d.decode(id)) : env.typeName.startsWith(ENDPOINT_PREFIX) ? table.get(env.dest.actor.name) : undefined;
-        h?.bounced(env.typeName, String(env.dest.actor), env.error?.message ?? 'undeliverable');
+        const why = env.error?.message ?? 'undeliverable';
+        if (id !== undefined) table.get(utf8d.decode(id))?.health.bounced(env.typeName, String(env.dest.actor), why);
+        else if (env.typeName.startsWith(ENDPOINT_PREFIX)) {
+          // Point-to-point casts carry no headers: their destination is a member, named after its mesh.
+          const r = table.get(env.dest.actor.name);
+          r?.health.bounced(env.typeName, String(env.dest.actor), why, r.baseRank(env.dest.actor.proc, env.dest.actor.name));
+        }
         inner.returnUndeliverable(env);
       },
     };
   }
-  if (routes.get(ref.name) === health) return;
-  routes.set(ref.name, health);
-  for (let j = 0; ref.perProc > 1 && j < ref.perProc; j++) routes.set(memberName(ref.name, ref.perProc, j), health);
+  if (routes.get(ref.name)?.health === health) return;
+  const route = new BounceRoute(health, ref.runtime.procIds, ref.name, ref.perProc);
+  routes.set(ref.name, route);
+  for (let j = 0; ref.perProc > 1 && j < ref.perProc; j++) routes.set(memberName(ref.name, ref.perProc, j), route);
+}
+
+/** Where the bounces of one actor mesh go, and how a member's id maps back to its base rank. */
+class BounceRoute {
+  private procIndex: Map<string, number> | undefined;
+  constructor(
+    readonly health: MeshHealth,
+    private readonly procIds: readonly ProcId[],
+    private readonly meshName: string,
+    private readonly perProc: number,
+  ) {}
+
+  baseRank(proc: ProcId, member: string): number | undefined {
+    this.procIndex ??= new Map(this.procIds.map((p, i) => [String(p), i]));
+    const i = this.procIndex.get(String(proc));
+    if (i === undefined) return undefined;
+    if (this.perProc === 1) return i;
+    for (let j = 0; j < this.perProc; j++) if (memberName(this.meshName, this.perProc, j) === member) return i * this.perProc + j;
+    return undefined;
+  }
 }
 const utf8d = new TextDecoder();
 
@@ -309,19 +340,18 @@ function senderRef(cx: Context): ActorRef<any> {
  */
 function sendPointToPoint(cx: Context, plan: CastPlan, type: string, args: unknown[], mode: number, call: ReplyCollector<unknown> | undefined): boolean {
   const ports = plan.portsOf(type);
-  const cps = plan.castPoints;
-  const mps = plan.meshPoints;
-  const msg = { type, args, mode, r: 0, p: '', q: '', s: senderRef(cx), c: call?.id ?? 0, reply: call === undefined ? null : ReplyRouter.of(cx).ref };
+  const reply = call === undefined ? null : ReplyRouter.of(cx).ref;
+  const heads = plan.headsOf(type, mode, senderRef(cx), reply);
+  const tail: [number, unknown[]] = [call?.id ?? 0, args];
   const mailbox = cx.mailbox;
   const self = cx.self;
   const ttl = defaultTtl();
   for (let i = 0; i < ports.length; i++) {
-    msg.r = i;
-    msg.p = cps[i]!;
-    msg.q = mps[i]!;
-    let enc;
+    let enc: EncodedMessage | undefined;
     try {
-      enc = encodeMessage(msg, type);
+      const head = heads[i];
+      enc = head === undefined ? undefined : encodeWithPrefix(head, tail, type);
+      enc ??= encodeMessage(plan.message(i, type, mode, senderRef(cx), reply, tail[0], args), type);
     } catch (e) {
       throw new CastingError(plan.actorIds[0]?.name ?? type, e);
     }

@@ -9,10 +9,12 @@
  *
  * Wire form of a point-to-point endpoint message (`ep:<name>`, a plain envelope: no headers, no
  * bindings, so it takes the channels' hand-laid fast layout and route sharing):
- *   `{type, args, mode, r, p, q, s}` — `r` the member's rank in the cast region, `p` its cast
- *   point text, `q` its point in the whole mesh (`''` when equal to `p`), `s` the originating
- *   sender (an `ActorRef`). A call's reply port travels as the envelope's `replyPort` (the
- *   receiver finds it in `reply`), so replies go straight back to the caller.
+ *   `{type, mode, r, p, q, s, reply, c, args}` — `r` the member's rank in the cast region, `p`
+ *   its cast point text, `q` its point in the whole mesh (`''` when equal to `p`), `s` the
+ *   originating sender (an `ActorRef`), `reply` the caller's reply port (reply-collector.ts) and
+ *   `c` the call id (0 and null for a broadcast). Replies `[c, …]` go straight back to the
+ *   caller. Everything before `c` is fixed per (member, endpoint, mode, caller), so it is encoded
+ *   once (`headsOf`) and each cast writes only the call id and the arguments.
  *
  * Invariants:
  * - The mode (point to point or tree) is a property of the mesh (its total member count), never
@@ -25,6 +27,8 @@
 import { ActorId, PortId, type ProcId } from '../core/ids.js';
 import { CAST_POINT_TO_POINT_THRESHOLD, config } from '../core/config.js';
 import { portIndexOf } from '../core/typeinfo.js';
+import { type MessagePrefix, messagePrefix } from '../core/codec.js';
+import type { ActorRef, OncePortRef } from '../actor/refs.js';
 import type { Region } from '../ndslice/region.js';
 import { memberName } from './comm-actor.js';
 import { CastingError } from './errors.js';
@@ -78,6 +82,30 @@ export class CastPlan {
   get size(): number {
     return this.actorIds.length;
   }
+
+  /**
+   * A point-to-point endpoint message to member `i` (wire form above). Keys are in a fixed order
+   * with the per-call values last, so `headsOf` can encode everything before them once.
+   */
+  message(i: number, type: string, mode: number, sender: ActorRef<any>, reply: OncePortRef<unknown> | null, callId: number, args: unknown[]): Record<string, unknown> {
+    return { type, mode, r: i, p: this.castPoints[i]!, q: this.meshPoints[i]!, s: sender, reply, c: callId, args };
+  }
+
+  /**
+   * Each member's encoded message head (everything but the call id and the arguments) for one
+   * (type, mode, sender, reply port), made once (`undefined` where the head cannot be
+   * pre-encoded: the message is then encoded whole).
+   */
+  headsOf(type: string, mode: number, sender: ActorRef<any>, reply: OncePortRef<unknown> | null): (MessagePrefix | undefined)[] {
+    const key = `${type}\u0000${mode}`;
+    const h = this.heads.get(key);
+    if (h !== undefined && h.sender === sender && h.reply === reply) return h.heads;
+    const heads = this.actorIds.map((_, i) => messagePrefix(this.message(i, type, mode, sender, reply, undefined as unknown as number, undefined as unknown as unknown[]), 2));
+    if (this.heads.size >= 64) this.heads.clear();
+    this.heads.set(key, { sender, reply, heads });
+    return heads;
+  }
+  private readonly heads = new Map<string, { sender: ActorRef<any>; reply: OncePortRef<unknown> | null; heads: (MessagePrefix | undefined)[] }>();
 
   /** Each member's handler port for message type `typeName`, in region order (cached). */
   portsOf(typeName: string): PortId[] {

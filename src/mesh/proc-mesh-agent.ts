@@ -13,6 +13,10 @@
  *   events"). It never crashes the proc for a child failure.
  * - Replies go through ports with `returnUndeliverable = false`: a vanished asker never fails the
  *   agent.
+ * - In a child process (`exitOnStopAll`) the link to the mesh owner (the forwarder, i.e. the
+ *   parent process that allocated this proc) has no delivery timeout: this process lives exactly
+ *   as long as its parent (bootstrap.ts), so a parent that does not acknowledge for a while is
+ *   busy, not gone, and replies to it must wait rather than be dropped with the link.
  */
 import type { ActorId, ProcId } from '../core/ids.js';
 import { STOP_ACTOR_TIMEOUT, config } from '../core/config.js';
@@ -163,10 +167,11 @@ export class ProcMeshAgent extends Actor<unknown, ProcMeshAgentMessage> {
       reply(cx, m.configured, -1);
       return;
     }
+    const ownerIsParent = m.exitOnStopAll;
     const router = new DialMailboxRouter({
       directAddressedRemoteOnly: true,
       dialer: (addr) => {
-        const c = MailboxClient.dial(addr);
+        const c = MailboxClient.dial(addr, ownerIsParent && addr === m.forwarder ? { deliveryTimeoutMs: Number.POSITIVE_INFINITY } : {});
         this.clients.push(c);
         return c;
       },

@@ -14,6 +14,13 @@
  * `SupervisionMonitor` polls a state source (Monarch's 3 s `actor_states` monitor; the interval is
  * configurable) and feeds the health state; event sources (undeliverable casts, alloc events)
  * call `MeshHealth.fail` directly.
+ *
+ * Where a proc's death comes from: the process itself. The allocator observes a child's exit and
+ * emits `Stopped{reason}` (e.g. `Killed(9)`); the mesh owner turns that into a `ProcStopped`
+ * failure at once (`procStoppedFailure`, wired in api/host.ts). A poll that is not answered in
+ * time is NOT a failure: a live proc under load answers late (its agent's mailbox is behind the
+ * casts sent before the poll), so an unanswered poll only leaves a "slow" note on the health
+ * state (`MeshHealth.slow`), cleared by the next answer.
  */
 import { ActormeshError } from '../errors.js';
 import type { Slice } from '../ndslice/slice.js';
@@ -21,6 +28,7 @@ import type { Context } from '../actor/instance.js';
 import { Rank } from '../core/bindings.js';
 import type { ProcMeshRef } from './proc-mesh.js';
 import type { ActorState, GetState, State } from './resource.js';
+import { ProcStopReason } from './alloc/alloc.js';
 import './resource.js'; // registers the Status codec class the replies carry
 
 export type MeshFailureKind = 'ActorFailed' | 'ActorStopped' | 'ProcStopped' | 'Undeliverable';
@@ -119,6 +127,11 @@ export class MeshHealth {
   supervise: SuperviseHandler | undefined;
   /** Every failure ever recorded, in order. */
   readonly failures: MeshFailure[] = [];
+  /**
+   * Members whose proc did not answer the latest supervision poll in time (base rank → note).
+   * Informational only: a slow member is not a failed one.
+   */
+  readonly slow = new Map<number, string>();
 
   constructor(meshName: string) {
     this.meshName = meshName;
@@ -180,6 +193,14 @@ export class MeshHealth {
     return true;
   }
 
+  /** Records (or, with `note` undefined, clears) the "slow" note of `baseRanks`. */
+  noteSlow(baseRanks: readonly number[], note: string | undefined): void {
+    for (const b of baseRanks) {
+      if (note === undefined) this.slow.delete(b);
+      else this.slow.set(b, note);
+    }
+  }
+
   /** Marks the mesh stopped: pending waits reject with `SupervisionError('MeshStopped')`. */
   markStopped(): void {
     if (this.stoppedFlag) return;
@@ -188,10 +209,14 @@ export class MeshHealth {
     this.waiters.clear();
   }
 
-  /** A cast of `typeName` bounced: rejects the waits on that message type. */
-  bounced(typeName: string, dest: string, reason: string): void {
+  /**
+   * A cast of `typeName` bounced: rejects the waits on that message type, only those whose slice
+   * holds `baseRank` when the bounced member is known (a late bounce from a member outside a
+   * call's slice, e.g. an old message to a proc that died since, never fails that call).
+   */
+  bounced(typeName: string, dest: string, reason: string, baseRank?: number): void {
     for (const w of [...this.waiters]) {
-      if (w.typeName === typeName) {
+      if (w.typeName === typeName && (baseRank === undefined || w.slice === undefined || w.slice.contains(baseRank))) {
         this.waiters.delete(w);
         w.reject(new CastUndeliverableError(this.meshName, typeName, dest, reason));
       }
@@ -211,6 +236,8 @@ export interface MemberState {
   /** Actor root base ranks the observation covers (one rank, or every member of a proc). */
   readonly baseRanks: readonly number[];
   readonly failure: MeshFailure | undefined;
+  /** Set when the proc did not answer in time: a note, not a failure (see the module doc). */
+  readonly slow?: string;
 }
 
 /**
@@ -245,7 +272,12 @@ export class SupervisionMonitor {
     this.busy = true;
     try {
       const states = await this.poll();
-      if (!this.stoppedFlag) for (const s of states) if (s.failure !== undefined) this.health.fail(s.baseRanks, s.failure);
+      if (!this.stoppedFlag) {
+        for (const s of states) {
+          if (s.failure !== undefined) this.health.fail(s.baseRanks, s.failure);
+          else this.health.noteSlow(s.baseRanks, s.slow);
+        }
+      }
     } catch {
       /* transient: next poll */
     } finally {
@@ -265,10 +297,23 @@ export class SupervisionMonitor {
 
 
 /**
+ * The failure of every member of proc `procRank` (`perProc` members each) when its process
+ * stopped: kind `ProcStopped`, the error naming the stop reason in Monarch's form
+ * (`Killed(9)`, `Exited(1)`, ...) and in words.
+ */
+export function procStoppedFailure(meshName: string, procRank: number, perProc: number, procId: string, reason: ProcStopReason, pid?: number): { baseRanks: number[]; failure: MeshFailure } {
+  const baseRanks = Array.from({ length: perProc }, (_, j) => procRank * perProc + j);
+  const who = pid !== undefined && pid > 0 ? `its process (pid ${pid})` : 'its process';
+  const text = `${who} stopped: ${ProcStopReason.label(reason)}: ${ProcStopReason.format(reason)}`;
+  return { baseRanks, failure: new MeshFailure(meshName, baseRanks[0], procId, 'ProcStopped', text) };
+}
+
+/**
  * One poll of the states of the actors `names[j]` (member j of every proc) on the root proc mesh
- * `ref`: asks every agent directly and waits at most `timeoutMs`. A proc whose agent does not
- * answer is reported dead (`ProcStopped`, all its members); a `Failed` actor as `ActorFailed` with
- * its recorded supervision events; a stopped or vanished one as `ActorStopped`.
+ * `ref`: asks every agent directly and waits at most `timeoutMs`. A `Failed` actor is reported as
+ * `ActorFailed` with its recorded supervision events, a stopped or vanished one as
+ * `ActorStopped`. A proc whose agent does not answer in time is only noted `slow` (no failure):
+ * proc deaths come from the alloc's `Stopped` events (see the module doc).
  */
 export async function pollActorStates(cx: Context, ref: ProcMeshRef, meshName: string, names: readonly string[], timeoutMs: number): Promise<MemberState[]> {
   const perProc = names.length;
@@ -306,8 +351,7 @@ export async function pollActorStates(cx: Context, ref: ProcMeshRef, meshName: s
   for (let i = 0; i < n; i++) {
     const ranks = Array.from({ length: perProc }, (_, j) => i * perProc + j);
     if (ranks.every((b) => !got.has(b))) {
-      const proc = ref.ranks[i]!.procId;
-      out.push({ baseRanks: ranks, failure: new MeshFailure(meshName, ranks[0], String(proc), 'ProcStopped', `the proc's agent did not answer within ${timeoutMs} ms (process dead or unreachable)`) });
+      out.push({ baseRanks: ranks, failure: undefined, slow: `the agent of proc ${ref.ranks[i]!.procId} did not answer a supervision poll within ${timeoutMs} ms (busy or slow; a dead process is reported by its allocator)` });
       continue;
     }
     for (const b of ranks) {

@@ -62,6 +62,17 @@ export const ProcStopReason = {
   watchdog: (): ProcStopReason => ({ kind: 'Watchdog' }),
   hostWatchdog: (): ProcStopReason => ({ kind: 'HostWatchdog' }),
   unknown: (): ProcStopReason => ({ kind: 'Unknown' }),
+  /** Monarch's variant form: `Stopped`, `Exited(3)`, `Killed(9)`, `Watchdog`, `HostWatchdog`, `Unknown`. */
+  label(r: ProcStopReason): string {
+    switch (r.kind) {
+      case 'Exited':
+        return `Exited(${r.code})`;
+      case 'Killed':
+        return `Killed(${r.signal}${r.coreDumped ? ', core dumped' : ''})`;
+      default:
+        return r.kind;
+    }
+  },
   /** Human-readable form, e.g. `exited with code 3: <last stderr lines>` or `killed by signal 9`. */
   format(r: ProcStopReason): string {
     switch (r.kind) {
@@ -127,6 +138,12 @@ export interface Alloc extends AsyncIterable<ProcState> {
   stop(): Promise<void>;
   /** `stop()` and drain events until `null`. */
   stopAndWait(): Promise<void>;
+  /**
+   * Optional: calls `f` synchronously with every event from now on, as the alloc emits it, in
+   * order, independently of whoever consumes `next()` (a proc death reaches watchers at once,
+   * not when the consumer gets to it). Returns a function that stops the watch.
+   */
+  watch?(f: (e: ProcState) => void): () => void;
 }
 
 export interface Allocator {

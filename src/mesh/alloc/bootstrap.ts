@@ -8,7 +8,10 @@
  * - The child exits when its parent dies, however it dies: the parent holds the write end of
  *   the child's stdin pipe, so EOF on stdin means the parent is gone (even after SIGKILL); as a
  *   second net, a change of `process.ppid` is polled every 500 ms.
- * - The child exits if a heartbeat to the allocator fails (the channel gave up).
+ * - Only the parent's death ends the child, never a slow parent: the channel to the allocator
+ *   has no delivery timeout (a parent blocked in synchronous work for minutes does not answer,
+ *   and must find its children alive afterwards); heartbeats are fire-and-forget. The child exits
+ *   if the allocator refuses the session (a closed-for-good channel that is not a timeout).
  * - Any failure while bootstrapping is printed to stderr and exits with code 1, so the allocator
  *   reports `Exited(1, <stderr tail>)` with the reason.
  */
@@ -93,15 +96,12 @@ export async function bootstrapChild(env: NodeJS.ProcessEnv = process.env): Prom
   installChannelDialer();
 
   const [listenAddr, rx] = await serve(anyAddr('unix'));
-  const tx = dial(bootstrapAddr);
+  // No delivery timeout: the parent's liveness is watched through stdin and ppid (exitWithParent).
+  const tx = dial(bootstrapAddr, { deliveryTimeoutMs: Number.POSITIVE_INFINITY });
   const send = (msg: ChildMessage) => tx.post(encodeToAllocator({ index, msg }));
   send({ type: 'Hello', addr: formatAddr(listenAddr) });
 
-  const heartbeat = setInterval(() => {
-    tx.send(encodeToAllocator({ index, msg: { type: 'Heartbeat' } })).catch((e: unknown) => {
-      fail(`heartbeat to the allocator at ${bootstrapAddr} failed: ${(e as Error).message}`);
-    });
-  }, HEARTBEAT_INTERVAL_MS);
+  const heartbeat = setInterval(() => send({ type: 'Heartbeat' }), HEARTBEAT_INTERVAL_MS);
   heartbeat.unref();
   void tx.whenClosed().then((err) => {
     if (err !== undefined) fail(`the channel to the allocator at ${bootstrapAddr} closed: ${err.message}`);

@@ -96,6 +96,10 @@ export class LocalAlloc implements Alloc {
     return this.events.next();
   }
 
+  watch(f: (e: ProcState) => void): () => void {
+    return this.events.watch(f);
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<ProcState> {
     for (;;) {
       const e = await this.next();

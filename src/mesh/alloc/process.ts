@@ -14,6 +14,14 @@
  * - The stream ends (`null`) only after `stop()` and once every child has exited.
  * - No orphans: children exit when this process dies (they watch their stdin pipe, see
  *   bootstrap.ts); children still alive when this process exits normally are SIGKILLed.
+ * - Liveness comes from the processes, never from answers on time: a child is known dead when
+ *   its process exited (`Stopped`, observed through `close`), and nothing else stops or signals
+ *   a live child except `stop()`'s watchdog. The control link to a child has no delivery
+ *   timeout (a parent blocked in synchronous work for any length of time leaves its children
+ *   alone); it is aborted when the child exits.
+ * - Nothing here keeps this process alive: children and their stdio pipes are unref'd (the
+ *   bootstrap server is a uWS listener, closed when the alloc finishes); an application that is
+ *   done with its work exits and takes its children along (see `thisHost()`, api/host.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
@@ -21,7 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { ActorRef } from '../../actor/refs.js';
 import { registeredActorModules } from '../../actor/registry.js';
 import { anyAddr, dial, formatAddr, serve, type Rx, type Transport, type Tx, ChannelError } from '../../channel/index.js';
-import { config, configKeys, PROCESS_EXIT_TIMEOUT, MESH_TAIL_LOG_LINES, MESSAGE_DELIVERY_TIMEOUT } from '../../core/config.js';
+import { config, configKeys, PROCESS_EXIT_TIMEOUT, MESH_TAIL_LOG_LINES } from '../../core/config.js';
 import { WorldId } from '../../core/ids.js';
 import { ShortUuid } from '../../core/name.js';
 import type { Extent } from '../../ndslice/extent.js';
@@ -64,8 +72,13 @@ export interface ProcessAllocatorOptions {
   readonly forwardStderr?: boolean;
 }
 
-/** Delivery timeout of the allocator → child control channel. */
-const CONTROL_DELIVERY_TIMEOUT_MS = 5_000;
+/**
+ * Delivery timeout of the allocator → child control channel: none. Whether a child lives is told
+ * by its process (exit → `Stopped`), not by how fast it acknowledges: a bounded timeout here used
+ * to SIGTERM healthy children whenever this process was blocked for longer than it (the acks sat
+ * unread in the socket while the timer fired first). The link is aborted when the child exits.
+ */
+const CONTROL_DELIVERY_TIMEOUT_MS = Number.POSITIVE_INFINITY;
 
 /** Lines of child stderr kept when `MESH_TAIL_LOG_LINES` is 0. */
 const DEFAULT_TAIL_LINES = 20;
@@ -159,6 +172,11 @@ function trackChild(p: ChildProcess): void {
   }
 }
 
+/** Lets a child's stdio pipe stop keeping this process alive (it still reads/writes while it runs). */
+function unrefStream(s: unknown): void {
+  (s as { unref?: () => void } | null)?.unref?.();
+}
+
 export class ProcessAlloc implements Alloc {
   readonly spec: AllocSpec;
   readonly extent: Extent;
@@ -212,6 +230,10 @@ export class ProcessAlloc implements Alloc {
       this.spawnAll();
     }
     return this.events.next();
+  }
+
+  watch(f: (e: ProcState) => void): () => void {
+    return this.events.watch(f);
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<ProcState> {
@@ -285,6 +307,11 @@ export class ProcessAlloc implements Alloc {
       this.children.push(c);
       trackChild(proc);
       proc.stdin?.on('error', () => undefined); // EPIPE once the child is gone
+      // A running child never keeps this process alive (its exit is still observed while the loop
+      // runs); the child dies with this process (stdin EOF, see bootstrap.ts, and the exit hook).
+      proc.unref();
+      unrefStream(proc.stdin);
+      unrefStream(proc.stderr);
       this.captureStderr(c);
       proc.on('error', (err) => {
         // spawn failure (e.g. ENOENT): 'close' follows with code -2 / null
@@ -325,7 +352,8 @@ export class ProcessAlloc implements Alloc {
     for (const t of c.timers) clearTimeout(t);
     const tx = c.tx;
     c.tx = undefined;
-    void tx?.close().catch(() => undefined);
+    // Nobody is left to acknowledge what is still pending: drop it (no reconnect loop).
+    tx?.abort(`child ${c.index} of alloc ${this.worldId} exited`);
     let reason = c.reason;
     if (reason === undefined) {
       if (signal !== null) reason = ProcStopReason.killed(osConstants.signals[signal] ?? 0);
@@ -388,18 +416,19 @@ export class ProcessAlloc implements Alloc {
     if (c.tx !== undefined) return;
     let tx: Tx;
     try {
-      // Bounded delivery timeout: control messages to a dead child must not keep this process
-      // alive for the full MESSAGE_DELIVERY_TIMEOUT.
-      tx = dial(addr, { deliveryTimeoutMs: Math.min(config.get(MESSAGE_DELIVERY_TIMEOUT), CONTROL_DELIVERY_TIMEOUT_MS) });
-    } catch {
+      tx = dial(addr, { deliveryTimeoutMs: CONTROL_DELIVERY_TIMEOUT_MS });
+    } catch (e) {
+      // A Hello with an address that cannot be dialed: this child can never be controlled.
+      process.stderr.write(`actormesh: alloc ${this.worldId}: child ${c.index} said Hello from an undialable address ${JSON.stringify(addr)}: ${(e as Error).message}; stopping it\n`);
       c.reason ??= ProcStopReason.watchdog();
       c.proc.kill('SIGTERM');
       return;
     }
     c.tx = tx;
     void tx.whenClosed().then((err) => {
-      // The link to the child failed for good: it can no longer be controlled.
-      if (err !== undefined && !c.exited) c.proc.kill('SIGTERM');
+      // Only a refusal (Unauthorized/Rejected) closes this link while the child runs: say so, but
+      // leave the child alone (it still dies with this process, and `stop()` still signals it).
+      if (err !== undefined && !c.exited) process.stderr.write(`actormesh: alloc ${this.worldId}: the control link to child ${c.index} closed: ${err.message}\n`);
     });
     if (this.stopRequested) {
       this.sendTo(c, { type: 'StopAndExit', code: 0, timeoutMs: 10 });
