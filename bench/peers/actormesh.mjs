@@ -1,6 +1,6 @@
 // Client of the actormesh system in the peers suite, written as a user would: plain JS against
 // the package's public API. `import ... from 'actormesh'` resolves through package.json
-// "exports" (self-reference) to the BUILT dist/src/index.js, so the suite builds dist first.
+// "exports" (self-reference) to the BUILT dist/bundle/index.js, so the suite builds dist first.
 //
 // Every worker process imports this module (spawnProcs `modules`) to register the actor class,
 // so the client part runs only under `if (!isWorker())`.

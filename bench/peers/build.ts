@@ -1,7 +1,7 @@
 /**
  * The actormesh client of the peers suite imports the package by name, which resolves to the
- * BUILT dist/src/index.js: this makes sure dist/src is at least as new as every src/ file,
- * running `npm run build:ts` when it is not.
+ * BUILT bundle dist/bundle/index.js (made from dist/src by scripts/bundle.mjs): this makes sure
+ * the bundle is at least as new as every src/ file, running `npm run build:ts` when it is not.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -17,11 +17,14 @@ function tsFiles(dir: string): string[] {
   return out;
 }
 
-/** src/ files whose dist/ output is missing or older than the source. */
+/** src/ files whose dist/ output (compiled file and bundle) is missing or older than the source. */
 export function staleSources(root: string): string[] {
+  const bundle = join(root, 'dist', 'bundle', 'runtime.js');
+  const bundleMs = existsSync(bundle) ? statSync(bundle).mtimeMs : -1;
   return tsFiles(join(root, 'src')).filter((src) => {
     const out = join(root, 'dist', relative(root, src)).replace(/\.ts$/, '.js');
-    return !existsSync(out) || statSync(out).mtimeMs < statSync(src).mtimeMs;
+    const srcMs = statSync(src).mtimeMs;
+    return !existsSync(out) || statSync(out).mtimeMs < srcMs || bundleMs < srcMs;
   });
 }
 
@@ -34,8 +37,8 @@ export interface BuildCheck {
 /** Builds dist/ when a src/ file is newer than its output; reports what it did. */
 export function ensureDistFresh(root: string): BuildCheck {
   const stale = staleSources(root);
-  if (stale.length === 0) return { ok: true, notes: ['actormesh: dist/src is up to date with src/ (no build needed)'] };
-  const notes = [`actormesh: dist/src older than ${stale.length} src file(s) (e.g. ${relative(root, stale[0]!)}): running npm run build:ts`];
+  if (stale.length === 0) return { ok: true, notes: ['actormesh: dist/ is up to date with src/ (no build needed)'] };
+  const notes = [`actormesh: dist/ older than ${stale.length} src file(s) (e.g. ${relative(root, stale[0]!)}): running npm run build:ts`];
   const t0 = Date.now();
   const r = spawnSync('npm', ['run', 'build:ts'], { cwd: root, encoding: 'utf8', timeout: 300_000 });
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
@@ -46,7 +49,7 @@ export function ensureDistFresh(root: string): BuildCheck {
   }
   const still = staleSources(root);
   if (still.length > 0) {
-    notes.push(`actormesh: dist/src still older than ${still.length} src file(s) after the build: not measured`);
+    notes.push(`actormesh: dist/ still older than ${still.length} src file(s) after the build: not measured`);
     return { ok: false, notes };
   }
   if (r.status !== 0) notes.push('actormesh: tsc emitted dist/src despite the errors above; measuring that output');

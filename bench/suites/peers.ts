@@ -5,7 +5,7 @@
  * across processes, measured in the same run on the same machine:
  * - `actormesh`: the package's public API as a user writes it (bench/peers/actormesh.mjs, plain
  *   JS importing 'actormesh', which resolves through package.json "exports" to the BUILT
- *   dist/src/index.js; the suite runs `npm run build:ts` first when src/ is newer than dist/);
+ *   dist/bundle/index.js; the suite runs `npm run build:ts` first when src/ is newer than dist/);
  * - `comedy` (npm comedy 2.1.x): actors in forked processes (`mode: 'forked'`);
  * - `moleculer` (0.14.x): one broker per process, TCP transporter on loopback only (no UDP
  *   discovery; static 127.0.0.1 urls);
@@ -275,7 +275,7 @@ export default async function peersSuite(opts: SuiteOptions): Promise<SuiteResul
   try {
     const build = ensureDistFresh(ROOT);
     run.notes.push(...build.notes);
-    if (!build.ok) run.dead.set('actormesh', 'dist/src could not be built');
+    if (!build.ok) run.dead.set('actormesh', 'dist/ could not be built');
 
     await Promise.all(
       SYSTEMS.filter((s) => !run.dead.has(s)).map(async (s) => {
@@ -289,7 +289,7 @@ export default async function peersSuite(opts: SuiteOptions): Promise<SuiteResul
     );
     for (const [s, c] of run.clients) run.notes.push(`${s}: client ${JSON.stringify(c.info)}`);
     const resolved = run.clients.get('actormesh')?.info.resolved;
-    if (typeof resolved === 'string' && !resolved.includes('/dist/src/')) run.markDead('actormesh', `'actormesh' resolved to ${resolved}, not the built dist/src`);
+    if (typeof resolved === 'string' && !resolved.includes('/dist/bundle/')) run.markDead('actormesh', `'actormesh' resolved to ${resolved}, not the built dist/bundle`);
 
     await round(run, [...SYSTEMS], WARMUP, { record: false, warmup: true });
     for (let r = 0; r < rounds; r++) {

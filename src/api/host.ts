@@ -36,7 +36,8 @@ import { Slice } from '../ndslice/slice.js';
 import { LocalAllocator, ProcessAllocator, BOOTSTRAP_ADDR_ENV, ProcStopReason, type Alloc, type ProcState } from '../mesh/alloc/index.js';
 import { ProcMesh, type MeshClient } from '../mesh/proc-mesh.js';
 import '../mesh/proc-mesh-agent.js'; // registers ProcMeshAgent (the agent every alloc boots)
-import { COMM_ACTOR_MODULE, COMM_ACTOR_NAME, enableCommTree, memberName } from '../mesh/comm-actor.js';
+import { COMM_ACTOR_MODULE } from '../mesh/comm-actor.js';
+import { COMM_ACTOR_NAME, memberName } from '../mesh/cast-protocol.js';
 import { ActorMesh } from '../mesh/actor-mesh.js';
 import type { Endpoints } from '../mesh/endpoint.js';
 import { MeshHealth, MeshFailure, SupervisionMonitor, pollActorStates, procStoppedFailure, type SuperviseHandler } from '../mesh/supervision.js';
@@ -276,7 +277,6 @@ export class Host {
   async spawnProcs(perHost: Record<string, number>, opts: SpawnProcsOptions = {}): Promise<Procs> {
     if (isWorker()) throw new ApiUsageError('SpawnInWorker', 'spawnProcs was called inside a mesh worker process: the module defining your actors is imported by every worker, so guard your main code with `if (!isWorker()) { ... }`');
     const extent = Extent.from(perHost);
-    enableCommTree();
     return this.busy(async () => {
       await this.shuttingDown;
       const spec = { extent, modules: [COMM_ACTOR_MODULE, ...(opts.modules ?? [])] };
@@ -306,7 +306,7 @@ export class Host {
       const client = this.rootClient;
       let pm: ProcMesh;
       try {
-        pm = await ProcMesh.allocate(client.cx, alloc, opts.name ?? 'procs');
+        pm = await ProcMesh.allocate(client.cx, alloc, opts.name ?? 'procs', { commTree: true });
       } catch (e) {
         unwatch?.();
         throw e;

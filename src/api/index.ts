@@ -18,7 +18,7 @@ export {
 } from '../mesh/endpoint.js';
 export { MeshFailure, SupervisionError, CastUndeliverableError, MeshHealth, setUnhandledFaultHook, type FaultHook, type SuperviseHandler, type MeshFailureKind } from '../mesh/supervision.js';
 export { ActorMeshController, stopOwnedMeshes } from '../mesh/controller.js';
-export { CommActor, enableCommTree } from '../mesh/comm-actor.js';
+export { CommActor } from '../mesh/comm-actor.js';
 export { castMessage, type CastTarget } from '../mesh/cast.js';
 export { sumAccumulator, maxAccumulator, minAccumulator, type Accumulator } from '../mailbox/accum.js';
 export { Actor, registerActor, type Context, type Handlers, ActorRef, PortRef, OncePortRef } from '../actor/index.js';

@@ -31,7 +31,7 @@ import { ReplyCollector, ReplyRouter } from './reply-collector.js';
 import { type EncodedMessage, encodeMessage, encodeWithPrefix } from '../core/codec.js';
 import { EMPTY_HEADERS, NO_BINDINGS, NO_ERRORS, defaultTtl } from '../mailbox/envelope.js';
 import { CastingError } from './errors.js';
-import { COUNTED_REDUCER, memberName } from './comm-actor.js';
+import { COUNTED_REDUCER, memberName } from './cast-protocol.js';
 import {
   type CallOptions,
   type CallReply,

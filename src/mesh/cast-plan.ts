@@ -30,7 +30,7 @@ import { portIndexOf } from '../core/typeinfo.js';
 import { type MessagePrefix, messagePrefix } from '../core/codec.js';
 import type { ActorRef, OncePortRef } from '../actor/refs.js';
 import type { Region } from '../ndslice/region.js';
-import { memberName } from './comm-actor.js';
+import { memberName } from './cast-protocol.js';
 import { CastingError } from './errors.js';
 
 let thresholdVersion = -1;

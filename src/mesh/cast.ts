@@ -23,7 +23,7 @@ import { Region } from '../ndslice/region.js';
 import { Slice } from '../ndslice/slice.js';
 import { ofRanks, reifySlice } from '../selection/reify.js';
 import type { Selection } from '../selection/selection.js';
-import { CAST_MESH_POINT, type CastBody, type CommMsg, type RegionJSON, memberName, routingSteps } from './comm-actor.js';
+import { CAST_MESH_POINT, type CastBody, type CommMsg, type RegionJSON, memberName, routingSteps } from './cast-protocol.js';
 import { RoutingFrame, type RoutingFrameJSON } from '../selection/routing.js';
 import { CastingError } from './errors.js';
 import { encodeCastPoint } from './cast-direct.js';

@@ -28,7 +28,7 @@
  * - A forward or a delivery that bounces goes back to the original sender as undeliverable with a
  *   `Multicast` error; the comm actor itself never fails because of it.
  */
-import { ActorId, PortId, type ProcId } from '../core/ids.js';
+import { ActorId, PortId } from '../core/ids.js';
 import { portIndexOf } from '../core/typeinfo.js';
 import { decode, encode } from '../core/codec.js';
 import { RANK_TAG } from '../core/bindings.js';
@@ -37,83 +37,28 @@ import type { Context } from '../actor/instance.js';
 import { type Headers, HEADER, MessageEnvelope, type WireBinding } from '../mailbox/envelope.js';
 import { deliveryError } from '../mailbox/errors.js';
 import { splitPort } from '../mailbox/split.js';
-import { type ReducerOpts, type ReducerSpec, reducerOf, registerReducer } from '../mailbox/accum.js';
+import { type ReducerOpts, type ReducerSpec, reducerOf } from '../mailbox/accum.js';
 import type { Mailbox } from '../mailbox/mailbox.js';
 import { bounceEnvelope } from '../mailbox/undeliverable.js';
 import { decodePayload } from '../mailbox/payload.js';
 import { Slice } from '../ndslice/slice.js';
 import { Selection, type SelectionJSON } from '../selection/selection.js';
-import { RoutingFrame, dedupedNextSteps, type RoutingFrameJSON } from '../selection/routing.js';
+import { RoutingFrame, type RoutingFrameJSON } from '../selection/routing.js';
 import { Extent } from '../ndslice/extent.js';
 import { CastingError } from './errors.js';
-import { castDirect, castSenderOf, encodeCastPoint, type CastTarget, type MeshCaster } from './cast-direct.js';
-import { castMessage } from './cast.js';
-import { Region } from '../ndslice/region.js';
-import { ProcMesh, type CommActorSetup } from './proc-mesh.js';
+import { castSenderOf, encodeCastPoint } from './cast-direct.js';
+import { CAST_MESH_POINT, COMM_ACTOR_TYPE, COUNTED_REDUCER, type CastBody, type CommMsg, type CommParams, type Forward, type RegionJSON, checkBody, checkForward, memberName, routingSteps } from './cast-protocol.js';
 // Side effects: worker processes import this module, so it also registers the agent and the
 // resource protocol's codec classes there.
 import './proc-mesh-agent.js';
 import './resource.js';
 import { registerActor } from '../actor/registry.js';
-import { ActorRef } from '../actor/refs.js';
 
 const utf8 = new TextEncoder();
 
-/** Header with the receiver's point in the whole actor mesh (`{rank, labels, sizes}`). */
-export const CAST_MESH_POINT = 'CAST_MESH_POINT';
-
-export const COMM_ACTOR_TYPE = 'actormesh::CommActor';
-export const COMM_ACTOR_NAME = 'comm';
+export { COMM_ACTOR_NAME } from './cast-protocol.js';
 /** This module's URL: worker processes import it so `CommActor` is registered there. */
 export const COMM_ACTOR_MODULE = import.meta.url;
-
-export interface SliceJSON {
-  offset: number;
-  sizes: number[];
-  strides: number[];
-}
-
-/** A labelled slice (a region) as plain data. */
-export interface RegionJSON {
-  labels: string[];
-  slice: SliceJSON;
-}
-
-/** What a cast carries to every member; built once by the client (cast.ts). */
-export interface CastBody {
-  /** Actor mesh id (first half of the stream key). */
-  meshId: string;
-  /** The original sender (second half of the stream key; CAST_ORIGINATING_SENDER). */
-  sender: ActorId;
-  /** Base actor name; with `perProc > 1` member j of a proc is `${actorName}-${j}`. */
-  actorName: string;
-  perProc: number;
-  /** Root region of the actor mesh (labels + row-major slice from 0). */
-  root: RegionJSON;
-  /** The region cast to, in root base ranks. */
-  cast: RegionJSON;
-  /** The user message: type, serialized payload (bindings extracted) and bindings. */
-  typeName: string;
-  data: Uint8Array;
-  bindings: WireBinding[];
-}
-
-export type CommMsg =
-  | { type: 'comm.mode'; rank: number; peers: ActorId[] }
-  | { type: 'comm.cast'; body: CastBody; selection: SelectionJSON }
-  | { type: 'comm.forward'; from: number; seq: number; lastSeq: number; frames: RoutingFrameJSON[]; body: CastBody };
-
-export interface CommParams {
-  rank?: number;
-  peers?: ActorId[];
-}
-
-/** Name of the actor at `j` of a proc, for meshes with `perProc` members per proc. */
-export function memberName(actorName: string, perProc: number, j: number): string {
-  return perProc === 1 ? actorName : `${actorName}-${j}`;
-}
-
-type Forward = Extract<CommMsg, { type: 'comm.forward' }>;
 
 interface HeaderCache {
   cast: Uint8Array[];
@@ -419,15 +364,6 @@ export class CommActor extends Actor<CommParams, CommMsg> {
   }
 }
 
-/** Name of the counting reducer used by endpoint `reduce` (registered in endpoint.ts). */
-export const COUNTED_REDUCER = 'actormesh::counted';
-
-/** `[count, value]` updates: counts add up, values reduce with the inner reducer (`params.inner`). */
-registerReducer<[number, unknown]>(COUNTED_REDUCER, (params) => {
-  const inner = reducerOf<unknown>((params as { inner: ReducerSpec }).inner);
-  return { reduce: (a, b) => [a[0] + b[0], inner.reduce(a[1], b[1])] };
-});
-
 /**
  * A split port for the counting reducer: every update that arrives during one event-loop turn is
  * reduced into one and sent at the end of the turn (`setImmediate`), so a hop sends one update per
@@ -472,41 +408,6 @@ function splitPerTurn(mailbox: Mailbox, target: PortId, spec: ReducerSpec, retur
   return new PortId(mailbox.actorId, index);
 }
 
-function isRegionJSON(r: unknown): boolean {
-  const o = r as RegionJSON | null;
-  return typeof o === 'object' && o !== null && Array.isArray(o.labels) && typeof o.slice === 'object' && o.slice !== null;
-}
-
-/** Shape check of a cast body (the payload itself is only decoded by the receiving actor). */
-function checkBody(b: unknown): asserts b is CastBody {
-  const o = b as CastBody | null;
-  if (typeof o !== 'object' || o === null) throw new CastingError('comm', 'expected a cast body object');
-  if (typeof o.meshId !== 'string' || !(o.sender instanceof ActorId) || typeof o.actorName !== 'string' || typeof o.typeName !== 'string') {
-    throw new CastingError(String(o.meshId), 'cast body needs meshId, sender (ActorId), actorName and typeName');
-  }
-  if (!Number.isSafeInteger(o.perProc) || o.perProc < 1) throw new CastingError(o.meshId, `perProc must be a positive integer, got ${String(o.perProc)}`);
-  if (!isRegionJSON(o.root) || !isRegionJSON(o.cast)) throw new CastingError(o.meshId, 'cast body needs root and cast regions {labels, slice}');
-  if (!(o.data instanceof Uint8Array) || !Array.isArray(o.bindings)) throw new CastingError(o.meshId, 'cast body needs data bytes and a bindings list');
-}
-
-function checkForward(m: Forward): void {
-  if (!Number.isSafeInteger(m.seq) || m.seq < 1 || !Number.isSafeInteger(m.lastSeq) || m.lastSeq < 0 || m.lastSeq >= m.seq) {
-    throw new CastingError('comm', `forward needs integer seq >= 1 and 0 <= lastSeq < seq, got seq ${String(m.seq)}, lastSeq ${String(m.lastSeq)}`);
-  }
-  if (!Array.isArray(m.frames)) throw new CastingError('comm', 'forward needs a frames list');
-  checkBody(m.body);
-}
-
-/**
- * Next steps of a frame, deduplicated (Rust `get_next_steps`) only where duplicates can arise: a
- * union or intersection residual. `all`/`range`/`true`/`any` expand to distinct coordinates, so
- * the dedup keys (normalized selections, the costly part) are skipped for them.
- */
-export function routingSteps(f: RoutingFrame): RoutingFrame[] {
-  const k = f.selection.kind;
-  return k === 'union' || k === 'intersection' ? dedupedNextSteps(f) : f.nextSteps();
-}
-
 function streamKey(body: CastBody): string {
   return `${body.meshId}\u0000${body.sender.key}`;
 }
@@ -530,69 +431,5 @@ function castCtx(body: CastBody): CastCtx {
   return c;
 }
 
-// --- comm trees on proc meshes (spec §5.2 step 8) -----------------------------------------------
-
 registerActor(CommActor);
 
-/**
- * Spawns one comm actor (reserved name `comm`) per proc of a freshly allocated mesh through the
- * direct cast path, then sends each its `Mesh(rank, peers)` mode. Agent casts keep the direct
- * caster; actor meshes cast through the returned root comm actor.
- */
-export async function spawnCommActors(cx: Context, mesh: ProcMesh): Promise<CommActorSetup> {
-  const ref = mesh.ref;
-  await ref.spawnService(cx, COMM_ACTOR_NAME, CommActor, {});
-  const peers = ref.ranks.map((r) => r.actorId(COMM_ACTOR_NAME));
-  const port = portIndexOf('comm.mode');
-  peers.forEach((p, rank) => cx.mailbox.sendMessage(new PortId(p, port), 'comm.mode', { type: 'comm.mode', rank, peers } satisfies CommMsg));
-  return { rootCommActor: new ActorRef(peers[0]!), caster: treeCaster(ref.region(), ref.ranks.map((r) => r.procId), peers) };
-}
-
-/**
- * A `MeshCaster` sending through the comm tree (agent casts of a proc mesh: spawn, stop, state).
- * The targets of a `ProcMeshRef` are its ranks in region order; their proc ranks in the root must
- * form the region's slice (they do for every ref sliced from the root). Anything else — other
- * actor names per target, unknown procs, a shape that is not a slice — goes the direct way.
- */
-export function treeCaster(root: Region, procIds: readonly ProcId[], peers: readonly ActorId[]): MeshCaster {
-  const rankOf = new Map(procIds.map((p, i) => [p.key, i]));
-  return (cx, meshName, targets, msg) => {
-    const region = regionOfTargets(targets, rankOf);
-    const name = targets[0]?.actorId.name;
-    if (region === undefined || name === undefined || targets.some((t) => t.actorId.name !== name || t.actorId.pid !== 0)) {
-      return castDirect(cx, meshName, targets, msg);
-    }
-    castMessage(cx, { meshId: `${meshName}/${name}`, actorName: name, perProc: 1, root, region, rootComm: peers[0], procIds, peers }, msg);
-  };
-}
-
-function regionOfTargets(targets: readonly CastTarget[], rankOf: Map<string, number>): Region | undefined {
-  if (targets.length === 0) return undefined;
-  const extent = targets[0]!.point.extent;
-  if (extent.numRanks !== targets.length) return undefined;
-  const base: number[] = [];
-  for (const t of targets) {
-    const r = rankOf.get(t.actorId.proc.key);
-    if (r === undefined) return undefined;
-    base.push(r);
-  }
-  const sizes = extent.sizes;
-  const strides = sizes.map((_, i) => {
-    const coords = sizes.map(() => 0);
-    if (sizes[i]! < 2) return 1;
-    coords[i] = 1;
-    return base[extent.rankOfCoords(coords)]! - base[0]!;
-  });
-  try {
-    const slice = Slice.new(base[0]!, sizes, strides);
-    for (let k = 0; k < base.length; k++) if (slice.get(k) !== base[k]) return undefined;
-    return new Region(extent.labels, slice);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Makes every later `ProcMesh.allocate` in this process build a comm tree (idempotent). */
-export function enableCommTree(): void {
-  ProcMesh.commActorSpawner = spawnCommActors;
-}

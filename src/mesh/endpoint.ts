@@ -39,7 +39,7 @@ import { Point } from '../ndslice/point.js';
 import { castPointOf, castSenderOf } from './cast-direct.js';
 import { ValueMesh } from '../valuemesh/value-mesh.js';
 import { ActormeshError } from '../errors.js';
-import { CAST_MESH_POINT } from './comm-actor.js';
+import { CAST_MESH_POINT } from './cast-protocol.js';
 
 /** An endpoint implementation: gets the context first, then the caller's arguments. */
 export type EndpointFn = (cx: Context, ...args: any[]) => unknown;

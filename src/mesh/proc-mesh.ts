@@ -9,7 +9,7 @@
  * - A sliced ref keeps the mesh name and the root region (`rootRegion`), so casts can be
  *   expressed relative to the root.
  * - Casts to the agents go through one `MeshCaster` per root mesh (`castDirect` until the comm
- *   tree installs its own through `ProcMesh.commActorSpawner`); every rank sees the `Rank`
+ *   tree, `allocate(..., { commTree: true })`, installs its own: comm-tree.ts); every rank sees the `Rank`
  *   bindings rewritten to its rank **in the ref that casts** (so statuses and states come back in
  *   that ref's rank space, also on slices).
  * - Spawn/stop waits are idle timeouts (re-armed on every status update), never deadlines.
@@ -39,6 +39,7 @@ import { castDirect, type CastTarget, type MeshCaster } from './cast-direct.js';
 import { ActorSpawnError, ActorStopError, ConfigurationError, InvalidMeshArgument, InvalidRankCardinality, NotExist, UnroutableMesh } from './errors.js';
 import { ProcMeshAgent, type Configure, type AgentStatus } from './proc-mesh-agent.js';
 import type { ActorState, CreateOrUpdate, GetRankStatus, GetState, State, Stop, StopAll } from './resource.js';
+import { installCommTree } from './comm-tree.js';
 
 /** One proc of a mesh: its id, its rank at creation, and its agent. */
 export class ProcRef {
@@ -399,6 +400,16 @@ export interface CommActorSetup {
   readonly caster: MeshCaster;
 }
 
+/** Options of `ProcMesh.allocate`. */
+export interface AllocateOptions {
+  /**
+   * Spawn one comm actor per proc once the mesh is up (comm-tree.ts): actor meshes above
+   * `CAST_POINT_TO_POINT_THRESHOLD` members then cast through the tree, and so do the mesh's
+   * agent casts above that many procs. Default false: every cast goes point to point.
+   */
+  readonly commTree?: boolean;
+}
+
 /** A mesh client: a proc that can route to meshes, and an instance to act as. */
 export interface MeshClient {
   readonly proc: Proc;
@@ -413,13 +424,6 @@ export interface MeshClient {
  * delegating methods.
  */
 export class ProcMesh {
-  /**
-   * COMM HOOK (spec §5.2 step 8): when set, `allocate` calls it after the mesh is up to spawn one
-   * comm actor per proc (through `mesh.ref.castToAgents`, i.e. the direct path) and switches the
-   * mesh's casts to the returned caster. Helper "comm" fills it in `comm-actor.ts`.
-   */
-  static commActorSpawner: ((cx: Context, mesh: ProcMesh) => Promise<CommActorSetup | undefined>) | undefined;
-
   /** Procs allocated so far in this process (logging only). */
   static allocCount = 0;
 
@@ -450,7 +454,7 @@ export class ProcMesh {
    * agent with the address book and wait until each answered, then start monitoring the alloc.
    * Given a `Proc` instead of a context, a client instance of that proc does the work.
    */
-  static async allocate(cxOrProc: Context | Proc, alloc: Alloc, name = 'mesh'): Promise<ProcMesh> {
+  static async allocate(cxOrProc: Context | Proc, alloc: Alloc, name = 'mesh', opts: AllocateOptions = {}): Promise<ProcMesh> {
     const cx: Context = cxOrProc instanceof Proc ? cxOrProc.instance(`allocator_${ShortUuid.generate()}`) : cxOrProc;
     const meshName = Name.new(name);
     ProcMesh.allocCount++;
@@ -496,13 +500,10 @@ export class ProcMesh {
       bound.splice(i, 1);
       router.unbind(id!);
     });
-    const spawner = ProcMesh.commActorSpawner;
-    if (spawner !== undefined) {
+    if (opts.commTree === true) {
       try {
-        const setup = await spawner(cx, mesh);
-        if (setup !== undefined) {
-          mesh.current = new ProcMeshRef(meshName, mesh.current.region(), ranks, { rootCommActor: setup.rootCommActor, caster: setup.caster });
-        }
+        const setup = await installCommTree(cx, mesh);
+        mesh.current = new ProcMeshRef(meshName, mesh.current.region(), ranks, { rootCommActor: setup.rootCommActor, caster: setup.caster });
       } catch (e) {
         await mesh.stop();
         throw e;

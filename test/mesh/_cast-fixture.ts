@@ -6,7 +6,8 @@ import { Proc, type Actor, type ActorClass, type ParamsOf, type Instance } from 
 import { MailboxRouter } from '../../src/mailbox/routers.js';
 import { Extent } from '../../src/ndslice/extent.js';
 import { Region } from '../../src/ndslice/region.js';
-import { CommActor, memberName } from '../../src/mesh/comm-actor.js';
+import { CommActor } from '../../src/mesh/comm-actor.js';
+import { memberName } from '../../src/mesh/cast-protocol.js';
 import { ActorMesh, type ActorMeshRef } from '../../src/mesh/actor-mesh.js';
 import { MeshHealth, type MeshFailure } from '../../src/mesh/supervision.js';
 import type { Endpoints } from '../../src/mesh/endpoint.js';

@@ -4,6 +4,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { thisHost, sumAccumulator, SupervisionError } from '../../src/api/index.js';
 import { TestActor } from './_cast-fixture.js';
+import { CAST_POINT_TO_POINT_THRESHOLD, config } from '../../src/core/config.js';
 
 after(() => thisHost().shutdown());
 
@@ -32,8 +33,10 @@ test('several actors per proc on a proc mesh are addressed as an innermost dimen
   await procs.stop();
 });
 
-test('agent casts of a proc mesh (spawn, states, stop) also travel the comm tree, on slices too', async () => {
+test('agent casts of a proc mesh (spawn, states, stop) travel the comm tree above the point-to-point threshold, on slices too', async (t) => {
   const { castDirect } = await import('../../src/mesh/cast-direct.js');
+  const threshold = config.override(CAST_POINT_TO_POINT_THRESHOLD, 0);
+  t.after(() => threshold.restore());
   const procs = await thisHost().spawnProcs({ hosts: 2, gpus: 2 }, { alloc: 'local' });
   const ref = procs.procMesh.ref;
   assert.notEqual(ref.caster, castDirect);
