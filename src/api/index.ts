@@ -11,6 +11,8 @@ export {
   castSender,
   EndpointError,
   EndpointUsageError,
+  ReservedEndpointNameError,
+  RESERVED_ENDPOINT_NAMES,
   type Endpoint,
   type Endpoints,
   type EndpointFn,
