@@ -39,7 +39,8 @@ import '../mesh/proc-mesh-agent.js'; // registers ProcMeshAgent (the agent every
 import { COMM_ACTOR_MODULE } from '../mesh/comm-actor.js';
 import { COMM_ACTOR_NAME, memberName } from '../mesh/cast-protocol.js';
 import { ActorMesh } from '../mesh/actor-mesh.js';
-import type { Endpoints } from '../mesh/endpoint.js';
+import { ReservedEndpointNameError, type CheckedEndpoints, type Endpoints } from '../mesh/endpoint.js';
+import { ActorSpawnError } from '../mesh/errors.js';
 import { MeshHealth, MeshFailure, SupervisionMonitor, pollActorStates, procStoppedFailure, type SuperviseHandler } from '../mesh/supervision.js';
 import { stopOwnedMeshes, superviseLifetime } from '../mesh/controller.js';
 
@@ -146,9 +147,12 @@ export class Procs {
 
   /**
    * Spawns `cls` on every proc (or `perProc` per proc) and returns the typed actor mesh. Fails
-   * with the proc mesh's `ActorSpawnError` if any member could not be created.
+   * with the proc mesh's `ActorSpawnError` if any member could not be created. A class with an
+   * endpoint named like a mesh member (`RESERVED_ENDPOINT_NAMES`) does not compile here
+   * (`CheckedEndpoints`), and at run time fails with `ReservedEndpointNameError` (every member
+   * refuses to be created, no member exists).
    */
-  async spawn<A extends Actor<any, any>>(name: string, cls: ActorClass<A>, params: ParamsOf<A>, opts: SpawnOptions = {}): Promise<ActorMeshOf<A>> {
+  async spawn<A extends Actor<any, any>>(name: string, cls: ActorClass<A> & CheckedEndpoints<A>, params: ParamsOf<A>, opts: SpawnOptions = {}): Promise<ActorMeshOf<A>> {
     if (this.stopping !== undefined) throw new ApiUsageError('ProcMeshStopped', `cannot spawn ${name}: the proc mesh ${this.procMesh} is stopped`);
     if (this.dead.size > 0) {
       const [rank, reason] = this.dead.entries().next().value!;
@@ -165,14 +169,18 @@ export class Procs {
     const ref = this.procMesh.ref;
     let meshName: string;
     let names: string[];
-    if (opts.perProc === undefined) {
-      const sm = await ref.spawn(cx, name, cls, params);
-      meshName = String(sm.name);
-      names = [meshName];
-    } else {
-      meshName = Name.new(name).toString();
-      names = Array.from({ length: perProc }, (_, j) => memberName(meshName, perProc, j));
-      await Promise.all(names.map((n) => ref.spawnWithName(cx, Name.reserved(n), cls, params)));
+    try {
+      if (opts.perProc === undefined) {
+        const sm = await ref.spawn(cx, name, cls, params);
+        meshName = String(sm.name);
+        names = [meshName];
+      } else {
+        meshName = Name.new(name).toString();
+        names = Array.from({ length: perProc }, (_, j) => memberName(meshName, perProc, j));
+        await Promise.all(names.map((n) => ref.spawnWithName(cx, Name.reserved(n), cls, params)));
+      }
+    } catch (e) {
+      throw reservedEndpointRefusal(e, cls.typeName) ?? e;
     }
     const health = new MeshHealth(meshName);
     if (opts.onSupervise !== undefined) health.supervise = opts.onSupervise;
@@ -225,6 +233,19 @@ export class Procs {
   toString(): string {
     return String(this.procMesh);
   }
+}
+
+/**
+ * The `ReservedEndpointNameError` behind a spawn that every member refused because the class
+ * declares a reserved endpoint name (each proc reports it in the spawn's statuses), or undefined.
+ */
+function reservedEndpointRefusal(e: unknown, typeName: string): ReservedEndpointNameError | undefined {
+  if (!(e instanceof ActorSpawnError)) return undefined;
+  const m = /declares an endpoint named '([^']+)', a reserved word of actor meshes/.exec(e.message);
+  if (m === null) return undefined;
+  const err = new ReservedEndpointNameError(typeName, m[1]!);
+  (err as { cause?: unknown }).cause = e;
+  return err;
 }
 
 function ensureRegistered(cls: ActorClass<any>): void {

@@ -15,6 +15,7 @@ export {
   RESERVED_ENDPOINT_NAMES,
   type Endpoint,
   type Endpoints,
+  type CheckedEndpoints,
   type EndpointFn,
   type CallOptions,
 } from '../mesh/endpoint.js';

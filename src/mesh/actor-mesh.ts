@@ -232,7 +232,12 @@ function watchBounces(cx: Context, ref: ActorMeshRef<any>, health: MeshHealth): 
       returnUndeliverable(env: MessageEnvelope): void {
         const id = env.headers.get(HEADER.CAST_ACTOR_MESH_ID);
         const why = env.error?.message ?? 'undeliverable';
-        if (id !== undefined) table.get(utf8d.decode(id))?.health.bounced(env.typeName, String(env.dest.actor), why);
+        if (id !== undefined) {
+          // Through the tree (or a p2p mesh's tree fallback): the bounced envelope is addressed to
+          // a member (its base rank is known) or to a comm actor (unknown: every wait of the type).
+          const r = table.get(utf8d.decode(id));
+          r?.health.bounced(env.typeName, String(env.dest.actor), why, r.baseRank(env.dest.actor.proc, env.dest.actor.name));
+        }
         else if (env.typeName.startsWith(ENDPOINT_PREFIX)) {
           // Point-to-point casts carry no headers: their destination is a member, named after its mesh.
           const r = table.get(env.dest.actor.name);
@@ -262,7 +267,7 @@ class BounceRoute {
     this.procIndex ??= new Map(this.procIds.map((p, i) => [String(p), i]));
     const i = this.procIndex.get(String(proc));
     if (i === undefined) return undefined;
-    if (this.perProc === 1) return i;
+    if (this.perProc === 1) return member === this.meshName ? i : undefined;
     for (let j = 0; j < this.perProc; j++) if (memberName(this.meshName, this.perProc, j) === member) return i * this.perProc + j;
     return undefined;
   }
