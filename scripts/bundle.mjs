@@ -1,10 +1,13 @@
 // Bundles the compiled package (dist/src, from `tsc`) into dist/bundle: the package entry
 // (`index.js`), the worker entry (`child-main.js`) and the runtime both share (`runtime.js`).
-// Why: a worker process imports the runtime at start-up, and resolving and loading ~130 module
-// files cost it more than the rest of its boot; three files load in a fraction of that. Both
-// entries import the same `runtime.js`, so a worker that imports the user's module (which
-// imports 'actormesh') and its own boot code holds one copy of the runtime (one actor registry).
-// Dependencies (ws, flatbuffers, uWebSockets.js, @assemblyscript/loader) stay external.
+// Why: every worker process imports the runtime at start-up, and resolving and loading ~130
+// module files, then the CommonJS dependencies through Node's ESM loader (which parses each one
+// for its export names), cost a worker more than the rest of its boot. The pure-JS dependencies
+// (ws, msgpackr, flatbuffers, @assemblyscript/loader) are bundled in; native ones stay external
+// (uWebSockets.js, msgpackr-extract, ws's optional bufferutil / utf-8-validate) and are loaded
+// with `require` from the package's own node_modules. Both entries import the same
+// `runtime.js`, so a worker that imports the user's module (which imports 'actormesh') and its
+// own boot code holds one copy of the runtime (one actor registry).
 import { build } from 'esbuild';
 
 await build({
@@ -15,7 +18,9 @@ await build({
   platform: 'node',
   target: 'node20',
   outdir: 'dist/bundle',
-  packages: 'external',
+  external: ['uWebSockets.js', 'msgpackr-extract', 'bufferutil', 'utf-8-validate'],
+  // Bundled CommonJS code calls `require` (for Node built-ins and the external packages).
+  banner: { js: "import { createRequire as __actormeshRequire } from 'node:module'; const require = __actormeshRequire(import.meta.url);" },
   chunkNames: 'runtime',
   sourcemap: true,
   logLevel: 'warning',
