@@ -17,7 +17,10 @@ import {
 } from '../src/index.js';
 
 // An extent is an ordered list of (label, size) pairs.
-const extent = Extent.of([['hosts', 4], ['gpus', 8]]);
+const extent = Extent.of([
+  ['hosts', 4],
+  ['gpus', 8],
+]);
 const mesh = Region.fromExtent(extent);
 console.log(`mesh region       ${mesh}  (${mesh.numRanks} ranks)`);
 
@@ -34,7 +37,12 @@ console.log(`selection         ${compact(sel)} -> ${sel.eval(mesh.slice).join(' 
 console.log(`parsed selection  ${compact(parseSelection('0:2,0::4'))}`);
 
 // Reduce single-rank status replies into a status mesh, as a spawn does.
-const region = Region.fromExtent(Extent.of([['hosts', 2], ['gpus', 4]]));
+const region = Region.fromExtent(
+  Extent.of([
+    ['hosts', 2],
+    ['gpus', 4],
+  ]),
+);
 const state = new StatusAccumState(region);
 async function* replies() {
   for (let rank = 0; rank < region.numRanks; rank++) {

@@ -10,18 +10,15 @@ import { dirname, join } from 'node:path';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const asc = join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
 mkdirSync(join(root, 'build'), { recursive: true });
-const modules = readdirSync(join(root, 'assembly')).filter(
-  (f) => f.endsWith('.ts') && !f.startsWith('_') && !f.endsWith('.d.ts'),
-);
+const modules = readdirSync(join(root, 'assembly')).filter((f) => f.endsWith('.ts') && !f.startsWith('_') && !f.endsWith('.d.ts'));
 let failed = 0;
 for (const file of modules) {
   const name = file.slice(0, -3);
   const out = join('build', `${name}.wasm`);
-  const r = spawnSync(
-    process.execPath,
-    [asc, join('assembly', file), '--config', 'asconfig.json', '--target', 'release', '--outFile', out],
-    { cwd: root, stdio: 'inherit' },
-  );
+  const r = spawnSync(process.execPath, [asc, join('assembly', file), '--config', 'asconfig.json', '--target', 'release', '--outFile', out], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (r.status !== 0) {
     failed++;
     console.error(`build-wasm: ${file} failed (exit ${r.status})`);

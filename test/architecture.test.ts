@@ -18,7 +18,7 @@ const ALLOWED_CYCLES: ReadonlyArray<{ files: readonly string[]; why: string }> =
   },
   {
     files: ['src/ndslice/extent.ts', 'src/ndslice/point.ts', 'src/ndslice/region.ts', 'src/ndslice/view.ts'],
-    why: 'the ndslice value types build one another (an extent makes its points and region, a region its extent, a view its region), as in Monarch\'s ndslice crate',
+    why: "the ndslice value types build one another (an extent makes its points and region, a region its extent, a view its region), as in Monarch's ndslice crate",
   },
 ];
 
@@ -42,12 +42,21 @@ function imports(): Import[] {
   const out: Import[] = [];
   const re = /^(?:import|export)\s+(type\s+)?([^'";]*?)\s*from\s+'(\.[^']+)'|^import\s+'(\.[^']+)'/gm;
   for (const f of sourceFiles(SRC)) {
-    const text = readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+    const text = readFileSync(f, 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/^\s*\/\/.*$/gm, '');
     for (const m of text.matchAll(re)) {
       const spec = m[3] ?? m[4]!;
       const names = (m[2] ?? '').trim();
       // `import { type A, type B } from` is as type-only as `import type { A, B } from`.
-      const allTypes = /^\{[^}]*\}$/.test(names) && names.slice(1, -1).split(',').map((x) => x.trim()).filter(Boolean).every((x) => x.startsWith('type '));
+      const allTypes =
+        /^\{[^}]*\}$/.test(names) &&
+        names
+          .slice(1, -1)
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+          .every((x) => x.startsWith('type '));
       const to = relative('.', resolve(dirname(f), spec)).replace(/\.js$/, '.ts');
       out.push({ from: f, to, typeOnly: m[1] !== undefined || allTypes });
     }
@@ -75,7 +84,9 @@ function rankOf(file: string, layers: readonly string[]): number {
 
 test('the README lists every folder of src/ as a layer, and only those', () => {
   const layers = readmeLayers();
-  const folders = readdirSync(SRC).filter((e) => statSync(join(SRC, e)).isDirectory()).sort();
+  const folders = readdirSync(SRC)
+    .filter((e) => statSync(join(SRC, e)).isDirectory())
+    .sort();
   assert.deepEqual([...layers].sort(), folders);
 });
 
@@ -123,7 +134,15 @@ test('no value import closes a cycle between source files, except the allow-list
   for (const v of graph.keys()) if (!index.has(v)) visit(v);
   const allowed = new Set(ALLOWED_CYCLES.map((c) => [...c.files].sort().join(' ')));
   const found = cycles.map((c) => c.join(' '));
-  assert.deepEqual(found.filter((c) => !allowed.has(c)), [], 'value-import cycles outside the allow-list');
+  assert.deepEqual(
+    found.filter((c) => !allowed.has(c)),
+    [],
+    'value-import cycles outside the allow-list',
+  );
   // The allow-list stays exact: a cycle that was broken leaves it.
-  assert.deepEqual([...allowed].filter((c) => !found.includes(c)), [], 'allow-listed cycles that no longer exist');
+  assert.deepEqual(
+    [...allowed].filter((c) => !found.includes(c)),
+    [],
+    'allow-listed cycles that no longer exist',
+  );
 });

@@ -26,7 +26,12 @@ test('the conformance CLI reports failing cases and exits 1 on any other file of
       cases: [
         { op: 'slice.get', input: { slice: { offset: 0, sizes: [2, 3], strides: [3, 1] }, index: 4 }, expected: 4, source: 'ok' },
         { op: 'slice.get', input: { slice: { offset: 0, sizes: [2, 3], strides: [3, 1] }, index: 4 }, expected: 5, source: 'wrong' },
-        { op: 'slice.get', input: { slice: { offset: 0, sizes: [2, 3], strides: [3, 1] }, index: 6 }, expected: { error: 'IndexOutOfRange', fields: { index: 6, total: 6 } }, source: 'err' },
+        {
+          op: 'slice.get',
+          input: { slice: { offset: 0, sizes: [2, 3], strides: [3, 1] }, index: 6 },
+          expected: { error: 'IndexOutOfRange', fields: { index: 6, total: 6 } },
+          source: 'err',
+        },
         { op: 'no.such_op', input: {}, expected: 1, source: 'unknown' },
       ],
     }),

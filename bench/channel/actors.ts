@@ -15,8 +15,15 @@ import { serve, anyAddr, formatAddr, type Rx, type Transport } from '../../src/c
  * answer over the connection this process opened. `duplex: false` (or env AM_ONEWAY=1, which
  * child processes inherit) keeps Monarch's one-way channels: each side dials the other.
  */
-export async function servedProc(name: string, transport: Transport, opts: { secret?: string; backend?: 'uws' | 'ws'; duplex?: boolean } = {}): Promise<{ proc: Proc; rx: Rx }> {
-  const [addr, rx] = await serve(anyAddr(transport), { ...(opts.secret !== undefined ? { secret: opts.secret } : {}), ...(opts.backend ? { backend: opts.backend } : {}) });
+export async function servedProc(
+  name: string,
+  transport: Transport,
+  opts: { secret?: string; backend?: 'uws' | 'ws'; duplex?: boolean } = {},
+): Promise<{ proc: Proc; rx: Rx }> {
+  const [addr, rx] = await serve(anyAddr(transport), {
+    ...(opts.secret !== undefined ? { secret: opts.secret } : {}),
+    ...(opts.backend ? { backend: opts.backend } : {}),
+  });
   const duplex = opts.duplex ?? !process.env.AM_ONEWAY;
   installChannelDialer({ ...(opts.secret !== undefined ? { secret: opts.secret } : {}), ...(duplex ? { returnAddr: addr } : { reuseReverse: false }) });
   const proc = new Proc(new DirectProcId(formatAddr(addr), name), new DialMailboxRouter());

@@ -84,7 +84,8 @@ if (process.env.AM_PEER_SPLIT) {
     return flush.apply(this, a);
   };
   const med = (v: number[]) => v.sort((a, b) => a - b)[v.length >> 1]?.toFixed(1);
-  splitLine = () => `peer ${mode}: frame -> flush median ${med(xs)} us over ${xs.length} (frame -> proc.post ${med(toPost)}, proc.post -> MailboxClient ${med(toClient)}, the rest is MailboxClient -> flush)\n`;
+  splitLine = () =>
+    `peer ${mode}: frame -> flush median ${med(xs)} us over ${xs.length} (frame -> proc.post ${med(toPost)}, proc.post -> MailboxClient ${med(toClient)}, the rest is MailboxClient -> flush)\n`;
 }
 process.stdin.on('end', () => {
   process.stderr.write(gcLine() + splitLine());
@@ -101,7 +102,13 @@ if (mode === 'raw-uws') {
       idleTimeout: 0,
       compression: uWS.DISABLED,
       upgrade: (res, req, context) => {
-        res.upgrade({ got: 0 }, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
+        res.upgrade(
+          { got: 0 },
+          req.getHeader('sec-websocket-key'),
+          req.getHeader('sec-websocket-protocol'),
+          req.getHeader('sec-websocket-extensions'),
+          context,
+        );
       },
       message: (ws, msg, isBinary) => {
         const d = ws.getUserData();

@@ -52,7 +52,9 @@ if (process.argv[2] === '--summary') {
   for (const side of ['driver', 'peer']) {
     const dir = join(root, side);
     // The biggest profile of a directory is the main thread (tsx adds a small loader thread).
-    const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(dir, f));
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .map((f) => join(dir, f));
     files.sort((a, b) => statSync(b).size - statSync(a).size);
     console.log(`== ${side}`);
     for (const l of summarize(files[0]!, 20)) console.log(l);
@@ -68,9 +70,20 @@ const noProf = process.argv.includes('--no-prof');
 const ri = process.argv.indexOf('--reps');
 const reps = ri > 0 ? Number(process.argv[ri + 1]) : 4;
 const profDir = '/tmp/am-prof/peer';
-const child = spawn(process.execPath, ['--import', 'tsx', ...(noProf ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`]), join(here, 'peer.ts'), level === 'actor' ? 'actor-uws' : 'envelope-uws', 's'], {
-  stdio: ['pipe', 'pipe', 'inherit'],
-});
+const child = spawn(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    ...(noProf ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`]),
+    join(here, 'peer.ts'),
+    level === 'actor' ? 'actor-uws' : 'envelope-uws',
+    's',
+  ],
+  {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  },
+);
 const addr = await new Promise<string>((r) => child.stdout!.once('data', (d: Buffer) => r((JSON.parse(d.toString()) as { addr: string }).addr)));
 const data = new Uint8Array(size).fill(7);
 const tick = () => new Promise((r) => setImmediate(r));

@@ -67,19 +67,23 @@ const gcs: Array<[number, number]> = [];
 new PerformanceObserver((l) => {
   for (const e of l.getEntries()) gcs.push([e.startTime, e.duration]);
 }).observe({ entryTypes: ['gc'] });
-let split: number[] = [];
 const sends: number[] = [];
 const wires: number[] = [];
 const recvs: number[] = [];
 const decodes: number[] = [];
 const run = async (n: number) => {
   const out: Array<[number, number]> = [];
-  split = [0, 0, 0];
   for (let i = 0; i < n; i++) {
     tFlush = 0;
     const t0 = performance.now();
     let t3 = 0;
-    const p = new Promise<SinkMsg>((r) => (waiter = (m) => { t3 = performance.now(); r(m); }));
+    const p = new Promise<SinkMsg>(
+      (r) =>
+        (waiter = (m) => {
+          t3 = performance.now();
+          r(m);
+        }),
+    );
     peer.send(cx, { type: 'ping', n: i, replyTo: String(sink.actorId) });
     await p;
     const t4 = performance.now();
@@ -99,11 +103,15 @@ const sorted = r.map((x) => x[1]).sort((a, b) => a - b);
 const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!.toFixed(1);
 const slow = r.filter((x) => x[1] > 500);
 const slowGc = slow.filter(([t, d]) => gcs.some(([gs, gd]) => gs < t + d / 1000 && gs + gd > t));
-console.log(`rtt us: p10 ${q(0.1)} p50 ${q(0.5)} p90 ${q(0.9)} p99 ${q(0.99)} max ${q(1)}; ${gcs.length} GCs (${gcs.reduce((a, g) => a + g[1], 0).toFixed(1)} ms); ${slow.length} round trips > 500 us, ${slowGc.length} of them overlap a GC here`);
+console.log(
+  `rtt us: p10 ${q(0.1)} p50 ${q(0.5)} p90 ${q(0.9)} p99 ${q(0.99)} max ${q(1)}; ${gcs.length} GCs (${gcs.reduce((a, g) => a + g[1], 0).toFixed(1)} ms); ${slow.length} round trips > 500 us, ${slowGc.length} of them overlap a GC here`,
+);
 const gaps = slow.slice(1).map((x, i) => (x[0] - slow[i]![0]).toFixed(0));
 console.log(`ms between round trips > 500 us: ${gaps.slice(0, 30).join(' ')}`);
 const med = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]!.toFixed(1);
-console.log(`median split us: send->flush ${med(sends)}, flush->pong frame (wire + peer) ${med(wires)}, pong frame->Sink handler ${med(recvs)} (of which frame->proc.post ${med(decodes)})`);
+console.log(
+  `median split us: send->flush ${med(sends)}, flush->pong frame (wire + peer) ${med(wires)}, pong frame->Sink handler ${med(recvs)} (of which frame->proc.post ${med(decodes)})`,
+);
 console.log(`connections to this process's server: ${(rx as NetRx).connections} (duplex: 0, the peer answers over our connection; AM_ONEWAY=1: 1)`);
 child.stdin!.end();
 await new Promise((res) => child.on('exit', res));

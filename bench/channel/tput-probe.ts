@@ -39,7 +39,9 @@ for (let rep = 0; rep <= reps; rep++) {
   await done;
   const t2 = performance.now();
   const c = process.cpuUsage(c0);
-  console.log(`${size} B: ${((n / (t2 - t0)) * 1000).toFixed(0)} msg/s; posting took ${(t1 - t0).toFixed(1)} ms of ${(t2 - t0).toFixed(1)} ms; driver cpu ${((c.user + c.system) / n).toFixed(3)} us/msg (sys ${(c.system / n).toFixed(3)})`);
+  console.log(
+    `${size} B: ${((n / (t2 - t0)) * 1000).toFixed(0)} msg/s; posting took ${(t1 - t0).toFixed(1)} ms of ${(t2 - t0).toFixed(1)} ms; driver cpu ${((c.user + c.system) / n).toFixed(3)} us/msg (sys ${(c.system / n).toFixed(3)})`,
+  );
 }
 child.stdin!.end();
 await new Promise((r) => child.on('exit', r));

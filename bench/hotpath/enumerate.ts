@@ -52,7 +52,9 @@ export function compareRounds(
   const ts = percentile(t, 50);
   out.results.push({ name, impl: 'wasm', value: wasm, unit: 'ns' }, { name, impl: 'ts-reference', value: ts, unit: 'ns' });
   out.ratios[name] = percentile(q, 50);
-  out.notes.push(`${name}: ${what}: ${(wasm / items).toFixed(2)} ns/rank wasm, ${(ts / items).toFixed(2)} ns/rank ts; per-round ratios ${Math.min(...q).toFixed(2)}..${Math.max(...q).toFixed(2)}`);
+  out.notes.push(
+    `${name}: ${what}: ${(wasm / items).toFixed(2)} ns/rank wasm, ${(ts / items).toFixed(2)} ns/rank ts; per-round ratios ${Math.min(...q).toFixed(2)}..${Math.max(...q).toFixed(2)}`,
+  );
 }
 
 export function sameRanks(name: string, a: ArrayLike<number> | null, b: ArrayLike<number> | null): void {
@@ -62,13 +64,22 @@ export function sameRanks(name: string, a: ArrayLike<number> | null, b: ArrayLik
 
 export async function run(quick: boolean): Promise<PartResult> {
   const side = quick ? 40 : 100;
-  const base = Region.fromExtent(Extent.of([['a', side], ['b', side], ['c', side]]));
+  const base = Region.fromExtent(
+    Extent.of([
+      ['a', side],
+      ['b', side],
+      ['c', side],
+    ]),
+  );
   const dense = base.range('b', [0, null, 2]);
   const strided = dense.range('c', [0, null, 2]);
   const rounds = quick ? 3 : 7;
   const opts = { samples: 1, minSampleMs: quick ? 20 : 70, warmup: 2 };
   const out = { results: [] as BenchRow[], ratios: {} as Record<string, number>, notes: [] as string[] };
-  for (const [name, r] of [['enumerate', dense], ['enumerate-strided', strided]] as const) {
+  for (const [name, r] of [
+    ['enumerate', dense],
+    ['enumerate-strided', strided],
+  ] as const) {
     const n = r.numRanks;
     const what = `${n} of ${base.numRanks} ranks (${r})`;
     const expect = refEnumerate(r.slice);
@@ -77,14 +88,45 @@ export async function run(quick: boolean): Promise<PartResult> {
     sameRanks(name, r.baseRanks(), expect);
     sameRanks(name, r.baseRanksInto(wBuf), expect);
     sameRanks(name, refEnumerateInto(r.slice, tBuf), expect);
-    sameRanks(name, r.withBaseRanks((v) => Uint32Array.from(v)), expect);
+    sameRanks(
+      name,
+      r.withBaseRanks((v) => Uint32Array.from(v)),
+      expect,
+    );
     // caller buffer reused across calls, both sides
-    compareRounds(out, name, n, what, rounds, opts, () => r.baseRanksInto(wBuf), () => refEnumerateInto(r.slice, tBuf));
+    compareRounds(
+      out,
+      name,
+      n,
+      what,
+      rounds,
+      opts,
+      () => r.baseRanksInto(wBuf),
+      () => refEnumerateInto(r.slice, tBuf),
+    );
     if (name === 'enumerate') {
       const last = (v: Uint32Array) => v[v.length - 1];
-      compareRounds(out, `${name}-lend`, n, what, rounds, opts, () => r.withBaseRanks(last), () => refWithEnumerate(r.slice, last));
+      compareRounds(
+        out,
+        `${name}-lend`,
+        n,
+        what,
+        rounds,
+        opts,
+        () => r.withBaseRanks(last),
+        () => refWithEnumerate(r.slice, last),
+      );
     }
-    compareRounds(out, `${name}-copy`, n, what, rounds, opts, () => r.baseRanks(), () => refEnumerate(r.slice));
+    compareRounds(
+      out,
+      `${name}-copy`,
+      n,
+      what,
+      rounds,
+      opts,
+      () => r.baseRanks(),
+      () => refEnumerate(r.slice),
+    );
   }
   return out;
 }

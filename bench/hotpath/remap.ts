@@ -18,7 +18,13 @@ import { compareRounds, sameRanks, type PartResult } from './enumerate.js';
 
 export async function run(quick: boolean): Promise<PartResult> {
   const side = quick ? 48 : 128;
-  const parent = Region.fromExtent(Extent.of([['a', side], ['b', side], ['c', side]]));
+  const parent = Region.fromExtent(
+    Extent.of([
+      ['a', side],
+      ['b', side],
+      ['c', side],
+    ]),
+  );
   const target = parent.range('c', [0, null, 2]);
   const n = target.numRanks;
   const expect = refRemap(parent.slice, target.slice);
@@ -27,14 +33,45 @@ export async function run(quick: boolean): Promise<PartResult> {
   sameRanks('remap', parent.remap(target), expect);
   sameRanks('remap', parent.remapInto(target, wBuf), expect);
   sameRanks('remap', refRemapInto(parent.slice, target.slice, tBuf), expect);
-  sameRanks('remap', parent.withRemap(target, (v) => Uint32Array.from(v)), expect);
+  sameRanks(
+    'remap',
+    parent.withRemap(target, (v) => Uint32Array.from(v)),
+    expect,
+  );
   const rounds = quick ? 3 : 7;
   const opts = { samples: 1, minSampleMs: quick ? 20 : 90, warmup: 2 };
   const out = { results: [] as BenchRow[], ratios: {} as Record<string, number>, notes: [] as string[] };
   const what = `${n} target ranks into ${parent.numRanks} (${target})`;
   const last = (v: Uint32Array) => v[v.length - 1];
-  compareRounds(out, 'remap', n, what, rounds, opts, () => parent.remapInto(target, wBuf), () => refRemapInto(parent.slice, target.slice, tBuf));
-  compareRounds(out, 'remap-lend', n, what, rounds, opts, () => parent.withRemap(target, last), () => refWithRemap(parent.slice, target.slice, last));
-  compareRounds(out, 'remap-copy', n, what, rounds, opts, () => parent.remap(target), () => refRemap(parent.slice, target.slice));
+  compareRounds(
+    out,
+    'remap',
+    n,
+    what,
+    rounds,
+    opts,
+    () => parent.remapInto(target, wBuf),
+    () => refRemapInto(parent.slice, target.slice, tBuf),
+  );
+  compareRounds(
+    out,
+    'remap-lend',
+    n,
+    what,
+    rounds,
+    opts,
+    () => parent.withRemap(target, last),
+    () => refWithRemap(parent.slice, target.slice, last),
+  );
+  compareRounds(
+    out,
+    'remap-copy',
+    n,
+    what,
+    rounds,
+    opts,
+    () => parent.remap(target),
+    () => refRemap(parent.slice, target.slice),
+  );
   return out;
 }

@@ -138,9 +138,7 @@ export async function run(quick: boolean): Promise<{ results: BenchRow[]; ratios
       const est = byImpl['monarch-clone']![prev]! * (n / prev) ** 2;
       byImpl['monarch-clone']![n] = est;
       results.push({ name, impl: 'monarch-clone (extrapolated)', value: est, unit: 'ns' });
-      notes.push(
-        `monarch-clone at ${label(n)} NOT run (O(n²), minutes): extrapolated quadratically from ${label(prev)} as ${(est / 1e9).toFixed(1)} s`,
-      );
+      notes.push(`monarch-clone at ${label(n)} NOT run (O(n²), minutes): extrapolated quadratically from ${label(prev)} as ${(est / 1e9).toFixed(1)} s`);
     }
   }
   const top = sizes[sizes.length - 1]!;
@@ -149,9 +147,13 @@ export async function run(quick: boolean): Promise<{ results: BenchRow[]; ratios
     'status-reduce-vs-monarch': byImpl['monarch-clone']![top]! / byImpl.wasm![top]!,
   };
   const perUpdate = (impl: string, n: number) => `${(byImpl[impl]![n]! / n).toFixed(1)} ns/update`;
-  notes.push(`per update at ${label(top)}: wasm ${perUpdate('wasm', top)}, ts-reference ${perUpdate('ts-reference', top)}, monarch-clone ${perUpdate('monarch-clone', top)}`);
+  notes.push(
+    `per update at ${label(top)}: wasm ${perUpdate('wasm', top)}, ts-reference ${perUpdate('ts-reference', top)}, monarch-clone ${perUpdate('monarch-clone', top)}`,
+  );
   if (sizes.includes(10_000) && sizes.includes(100_000)) {
-    notes.push(`growth 10k→100k: wasm ${(byImpl.wasm![100_000]! / byImpl.wasm![10_000]!).toFixed(1)}× (target ≤ 12×), ts-reference ${(byImpl['ts-reference']![100_000]! / byImpl['ts-reference']![10_000]!).toFixed(1)}×`);
+    notes.push(
+      `growth 10k→100k: wasm ${(byImpl.wasm![100_000]! / byImpl.wasm![10_000]!).toFixed(1)}× (target ≤ 12×), ts-reference ${(byImpl['ts-reference']![100_000]! / byImpl['ts-reference']![10_000]!).toFixed(1)}×`,
+    );
   } else {
     notes.push(`growth 1k→10k: wasm ${(byImpl.wasm![10_000]! / byImpl.wasm![1000]!).toFixed(1)}× (quick mode: 100k not run)`);
   }

@@ -99,7 +99,9 @@ async function resets(seconds: number, lines: string[]): Promise<boolean> {
   producing = false;
   await Promise.race([consumer, new Promise((r) => setTimeout(r, 30_000))]);
   const ok = ordered && expected === posted && tx.status === 'Active';
-  lines.push(`resets: ${posted} messages, ${tx.stats.connects} connections (cut every 100 ms), ${tx.stats.resent} resent, ${(rx as NetRx).stats.retransmitsDropped} retransmits dropped; delivered ${expected} in order=${ordered} -> ${ok ? 'ok' : 'FAILED'}`);
+  lines.push(
+    `resets: ${posted} messages, ${tx.stats.connects} connections (cut every 100 ms), ${tx.stats.resent} resent, ${(rx as NetRx).stats.retransmitsDropped} retransmits dropped; delivered ${expected} in order=${ordered} -> ${ok ? 'ok' : 'FAILED'}`,
+  );
   await tx.close();
   await rx.close();
   await proxy.close();
@@ -174,7 +176,9 @@ async function malformed(inputs: number, lines: string[]): Promise<boolean> {
   await producer;
   await consumer;
   const ok = ordered && expected === N && unclosed === 0 && (rx as NetRx).stats.protocolErrors === conns && logs.length >= conns;
-  lines.push(`malformed: ${sent} malformed inputs over ${conns} connections, ${(rx as NetRx).stats.protocolErrors} closed with ${logs.length} logged reasons, ${unclosed} left open; valid stream ${expected}/${N} in order=${ordered} -> ${ok ? 'ok' : 'FAILED'}`);
+  lines.push(
+    `malformed: ${sent} malformed inputs over ${conns} connections, ${(rx as NetRx).stats.protocolErrors} closed with ${logs.length} logged reasons, ${unclosed} left open; valid stream ${expected}/${N} in order=${ordered} -> ${ok ? 'ok' : 'FAILED'}`,
+  );
   await tx.close();
   await rx.close();
   return ok;
@@ -194,7 +198,9 @@ async function auth(attempts: number, lines: string[]): Promise<boolean> {
     );
   }
   const ok = refused === attempts && rx.length === 0 && (rx as NetRx).stats.frames === 0;
-  lines.push(`auth: ${refused}/${attempts} wrong or missing secrets refused, ${rx.length} messages delivered, ${(rx as NetRx).stats.frames} frames read -> ${ok ? 'ok' : 'FAILED'}`);
+  lines.push(
+    `auth: ${refused}/${attempts} wrong or missing secrets refused, ${rx.length} messages delivered, ${(rx as NetRx).stats.frames} frames read -> ${ok ? 'ok' : 'FAILED'}`,
+  );
   await rx.close();
   return ok;
 }

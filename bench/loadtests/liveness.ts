@@ -39,10 +39,22 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Every worker alive: its pid exists, the alloc saw no proc stop, the owner got no failure. */
 function assertAllAlive(r: Run, when: string): void {
-  assert.deepEqual(r.pids.filter((p) => !alive(p)), [], `${when}: worker pids gone`);
+  assert.deepEqual(
+    r.pids.filter((p) => !alive(p)),
+    [],
+    `${when}: worker pids gone`,
+  );
   assert.equal(r.procs.stoppedProcs.size, 0, `${when}: procs stopped: ${[...r.procs.stoppedProcs.keys()]}`);
-  assert.deepEqual(r.procs.procMesh.events.map((e) => e.kind), [], `${when}: alloc events`);
-  assert.deepEqual(r.failures.map((x) => String(x.f)), [], `${when}: supervision events`);
+  assert.deepEqual(
+    r.procs.procMesh.events.map((e) => e.kind),
+    [],
+    `${when}: alloc events`,
+  );
+  assert.deepEqual(
+    r.failures.map((x) => String(x.f)),
+    [],
+    `${when}: supervision events`,
+  );
 }
 
 async function assertTotals(r: Run, timeoutMs: number): Promise<void> {
@@ -103,7 +115,9 @@ async function kill(r: Run): Promise<void> {
   while (r.failures.length === 0 && Date.now() - t0 < 10_000) await sleep(5);
   const first = r.failures[0];
   const latency = first === undefined ? undefined : first.at - t0;
-  r.lines.push(`kill: SIGKILL of worker ${victim} (pid ${r.pids[victim]}) reported to onSupervise after ${latency ?? 'more than 10000'} ms: ${first?.f ?? 'nothing'}`);
+  r.lines.push(
+    `kill: SIGKILL of worker ${victim} (pid ${r.pids[victim]}) reported to onSupervise after ${latency ?? 'more than 10000'} ms: ${first?.f ?? 'nothing'}`,
+  );
   assert.ok(first !== undefined && latency! <= 3000, `ProcStopped not reported within 3 s (after ${latency} ms)`);
   assert.equal(first.f.kind, 'ProcStopped');
   assert.equal(first.f.rank, victim);
@@ -115,7 +129,9 @@ async function kill(r: Run): Promise<void> {
 async function exitWithoutShutdown(lines: string[]): Promise<void> {
   for (const args of [[], ['kill-one']]) {
     const run = await checkExitsByItself(args);
-    lines.push(`exit${args.length ? ` (${args.join(' ')})` : ''}: the script exited by itself with code ${run.code} after ${run.ms} ms; its workers ${run.pids.join(', ')} are gone`);
+    lines.push(
+      `exit${args.length ? ` (${args.join(' ')})` : ''}: the script exited by itself with code ${run.code} after ${run.ms} ms; its workers ${run.pids.join(', ')} are gone`,
+    );
   }
 }
 
@@ -138,13 +154,18 @@ const liveness: Loadtest = async ({ durationS, args }): Promise<LoadtestResult> 
   try {
     const procs = await host.spawnProcs({ gpus: 4 }, { modules: [LIVENESS_ACTORS] });
     const failures: Run['failures'] = [];
-    const mesh = await procs.spawn('liveness', Tally, {}, {
-      monitorIntervalMs: 200,
-      onSupervise: (f) => {
-        failures.push({ at: Date.now(), f });
-        return true;
+    const mesh = await procs.spawn(
+      'liveness',
+      Tally,
+      {},
+      {
+        monitorIntervalMs: 200,
+        onSupervise: (f) => {
+          failures.push({ at: Date.now(), f });
+          return true;
+        },
       },
-    });
+    );
     const r: Run = { procs, mesh, pids: (await mesh.pid.call()).values(), failures, sent: 0, lines };
     await scenario('flood', () => flood(r, broadcasts));
     await scenario('blocked client', () => blockedClient(r, durationS));

@@ -13,7 +13,7 @@
  * actor may have seen a gap or a reordering. Client memory is sampled over time.
  */
 import type { LoadtestOptions, LoadtestResult } from '../loadtest.js';
-import { thisHost, isWorker, MeshActor, registerActor, PortRef, SupervisionError, type Context, type MeshFailure, meshPoint } from '../../src/api/index.js';
+import { thisHost, isWorker, MeshActor, registerActor, SupervisionError, type Context, type MeshFailure, meshPoint } from '../../src/api/index.js';
 import { PortId } from '../../src/core/ids.js';
 import { portIndexOf } from '../../src/core/typeinfo.js';
 import { endpointMessage, MODE_NONE } from '../../src/mesh/endpoint.js';
@@ -39,7 +39,13 @@ export class LoadActor extends MeshActor<Record<string, never>> {
     },
     ping: (): number => 1,
     pid: (): number => process.pid,
-    report: (cx: Context): Report => ({ rank: meshPoint(cx)!.rank, rss: process.memoryUsage().rss, cast: this.last.cast!, p2p: this.last.p2p!, errors: this.errors }),
+    report: (cx: Context): Report => ({
+      rank: meshPoint(cx)!.rank,
+      rss: process.memoryUsage().rss,
+      cast: this.last.cast!,
+      p2p: this.last.p2p!,
+      errors: this.errors,
+    }),
   };
 }
 registerActor(LoadActor);
@@ -62,14 +68,19 @@ export default async function mesh({ durationS, args }: LoadtestOptions): Promis
   let ok = true;
   try {
     const procs = await host.spawnProcs({ procs: nProcs }, { modules: [import.meta.url] });
-    const mesh = await procs.spawn('load', LoadActor, {}, {
-      perProc,
-      monitorIntervalMs: 500,
-      onSupervise: (f) => {
-        failures.push(f);
-        return true;
+    const mesh = await procs.spawn(
+      'load',
+      LoadActor,
+      {},
+      {
+        perProc,
+        monitorIntervalMs: 500,
+        onSupervise: (f) => {
+          failures.push(f);
+          return true;
+        },
       },
-    });
+    );
     const cx = procs.client.cx;
     const n = nProcs * perProc;
     const pids = (await mesh.pid.call()).values();
@@ -147,7 +158,9 @@ export default async function mesh({ durationS, args }: LoadtestOptions): Promis
     }
     const toKilled = [...killedRanks].reduce((a, r) => a + sentCast[r]! + sentP2p[r]!, 0);
     log(`actors: ${nProcs} procs x ${perProc} = ${n}; duration ${durationS}s; ${rounds} rounds of 10 casts + 10 p2p per live actor`);
-    log(`messages sent to live actors: ${sent} (casts ${castSeq}, each to every live actor; p2p ${sentP2p.reduce((a, b) => a + b, 0) - [...killedRanks].reduce((a, r) => a + sentP2p[r]!, 0)})`);
+    log(
+      `messages sent to live actors: ${sent} (casts ${castSeq}, each to every live actor; p2p ${sentP2p.reduce((a, b) => a + b, 0) - [...killedRanks].reduce((a, r) => a + sentP2p[r]!, 0)})`,
+    );
     log(`delivered: ${delivered}; lost: ${lost}; order/gap errors: ${errors.length}`);
     log(`sent to the killed proc's actors (before and after the kill, not counted): ${toKilled}`);
     log(`throughput: ${(delivered / durationS).toFixed(0)} msg/s delivered`);

@@ -44,7 +44,10 @@ export function ensureDistFresh(root: string): BuildCheck {
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   if (r.status === 0) notes.push(`actormesh: npm run build:ts done in ${secs} s`);
   else {
-    const lines = `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n').filter((l) => /error/i.test(l)).slice(0, 5);
+    const lines = `${r.stdout ?? ''}${r.stderr ?? ''}`
+      .split('\n')
+      .filter((l) => /error/i.test(l))
+      .slice(0, 5);
     notes.push(`actormesh: npm run build:ts failed (${r.error?.message ?? `exit ${r.status}`}, ${secs} s)${lines.length ? ': ' + lines.join(' | ') : ''}`);
   }
   const still = staleSources(root);

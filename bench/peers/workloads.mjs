@@ -23,7 +23,8 @@ function check(got, want, what) {
 }
 
 function checkAll(vals, x, size, what) {
-  if (!Array.isArray(vals) || vals.length !== size) throw new Error(`${what}: expected ${size} replies, got ${Array.isArray(vals) ? vals.length : typeof vals}`);
+  if (!Array.isArray(vals) || vals.length !== size)
+    throw new Error(`${what}: expected ${size} replies, got ${Array.isArray(vals) ? vals.length : typeof vals}`);
   for (const v of vals) check(v, x + 1, what);
 }
 
@@ -98,7 +99,7 @@ export const workloads = {
     const h = state.single;
     const before = await d.count(h);
     const t0 = performance.now();
-    for (let i = 0; i < n; ) {
+    for (let i = 0; i < n;) {
       const end = Math.min(n, i + batch);
       for (; i < end; i++) d.tell(h, PAYLOAD);
       await yieldIo();

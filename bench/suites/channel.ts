@@ -243,7 +243,9 @@ const suite: Suite = async ({ quick, args }) => {
     // Each repetition runs raw and actormesh within a second of each other: their ratio per
     // repetition shows how much of the spread of the best-of ratio is the machine.
     const perRep = samples.actormesh!.map((v, i) => v / samples.raw![i]!);
-    notes.push(`oneway-${size === 64 ? '64B' : '1KiB'} actormesh/raw per repetition: ${perRep.map((r) => r.toFixed(3)).join(', ')} (actormesh ${samples.actormesh!.map((v) => (v / 1e6).toFixed(2)).join(', ')} M msg/s; raw ${samples.raw!.map((v) => (v / 1e6).toFixed(2)).join(', ')} M msg/s)`);
+    notes.push(
+      `oneway-${size === 64 ? '64B' : '1KiB'} actormesh/raw per repetition: ${perRep.map((r) => r.toFixed(3)).join(', ')} (actormesh ${samples.actormesh!.map((v) => (v / 1e6).toFixed(2)).join(', ')} M msg/s; raw ${samples.raw!.map((v) => (v / 1e6).toFixed(2)).join(', ')} M msg/s)`,
+    );
   }
   const rtt: Record<string, (rounds: number) => Promise<number[]>> = {
     raw: (r) => rawRtt(rawWs, r),
@@ -279,13 +281,19 @@ const suite: Suite = async ({ quick, args }) => {
     const name = size === 64 ? 'oneway-64B' : 'oneway-1KiB';
     for (const impl of ['actormesh', 'raw', 'ws-server']) rows.push({ name, impl, value: rates[size]![impl]!, unit: 'msg/s' });
     rows.push({ name, impl: 'envelope', value: rates[size]!.envelope!, unit: 'msg/s' });
-    notes.push(`${name}: raw with a plain ws server instead of uWS: ${rates[size]!['raw-ws']!.toExponential(3)} msg/s; envelope level (MailboxClient -> serveMailbox, no actors/codec): ${rates[size]!.envelope!.toExponential(3)} msg/s = ${(rates[size]!.envelope! / rates[size]!.raw!).toFixed(3)} of raw`);
+    notes.push(
+      `${name}: raw with a plain ws server instead of uWS: ${rates[size]!['raw-ws']!.toExponential(3)} msg/s; envelope level (MailboxClient -> serveMailbox, no actors/codec): ${rates[size]!.envelope!.toExponential(3)} msg/s = ${(rates[size]!.envelope! / rates[size]!.raw!).toFixed(3)} of raw`,
+    );
   }
   for (const impl of ['actormesh', 'raw', 'ws-server']) {
     rows.push({ name: 'rtt-median', impl, value: median(rtts[impl]!), unit: 'us' });
-    notes.push(`rtt ${impl}: median ${median(rtts[impl]!).toFixed(1)} us, p99 ${percentile(rtts[impl]!, 99).toFixed(1)} us (${rtts[impl]!.length} round trips)`);
+    notes.push(
+      `rtt ${impl}: median ${median(rtts[impl]!).toFixed(1)} us, p99 ${percentile(rtts[impl]!, 99).toFixed(1)} us (${rtts[impl]!.length} round trips)`,
+    );
   }
-  notes.push(`rtt raw/actormesh per block of ${Math.ceil(rounds / blocks)} round trips: median ${median(blockRatios).toFixed(3)}, min ${Math.min(...blockRatios).toFixed(3)}, max ${Math.max(...blockRatios).toFixed(3)} over ${blocks} blocks`);
+  notes.push(
+    `rtt raw/actormesh per block of ${Math.ceil(rounds / blocks)} round trips: median ${median(blockRatios).toFixed(3)}, min ${Math.min(...blockRatios).toFixed(3)}, max ${Math.max(...blockRatios).toFixed(3)} over ${blocks} blocks`,
+  );
   const out: SuiteResult = {
     suite: 'channel',
     results: rows,

@@ -95,7 +95,10 @@ export default async function codec(opts: SuiteOptions): Promise<SuiteResult> {
   const rounds = opts.quick ? 1 : 3;
   /** Best-of-`rounds` ns per call of `a` and of `b`, interleaved, after a warm-up of both. */
   const bestOfBoth = (a: () => unknown, b: () => unknown): [number, number] => {
-    for (let i = 0; i < 3000; i++) blackhole(a()), blackhole(b());
+    for (let i = 0; i < 3000; i++) {
+      blackhole(a());
+      blackhole(b());
+    }
     let aNs = Infinity;
     let bNs = Infinity;
     for (let r = 0; r < rounds; r++) {
@@ -112,12 +115,25 @@ export default async function codec(opts: SuiteOptions): Promise<SuiteResult> {
     const lossy: string[] = [];
     for (const impl of impls) if (!isDeepStrictEqual(impl.dec(impl.enc(value)), value)) lossy.push(impl.name);
     for (let r = 0; r < rounds; r++) {
-      for (const impl of impls) best(impl.name, timeNs(() => impl.dec(impl.enc(value)), t), times);
-      best('plain', timeNs(() => decode(encode(value)), t), times);
-      best('message', timeNs(() => {
-        const m = encodeMessage(value);
-        return decodeMessage(m.data, m.bindings);
-      }, t), times);
+      for (const impl of impls)
+        best(
+          impl.name,
+          timeNs(() => impl.dec(impl.enc(value)), t),
+          times,
+        );
+      best(
+        'plain',
+        timeNs(() => decode(encode(value)), t),
+        times,
+      );
+      best(
+        'message',
+        timeNs(() => {
+          const m = encodeMessage(value);
+          return decodeMessage(m.data, m.bindings);
+        }, t),
+        times,
+      );
     }
     for (const impl of impls) {
       const ok = !lossy.includes(impl.name);

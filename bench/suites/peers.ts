@@ -289,7 +289,8 @@ export default async function peersSuite(opts: SuiteOptions): Promise<SuiteResul
     );
     for (const [s, c] of run.clients) run.notes.push(`${s}: client ${JSON.stringify(c.info)}`);
     const resolved = run.clients.get('actormesh')?.info.resolved;
-    if (typeof resolved === 'string' && !resolved.includes('/dist/bundle/')) run.markDead('actormesh', `'actormesh' resolved to ${resolved}, not the built dist/bundle`);
+    if (typeof resolved === 'string' && !resolved.includes('/dist/bundle/'))
+      run.markDead('actormesh', `'actormesh' resolved to ${resolved}, not the built dist/bundle`);
 
     await round(run, [...SYSTEMS], WARMUP, { record: false, warmup: true });
     for (let r = 0; r < rounds; r++) {
@@ -307,7 +308,8 @@ export default async function peersSuite(opts: SuiteOptions): Promise<SuiteResul
   }
 
   const { results, ratios } = summarize(run);
-  for (const [s, polls] of run.tellPolls) if (polls.some((p) => p > 1)) run.notes.push(`tell-oneway: ${s} needed ${polls.join('/')} count calls per round (a call overtook earlier tells)`);
+  for (const [s, polls] of run.tellPolls)
+    if (polls.some((p) => p > 1)) run.notes.push(`tell-oneway: ${s} needed ${polls.join('/')} count calls per round (a call overtook earlier tells)`);
   for (const [s, why] of run.dead) run.notes.push(`ERROR ${s}: ${why} — all its rows omitted`);
   for (const [k, why] of run.failed) {
     const [op, s] = k.split('|');

@@ -40,11 +40,16 @@ async function fork8(): Promise<number> {
   const kids = Array.from({ length: 8 }, () =>
     fork('-e', [script], { execArgv: ['--import', 'tsx', '--input-type=module'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }),
   );
-  await Promise.all(kids.map((k) => new Promise<void>((resolve, reject) => {
-    k.once('message', () => resolve());
-    k.once('error', reject);
-    k.once('exit', (c) => (c === 0 ? undefined : reject(new Error(`fork baseline child exited with ${c}`))));
-  })));
+  await Promise.all(
+    kids.map(
+      (k) =>
+        new Promise<void>((resolve, reject) => {
+          k.once('message', () => resolve());
+          k.once('error', reject);
+          k.once('exit', (c) => (c === 0 ? undefined : reject(new Error(`fork baseline child exited with ${c}`))));
+        }),
+    ),
+  );
   const t = ms(t0);
   await Promise.all(kids.map((k) => (k.exitCode !== null ? undefined : new Promise((r) => k.once('exit', r)))));
   return t;

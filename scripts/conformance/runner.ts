@@ -46,7 +46,9 @@ export async function loadOps(): Promise<Map<string, OpHandler>> {
   if (registry) return registry;
   const dir = join(dirname(fileURLToPath(import.meta.url)), 'ops');
   const map = new Map<string, OpHandler>();
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.ts')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((x) => x.endsWith('.ts'))
+    .sort()) {
     const mod = (await import(pathToFileURL(join(dir, f)).href)) as { ops: Record<string, OpHandler> };
     for (const [k, v] of Object.entries(mod.ops)) {
       if (map.has(k)) throw new Error(`conformance: op ${k} registered twice (${f})`);
@@ -119,8 +121,7 @@ export async function runCases(cases: GoldenCase[]): Promise<ConformanceReport> 
   const failures: Failure[] = [];
   let passed = 0;
   cases.forEach((kase, index) => {
-    const fail = (got: unknown, reason: string) =>
-      failures.push({ index, op: kase.op, source: kase.source ?? '?', expected: kase.expected, got, reason });
+    const fail = (got: unknown, reason: string) => failures.push({ index, op: kase.op, source: kase.source ?? '?', expected: kase.expected, got, reason });
     const handler = ops.get(kase.op);
     if (!handler) return fail(undefined, `no handler for op ${kase.op}`);
     const exp = kase.expected;

@@ -54,7 +54,12 @@ export class ErrorDuringHandlingSupervisionError extends ActorError {
 /** Spawning failed (Monarch's `ProcError` / spawn errors). */
 export class ActorSpawnError extends ActormeshError {
   readonly actorName: string;
-  constructor(variant: 'DuplicateActorName' | 'ActorCreationFailed' | 'ProcStopped' | 'InvalidParams', actorName: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    variant: 'DuplicateActorName' | 'ActorCreationFailed' | 'ProcStopped' | 'InvalidParams',
+    actorName: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super('ProcError', variant, message, options);
     this.actorName = actorName;
   }

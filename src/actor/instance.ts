@@ -242,8 +242,7 @@ export class Instance implements Context {
 
   private needsInit = true;
   private readonly pumpBound = (): void => this.pump();
-  private readonly initFailed = (e: unknown): void =>
-    this.finish(ActorError.fromThrown(String(this.self), e, 'initialization error: '));
+  private readonly initFailed = (e: unknown): void => this.finish(ActorError.fromThrown(String(this.self), e, 'initialization error: '));
   private readonly handlerFailed = (e: unknown): void => {
     const err = ActorError.fromThrown(String(this.self), e);
     // Monarch: a handler error first drains the pending child supervision events (so children
@@ -366,16 +365,19 @@ export class Instance implements Context {
     if (this.actor?.cleanup !== undefined) {
       const timeoutMs = config.get(CLEANUP_TIMEOUT);
       try {
-        await withTimeout(Promise.resolve().then(() => this.actor!.cleanup!(this, error)), timeoutMs);
+        await withTimeout(
+          Promise.resolve().then(() => this.actor!.cleanup!(this, error)),
+          timeoutMs,
+        );
       } catch (e) {
-        cleanupError = e === TIMED_OUT
-          ? new ActorError('Generic', String(this.self), `cleanup timed out after ${timeoutMs} ms`)
-          : ActorError.fromThrown(String(this.self), e, 'cleanup error: ');
+        cleanupError =
+          e === TIMED_OUT
+            ? new ActorError('Generic', String(this.self), `cleanup timed out after ${timeoutMs} ms`)
+            : ActorError.fromThrown(String(this.self), e, 'cleanup error: ');
       }
     }
     const late = this.lateChildFailure;
-    const finalError =
-      error ?? (late !== undefined ? new UnhandledSupervisionEventError(String(this.self), late) : undefined) ?? cleanupError;
+    const finalError = error ?? (late !== undefined ? new UnhandledSupervisionEventError(String(this.self), late) : undefined) ?? cleanupError;
     let status: ActorStatus;
     if (finalError instanceof UnhandledSupervisionEventError) status = Status.failed(finalError);
     else status = finalError ? Status.failed(finalError) : Status.Stopped;
@@ -442,9 +444,7 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 async function stopChildren(inst: Instance): Promise<void> {
   const kids = [...inst.children.values()];
   for (const c of kids) c.signalStop(2);
-  await Promise.all(
-    kids.map((c) => withTimeout(c.statusCell.terminal(), CHILD_STOP_WAIT_MS).catch(() => undefined)),
-  );
+  await Promise.all(kids.map((c) => withTimeout(c.statusCell.terminal(), CHILD_STOP_WAIT_MS).catch(() => undefined)));
   inst.children.clear();
 }
 
@@ -464,4 +464,3 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
     );
   });
 }
-

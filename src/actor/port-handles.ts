@@ -50,4 +50,3 @@ export class OncePortHandle<T> {
     return new OncePortRef<T>(this.local.portId, this.typeName);
   }
 }
-

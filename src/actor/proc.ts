@@ -111,7 +111,7 @@ export class Proc extends BaseMailboxSender implements DirectRouter {
       throw new ActorSpawnError('ProcStopped', parent.self.name, `cannot spawn a child of ${parent.self}: it is ${parent.status.kind}`);
     }
     const rootName = parent.self.name;
-    const pid = (this.nextPid.get(rootName) ?? 1);
+    const pid = this.nextPid.get(rootName) ?? 1;
     this.nextPid.set(rootName, pid + 1);
     const id = parent.self.child(pid);
     const inst = new Instance(this, id, parent, false);
@@ -129,7 +129,12 @@ export class Proc extends BaseMailboxSender implements DirectRouter {
     try {
       actor = cls.create !== undefined ? await cls.create(params) : new cls(params);
     } catch (e) {
-      throw new ActorSpawnError('ActorCreationFailed', inst.self.name, `creating actor ${inst.self} (${cls.typeName}) failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new ActorSpawnError(
+        'ActorCreationFailed',
+        inst.self.name,
+        `creating actor ${inst.self} (${cls.typeName}) failed: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e },
+      );
     }
     const handlers = (actor as { handlers?: unknown } | null)?.handlers;
     if (typeof handlers !== 'object' || handlers === null) {

@@ -58,11 +58,7 @@ export class PortRef<T> {
   /** Phantom (contravariant: a port accepting A | B can stand for a port of A). */
   declare readonly __type?: (msg: T) => void;
 
-  constructor(
-    portId: PortId,
-    typeName = 'port',
-    opts: { reducerSpec?: ReducerSpec; reducerOpts?: ReducerOpts; returnUndeliverable?: boolean } = {},
-  ) {
+  constructor(portId: PortId, typeName = 'port', opts: { reducerSpec?: ReducerSpec; reducerOpts?: ReducerOpts; returnUndeliverable?: boolean } = {}) {
     this.portId = portId;
     this.typeName = typeName;
     this.reducerSpec = opts.reducerSpec;
@@ -169,11 +165,7 @@ export class ActorRef<A extends Actor<any, any>> {
    * Request/response: sends `msg` with a fresh once port in its `reply` field and resolves with the
    * reply; rejects with `TimeoutError` after `timeoutMs` (default 30 s).
    */
-  ask<K extends AskableOf<A>['type']>(
-    cx: Context,
-    msg: AskMessage<A, K>,
-    opts?: AskOptions,
-  ): Promise<ReplyOf<Extract<AskableOf<A>, { type: K }>>> {
+  ask<K extends AskableOf<A>['type']>(cx: Context, msg: AskMessage<A, K>, opts?: AskOptions): Promise<ReplyOf<Extract<AskableOf<A>, { type: K }>>> {
     type R = ReplyOf<Extract<AskableOf<A>, { type: K }>>;
     const rx = cx.mailbox.openOnceReceiver<R>();
     try {
@@ -197,11 +189,7 @@ export class ActorRef<A extends Actor<any, any>> {
   }
 
   /** Alias of `ask`. */
-  call<K extends AskableOf<A>['type']>(
-    cx: Context,
-    msg: AskMessage<A, K>,
-    opts?: AskOptions,
-  ): Promise<ReplyOf<Extract<AskableOf<A>, { type: K }>>> {
+  call<K extends AskableOf<A>['type']>(cx: Context, msg: AskMessage<A, K>, opts?: AskOptions): Promise<ReplyOf<Extract<AskableOf<A>, { type: K }>>> {
     return this.ask(cx, msg, opts);
   }
 

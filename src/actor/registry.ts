@@ -34,7 +34,11 @@ export function registerActor<C extends AnyActorClass>(cls: C, opts: RegisterAct
   }
   const module = opts?.module;
   if (module !== undefined && (typeof module !== 'string' || module === '')) {
-    throw new ActormeshError('Error', 'InvalidActorModule', `registerActor(${cls.typeName}): module ${JSON.stringify(module)} is not a module URL; expected import.meta.url of the defining module`);
+    throw new ActormeshError(
+      'Error',
+      'InvalidActorModule',
+      `registerActor(${cls.typeName}): module ${JSON.stringify(module)} is not a module URL; expected import.meta.url of the defining module`,
+    );
   }
   const have = byName.get(cls.typeName);
   if (have !== undefined && (have as unknown) !== cls) throw new DuplicateActorType(cls.typeName);

@@ -152,18 +152,27 @@ export class Procs {
    * (`CheckedEndpoints`), and at run time fails with `ReservedEndpointNameError` (every member
    * refuses to be created, no member exists).
    */
-  async spawn<A extends Actor<any, any>>(name: string, cls: ActorClass<A> & CheckedEndpoints<A>, params: ParamsOf<A>, opts: SpawnOptions = {}): Promise<ActorMeshOf<A>> {
+  async spawn<A extends Actor<any, any>>(
+    name: string,
+    cls: ActorClass<A> & CheckedEndpoints<A>,
+    params: ParamsOf<A>,
+    opts: SpawnOptions = {},
+  ): Promise<ActorMeshOf<A>> {
     if (this.stopping !== undefined) throw new ApiUsageError('ProcMeshStopped', `cannot spawn ${name}: the proc mesh ${this.procMesh} is stopped`);
     if (this.dead.size > 0) {
       const [rank, reason] = this.dead.entries().next().value!;
-      throw new ApiUsageError('ProcStopped', `cannot spawn ${name}: proc rank ${rank} of ${this.procMesh} stopped (${ProcStopReason.label(reason)}); spawn on a new proc mesh`);
+      throw new ApiUsageError(
+        'ProcStopped',
+        `cannot spawn ${name}: proc rank ${rank} of ${this.procMesh} stopped (${ProcStopReason.label(reason)}); spawn on a new proc mesh`,
+      );
     }
     return this.busy(() => this.spawnNow(name, cls, params, opts));
   }
 
   private async spawnNow<A extends Actor<any, any>>(name: string, cls: ActorClass<A>, params: ParamsOf<A>, opts: SpawnOptions): Promise<ActorMeshOf<A>> {
     const perProc = opts.perProc ?? 1;
-    if (!Number.isSafeInteger(perProc) || perProc < 1) throw new ApiUsageError('InvalidPerProc', `perProc must be a positive integer, got ${String(opts.perProc)}`);
+    if (!Number.isSafeInteger(perProc) || perProc < 1)
+      throw new ApiUsageError('InvalidPerProc', `perProc must be a positive integer, got ${String(opts.perProc)}`);
     ensureRegistered(cls);
     const cx = opts.owner ?? this.client.cx;
     const ref = this.procMesh.ref;
@@ -195,14 +204,23 @@ export class Procs {
       health,
     };
     const interval = opts.monitorIntervalMs ?? 3000;
-    const monitor = interval > 0 ? new SupervisionMonitor(health, () => pollActorStates(cx, ref, meshName, names, Math.max(2000, Math.min(2 * interval, 10_000))), interval).start() : undefined;
+    const monitor =
+      interval > 0
+        ? new SupervisionMonitor(health, () => pollActorStates(cx, ref, meshName, names, Math.max(2000, Math.min(2 * interval, 10_000))), interval).start()
+        : undefined;
     const mesh: ActorMeshOf<A> = ActorMesh.own<A>(meshName, runtime, root, perProc, async () => {
       monitor?.stop();
       this.meshes.delete(mesh);
       // Procs known dead cannot answer: stop the members of the live procs only (each proc on
       // its own when some died, so no wait idles out on a dead rank).
       const dead = new Set(health.failures.filter((f) => f.kind === 'ProcStopped' && f.rank !== undefined).map((f) => Math.floor(f.rank! / perProc)));
-      const targets = dead.size === 0 ? [ref] : ref.ranks.map((_, i) => i).filter((i) => !dead.has(i)).map((i) => ref.sliced(new Region([], Slice.new(ref.region().slice.get(i), [], []))));
+      const targets =
+        dead.size === 0
+          ? [ref]
+          : ref.ranks
+              .map((_, i) => i)
+              .filter((i) => !dead.has(i))
+              .map((i) => ref.sliced(new Region([], Slice.new(ref.region().slice.get(i), [], []))));
       await Promise.all(targets.flatMap((t) => names.map((n) => t.stopActorByName(cx, n).catch(() => undefined))));
     });
     this.meshes.add(mesh);
@@ -296,7 +314,11 @@ export class Host {
    * actor for casting.
    */
   async spawnProcs(perHost: Record<string, number>, opts: SpawnProcsOptions = {}): Promise<Procs> {
-    if (isWorker()) throw new ApiUsageError('SpawnInWorker', 'spawnProcs was called inside a mesh worker process: the module defining your actors is imported by every worker, so guard your main code with `if (!isWorker()) { ... }`');
+    if (isWorker())
+      throw new ApiUsageError(
+        'SpawnInWorker',
+        'spawnProcs was called inside a mesh worker process: the module defining your actors is imported by every worker, so guard your main code with `if (!isWorker()) { ... }`',
+      );
     const extent = Extent.from(perHost);
     return this.busy(async () => {
       await this.shuttingDown;

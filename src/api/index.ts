@@ -19,7 +19,16 @@ export {
   type EndpointFn,
   type CallOptions,
 } from '../mesh/endpoint.js';
-export { MeshFailure, SupervisionError, CastUndeliverableError, MeshHealth, setUnhandledFaultHook, type FaultHook, type SuperviseHandler, type MeshFailureKind } from '../mesh/supervision.js';
+export {
+  MeshFailure,
+  SupervisionError,
+  CastUndeliverableError,
+  MeshHealth,
+  setUnhandledFaultHook,
+  type FaultHook,
+  type SuperviseHandler,
+  type MeshFailureKind,
+} from '../mesh/supervision.js';
 export { ActorMeshController, stopOwnedMeshes } from '../mesh/controller.js';
 export { CommActor } from '../mesh/comm-actor.js';
 export { castMessage, type CastTarget } from '../mesh/cast.js';

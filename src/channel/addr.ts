@@ -19,7 +19,11 @@ export type ChannelAddr =
   | { readonly transport: 'local'; readonly index: number };
 
 function invalid(input: string, why: string): ChannelError {
-  return new ChannelError('InvalidAddress', `invalid channel address ${JSON.stringify(input)}: ${why}; expected tcp:IP:PORT, unix:/path, unix:@name or local:N`, input);
+  return new ChannelError(
+    'InvalidAddress',
+    `invalid channel address ${JSON.stringify(input)}: ${why}; expected tcp:IP:PORT, unix:/path, unix:@name or local:N`,
+    input,
+  );
 }
 
 function parsePort(input: string, s: string): number {

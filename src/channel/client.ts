@@ -134,7 +134,14 @@ export class NetTx extends SessionTx {
       const code = res.statusCode ?? 0;
       res.resume();
       req.destroy();
-      if (code === 401 || code === 403) this.fail(new ChannelError('Unauthorized', `server ${formatAddr(this.addr)} refused the connection (${code}): wrong or missing mesh secret`, formatAddr(this.addr)));
+      if (code === 401 || code === 403)
+        this.fail(
+          new ChannelError(
+            'Unauthorized',
+            `server ${formatAddr(this.addr)} refused the connection (${code}): wrong or missing mesh secret`,
+            formatAddr(this.addr),
+          ),
+        );
       else this.lost(ws);
     });
     ws.on('error', () => this.lost(ws));
@@ -214,7 +221,11 @@ export class NetTx extends SessionTx {
         if (rx === undefined || rx.isClosed) return this.broken(ws, 'reverse session offered but no return address was announced');
         if (this.inbound === undefined || this.inbound.id !== f.session) this.inbound = rx.openInbound(f.session);
         this.dropInbound();
-        this.inConn = rx.attachInbound(this.inbound, (b) => ws.send(b), (code, r) => ws.close(code, r));
+        this.inConn = rx.attachInbound(
+          this.inbound,
+          (b) => ws.send(b),
+          (code, r) => ws.close(code, r),
+        );
         return;
       }
       case FrameKind.Messages: {

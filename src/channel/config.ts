@@ -3,13 +3,7 @@
  * config (`src/core/config.ts`, env vars HYPERACTOR_*); the rest are actormesh's flow-control
  * bounds. Every value can be overridden per `serve`/`dial` call through its options.
  */
-import {
-  config,
-  CODEC_MAX_FRAME_LENGTH,
-  MESSAGE_ACK_EVERY_N_MESSAGES,
-  MESSAGE_ACK_TIME_INTERVAL,
-  MESSAGE_DELIVERY_TIMEOUT,
-} from '../core/config.js';
+import { config, CODEC_MAX_FRAME_LENGTH, MESSAGE_ACK_EVERY_N_MESSAGES, MESSAGE_ACK_TIME_INTERVAL, MESSAGE_DELIVERY_TIMEOUT } from '../core/config.js';
 
 export interface ChannelConfig {
   /** MESSAGE_ACK_EVERY_N_MESSAGES: the server acks after this many messages… */

@@ -51,7 +51,10 @@ export class LocalTx implements Tx {
   private _status: TxStatus = 'Active';
   private waiters: Array<(e: ChannelError | undefined) => void> = [];
   private reason: ChannelError | undefined;
-  constructor(readonly addr: ChannelAddr, private readonly rx: LocalRx) {}
+  constructor(
+    readonly addr: ChannelAddr,
+    private readonly rx: LocalRx,
+  ) {}
 
   get status(): TxStatus {
     return this._status;

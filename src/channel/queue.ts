@@ -27,7 +27,10 @@ export class RxQueue {
   private onSinkClose: ((reason: ChannelError) => void) | undefined;
   private sinking = false;
 
-  constructor(readonly addr: ChannelAddr, readonly capacity: number) {}
+  constructor(
+    readonly addr: ChannelAddr,
+    readonly capacity: number,
+  ) {}
 
   get length(): number {
     return this.items.length - this.head;

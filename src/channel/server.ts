@@ -149,7 +149,9 @@ export class NetRx extends QueuedRx implements Rx {
     const checker = opts.secret !== undefined ? new ProofChecker(opts.secret) : undefined;
     const rx = new NetRx(addr, cfg, checker, opts.log ?? ((l) => console.warn(`[actormesh channel] ${l}`)), opts.acceptReturn ?? true);
     if (addr.transport === 'unix' && addr.abstract) {
-      return Promise.reject(new ChannelError('InvalidAddress', `cannot listen on abstract unix address ${formatAddr(addr)}; use a filesystem path`, formatAddr(addr)));
+      return Promise.reject(
+        new ChannelError('InvalidAddress', `cannot listen on abstract unix address ${formatAddr(addr)}; use a filesystem path`, formatAddr(addr)),
+      );
     }
     if (addr.transport === 'unix' && existsSync(addr.path)) {
       return Promise.reject(new ChannelError('Server', `unix socket path ${addr.path} already exists`, formatAddr(addr)));
@@ -163,7 +165,17 @@ export class NetRx extends QueuedRx implements Rx {
   }
 
   private newConn(remote: string, returnAddr?: string): Conn {
-    return { connId: nextConnId++, remote, session: undefined, closing: false, write: closedSend, shut: closedEnd, returnAddr, link: undefined, drainWaiters: [] };
+    return {
+      connId: nextConnId++,
+      remote,
+      session: undefined,
+      closing: false,
+      write: closedSend,
+      shut: closedEnd,
+      returnAddr,
+      link: undefined,
+      drainWaiters: [],
+    };
   }
 
   /** The canonical return address in an upgrade header, '' when absent, undefined when invalid. */
@@ -360,7 +372,9 @@ export class NetRx extends QueuedRx implements Rx {
     const ret = this.returnOf(retHeader);
     if (ret === undefined) {
       this.stats.refused++;
-      this.log(`refused connection from ${remote} to ${formatAddr(this.addr)}: invalid ${RETURN_HEADER} header ${JSON.stringify(retHeader.slice(0, 80))}; expected a tcp or unix channel address`);
+      this.log(
+        `refused connection from ${remote} to ${formatAddr(this.addr)}: invalid ${RETURN_HEADER} header ${JSON.stringify(retHeader.slice(0, 80))}; expected a tcp or unix channel address`,
+      );
       res.writeStatus('400 Bad Request').end(`actormesh: invalid ${RETURN_HEADER} header`, true);
       return;
     }
@@ -410,7 +424,8 @@ export class NetRx extends QueuedRx implements Rx {
         // Tell the reconnected Tx what already arrived so it trims its resend.
         if (s.next > 0) this.sendAck(s, s.next);
         if (c.returnAddr !== undefined && c.link !== undefined) {
-          if (s.reverse === undefined || s.reverse.status === 'Closed') s.reverse = new ReverseTx(toAddr(c.returnAddr), this.cfg, randomBytes(8).readBigUInt64BE(0));
+          if (s.reverse === undefined || s.reverse.status === 'Closed')
+            s.reverse = new ReverseTx(toAddr(c.returnAddr), this.cfg, randomBytes(8).readBigUInt64BE(0));
           s.reverse.attach(c.link, this.enc.init(s.reverse.id));
         }
         return;
@@ -536,7 +551,9 @@ export class NetRx extends QueuedRx implements Rx {
     // with 1006 and a reason; a peer that merely went away gives 1006 without one, or a normal code.
     if (!c.closing && ((code === 1006 && why) || (code !== 1000 && code !== 1001 && code !== 1005 && code !== 1006))) {
       this.stats.protocolErrors++;
-      this.log(`connection ${c.connId} from ${c.remote} closed by the server with code ${code}: ${why || 'no reason'}${/too big|max payload/i.test(why) ? ` (frame above the ${this.cfg.maxFrameLength}-byte limit)` : ''}`);
+      this.log(
+        `connection ${c.connId} from ${c.remote} closed by the server with code ${code}: ${why || 'no reason'}${/too big|max payload/i.test(why) ? ` (frame above the ${this.cfg.maxFrameLength}-byte limit)` : ''}`,
+      );
     }
     c.closing = true;
     c.drainWaiters = [];
@@ -569,7 +586,6 @@ export class NetRx extends QueuedRx implements Rx {
   get connections(): number {
     return this.conns.size;
   }
-
 
   /** Flushes acks (best effort), closes every connection and the listener; queued messages stay receivable. */
   async close(): Promise<void> {

@@ -228,7 +228,11 @@ export abstract class SessionTx implements Tx {
 
   private enqueue(m: Uint8Array, p: Entry): boolean {
     if (m.length > this.cfg.maxFrameLength - 64) {
-      const err = new ChannelError('Codec', `message of ${m.length} bytes exceeds the frame limit of ${this.cfg.maxFrameLength} bytes (CODEC_MAX_FRAME_LENGTH)`, formatAddr(this.addr));
+      const err = new ChannelError(
+        'Codec',
+        `message of ${m.length} bytes exceeds the frame limit of ${this.cfg.maxFrameLength} bytes (CODEC_MAX_FRAME_LENGTH)`,
+        formatAddr(this.addr),
+      );
       queueMicrotask(() => settle(p, m, err));
       return true;
     }
@@ -271,7 +275,8 @@ export abstract class SessionTx implements Tx {
   }
 
   send(message: Uint8Array): Promise<void> {
-    if (this._status === 'Closed') return Promise.reject(this.closeReason ?? new ChannelError('Closed', `channel to ${formatAddr(this.addr)} is closed`, formatAddr(this.addr)));
+    if (this._status === 'Closed')
+      return Promise.reject(this.closeReason ?? new ChannelError('Closed', `channel to ${formatAddr(this.addr)} is closed`, formatAddr(this.addr)));
     return new Promise((resolve, reject) => {
       this.enqueue(message, { resolve, reject });
     });
@@ -400,7 +405,13 @@ export abstract class SessionTx implements Tx {
     const now = this.clock();
     // A live peer that holds back acks (its consumer is slow) keeps the Tx alive.
     if (oldest !== undefined && now - oldest > this.cfg.deliveryTimeoutMs && now - this.lastHeard > this.cfg.deliveryTimeoutMs) {
-      this.fail(new ChannelError('Timeout', `messages to ${formatAddr(this.addr)} were not acknowledged within the delivery timeout of ${this.cfg.deliveryTimeoutMs} ms`, formatAddr(this.addr)));
+      this.fail(
+        new ChannelError(
+          'Timeout',
+          `messages to ${formatAddr(this.addr)} were not acknowledged within the delivery timeout of ${this.cfg.deliveryTimeoutMs} ms`,
+          formatAddr(this.addr),
+        ),
+      );
       return;
     }
     this.armTimeout();

@@ -15,10 +15,7 @@ export class ConfigError extends ActormeshError {
   readonly envVar: string | undefined;
   readonly value: string | undefined;
   readonly expected: string;
-  constructor(
-    variant: string,
-    info: { key?: string; envVar?: string; value?: string; expected: string; detail?: string },
-  ) {
+  constructor(variant: string, info: { key?: string; envVar?: string; value?: string; expected: string; detail?: string }) {
     const where = info.envVar ? `environment variable ${info.envVar}` : info.key ? `config key ${info.key}` : 'config';
     const got = info.value !== undefined ? ` has invalid value ${JSON.stringify(info.value)}` : '';
     super('ConfigError', variant, `${where}${got}${info.detail ? ` (${info.detail})` : ''}: expected ${info.expected}`);
@@ -31,7 +28,10 @@ export class ConfigError extends ActormeshError {
 
 /** Thrown by value parsers; `Config` rethrows it as a `ConfigError` naming key/env var/value. */
 export class AttrValueError extends Error {
-  constructor(readonly expected: string, readonly detail?: string) {
+  constructor(
+    readonly expected: string,
+    readonly detail?: string,
+  ) {
     super(`expected ${expected}${detail ? ` (${detail})` : ''}`);
   }
 }
@@ -57,13 +57,7 @@ export interface KeyType<T> {
 }
 
 /** Declares a key. */
-export function declareKey<T>(
-  name: string,
-  envVar: string | undefined,
-  type: KeyType<T>,
-  defaultValue: T,
-  doc: string,
-): ConfigKey<T> {
+export function declareKey<T>(name: string, envVar: string | undefined, type: KeyType<T>, defaultValue: T, doc: string): ConfigKey<T> {
   return Object.freeze({
     name,
     envVar,
@@ -80,14 +74,37 @@ export function declareKey<T>(
 // Values are milliseconds (fractional below 1 ms).
 
 const UNIT_MS: Record<string, number> = {
-  nsec: 1e-6, ns: 1e-6,
-  usec: 1e-3, us: 1e-3, 'µs': 1e-3,
-  msec: 1, ms: 1, millis: 1, millisecond: 1, milliseconds: 1,
-  seconds: 1000, second: 1000, sec: 1000, secs: 1000, s: 1000,
-  minutes: 60_000, minute: 60_000, min: 60_000, mins: 60_000, m: 60_000,
-  hours: 3_600_000, hour: 3_600_000, hr: 3_600_000, hrs: 3_600_000, h: 3_600_000,
-  days: 86_400_000, day: 86_400_000, d: 86_400_000,
-  weeks: 604_800_000, week: 604_800_000, w: 604_800_000,
+  nsec: 1e-6,
+  ns: 1e-6,
+  usec: 1e-3,
+  us: 1e-3,
+  µs: 1e-3,
+  msec: 1,
+  ms: 1,
+  millis: 1,
+  millisecond: 1,
+  milliseconds: 1,
+  seconds: 1000,
+  second: 1000,
+  sec: 1000,
+  secs: 1000,
+  s: 1000,
+  minutes: 60_000,
+  minute: 60_000,
+  min: 60_000,
+  mins: 60_000,
+  m: 60_000,
+  hours: 3_600_000,
+  hour: 3_600_000,
+  hr: 3_600_000,
+  hrs: 3_600_000,
+  h: 3_600_000,
+  days: 86_400_000,
+  day: 86_400_000,
+  d: 86_400_000,
+  weeks: 604_800_000,
+  week: 604_800_000,
+  w: 604_800_000,
 };
 
 const DURATION_EXPECTED = 'a duration like 30s, 500ms, 1m 30s, 2h (units ns us ms s m h d w)';
@@ -119,7 +136,13 @@ export function formatDuration(ms: number): string {
   if (ns === 0) return '0s';
   const parts: string[] = [];
   const units: Array<[string, number]> = [
-    ['d', 86_400e9], ['h', 3_600e9], ['m', 60e9], ['s', 1e9], ['ms', 1e6], ['us', 1e3], ['ns', 1],
+    ['d', 86_400e9],
+    ['h', 3_600e9],
+    ['m', 60e9],
+    ['s', 1e9],
+    ['ms', 1e6],
+    ['us', 1e3],
+    ['ns', 1],
   ];
   for (const [u, size] of units) {
     if (ns >= size) {

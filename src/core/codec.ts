@@ -133,7 +133,8 @@ const shapeHooks: ShapeClassHooks = {
     if (tag === lastTag) def = lastTagDef!;
     else {
       def = byTag.get(tag);
-      if (!def) throw new DeserializationError(typeLabel(), `unknown class tag ${JSON.stringify(tag)} (register it with registerCodecClass on the receiving side)`);
+      if (!def)
+        throw new DeserializationError(typeLabel(), `unknown class tag ${JSON.stringify(tag)} (register it with registerCodecClass on the receiving side)`);
       lastTag = tag;
       lastTagDef = def;
     }
@@ -213,7 +214,8 @@ function readExt(payload: unknown): unknown {
     throw new DeserializationError(typeLabel(), 'malformed class extension (expected [tag, value] or a slot number)');
   }
   const def = byTag.get(payload[0]);
-  if (!def) throw new DeserializationError(typeLabel(), `unknown class tag ${JSON.stringify(payload[0])} (register it with registerCodecClass on the receiving side)`);
+  if (!def)
+    throw new DeserializationError(typeLabel(), `unknown class tag ${JSON.stringify(payload[0])} (register it with registerCodecClass on the receiving side)`);
   return def.fromValue(payload[1]);
 }
 
@@ -222,7 +224,7 @@ function define(def: ClassDef): void {
   byTag.set(def.tag, def);
   lastCtor = lastCtorDef = lastTag = lastTagDef = undefined;
   const proto = def.Class.prototype as object;
-  for (const p of [...byProto.keys()]) if (p !== proto && proto.isPrototypeOf(p)) byProto.delete(p);
+  for (const p of [...byProto.keys()]) if (p !== proto && Object.prototype.isPrototypeOf.call(proto, p)) byProto.delete(p);
   byProto.set(proto, def);
   addExtension({
     Class: def.Class as unknown as new (...args: unknown[]) => unknown,
@@ -314,7 +316,12 @@ for (const [tag, Class] of [
     },
   });
 }
-registerCodecClass<Name>({ tag: 'name', Class: Name as unknown as abstract new (...args: never[]) => Name, toValue: (n) => n.toString(), fromValue: (v) => Name.parse(String(v)) });
+registerCodecClass<Name>({
+  tag: 'name',
+  Class: Name as unknown as abstract new (...args: never[]) => Name,
+  toValue: (n) => n.toString(),
+  fromValue: (v) => Name.parse(String(v)),
+});
 registerCodecClass<ShortUuid>({
   tag: 'shortuuid',
   Class: ShortUuid,
@@ -388,7 +395,6 @@ function checkBytes(bytes: unknown, typeName: string): asserts bytes is Uint8Arr
   if ((bytes as Uint8Array).length === 0) throw new DeserializationError(typeName, 'empty input (no MessagePack value)');
 }
 
-
 /** Unpacks `bytes` with `bindings` supplied to bindable slots (`null`: none allowed). */
 function decodeWith(bytes: Uint8Array, bindings: readonly Binding[] | null, typeName: string): unknown {
   checkBytes(bytes, typeName);
@@ -431,13 +437,19 @@ export function encodeMessage(value: unknown, typeName?: string): EncodedMessage
 }
 
 const packWhole = (value: unknown): Uint8Array => packValue(value);
-const packWithPrefix = (prefix: MessagePrefix, list: Binding[], tail: unknown): Uint8Array | undefined => tryEncodeWithPrefix(prefix.bytes, tail as unknown[], shapeHooks, list);
+const packWithPrefix = (prefix: MessagePrefix, list: Binding[], tail: unknown): Uint8Array | undefined =>
+  tryEncodeWithPrefix(prefix.bytes, tail as unknown[], shapeHooks, list);
 
 /**
  * Runs `encode` with bindings collected (the outermost call into a reused list, copied out only
  * if non-empty) and the type name and value set for error messages; undefined when `encode` is.
  */
-function collectBindings<A>(value: unknown, typeName: string | undefined, arg: A, encode: (arg: A, list: Binding[], value: unknown) => Uint8Array | undefined): EncodedMessage | undefined {
+function collectBindings<A>(
+  value: unknown,
+  typeName: string | undefined,
+  arg: A,
+  encode: (arg: A, list: Binding[], value: unknown) => Uint8Array | undefined,
+): EncodedMessage | undefined {
   const saved = collecting;
   const savedName = currentTypeName;
   const savedValue = currentValue;

@@ -37,13 +37,7 @@ const registry = new Map<string, ConfigKey<unknown>>();
 const byEnvVar = new Map<string, ConfigKey<unknown>>();
 
 /** Declares and registers a key (registration makes it visible to snapshots and name lookup). */
-export function defineConfigKey<T>(
-  name: string,
-  envVar: string | undefined,
-  type: KeyType<T>,
-  defaultValue: T,
-  doc: string,
-): ConfigKey<T> {
+export function defineConfigKey<T>(name: string, envVar: string | undefined, type: KeyType<T>, defaultValue: T, doc: string): ConfigKey<T> {
   if (registry.has(name)) throw new ConfigError('DuplicateKey', { key: name, expected: 'a key name declared only once' });
   const key = declareKey(name, envVar, type, defaultValue, doc);
   registry.set(name, key as ConfigKey<unknown>);
@@ -66,37 +60,217 @@ export function configKeyByName(name: string): ConfigKey<unknown> | undefined {
 
 const GiB = 1024 ** 3;
 
-export const CODEC_MAX_FRAME_LENGTH = defineConfigKey('CODEC_MAX_FRAME_LENGTH', 'HYPERACTOR_CODEC_MAX_FRAME_LENGTH', uintType(1), 10 * GiB, 'Largest channel frame in bytes; larger frames are rejected.');
-export const MESSAGE_DELIVERY_TIMEOUT = defineConfigKey('MESSAGE_DELIVERY_TIMEOUT', 'HYPERACTOR_MESSAGE_DELIVERY_TIMEOUT', durationType, 30_000, 'A NetTx whose oldest unacked message is older than this is declared dead.');
-export const MESSAGE_ACK_TIME_INTERVAL = defineConfigKey('MESSAGE_ACK_TIME_INTERVAL', 'HYPERACTOR_MESSAGE_ACK_TIME_INTERVAL', durationType, 500, 'Server acks at least this often while messages arrive.');
-export const MESSAGE_ACK_EVERY_N_MESSAGES = defineConfigKey('MESSAGE_ACK_EVERY_N_MESSAGES', 'HYPERACTOR_MESSAGE_ACK_EVERY_N_MESSAGES', uintType(1), 1000, 'Server acks after this many messages.');
-export const MESSAGE_TTL_DEFAULT = defineConfigKey('MESSAGE_TTL_DEFAULT', 'HYPERACTOR_MESSAGE_TTL_DEFAULT', uintType(0, 255), 64, 'Initial envelope TTL (hops) — u8.');
-export const SPLIT_MAX_BUFFER_SIZE = defineConfigKey('SPLIT_MAX_BUFFER_SIZE', 'HYPERACTOR_SPLIT_MAX_BUFFER_SIZE', uintType(1), 5, 'A reducing split port flushes when this many updates are buffered.');
-export const SPLIT_MAX_BUFFER_AGE = defineConfigKey('SPLIT_MAX_BUFFER_AGE', 'HYPERACTOR_SPLIT_MAX_BUFFER_AGE', durationType, 50, 'A reducing split port flushes buffered updates after this long.');
-export const PROCESS_EXIT_TIMEOUT = defineConfigKey('PROCESS_EXIT_TIMEOUT', 'HYPERACTOR_PROCESS_EXIT_TIMEOUT', durationType, 10_000, 'Alloc watchdog / host Stop grace before killing a process.');
-export const STOP_ACTOR_TIMEOUT = defineConfigKey('STOP_ACTOR_TIMEOUT', 'HYPERACTOR_STOP_ACTOR_TIMEOUT', durationType, 10_000, 'Agent Stop/StopAll wait per actor.');
+export const CODEC_MAX_FRAME_LENGTH = defineConfigKey(
+  'CODEC_MAX_FRAME_LENGTH',
+  'HYPERACTOR_CODEC_MAX_FRAME_LENGTH',
+  uintType(1),
+  10 * GiB,
+  'Largest channel frame in bytes; larger frames are rejected.',
+);
+export const MESSAGE_DELIVERY_TIMEOUT = defineConfigKey(
+  'MESSAGE_DELIVERY_TIMEOUT',
+  'HYPERACTOR_MESSAGE_DELIVERY_TIMEOUT',
+  durationType,
+  30_000,
+  'A NetTx whose oldest unacked message is older than this is declared dead.',
+);
+export const MESSAGE_ACK_TIME_INTERVAL = defineConfigKey(
+  'MESSAGE_ACK_TIME_INTERVAL',
+  'HYPERACTOR_MESSAGE_ACK_TIME_INTERVAL',
+  durationType,
+  500,
+  'Server acks at least this often while messages arrive.',
+);
+export const MESSAGE_ACK_EVERY_N_MESSAGES = defineConfigKey(
+  'MESSAGE_ACK_EVERY_N_MESSAGES',
+  'HYPERACTOR_MESSAGE_ACK_EVERY_N_MESSAGES',
+  uintType(1),
+  1000,
+  'Server acks after this many messages.',
+);
+export const MESSAGE_TTL_DEFAULT = defineConfigKey(
+  'MESSAGE_TTL_DEFAULT',
+  'HYPERACTOR_MESSAGE_TTL_DEFAULT',
+  uintType(0, 255),
+  64,
+  'Initial envelope TTL (hops) — u8.',
+);
+export const SPLIT_MAX_BUFFER_SIZE = defineConfigKey(
+  'SPLIT_MAX_BUFFER_SIZE',
+  'HYPERACTOR_SPLIT_MAX_BUFFER_SIZE',
+  uintType(1),
+  5,
+  'A reducing split port flushes when this many updates are buffered.',
+);
+export const SPLIT_MAX_BUFFER_AGE = defineConfigKey(
+  'SPLIT_MAX_BUFFER_AGE',
+  'HYPERACTOR_SPLIT_MAX_BUFFER_AGE',
+  durationType,
+  50,
+  'A reducing split port flushes buffered updates after this long.',
+);
+export const PROCESS_EXIT_TIMEOUT = defineConfigKey(
+  'PROCESS_EXIT_TIMEOUT',
+  'HYPERACTOR_PROCESS_EXIT_TIMEOUT',
+  durationType,
+  10_000,
+  'Alloc watchdog / host Stop grace before killing a process.',
+);
+export const STOP_ACTOR_TIMEOUT = defineConfigKey(
+  'STOP_ACTOR_TIMEOUT',
+  'HYPERACTOR_STOP_ACTOR_TIMEOUT',
+  durationType,
+  10_000,
+  'Agent Stop/StopAll wait per actor.',
+);
 export const CLEANUP_TIMEOUT = defineConfigKey('CLEANUP_TIMEOUT', 'HYPERACTOR_CLEANUP_TIMEOUT', durationType, 3_000, 'Time allowed for an actor cleanup.');
-export const HOST_SPAWN_READY_TIMEOUT = defineConfigKey('HOST_SPAWN_READY_TIMEOUT', 'HYPERACTOR_HOST_SPAWN_READY_TIMEOUT', durationType, 30_000, 'Host::spawn waits this long for a proc to be ready (0 = forever).');
-export const REMOTE_ALLOCATOR_HEARTBEAT_INTERVAL = defineConfigKey('REMOTE_ALLOCATOR_HEARTBEAT_INTERVAL', 'HYPERACTOR_REMOTE_ALLOCATOR_HEARTBEAT_INTERVAL', durationType, 300_000, 'Remote allocator heartbeat period.');
-export const CHANNEL_NET_RX_BUFFER_FULL_CHECK_INTERVAL = defineConfigKey('CHANNEL_NET_RX_BUFFER_FULL_CHECK_INTERVAL', 'HYPERACTOR_CHANNEL_NET_RX_BUFFER_FULL_CHECK_INTERVAL', durationType, 5_000, 'Diagnostics: how often a full receive buffer is reported.');
-export const MESSAGE_LATENCY_SAMPLING_RATE = defineConfigKey('MESSAGE_LATENCY_SAMPLING_RATE', 'HYPERACTOR_MESSAGE_LATENCY_SAMPLING_RATE', floatType(0, 1), 0.01, 'Fraction of messages whose latency is sampled (telemetry).');
-export const ACTOR_SPAWN_MAX_IDLE = defineConfigKey('ACTOR_SPAWN_MAX_IDLE', 'HYPERACTOR_MESH_ACTOR_SPAWN_MAX_IDLE', durationType, 30_000, 'Actor spawn/stop waits give up after this long without progress.');
-export const GET_ACTOR_STATE_MAX_IDLE = defineConfigKey('GET_ACTOR_STATE_MAX_IDLE', 'HYPERACTOR_MESH_GET_ACTOR_STATE_MAX_IDLE', durationType, 60_000, 'actor_states waits give up after this long without progress.');
-export const PROC_SPAWN_MAX_IDLE = defineConfigKey('PROC_SPAWN_MAX_IDLE', 'HYPERACTOR_MESH_PROC_SPAWN_MAX_IDLE', durationType, 30_000, 'Host proc spawn waits give up after this long without progress.');
-export const PROC_STOP_MAX_IDLE = defineConfigKey('PROC_STOP_MAX_IDLE', 'HYPERACTOR_MESH_PROC_STOP_MAX_IDLE', durationType, 30_000, 'stop_proc_mesh waits give up after this long without progress.');
-export const GET_PROC_STATE_MAX_IDLE = defineConfigKey('GET_PROC_STATE_MAX_IDLE', 'HYPERACTOR_MESH_GET_PROC_STATE_MAX_IDLE', durationType, 60_000, 'proc_states waits give up after this long without progress.');
-export const DEFAULT_TRANSPORT = defineConfigKey('DEFAULT_TRANSPORT', 'HYPERACTOR_MESH_DEFAULT_TRANSPORT', enumType(['unix', 'tcp', 'local'] as const), 'unix', 'Transport used by hosts and meshes when none is given.');
-export const CAST_POINT_TO_POINT_THRESHOLD = defineConfigKey('CAST_POINT_TO_POINT_THRESHOLD', 'HYPERACTOR_MESH_V1_CAST_POINT_TO_POINT_THRESHOLD', uintType(0), 256, 'Actor meshes with at most this many members are cast to point to point (one envelope per member, no comm tree); larger meshes cast through the comm tree. A property of the mesh, so one stream never mixes the two.');
-export const MAX_CAST_DIMENSION_SIZE = defineConfigKey('MAX_CAST_DIMENSION_SIZE', 'HYPERACTOR_MESH_MAX_CAST_DIMENSION_SIZE', uintOrUnlimitedType, Infinity, 'Casts reshape dimensions larger than this (unlimited by default).');
-export const MESH_TERMINATE_TIMEOUT = defineConfigKey('MESH_TERMINATE_TIMEOUT', 'HYPERACTOR_MESH_TERMINATE_TIMEOUT', durationType, 10_000, 'ShutdownHost grace period per proc.');
-export const MESH_TERMINATE_CONCURRENCY = defineConfigKey('MESH_TERMINATE_CONCURRENCY', 'HYPERACTOR_MESH_TERMINATE_CONCURRENCY', uintType(1), 16, 'ShutdownHost: procs terminated concurrently.');
-export const MESH_BOOTSTRAP_ENABLE_PDEATHSIG = defineConfigKey('MESH_BOOTSTRAP_ENABLE_PDEATHSIG', 'HYPERACTOR_MESH_BOOTSTRAP_ENABLE_PDEATHSIG', boolType, true, 'Children exit when their parent dies.');
-export const MESH_TAIL_LOG_LINES = defineConfigKey('MESH_TAIL_LOG_LINES', 'HYPERACTOR_MESH_TAIL_LOG_LINES', uintType(0), 0, 'Lines of child stderr kept for exit reasons.');
-export const MESH_ENABLE_LOG_FORWARDING = defineConfigKey('MESH_ENABLE_LOG_FORWARDING', 'HYPERACTOR_MESH_ENABLE_LOG_FORWARDING', boolType, false, 'Forward child logs to the client.');
-export const MESH_ENABLE_FILE_CAPTURE = defineConfigKey('MESH_ENABLE_FILE_CAPTURE', 'HYPERACTOR_MESH_ENABLE_FILE_CAPTURE', boolType, false, 'Capture child stdout/stderr to files.');
-export const REMOTE_ALLOC_BIND_TO_INADDR_ANY = defineConfigKey('REMOTE_ALLOC_BIND_TO_INADDR_ANY', 'HYPERACTOR_REMOTE_ALLOC_BIND_TO_INADDR_ANY', boolType, false, 'Remote alloc servers bind 0.0.0.0.');
-export const REMOTE_ALLOC_BOOTSTRAP_ADDR = defineConfigKey('REMOTE_ALLOC_BOOTSTRAP_ADDR', 'HYPERACTOR_REMOTE_ALLOC_BOOTSTRAP_ADDR', optionalStringType, undefined, 'Channel address remote allocs bootstrap from (unset by default).');
-export const REMOTE_ALLOC_ALLOWED_PORT_RANGE = defineConfigKey('REMOTE_ALLOC_ALLOWED_PORT_RANGE', 'HYPERACTOR_REMOTE_ALLOC_ALLOWED_PORT_RANGE', optionalPortRangeType, undefined, 'Ports remote allocs may serve on, `a..b` (unset = any).');
+export const HOST_SPAWN_READY_TIMEOUT = defineConfigKey(
+  'HOST_SPAWN_READY_TIMEOUT',
+  'HYPERACTOR_HOST_SPAWN_READY_TIMEOUT',
+  durationType,
+  30_000,
+  'Host::spawn waits this long for a proc to be ready (0 = forever).',
+);
+export const REMOTE_ALLOCATOR_HEARTBEAT_INTERVAL = defineConfigKey(
+  'REMOTE_ALLOCATOR_HEARTBEAT_INTERVAL',
+  'HYPERACTOR_REMOTE_ALLOCATOR_HEARTBEAT_INTERVAL',
+  durationType,
+  300_000,
+  'Remote allocator heartbeat period.',
+);
+export const CHANNEL_NET_RX_BUFFER_FULL_CHECK_INTERVAL = defineConfigKey(
+  'CHANNEL_NET_RX_BUFFER_FULL_CHECK_INTERVAL',
+  'HYPERACTOR_CHANNEL_NET_RX_BUFFER_FULL_CHECK_INTERVAL',
+  durationType,
+  5_000,
+  'Diagnostics: how often a full receive buffer is reported.',
+);
+export const MESSAGE_LATENCY_SAMPLING_RATE = defineConfigKey(
+  'MESSAGE_LATENCY_SAMPLING_RATE',
+  'HYPERACTOR_MESSAGE_LATENCY_SAMPLING_RATE',
+  floatType(0, 1),
+  0.01,
+  'Fraction of messages whose latency is sampled (telemetry).',
+);
+export const ACTOR_SPAWN_MAX_IDLE = defineConfigKey(
+  'ACTOR_SPAWN_MAX_IDLE',
+  'HYPERACTOR_MESH_ACTOR_SPAWN_MAX_IDLE',
+  durationType,
+  30_000,
+  'Actor spawn/stop waits give up after this long without progress.',
+);
+export const GET_ACTOR_STATE_MAX_IDLE = defineConfigKey(
+  'GET_ACTOR_STATE_MAX_IDLE',
+  'HYPERACTOR_MESH_GET_ACTOR_STATE_MAX_IDLE',
+  durationType,
+  60_000,
+  'actor_states waits give up after this long without progress.',
+);
+export const PROC_SPAWN_MAX_IDLE = defineConfigKey(
+  'PROC_SPAWN_MAX_IDLE',
+  'HYPERACTOR_MESH_PROC_SPAWN_MAX_IDLE',
+  durationType,
+  30_000,
+  'Host proc spawn waits give up after this long without progress.',
+);
+export const PROC_STOP_MAX_IDLE = defineConfigKey(
+  'PROC_STOP_MAX_IDLE',
+  'HYPERACTOR_MESH_PROC_STOP_MAX_IDLE',
+  durationType,
+  30_000,
+  'stop_proc_mesh waits give up after this long without progress.',
+);
+export const GET_PROC_STATE_MAX_IDLE = defineConfigKey(
+  'GET_PROC_STATE_MAX_IDLE',
+  'HYPERACTOR_MESH_GET_PROC_STATE_MAX_IDLE',
+  durationType,
+  60_000,
+  'proc_states waits give up after this long without progress.',
+);
+export const DEFAULT_TRANSPORT = defineConfigKey(
+  'DEFAULT_TRANSPORT',
+  'HYPERACTOR_MESH_DEFAULT_TRANSPORT',
+  enumType(['unix', 'tcp', 'local'] as const),
+  'unix',
+  'Transport used by hosts and meshes when none is given.',
+);
+export const CAST_POINT_TO_POINT_THRESHOLD = defineConfigKey(
+  'CAST_POINT_TO_POINT_THRESHOLD',
+  'HYPERACTOR_MESH_V1_CAST_POINT_TO_POINT_THRESHOLD',
+  uintType(0),
+  256,
+  'Actor meshes with at most this many members are cast to point to point (one envelope per member, no comm tree); larger meshes cast through the comm tree. A property of the mesh, so one stream never mixes the two.',
+);
+export const MAX_CAST_DIMENSION_SIZE = defineConfigKey(
+  'MAX_CAST_DIMENSION_SIZE',
+  'HYPERACTOR_MESH_MAX_CAST_DIMENSION_SIZE',
+  uintOrUnlimitedType,
+  Infinity,
+  'Casts reshape dimensions larger than this (unlimited by default).',
+);
+export const MESH_TERMINATE_TIMEOUT = defineConfigKey(
+  'MESH_TERMINATE_TIMEOUT',
+  'HYPERACTOR_MESH_TERMINATE_TIMEOUT',
+  durationType,
+  10_000,
+  'ShutdownHost grace period per proc.',
+);
+export const MESH_TERMINATE_CONCURRENCY = defineConfigKey(
+  'MESH_TERMINATE_CONCURRENCY',
+  'HYPERACTOR_MESH_TERMINATE_CONCURRENCY',
+  uintType(1),
+  16,
+  'ShutdownHost: procs terminated concurrently.',
+);
+export const MESH_BOOTSTRAP_ENABLE_PDEATHSIG = defineConfigKey(
+  'MESH_BOOTSTRAP_ENABLE_PDEATHSIG',
+  'HYPERACTOR_MESH_BOOTSTRAP_ENABLE_PDEATHSIG',
+  boolType,
+  true,
+  'Children exit when their parent dies.',
+);
+export const MESH_TAIL_LOG_LINES = defineConfigKey(
+  'MESH_TAIL_LOG_LINES',
+  'HYPERACTOR_MESH_TAIL_LOG_LINES',
+  uintType(0),
+  0,
+  'Lines of child stderr kept for exit reasons.',
+);
+export const MESH_ENABLE_LOG_FORWARDING = defineConfigKey(
+  'MESH_ENABLE_LOG_FORWARDING',
+  'HYPERACTOR_MESH_ENABLE_LOG_FORWARDING',
+  boolType,
+  false,
+  'Forward child logs to the client.',
+);
+export const MESH_ENABLE_FILE_CAPTURE = defineConfigKey(
+  'MESH_ENABLE_FILE_CAPTURE',
+  'HYPERACTOR_MESH_ENABLE_FILE_CAPTURE',
+  boolType,
+  false,
+  'Capture child stdout/stderr to files.',
+);
+export const REMOTE_ALLOC_BIND_TO_INADDR_ANY = defineConfigKey(
+  'REMOTE_ALLOC_BIND_TO_INADDR_ANY',
+  'HYPERACTOR_REMOTE_ALLOC_BIND_TO_INADDR_ANY',
+  boolType,
+  false,
+  'Remote alloc servers bind 0.0.0.0.',
+);
+export const REMOTE_ALLOC_BOOTSTRAP_ADDR = defineConfigKey(
+  'REMOTE_ALLOC_BOOTSTRAP_ADDR',
+  'HYPERACTOR_REMOTE_ALLOC_BOOTSTRAP_ADDR',
+  optionalStringType,
+  undefined,
+  'Channel address remote allocs bootstrap from (unset by default).',
+);
+export const REMOTE_ALLOC_ALLOWED_PORT_RANGE = defineConfigKey(
+  'REMOTE_ALLOC_ALLOWED_PORT_RANGE',
+  'HYPERACTOR_REMOTE_ALLOC_ALLOWED_PORT_RANGE',
+  optionalPortRangeType,
+  undefined,
+  'Ports remote allocs may serve on, `a..b` (unset = any).',
+);
 
 // ---------------------------------------------------------------------------------------------
 // Layered store.

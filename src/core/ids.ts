@@ -20,11 +20,7 @@ export class IdParseError extends ActormeshError {
   readonly input: string;
   readonly expected: string;
   constructor(variant: string, input: string, expected: string, detail?: string) {
-    super(
-      'ReferenceParsingError',
-      variant,
-      `invalid reference ${JSON.stringify(input)}: ${detail ? detail + '; ' : ''}expected ${expected}`,
-    );
+    super('ReferenceParsingError', variant, `invalid reference ${JSON.stringify(input)}: ${detail ? detail + '; ' : ''}expected ${expected}`);
     this.input = input;
     this.expected = expected;
   }
@@ -53,7 +49,7 @@ function describe(v: unknown): string {
   }
 }
 
-const NAME_RE = /^[^\[\].,<>\s]+$/;
+const NAME_RE = /^[^[\].,<>\s]+$/;
 const U64_MAX = (1n << 64n) - 1n;
 
 function checkName(field: string, name: unknown): string {
@@ -105,7 +101,12 @@ export function defaultChannelAddrParser(text: string): string {
     if (scheme === 'inproc') return `local:${rest}`;
     if (scheme === 'ipc') return `unix:${rest}`;
     if (scheme === 'metatls') return `metatls:${rest}`;
-    throw new IdParseError('ChannelAddr', text, 'a channel address tcp:/unix:/local:/metatls:/sim: or tcp://, inproc://, ipc://', `unknown URL scheme ${JSON.stringify(scheme)}`);
+    throw new IdParseError(
+      'ChannelAddr',
+      text,
+      'a channel address tcp:/unix:/local:/metatls:/sim: or tcp://, inproc://, ipc://',
+      `unknown URL scheme ${JSON.stringify(scheme)}`,
+    );
   }
   const m = /^([a-z]+)[:!](.+)$/.exec(text);
   if (!m || !TRANSPORTS.has(m[1]!)) {
@@ -322,9 +323,7 @@ export class ActorId extends ReferenceBase {
     return { kind: 'actor', proc: this.proc.toJSON(), name: this.name, pid: this.pid };
   }
   equals(other: unknown): boolean {
-    return (
-      other instanceof ActorId && other.pid === this.pid && other.name === this.name && this.proc.equals(other.proc)
-    );
+    return other instanceof ActorId && other.pid === this.pid && other.name === this.name && this.proc.equals(other.proc);
   }
   /** The port `index` of this actor. */
   port(index: bigint | number): PortId {
@@ -391,13 +390,37 @@ export type Reference = WorldId | RankedProcId | DirectProcId | GangId | ActorId
 // ---------------------------------------------------------------------------------------------
 // JSON forms (for codecs): plain objects; port index as a decimal string (u64 exceeds 2^53).
 
-export interface WorldIdJSON { kind: 'world'; name: string }
-export interface RankedProcIdJSON { kind: 'ranked'; world: string; rank: number }
-export interface DirectProcIdJSON { kind: 'direct'; addr: string; name: string }
+export interface WorldIdJSON {
+  kind: 'world';
+  name: string;
+}
+export interface RankedProcIdJSON {
+  kind: 'ranked';
+  world: string;
+  rank: number;
+}
+export interface DirectProcIdJSON {
+  kind: 'direct';
+  addr: string;
+  name: string;
+}
 export type ProcIdJSON = RankedProcIdJSON | DirectProcIdJSON;
-export interface GangIdJSON { kind: 'gang'; world: string; name: string }
-export interface ActorIdJSON { kind: 'actor'; proc: ProcIdJSON; name: string; pid: number }
-export interface PortIdJSON { kind: 'port'; actor: ActorIdJSON; index: string }
+export interface GangIdJSON {
+  kind: 'gang';
+  world: string;
+  name: string;
+}
+export interface ActorIdJSON {
+  kind: 'actor';
+  proc: ProcIdJSON;
+  name: string;
+  pid: number;
+}
+export interface PortIdJSON {
+  kind: 'port';
+  actor: ActorIdJSON;
+  index: string;
+}
 export type ReferenceJSON = WorldIdJSON | ProcIdJSON | GangIdJSON | ActorIdJSON | PortIdJSON;
 
 function jsonError(v: unknown, expected: string, detail?: string): IdParseError {
@@ -447,12 +470,14 @@ export function referenceFromJSON(v: unknown): Reference {
 // ---------------------------------------------------------------------------------------------
 // Parsing (spec §1.1).
 
-const EXPECTED_ANY =
-  'w, w[rank], w.actor, w[rank].actor[pid], w[rank].actor[pid][port] or addr,proc[,actor[pid][port]]';
+const EXPECTED_ANY = 'w, w[rank], w.actor, w[rank].actor[pid], w[rank].actor[pid][port] or addr,proc[,actor[pid][port]]';
 
 class Cursor {
   pos = 0;
-  constructor(readonly text: string, readonly start: number) {
+  constructor(
+    readonly text: string,
+    readonly start: number,
+  ) {
     this.pos = start;
   }
   get done(): boolean {

@@ -85,7 +85,12 @@ export class ShortUuid {
       if (c === 95 /* _ */ || c === 45 /* - */) continue;
       const d = c < 128 ? DIGIT[c]! : -1;
       if (d < 0) {
-        throw new NameParseError('InvalidChar', text, `Flickr base58 characters (${FLICKR_BASE58})`, `character ${JSON.stringify(text[i])} at offset ${i} is not base58`);
+        throw new NameParseError(
+          'InvalidChar',
+          text,
+          `Flickr base58 characters (${FLICKR_BASE58})`,
+          `character ${JSON.stringify(text[i])} at offset ${i} is not base58`,
+        );
       }
       v = v * 58n + BigInt(d);
       digits++;

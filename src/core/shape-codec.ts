@@ -75,7 +75,21 @@ const SLAB_SIZE = 64 * 1024;
 const MAX_MESSAGE = 16 * 1024;
 const CACHE_LIMIT = 512;
 
-const T_UNDEF = 0, T_NULL = 1, T_FALSE = 2, T_TRUE = 3, T_INT = 4, T_F64 = 5, T_STR8 = 6, T_STR32 = 7, T_ARRAY = 8, T_CLASS = 9, T_SLOT = 10, T_INT8 = 11, T_F32 = 12, T_BYTES = 13, T_LAYOUT = 14;
+const T_UNDEF = 0,
+  T_NULL = 1,
+  T_FALSE = 2,
+  T_TRUE = 3,
+  T_INT = 4,
+  T_F64 = 5,
+  T_STR8 = 6,
+  T_STR32 = 7,
+  T_ARRAY = 8,
+  T_CLASS = 9,
+  T_SLOT = 10,
+  T_INT8 = 11,
+  T_F32 = 12,
+  T_BYTES = 13,
+  T_LAYOUT = 14;
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -259,7 +273,12 @@ let layouts: Layout[] = [];
  * (`LAYOUT_KIND`). `write` must write every field or return false (the encoder then takes the
  * generic path for this value); `read` must read exactly what `write` wrote.
  */
-export function registerLayout<T>(kind: number, ctor: abstract new (...args: never[]) => T, write: (obj: T, w: LayoutWriter) => boolean, read: (r: LayoutReader) => T): void {
+export function registerLayout<T>(
+  kind: number,
+  ctor: abstract new (...args: never[]) => T,
+  write: (obj: T, w: LayoutWriter) => boolean,
+  read: (r: LayoutReader) => T,
+): void {
   if (!Number.isInteger(kind) || kind < 1 || kind > 255) throw new RangeError(`layout kind must be 1..255, got ${kind}`);
   if (layoutsByKind[kind] !== undefined) throw new RangeError(`layout kind ${kind} is already registered`);
   const l: Layout = { kind, ctor, write: write as Layout['write'], read };
@@ -477,7 +496,10 @@ export function tryEncode(value: unknown, classHooks: ShapeClassHooks, bindings:
   // the property load filters first, so `Object.getPrototypeOf` (seen in perf as a C++ runtime
   // call here) only runs for candidates.
   const flat =
-    typeof value === 'object' && value !== null && (value as { constructor?: unknown }).constructor === Object && Object.getPrototypeOf(value) === Object.prototype;
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { constructor?: unknown }).constructor === Object &&
+    Object.getPrototypeOf(value) === Object.prototype;
   if (slab.length - pos < MAX_MESSAGE) {
     slab = new Uint8Array(SLAB_SIZE);
     slabBuffer = slab.buffer;
@@ -527,7 +549,12 @@ function unwind(start: number, bindings: unknown[] | null, bound: number): void 
  * for the whole object. Returns undefined (nothing written, `bindings` restored) when a tail
  * value is not fast-path material.
  */
-export function tryEncodeWithPrefix(prefix: Uint8Array, tail: readonly unknown[], classHooks: ShapeClassHooks, bindings: unknown[] | null): Uint8Array | undefined {
+export function tryEncodeWithPrefix(
+  prefix: Uint8Array,
+  tail: readonly unknown[],
+  classHooks: ShapeClassHooks,
+  bindings: unknown[] | null,
+): Uint8Array | undefined {
   if (busy) return undefined;
   if (slab.length - pos < MAX_MESSAGE) {
     slab = new Uint8Array(SLAB_SIZE);
@@ -864,7 +891,9 @@ export function isShapeEncoded(bytes: Uint8Array): boolean {
  * malformed bytes; the caller wraps it into its typed error.
  */
 export function decodeShape(bytes: Uint8Array, classHooks: ShapeClassHooks): unknown {
-  const savedSrc = src, savedRp = rp, savedEnd = end;
+  const savedSrc = src,
+    savedRp = rp,
+    savedEnd = end;
   src = bytes;
   rp = 2;
   end = bytes.length;

@@ -23,7 +23,10 @@ const utf8 = new TextEncoder();
 /** FNV-1a 64-bit hash of the UTF-8 bytes of `text`, as an unsigned bigint. */
 export function fnv1a64(text: string): bigint {
   // Four 16-bit limbs in plain numbers instead of bigint arithmetic per byte.
-  let h0 = 0x2325, h1 = 0x8422, h2 = 0x9ce4, h3 = 0xcbf2; // offset basis as 16-bit limbs, low first
+  let h0 = 0x2325,
+    h1 = 0x8422,
+    h2 = 0x9ce4,
+    h3 = 0xcbf2; // offset basis as 16-bit limbs, low first
   const bytes = utf8.encode(text);
   for (let i = 0; i < bytes.length; i++) {
     h0 ^= bytes[i]!;

@@ -172,11 +172,7 @@ export class AccumPort<U> extends LocalPort<U> {
  * Opens an accumulating port on `mailbox`: updates (local or from envelopes) fold into the state;
  * the receiver coalesces states.
  */
-export function openAccumPort<S, U>(
-  mailbox: Mailbox,
-  acc: Accumulator<S, U>,
-  opts?: ReducerOpts,
-): [AccumPort<U>, CoalescingReceiver<S>] {
+export function openAccumPort<S, U>(mailbox: Mailbox, acc: Accumulator<S, U>, opts?: ReducerOpts): [AccumPort<U>, CoalescingReceiver<S>] {
   const index = mailbox.allocateIndex();
   const id = new PortId(mailbox.actorId, index);
   let state = acc.init();

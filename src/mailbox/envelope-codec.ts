@@ -156,7 +156,8 @@ export class EnvelopeEncoder {
       // Equal ids in other objects keep the template (and its route stamp, so route sharing goes on).
       const tplSender = this.tplSender as ActorId | undefined;
       const tplDest = this.tplDest as PortId | undefined;
-      if (tplSender === undefined || tplDest === undefined || env.sender.key !== tplSender.key || env.dest.key !== tplDest.key || env.typeName !== this.tplType) tpl = this.tpl = this.template(env);
+      if (tplSender === undefined || tplDest === undefined || env.sender.key !== tplSender.key || env.dest.key !== tplDest.key || env.typeName !== this.tplType)
+        tpl = this.tpl = this.template(env);
       this.tplSender = env.sender;
       this.tplDest = env.dest;
       this.tplType = env.typeName;
@@ -319,7 +320,8 @@ export class EnvelopeEncoder {
     if (headers) Envelope.addHeaders(b, headers);
     if (errors) Envelope.addErrors(b, errors);
     if (env.replyPort >= 0) {
-      if (!Number.isInteger(env.replyPort) || env.replyPort >= NO_REPLY_PORT) throw new RangeError(`reply port ${env.replyPort} does not fit the envelope's u32 field`);
+      if (!Number.isInteger(env.replyPort) || env.replyPort >= NO_REPLY_PORT)
+        throw new RangeError(`reply port ${env.replyPort} does not fit the envelope's u32 field`);
       Envelope.addReplyPort(b, env.replyPort);
     }
     // Always written (force: the schema defaults would otherwise drop ttl 64 / flags 1).
@@ -358,7 +360,8 @@ export function readRoute(bytes: Uint8Array): Route {
 function routeRefTarget(bytes: Uint8Array): number {
   const dist = (bytes[4]! | (bytes[5]! << 8) | (bytes[6]! << 16) | (bytes[7]! << 24)) >>> 0;
   const at = bytes.byteOffset - dist;
-  if (dist === 0 || at < 0) throw new FrameError(`route-shared envelope refers ${dist} bytes back, outside its buffer; expected the distance to an envelope before it in its frame`);
+  if (dist === 0 || at < 0)
+    throw new FrameError(`route-shared envelope refers ${dist} bytes back, outside its buffer; expected the distance to an envelope before it in its frame`);
   return at;
 }
 
@@ -474,7 +477,17 @@ export class EnvelopeDecoder {
             this.headSender = this.tplSender;
             this.headDest = this.tplDest;
             this.headType = this.tplType;
-            return new MessageEnvelope(this.tplSender!, this.tplDest!, new Uint8Array(bytes.buffer, bytes.byteOffset + n0 + 4, n), this.tplType, NO_BINDINGS, EMPTY_HEADERS, bytes[48]!, (bytes[49]! & FLAG_RETURN_UNDELIVERABLE) !== 0, NO_ERRORS);
+            return new MessageEnvelope(
+              this.tplSender!,
+              this.tplDest!,
+              new Uint8Array(bytes.buffer, bytes.byteOffset + n0 + 4, n),
+              this.tplType,
+              NO_BINDINGS,
+              EMPTY_HEADERS,
+              bytes[48]!,
+              (bytes[49]! & FLAG_RETURN_UNDELIVERABLE) !== 0,
+              NO_ERRORS,
+            );
           }
         }
       }
@@ -494,7 +507,17 @@ export class EnvelopeDecoder {
         // Payload length field position: the uoffset at 44 is relative to 44.
         const p = 44 + ((bytes[44]! | (bytes[45]! << 8) | (bytes[46]! << 16) | (bytes[47]! << 24)) >>> 0);
         const slack = bytes.length - (p + 4 + env.data.length);
-        if (slack >= 0 && slack < 4 && (p & 3) === 0 && bytes[20] === 0 && bytes[21] === 0 && bytes[22] === 0 && bytes[23] === 0 && bytes[24] === 0 && bytes[25] === 0) {
+        if (
+          slack >= 0 &&
+          slack < 4 &&
+          (p & 3) === 0 &&
+          bytes[20] === 0 &&
+          bytes[21] === 0 &&
+          bytes[22] === 0 &&
+          bytes[23] === 0 &&
+          bytes[24] === 0 &&
+          bytes[25] === 0
+        ) {
           const t = bytes.slice(0, p);
           t[26] = t[27] = t[48] = t[49] = t[50] = t[51] = 0;
           this.tpl = t;
@@ -520,7 +543,8 @@ export class EnvelopeDecoder {
     const buffer = bytes.buffer;
     if (buffer !== this.headBuf || at !== this.headOff) {
       const head = this.decodeVerified(new Uint8Array(buffer, at, dist));
-      if (head.bindings.length || head.headers.size || head.errors.length || head.replyPort >= 0) throw new FrameError('route-shared envelope refers to an envelope with bindings, headers, errors or a reply port');
+      if (head.bindings.length || head.headers.size || head.errors.length || head.replyPort >= 0)
+        throw new FrameError('route-shared envelope refers to an envelope with bindings, headers, errors or a reply port');
       this.headBuf = buffer;
       this.headOff = at;
       this.headSender = head.sender;
@@ -529,7 +553,17 @@ export class EnvelopeDecoder {
     }
     const n = (bytes[12]! | (bytes[13]! << 8) | (bytes[14]! << 16) | (bytes[15]! << 24)) >>> 0;
     if (n > bytes.length - ROUTE_REF_BYTES) throw new FrameError(`route-shared envelope of ${bytes.length} bytes declares a ${n}-byte payload`);
-    return new MessageEnvelope(this.headSender!, this.headDest!, new Uint8Array(buffer, bytes.byteOffset + ROUTE_REF_BYTES, n), this.headType, NO_BINDINGS, EMPTY_HEADERS, bytes[8]!, (bytes[9]! & FLAG_RETURN_UNDELIVERABLE) !== 0, NO_ERRORS);
+    return new MessageEnvelope(
+      this.headSender!,
+      this.headDest!,
+      new Uint8Array(buffer, bytes.byteOffset + ROUTE_REF_BYTES, n),
+      this.headType,
+      NO_BINDINGS,
+      EMPTY_HEADERS,
+      bytes[8]!,
+      (bytes[9]! & FLAG_RETURN_UNDELIVERABLE) !== 0,
+      NO_ERRORS,
+    );
   }
 
   /** The full, bounds-checked decode. */
@@ -579,6 +613,17 @@ export class EnvelopeDecoder {
     const flags = t.u8(F_FLAGS, 1);
     const rp = t.field(F_REPLY_PORT, 4);
     const replyPort = rp === 0 ? -1 : t.dv.getUint32(rp, true);
-    return new MessageEnvelope(sender, dest, data, typeName, bindings, headers, ttl, (flags & FLAG_RETURN_UNDELIVERABLE) !== 0, errors, replyPort === NO_REPLY_PORT ? -1 : replyPort);
+    return new MessageEnvelope(
+      sender,
+      dest,
+      data,
+      typeName,
+      bindings,
+      headers,
+      ttl,
+      (flags & FLAG_RETURN_UNDELIVERABLE) !== 0,
+      errors,
+      replyPort === NO_REPLY_PORT ? -1 : replyPort,
+    );
   }
 }

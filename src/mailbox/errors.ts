@@ -7,13 +7,7 @@ import { ActormeshError } from '../errors.js';
 /** The five ways a message can fail to reach its port (Monarch's `DeliveryError`). */
 export type DeliveryErrorKind = 'Unroutable' | 'BrokenLink' | 'Mailbox' | 'Multicast' | 'TtlExpired';
 
-export const DELIVERY_ERROR_KINDS: readonly DeliveryErrorKind[] = [
-  'Unroutable',
-  'BrokenLink',
-  'Mailbox',
-  'Multicast',
-  'TtlExpired',
-];
+export const DELIVERY_ERROR_KINDS: readonly DeliveryErrorKind[] = ['Unroutable', 'BrokenLink', 'Mailbox', 'Multicast', 'TtlExpired'];
 
 /**
  * One delivery failure recorded on an envelope. Plain data (kind + message) so that it encodes

@@ -220,14 +220,7 @@ export class Mailbox extends BaseMailboxSender {
    */
   sendMessage(dest: PortId, typeName: string, msg: unknown, headers?: Headers, returnUndeliverable?: boolean, replyPort = -1): void {
     const p = encodeMessage(msg, typeName);
-    const env = new MessageEnvelope(
-      this.actorId,
-      dest,
-      p.data,
-      typeName,
-      p.bindings.length === 0 ? NO_BINDINGS : toWire(p.bindings),
-      headers ?? EMPTY_HEADERS,
-    );
+    const env = new MessageEnvelope(this.actorId, dest, p.data, typeName, p.bindings.length === 0 ? NO_BINDINGS : toWire(p.bindings), headers ?? EMPTY_HEADERS);
     if (returnUndeliverable === false) env.returnUndeliverable = false;
     if (replyPort >= 0) env.replyPort = replyPort;
     this.post(env, this.returnHandle);
@@ -255,7 +248,14 @@ export class Mailbox extends BaseMailboxSender {
     const port = new LocalPort<T>(id, (m) => {
       if (!rx.push(m)) throw new PortClosedError(String(id));
     });
-    this.bind(index, { once: false, sink: (m) => port.sendLocal(m as T), closed: () => { port.close(); rx.close(); } });
+    this.bind(index, {
+      once: false,
+      sink: (m) => port.sendLocal(m as T),
+      closed: () => {
+        port.close();
+        rx.close();
+      },
+    });
     return [port, rx];
   }
 

@@ -55,9 +55,7 @@ function fromRecord(r: EnvelopeRecord): MessageEnvelope {
   if (typeof r !== 'object' || r === null || typeof r.sender !== 'string' || typeof r.dest !== 'string' || !(r.data instanceof Uint8Array)) {
     throw new DeserializationError(UNDELIVERABLE_TYPE, 'not an envelope record');
   }
-  const errors: DeliveryError[] = (r.errors ?? []).map(([k, m]) =>
-    deliveryError(DELIVERY_ERROR_KINDS.includes(k) ? k : 'BrokenLink', String(m)),
-  );
+  const errors: DeliveryError[] = (r.errors ?? []).map(([k, m]) => deliveryError(DELIVERY_ERROR_KINDS.includes(k) ? k : 'BrokenLink', String(m)));
   const bindings: WireBinding[] = (r.bindings ?? []).map(([tag, bytes]) => ({ tag, bytes }));
   return MessageEnvelope.of({
     sender: parseActorId(r.sender),

@@ -29,7 +29,7 @@ import { type CastTarget, castMessage, chooseRegion, directCast } from './cast.j
 import { CastPlan, CastPlanCache, castsPointToPoint } from './cast-plan.js';
 import { ReplyCollector, ReplyRouter } from './reply-collector.js';
 import { type EncodedMessage, encodeMessage, encodeWithPrefix } from '../core/codec.js';
-import { EMPTY_HEADERS, NO_BINDINGS, NO_ERRORS, defaultTtl } from '../mailbox/envelope.js';
+import { EMPTY_HEADERS, NO_BINDINGS, defaultTtl } from '../mailbox/envelope.js';
 import { CastingError } from './errors.js';
 import { COUNTED_REDUCER, memberName } from './cast-protocol.js';
 import {
@@ -120,11 +120,14 @@ export class ActorMeshRef<A extends Actor<any, any>> {
 
   /** A ref to a sub-region (see `SliceSpec`). */
   slice(spec: SliceSpec): ActorMeshRefOf<A> {
-    if (typeof spec !== 'object' || spec === null) throw new InvalidMeshArgument('slice', `expected an object {label: index | [start, end?, step?]}, got ${String(spec)}`);
+    if (typeof spec !== 'object' || spec === null)
+      throw new InvalidMeshArgument('slice', `expected an object {label: index | [start, end?, step?]}, got ${String(spec)}`);
     let r = this.region;
     for (const [label, v] of Object.entries(spec)) {
-      if (!r.labels.includes(label)) throw new InvalidMeshArgument('slice', `unknown dimension '${label}' of mesh ${this.name} (dimensions: ${r.labels.join(', ') || 'none'})`);
-      if (typeof v !== 'number' && !Array.isArray(v)) throw new InvalidMeshArgument('slice', `dimension '${label}': expected an index or [start, end?, step?], got ${String(v)}`);
+      if (!r.labels.includes(label))
+        throw new InvalidMeshArgument('slice', `unknown dimension '${label}' of mesh ${this.name} (dimensions: ${r.labels.join(', ') || 'none'})`);
+      if (typeof v !== 'number' && !Array.isArray(v))
+        throw new InvalidMeshArgument('slice', `dimension '${label}': expected an index or [start, end?, step?], got ${String(v)}`);
       r = typeof v === 'number' ? r.at(label, v) : r.range(label, v as readonly [number, (number | null)?, number?]);
     }
     return this.derive(r);
@@ -237,8 +240,7 @@ function watchBounces(cx: Context, ref: ActorMeshRef<any>, health: MeshHealth): 
           // a member (its base rank is known) or to a comm actor (unknown: every wait of the type).
           const r = table.get(utf8d.decode(id));
           r?.health.bounced(env.typeName, String(env.dest.actor), why, r.baseRank(env.dest.actor.proc, env.dest.actor.name));
-        }
-        else if (env.typeName.startsWith(ENDPOINT_PREFIX)) {
+        } else if (env.typeName.startsWith(ENDPOINT_PREFIX)) {
           // Point-to-point casts carry no headers: their destination is a member, named after its mesh.
           const r = table.get(env.dest.actor.name);
           r?.health.bounced(env.typeName, String(env.dest.actor), why, r.baseRank(env.dest.actor.proc, env.dest.actor.name));
@@ -506,7 +508,11 @@ class EndpointImpl<F extends EndpointFn> implements Endpoint<F> {
   }
 
   async callOne(...args: any[]): Promise<any> {
-    if (this.ref.size !== 1) throw new EndpointUsageError('CallOneOnMany', `callOne needs a mesh of exactly one actor, but ${this.ref} has ${this.ref.size}; slice it first or use choose()`);
+    if (this.ref.size !== 1)
+      throw new EndpointUsageError(
+        'CallOneOnMany',
+        `callOne needs a mesh of exactly one actor, but ${this.ref} has ${this.ref.size}; slice it first or use choose()`,
+      );
     return (await this.callRegion(this.ref.region, args))[0];
   }
 
@@ -567,7 +573,8 @@ class EndpointImpl<F extends EndpointFn> implements Endpoint<F> {
     const ref = this.ref;
     const region = ref.region;
     ref.runtime.health.check(region.slice);
-    if (acc.reducerSpec === undefined) throw new EndpointUsageError('NoReducer', `reduce needs an accumulator with a reducerSpec (e.g. sumAccumulator()); got one without`);
+    if (acc.reducerSpec === undefined)
+      throw new EndpointUsageError('NoReducer', `reduce needs an accumulator with a reducerSpec (e.g. sumAccumulator()); got one without`);
     const type = ENDPOINT_PREFIX + this.name;
     const plans = plansOf(ref);
     if (plans !== undefined) {
@@ -575,7 +582,8 @@ class EndpointImpl<F extends EndpointFn> implements Endpoint<F> {
       watchBounces(cx, ref, ref.runtime.health);
       const c = new ReduceCollector<S>(cx, region.numRanks, this.timeoutMs, `${region.numRanks} replies of ${this.name} from mesh ${ref.name}`, acc);
       try {
-        if (sendPointToPoint(cx, plans.get(region), type, args, MODE_REDUCE, c as ReplyCollector<unknown>)) return await c.arm(ref.runtime.health, region.slice, type);
+        if (sendPointToPoint(cx, plans.get(region), type, args, MODE_REDUCE, c as ReplyCollector<unknown>))
+          return await c.arm(ref.runtime.health, region.slice, type);
         c.discard(); // bindable arguments: the direct cast below
       } catch (e) {
         c.fail(e as Error);
@@ -592,7 +600,12 @@ class EndpointImpl<F extends EndpointFn> implements Endpoint<F> {
         state = acc.accumulate(state, u[1]);
         return Number(u[0]);
       },
-      (port) => (plans !== undefined ? directCast : castMessage)(ref.runtime.cx, ref.target(region), endpointMessage(this.name, args, MODE_REDUCE, port as PortRef<unknown>)),
+      (port) =>
+        (plans !== undefined ? directCast : castMessage)(
+          ref.runtime.cx,
+          ref.target(region),
+          endpointMessage(this.name, args, MODE_REDUCE, port as PortRef<unknown>),
+        ),
       type,
       { name: COUNTED_REDUCER, params: { inner: acc.reducerSpec } },
     );
@@ -611,7 +624,13 @@ export class ActorMesh<A extends Actor<any, any>> extends ActorMeshRef<A> {
   }
 
   /** The owned mesh (with endpoint properties); `stop` stops every member. */
-  static own<A extends Actor<any, any>>(name: string, runtime: MeshRuntime, root: Region, perProc: number, stop: () => Promise<void>): ActorMesh<A> & Endpoints<A> {
+  static own<A extends Actor<any, any>>(
+    name: string,
+    runtime: MeshRuntime,
+    root: Region,
+    perProc: number,
+    stop: () => Promise<void>,
+  ): ActorMesh<A> & Endpoints<A> {
     return withEndpoints(new ActorMesh<A>(name, runtime, perProc, root, stop)) as unknown as ActorMesh<A> & Endpoints<A>;
   }
 
@@ -630,7 +649,10 @@ export class ActorMesh<A extends Actor<any, any>> extends ActorMeshRef<A> {
 const UNBOUND_CONTEXT = new Proxy({} as Context, {
   get(_t, prop) {
     if (prop === 'then') return undefined;
-    throw new EndpointUsageError('UnboundMeshRef', 'this actor mesh ref was received in a message: call ref.bind(cx) with your context before casting or calling through it');
+    throw new EndpointUsageError(
+      'UnboundMeshRef',
+      'this actor mesh ref was received in a message: call ref.bind(cx) with your context before casting or calling through it',
+    );
   },
 });
 

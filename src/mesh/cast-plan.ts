@@ -87,7 +87,15 @@ export class CastPlan {
    * A point-to-point endpoint message to member `i` (wire form above). Keys are in a fixed order
    * with the per-call values last, so `headsOf` can encode everything before them once.
    */
-  message(i: number, type: string, mode: number, sender: ActorRef<any>, reply: OncePortRef<unknown> | null, callId: number, args: unknown[]): Record<string, unknown> {
+  message(
+    i: number,
+    type: string,
+    mode: number,
+    sender: ActorRef<any>,
+    reply: OncePortRef<unknown> | null,
+    callId: number,
+    args: unknown[],
+  ): Record<string, unknown> {
     return { type, mode, r: i, p: this.castPoints[i]!, q: this.meshPoints[i]!, s: sender, reply, c: callId, args };
   }
 
@@ -100,7 +108,9 @@ export class CastPlan {
     const key = `${type}\u0000${mode}`;
     const h = this.heads.get(key);
     if (h !== undefined && h.sender === sender && h.reply === reply) return h.heads;
-    const heads = this.actorIds.map((_, i) => messagePrefix(this.message(i, type, mode, sender, reply, undefined as unknown as number, undefined as unknown as unknown[]), 2));
+    const heads = this.actorIds.map((_, i) =>
+      messagePrefix(this.message(i, type, mode, sender, reply, undefined as unknown as number, undefined as unknown as unknown[]), 2),
+    );
     if (this.heads.size >= 64) this.heads.clear();
     this.heads.set(key, { sender, reply, heads });
     return heads;

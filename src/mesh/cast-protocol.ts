@@ -101,7 +101,6 @@ export function checkForward(m: Forward): void {
   checkBody(m.body);
 }
 
-
 /**
  * Next steps of a frame, deduplicated (Rust `get_next_steps`) only where duplicates can arise: a
  * union or intersection residual. `all`/`range`/`true`/`any` expand to distinct coordinates, so

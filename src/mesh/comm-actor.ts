@@ -47,7 +47,19 @@ import { RoutingFrame, type RoutingFrameJSON } from '../selection/routing.js';
 import { Extent } from '../ndslice/extent.js';
 import { CastingError } from './errors.js';
 import { castSenderOf, encodeCastPoint } from './cast-direct.js';
-import { CAST_MESH_POINT, COMM_ACTOR_TYPE, COUNTED_REDUCER, type CastBody, type CommMsg, type CommParams, type Forward, type RegionJSON, checkBody, checkForward, memberName, routingSteps } from './cast-protocol.js';
+import {
+  CAST_MESH_POINT,
+  COMM_ACTOR_TYPE,
+  COUNTED_REDUCER,
+  type CastBody,
+  type CommMsg,
+  type CommParams,
+  type Forward,
+  checkBody,
+  checkForward,
+  memberName,
+  routingSteps,
+} from './cast-protocol.js';
 // Side effects: worker processes import this module, so it also registers the agent and the
 // resource protocol's codec classes there.
 import './proc-mesh-agent.js';
@@ -138,7 +150,10 @@ export class CommActor extends Actor<CommParams, CommMsg> {
 
   private configure(rank: number, peers: ActorId[]): void {
     if (!Number.isSafeInteger(rank) || rank < 0 || !Array.isArray(peers) || rank >= peers.length) {
-      throw new CastingError('comm', `invalid comm actor mode: rank ${rank} with ${Array.isArray(peers) ? peers.length : 'no'} peers (expected 0 <= rank < peers)`);
+      throw new CastingError(
+        'comm',
+        `invalid comm actor mode: rank ${rank} with ${Array.isArray(peers) ? peers.length : 'no'} peers (expected 0 <= rank < peers)`,
+      );
     }
     this.rank = rank;
     this.peers = peers;
@@ -432,4 +447,3 @@ function castCtx(body: CastBody): CastCtx {
 }
 
 registerActor(CommActor);
-

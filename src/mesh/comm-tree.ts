@@ -31,7 +31,14 @@ export async function installCommTree(cx: Context, mesh: ProcMesh): Promise<Comm
   const peers = ref.ranks.map((r) => r.actorId(COMM_ACTOR_NAME));
   const port = portIndexOf('comm.mode');
   peers.forEach((p, rank) => cx.mailbox.sendMessage(new PortId(p, port), 'comm.mode', { type: 'comm.mode', rank, peers } satisfies CommMsg));
-  return { rootCommActor: new ActorRef(peers[0]!), caster: treeCaster(ref.region(), ref.ranks.map((r) => r.procId), peers) };
+  return {
+    rootCommActor: new ActorRef(peers[0]!),
+    caster: treeCaster(
+      ref.region(),
+      ref.ranks.map((r) => r.procId),
+      peers,
+    ),
+  };
 }
 
 /**
@@ -81,4 +88,3 @@ function regionOfTargets(targets: readonly CastTarget[], rankOf: Map<string, num
     return undefined;
   }
 }
-

@@ -85,8 +85,28 @@ export type CallReply = [number, boolean, unknown];
  * promises/JSON (`then`, `toJSON`), which would shadow the endpoint on the mesh.
  */
 export const RESERVED_ENDPOINT_NAMES = [
-  'get', 'stop', 'slice', 'cast', 'bind', 'size', 'sizes', 'name', 'extent', 'region', 'endpoint', 'target', 'derive',
-  'runtime', 'perProc', 'root', 'health', 'actorIds', 'toString', 'constructor', 'then', 'toJSON',
+  'get',
+  'stop',
+  'slice',
+  'cast',
+  'bind',
+  'size',
+  'sizes',
+  'name',
+  'extent',
+  'region',
+  'endpoint',
+  'target',
+  'derive',
+  'runtime',
+  'perProc',
+  'root',
+  'health',
+  'actorIds',
+  'toString',
+  'constructor',
+  'then',
+  'toJSON',
 ] as const;
 export type ReservedEndpointName = (typeof RESERVED_ENDPOINT_NAMES)[number];
 const RESERVED = new Set<string>(RESERVED_ENDPOINT_NAMES);
@@ -281,7 +301,9 @@ export interface Endpoint<F extends EndpointFn> {
 }
 
 /** `mesh.<name>` for every endpoint of the actor class `A` (reserved names never shadow mesh members). */
-export type Endpoints<A> = A extends { endpoints: infer E } ? { readonly [K in Exclude<keyof E & string, ReservedEndpointName>]: E[K] extends EndpointFn ? Endpoint<E[K]> : never } : {};
+export type Endpoints<A> = A extends { endpoints: infer E }
+  ? { readonly [K in Exclude<keyof E & string, ReservedEndpointName>]: E[K] extends EndpointFn ? Endpoint<E[K]> : never }
+  : Record<never, never>;
 
 /**
  * `unknown` when no endpoint of `A` has a reserved name; otherwise a type naming the offending
@@ -292,7 +314,6 @@ export type CheckedEndpoints<A> = A extends { endpoints: infer E }
     ? unknown
     : { 'reserved endpoint names (rename them)': Extract<keyof E & string, ReservedEndpointName> }
   : unknown;
-
 
 /** Builds the message for endpoint `name`. */
 export function endpointMessage(name: string, args: unknown[], mode: number, reply: PortRef<unknown> | null): EndpointMsg {

@@ -110,12 +110,7 @@ export class ProcMeshRef {
   /** How casts reach the agents (and actors) of this mesh; not serialized. */
   caster: MeshCaster;
 
-  constructor(
-    name: Name,
-    region: Region,
-    ranks: readonly ProcRef[],
-    opts: { rootRegion?: Region; rootCommActor?: ActorRef<any>; caster?: MeshCaster } = {},
-  ) {
+  constructor(name: Name, region: Region, ranks: readonly ProcRef[], opts: { rootRegion?: Region; rootCommActor?: ActorRef<any>; caster?: MeshCaster } = {}) {
     if (region.numRanks !== ranks.length) throw new InvalidRankCardinality(region.numRanks, ranks.length, `proc mesh ${name}`);
     this.name = name;
     this.reg = region;
@@ -163,10 +158,12 @@ export class ProcMeshRef {
   }
   /** `{label: i}` fixes and drops a dim; `{label: [start, end?, step?]}` ranges it. */
   slice(spec: SliceSpec): ProcMeshRef {
-    if (typeof spec !== 'object' || spec === null) throw new InvalidMeshArgument('slice', `expected an object {label: index | [start, end?, step?]}, got ${String(spec)}`);
+    if (typeof spec !== 'object' || spec === null)
+      throw new InvalidMeshArgument('slice', `expected an object {label: index | [start, end?, step?]}, got ${String(spec)}`);
     let region = this.reg;
     for (const [label, v] of Object.entries(spec)) {
-      if (!region.labels.includes(label)) throw new InvalidMeshArgument('slice', `unknown dimension '${label}' (dimensions: ${region.labels.join(', ') || 'none'})`);
+      if (!region.labels.includes(label))
+        throw new InvalidMeshArgument('slice', `unknown dimension '${label}' (dimensions: ${region.labels.join(', ') || 'none'})`);
       region = typeof v === 'number' ? region.at(label, v) : region.range(label, v);
     }
     return this.sliced(region);
@@ -228,7 +225,7 @@ export class ProcMeshRef {
     const t0 = performance.now();
     try {
       this.castToAgents(cx, msg);
-      for (let got = 0; got < n; ) {
+      for (let got = 0; got < n;) {
         let s: State<ActorState>;
         try {
           s = await rx.recv(idle);
@@ -255,7 +252,9 @@ export class ProcMeshRef {
         state: {
           actorId: agent,
           createRank: this.ranks[i]!.createRank,
-          supervisionEvents: [{ actorId: String(agent), status: 'Stopped', message: `agent ${agent} did not answer within ${Math.round(idle)} ms (proc unreachable or dead)` }],
+          supervisionEvents: [
+            { actorId: String(agent), status: 'Stopped', message: `agent ${agent} did not answer within ${Math.round(idle)} ms (proc unreachable or dead)` },
+          ],
         },
         rank: i,
       };
@@ -290,7 +289,8 @@ export class ProcMeshRef {
     this.castToAgents(cx, create);
     const r = await this.waitStatuses(cx, String(name));
     if (!r.ok) throw new ActorSpawnError(statusesToRankedValues(r.statuses, Status.timeout(r.elapsedMs), this.ranks.length), String(name));
-    if (r.statuses.values().some((s) => s.isTerminating())) throw new ActorSpawnError(statusesToRankedValues(r.statuses, Status.NotExist, this.ranks.length), String(name));
+    if (r.statuses.values().some((s) => s.isTerminating()))
+      throw new ActorSpawnError(statusesToRankedValues(r.statuses, Status.NotExist, this.ranks.length), String(name));
     return new SpawnedActorMesh<A>(this, name, typeName);
   }
 
@@ -302,7 +302,8 @@ export class ProcMeshRef {
     this.castToAgents(cx, { type: 'Stop', name: String(name) });
     const r = await this.waitStatuses(cx, String(name));
     if (!r.ok) throw new ActorStopError(statusesToRankedValues(r.statuses, Status.timeout(r.elapsedMs), this.ranks.length), String(name));
-    if (!r.statuses.values().every((s) => s.isTerminating())) throw new ActorStopError(statusesToRankedValues(r.statuses, Status.NotExist, this.ranks.length), String(name));
+    if (!r.statuses.values().every((s) => s.isTerminating()))
+      throw new ActorStopError(statusesToRankedValues(r.statuses, Status.NotExist, this.ranks.length), String(name));
   }
 
   /**

@@ -23,7 +23,12 @@ export { Rank };
 // Status values travel inside State replies: make the codec revive them as Status objects.
 const STATUS_TAG = 'valuemesh.Status';
 if (!isRegisteredTag(STATUS_TAG)) {
-  registerCodecClass<Status>({ tag: STATUS_TAG, Class: Status as unknown as abstract new (...args: never[]) => Status, toValue: (s) => s.toJSON(), fromValue: (v) => Status.fromJSON(v) });
+  registerCodecClass<Status>({
+    tag: STATUS_TAG,
+    Class: Status as unknown as abstract new (...args: never[]) => Status,
+    toValue: (s) => s.toJSON(),
+    fromValue: (v) => Status.fromJSON(v),
+  });
 }
 
 /** What to spawn: a registered actor type and its serialized params. */

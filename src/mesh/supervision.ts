@@ -47,7 +47,14 @@ export class MeshFailure {
   ) {}
 
   toString(): string {
-    const what = this.kind === 'ProcStopped' ? 'its proc died' : this.kind === 'ActorStopped' ? 'it stopped' : this.kind === 'Undeliverable' ? 'a message to it was undeliverable' : 'it failed';
+    const what =
+      this.kind === 'ProcStopped'
+        ? 'its proc died'
+        : this.kind === 'ActorStopped'
+          ? 'it stopped'
+          : this.kind === 'Undeliverable'
+            ? 'a message to it was undeliverable'
+            : 'it failed';
     return `actor ${this.actorId} (rank ${this.rank ?? '?'} of mesh ${this.meshName}): ${what}: ${this.error}`;
   }
 }
@@ -72,7 +79,9 @@ export class SupervisionError extends ActormeshError {
 export type FaultHook = (failure: MeshFailure) => void;
 
 const defaultFaultHook: FaultHook = (f) => {
-  console.error(`actormesh: unhandled mesh failure: ${f}\nactormesh: exiting the client (set an onSupervise handler on the mesh owner, or setUnhandledFaultHook, to handle it)`);
+  console.error(
+    `actormesh: unhandled mesh failure: ${f}\nactormesh: exiting the client (set an onSupervise handler on the mesh owner, or setUnhandledFaultHook, to handle it)`,
+  );
   process.exit(1);
 };
 let faultHook: FaultHook = defaultFaultHook;
@@ -295,13 +304,19 @@ export class SupervisionMonitor {
 
 // --- polling a proc mesh ----------------------------------------------------------------------
 
-
 /**
  * The failure of every member of proc `procRank` (`perProc` members each) when its process
  * stopped: kind `ProcStopped`, the error naming the stop reason in Monarch's form
  * (`Killed(9)`, `Exited(1)`, ...) and in words.
  */
-export function procStoppedFailure(meshName: string, procRank: number, perProc: number, procId: string, reason: ProcStopReason, pid?: number): { baseRanks: number[]; failure: MeshFailure } {
+export function procStoppedFailure(
+  meshName: string,
+  procRank: number,
+  perProc: number,
+  procId: string,
+  reason: ProcStopReason,
+  pid?: number,
+): { baseRanks: number[]; failure: MeshFailure } {
   const baseRanks = Array.from({ length: perProc }, (_, j) => procRank * perProc + j);
   const who = pid !== undefined && pid > 0 ? `its process (pid ${pid})` : 'its process';
   const text = `${who} stopped: ${ProcStopReason.label(reason)}: ${ProcStopReason.format(reason)}`;
@@ -351,7 +366,11 @@ export async function pollActorStates(cx: Context, ref: ProcMeshRef, meshName: s
   for (let i = 0; i < n; i++) {
     const ranks = Array.from({ length: perProc }, (_, j) => i * perProc + j);
     if (ranks.every((b) => !got.has(b))) {
-      out.push({ baseRanks: ranks, failure: undefined, slow: `the agent of proc ${ref.ranks[i]!.procId} did not answer a supervision poll within ${timeoutMs} ms (busy or slow; a dead process is reported by its allocator)` });
+      out.push({
+        baseRanks: ranks,
+        failure: undefined,
+        slow: `the agent of proc ${ref.ranks[i]!.procId} did not answer a supervision poll within ${timeoutMs} ms (busy or slow; a dead process is reported by its allocator)`,
+      });
       continue;
     }
     for (const b of ranks) {

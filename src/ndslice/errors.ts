@@ -144,7 +144,11 @@ export class OverlappingLabel extends ActormeshError {
 export class ReorderedLabel extends ActormeshError {
   readonly label: string;
   constructor(label: string) {
-    super('ExtentError', 'ReorderedLabel', `label ${JSON.stringify(label)} is integer-like, so an object literal reorders it; use Extent.of([[label, size], ...])`);
+    super(
+      'ExtentError',
+      'ReorderedLabel',
+      `label ${JSON.stringify(label)} is integer-like, so an object literal reorders it; use Extent.of([[label, size], ...])`,
+    );
     this.label = label;
   }
 }

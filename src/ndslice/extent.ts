@@ -48,7 +48,10 @@ export class Extent {
   static from(obj: Record<string, number>): Extent {
     const keys = Object.keys(obj);
     for (const k of keys) if (INTEGER_LIKE.test(k)) throw new ReorderedLabel(k);
-    return Extent.new(keys, keys.map((k) => obj[k]!));
+    return Extent.new(
+      keys,
+      keys.map((k) => obj[k]!),
+    );
   }
 
   /** The 0-dimensional extent: no labels, one rank. */

@@ -22,12 +22,24 @@ export function debugString(s: string): string {
   let out = '"';
   for (const ch of s) {
     switch (ch) {
-      case '"': out += '\\"'; break;
-      case '\\': out += '\\\\'; break;
-      case '\n': out += '\\n'; break;
-      case '\t': out += '\\t'; break;
-      case '\r': out += '\\r'; break;
-      case '\0': out += '\\0'; break;
+      case '"':
+        out += '\\"';
+        break;
+      case '\\':
+        out += '\\\\';
+        break;
+      case '\n':
+        out += '\\n';
+        break;
+      case '\t':
+        out += '\\t';
+        break;
+      case '\r':
+        out += '\\r';
+        break;
+      case '\0':
+        out += '\\0';
+        break;
       default:
         if (ch !== ' ' && NONPRINTABLE.test(ch)) out += `\\u{${ch.codePointAt(0)!.toString(16)}}`;
         else out += ch;

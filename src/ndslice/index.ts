@@ -8,17 +8,7 @@ export { Extent } from './extent.js';
 export { Point } from './point.js';
 export { Region } from './region.js';
 export { Shape } from './shape.js';
-export {
-  type View,
-  type SubsettableView,
-  checkSubset,
-  rangeRegion,
-  groupByRegions,
-  rangeView,
-  groupByView,
-  viewIter,
-  viewValues,
-} from './view.js';
+export { type View, type SubsettableView, checkSubset, rangeRegion, groupByRegions, rangeView, groupByView, viewIter, viewValues } from './view.js';
 export { isSafeIdent, fmtLabel, debugString } from './format.js';
 export { sliceKernels, checkKernelSlice, BufferTooSmall, type SliceKernels } from './kernels.js';
 export * from './errors.js';

@@ -71,7 +71,8 @@ export class BufferTooSmall extends ActormeshError {
  */
 export function outBuffer(out: Uint32Array | undefined, n: number): Uint32Array {
   if (out === undefined) return new Uint32Array(n);
-  if (!(out instanceof Uint32Array)) throw new BufferTooSmall(n, -1, out === null ? 'null' : typeof out === 'object' ? String((out as object).constructor?.name ?? 'object') : typeof out);
+  if (!(out instanceof Uint32Array))
+    throw new BufferTooSmall(n, -1, out === null ? 'null' : typeof out === 'object' ? String((out as object).constructor?.name ?? 'object') : typeof out);
   if (out.length < n) throw new BufferTooSmall(n, out.length);
   return out.length === n ? out : out.subarray(0, n);
 }

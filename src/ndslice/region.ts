@@ -149,7 +149,11 @@ export class Region implements View<number> {
     const s = ranged.slice;
     return new Region(
       this.labels.filter((_, j) => j !== k),
-      Slice.new(s.offset, s.sizes.filter((_, j) => j !== k), s.strides.filter((_, j) => j !== k)),
+      Slice.new(
+        s.offset,
+        s.sizes.filter((_, j) => j !== k),
+        s.strides.filter((_, j) => j !== k),
+      ),
     );
   }
 

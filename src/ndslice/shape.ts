@@ -31,7 +31,10 @@ export class Shape {
 
   static new(labels: readonly string[], slice: Slice): Shape {
     if (labels.length !== slice.numDim) throw new DimSliceMismatch(labels.length, slice.numDim);
-    return new Shape(labels.map((l) => String(l)), slice);
+    return new Shape(
+      labels.map((l) => String(l)),
+      slice,
+    );
   }
 
   /** Row-major shape from ordered `[label, size]` pairs (the TS twin of `shape!`). */
@@ -60,7 +63,10 @@ export class Shape {
     const [b, e, s] = r.resolve(size);
     if (b >= size) throw new OutOfRange(r.toString(), label, size);
     if (e <= b) throw new ShapeEmptyRange(r.toString());
-    return new Shape(this.labels.slice(), wrapSlice(() => this.slice.select(dim, b, e, s)));
+    return new Shape(
+      this.labels.slice(),
+      wrapSlice(() => this.slice.select(dim, b, e, s)),
+    );
   }
 
   /** Fix `label` to `i` and remove the dim. */

@@ -26,7 +26,11 @@ export class SelectionEmptyRange extends ActormeshError {
   readonly dim: number;
   readonly size: number;
   constructor(range: string, dim: number, size: number) {
-    super('ShapeError', 'EmptyRange', `range ${range} selects nothing in dimension ${dim} of size ${size} (strict evaluation expects a non-empty range starting below the size)`);
+    super(
+      'ShapeError',
+      'EmptyRange',
+      `range ${range} selects nothing in dimension ${dim} of size ${size} (strict evaluation expects a non-empty range starting below the size)`,
+    );
     this.range = range;
     this.dim = dim;
     this.size = size;

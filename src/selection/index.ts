@@ -2,7 +2,22 @@
  * Selections, comm-tree routing and reshape (spec hotpath.md §4–§5). See the module comments of
  * each file for invariants.
  */
-export { Selection, EvalOptions, AllSel, AnySel, FalseSel, FirstSel, IntersectionSel, RangeSel, TrueSel, UnionSel, pretty, structurallyEqual, validateSelection, embed0d } from './selection.js';
+export {
+  Selection,
+  EvalOptions,
+  AllSel,
+  AnySel,
+  FalseSel,
+  FirstSel,
+  IntersectionSel,
+  RangeSel,
+  TrueSel,
+  UnionSel,
+  pretty,
+  structurallyEqual,
+  validateSelection,
+  embed0d,
+} from './selection.js';
 export type { SelectionKind, SelectionJSON } from './selection.js';
 export { normalize, reify as reifyNormalized, normalizedKey, selectionKey, compareNormalized } from './normalize.js';
 export type { NormalizedSelection } from './normalize.js';

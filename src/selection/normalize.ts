@@ -100,7 +100,7 @@ function rewriteSet(kind: 'union' | 'intersection', children: NormalizedSelectio
   }
   // Identities.
   const unit = kind === 'union' ? 'false' : 'true';
-  let set = toSet(flat.filter((c) => c.kind !== unit));
+  const set = toSet(flat.filter((c) => c.kind !== unit));
   if (set.length === 0) return kind === 'union' ? N_FALSE : N_TRUE;
   if (set.length === 1) return set[0]!;
   // Absorption.

@@ -99,7 +99,7 @@ class Parser {
       this.pos++;
       const stepAt = this.pos;
       const s = this.number();
-      if (s === undefined) this.fail('expected a step after the second \':\'');
+      if (s === undefined) this.fail("expected a step after the second ':'");
       if (s === 0) this.fail('range step must be >= 1', stepAt);
       step = s;
     }

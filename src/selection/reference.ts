@@ -178,7 +178,7 @@ export class ReferenceRouter {
     let messages = 1;
     let frames = 1;
     const groups = new Map<number, number[]>();
-    for (let head = 0; head < queue.length; ) {
+    for (let head = 0; head < queue.length;) {
       const rank = queue[head]!;
       const n = queue[head + 2]!;
       parents.push(rank, queue[head + 1]!);

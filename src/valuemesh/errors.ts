@@ -27,11 +27,7 @@ export class InvalidRankCardinality extends ActormeshError {
   readonly expected: number;
   readonly actual: number;
   constructor(expected: number, actual: number, detail?: string) {
-    super(
-      'MeshError',
-      'InvalidRankCardinality',
-      `invalid rank cardinality: expected ${expected}, got ${actual}${detail ? ` (${detail})` : ''}`,
-    );
+    super('MeshError', 'InvalidRankCardinality', `invalid rank cardinality: expected ${expected}, got ${actual}${detail ? ` (${detail})` : ''}`);
     this.expected = expected;
     this.actual = actual;
   }
@@ -66,11 +62,7 @@ export class OverlappingRanges extends ActormeshError {
   readonly prev: RankRange;
   readonly next: RankRange;
   constructor(prev: RankRange, next: RankRange) {
-    super(
-      'BuildError',
-      'OverlappingRanges',
-      `overlapping overlay runs ${fmtRange(prev)} and ${fmtRange(next)}: expected disjoint runs`,
-    );
+    super('BuildError', 'OverlappingRanges', `overlapping overlay runs ${fmtRange(prev)} and ${fmtRange(next)}: expected disjoint runs`);
     this.prev = { start: prev.start, end: prev.end };
     this.next = { start: next.start, end: next.end };
   }
@@ -139,11 +131,7 @@ export class ReducerOperandMismatch extends ActormeshError {
   readonly left: string;
   readonly right: string;
   constructor(left: unknown, right: unknown) {
-    super(
-      'AccumError',
-      'ReducerOperandMismatch',
-      `cannot combine a ${typeof left} with a ${typeof right}: expected two numbers or two bigints`,
-    );
+    super('AccumError', 'ReducerOperandMismatch', `cannot combine a ${typeof left} with a ${typeof right}: expected two numbers or two bigints`);
     this.left = typeof left;
     this.right = typeof right;
   }

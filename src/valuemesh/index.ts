@@ -6,24 +6,8 @@ export { ValueMesh, type MeshRep, type ValueMeshJson } from './value-mesh.js';
 export { ValueOverlay, reduceOverlays, valueOverlayReducer } from './value-overlay.js';
 export { rleFromDense, rleFromValueRuns, mergeValueRuns, type ValueRun, type IdRun, type Rle } from './rle.js';
 export { valueEquals, type Same } from './value-eq.js';
-export {
-  Status,
-  StatusCode,
-  formatDurationDebug,
-  durationFromMs,
-  durationToMs,
-  type Duration,
-  type StatusKind,
-  type StatusJson,
-} from './status.js';
-export {
-  StatusMesh,
-  StatusOverlay,
-  StatusTable,
-  reduceStatusOverlays,
-  statusOverlayReducer,
-  type StatusSnapshot,
-} from './status-mesh.js';
+export { Status, StatusCode, formatDurationDebug, durationFromMs, durationToMs, type Duration, type StatusKind, type StatusJson } from './status.js';
+export { StatusMesh, StatusOverlay, StatusTable, reduceStatusOverlays, statusOverlayReducer, type StatusSnapshot } from './status-mesh.js';
 export {
   sumReducer,
   maxReducer,

@@ -73,11 +73,7 @@ function append<T>(out: ValueRun<T>[], start: number, end: number, value: T, sam
  * right's value, every other rank covered by `left` keeps left's. Output is sorted, non-overlapping,
  * touching-equal runs coalesced, gaps of both inputs preserved. O(|left| + |right|).
  */
-export function mergeValueRuns<T>(
-  left: readonly ValueRun<T>[],
-  right: readonly ValueRun<T>[],
-  same: Same<T> = valueEquals,
-): ValueRun<T>[] {
+export function mergeValueRuns<T>(left: readonly ValueRun<T>[], right: readonly ValueRun<T>[], same: Same<T> = valueEquals): ValueRun<T>[] {
   const out: ValueRun<T>[] = [];
   let i = 0;
   // every left rank below `shadow` was already emitted or is covered by an emitted right run

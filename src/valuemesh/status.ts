@@ -92,8 +92,7 @@ export class Status {
     this.kind = KINDS[code]!;
     this.message = message;
     this.duration = duration ? Object.freeze({ secs: duration.secs, nanos: duration.nanos }) : undefined;
-    this.key =
-      code === StatusCode.Failed ? `F:${message}` : code === StatusCode.Timeout ? `T:${duration!.secs}:${duration!.nanos}` : this.kind;
+    this.key = code === StatusCode.Failed ? `F:${message}` : code === StatusCode.Timeout ? `T:${duration!.secs}:${duration!.nanos}` : this.kind;
     Object.freeze(this);
   }
 
@@ -111,14 +110,7 @@ export class Status {
   /** `Timeout(d)`: `d` in milliseconds or as a Rust `{secs, nanos}` Duration. */
   static timeout(d: number | Duration): Status {
     if (typeof d === 'number') return new Status(StatusCode.Timeout, undefined, durationFromMs(d));
-    const ok =
-      d !== null &&
-      typeof d === 'object' &&
-      Number.isSafeInteger(d.secs) &&
-      d.secs >= 0 &&
-      Number.isInteger(d.nanos) &&
-      d.nanos >= 0 &&
-      d.nanos < 1e9;
+    const ok = d !== null && typeof d === 'object' && Number.isSafeInteger(d.secs) && d.secs >= 0 && Number.isInteger(d.nanos) && d.nanos >= 0 && d.nanos < 1e9;
     if (!ok) throw new InvalidStatus({ Timeout: d }, 'a Timeout duration needs integer secs >= 0 and 0 <= nanos < 1e9');
     return new Status(StatusCode.Timeout, undefined, d);
   }

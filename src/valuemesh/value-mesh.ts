@@ -13,9 +13,7 @@ import { mergeValueRuns, rleFromDense, rleFromValueRuns, type IdRun, type ValueR
 import { TableBuilder, valueEquals, type Same } from './value-eq.js';
 import type { ValueOverlay } from './value-overlay.js';
 
-export type MeshRep<T> =
-  | { readonly kind: 'dense'; values: T[] }
-  | { readonly kind: 'compressed'; table: T[]; runs: IdRun[] };
+export type MeshRep<T> = { readonly kind: 'dense'; values: T[] } | { readonly kind: 'compressed'; table: T[]; runs: IdRun[] };
 
 export interface ValueMeshJson<T> {
   region: ReturnType<Region['toJSON']>;

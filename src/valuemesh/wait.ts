@@ -113,7 +113,13 @@ export async function waitRankStatus(source: WaitSource, numRanks: number, maxId
   try {
     arm();
     for (;;) {
-      const got = await Promise.race([next().then((v) => ({ v }), () => ({ v: undefined })), idle]);
+      const got = await Promise.race([
+        next().then(
+          (v) => ({ v }),
+          () => ({ v: undefined }),
+        ),
+        idle,
+      ]);
       if (got === 'timeout') {
         reason = 'timeout';
         break;

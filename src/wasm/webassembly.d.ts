@@ -2,9 +2,10 @@
 // only in lib.dom, and @types/node 20 does not declare them; pulling in all of DOM for four
 // classes would put browser globals into a Node library's types.
 declare namespace WebAssembly {
-  type ImportValue = Function | Memory | number;
+  type Fn = (...args: any[]) => any;
+  type ImportValue = Fn | Memory | number;
   type Imports = Record<string, Record<string, ImportValue>>;
-  type Exports = Record<string, Function | Memory | unknown>;
+  type Exports = Record<string, Fn | Memory | unknown>;
   class Module {
     constructor(bytes: ArrayBufferView | ArrayBuffer);
   }

@@ -34,8 +34,6 @@ export type DecodedFrame =
   | { kind: FrameKind.Ack; seq: number }
   | { kind: FrameKind.Reject; reason: string };
 
-
-
 /** Encodes frames: control frames with one reused Builder, Messages frames by hand (see `messages`). */
 export class FrameEncoder {
   private readonly b: flatbuffers.Builder;
@@ -281,7 +279,7 @@ export class FrameEncoder {
     const fw = this.mw;
     const parts = this.parts;
     parts.length = 1;
-    let bitsAt = dataAt + 8; // the bitmap's bytes, right after the head (sent as the last part)
+    const bitsAt = dataAt + 8; // the bitmap's bytes, right after the head (sent as the last part)
     buf.fill(0, bitsAt, bitsAt + ((nShared + 3) & ~3));
     let rangeBuf: ArrayBufferLike | undefined;
     let rangeStart = 0;
@@ -400,7 +398,18 @@ const MESSAGES_HEAD = (() => {
   const h = new Uint8Array(52);
   const dv = new DataView(h.buffer);
   dv.setUint32(0, 24, true); // root table
-  for (const [at, v] of [[4, 18], [6, 28], [8, 24], [10, 0], [12, 8], [14, 4], [16, 16], [18, 0], [20, 0]] as const) dv.setUint16(at, v, true);
+  for (const [at, v] of [
+    [4, 18],
+    [6, 28],
+    [8, 24],
+    [10, 0],
+    [12, 8],
+    [14, 4],
+    [16, 16],
+    [18, 0],
+    [20, 0],
+  ] as const)
+    dv.setUint16(at, v, true);
   dv.setInt32(24, 20, true); // table → vtable at 4
   dv.setUint32(28, 52 - 28, true); // ends vector at 52
   h[48] = FrameKind.Messages;
@@ -471,9 +480,13 @@ export function decodeFrame(buf: Uint8Array): DecodedFrame {
             if (len < ROUTE_REF_BYTES) throw new FrameError(`route-shared message ${k} of ${len} bytes is shorter than its ${ROUTE_REF_BYTES}-byte RouteRef`);
             if (dv.getUint32(at, true) !== 0) throw new FrameError(`route-shared message ${k} does not start with the RouteRef marker 0`);
             const dist = dv.getUint32(at + 4, true);
-            if (head < 0 || dist !== prev - head) throw new FrameError(`route-shared message ${k} refers ${dist} bytes back; expected ${head < 0 ? 'a full message before it' : `${prev - head}, the nearest preceding full message`}`);
+            if (head < 0 || dist !== prev - head)
+              throw new FrameError(
+                `route-shared message ${k} refers ${dist} bytes back; expected ${head < 0 ? 'a full message before it' : `${prev - head}, the nearest preceding full message`}`,
+              );
             const pn = dv.getUint32(at + 12, true);
-            if (pn > len - ROUTE_REF_BYTES || len - ROUTE_REF_BYTES - pn > 3) throw new FrameError(`route-shared message ${k} of ${len} bytes declares a ${pn}-byte payload`);
+            if (pn > len - ROUTE_REF_BYTES || len - ROUTE_REF_BYTES - pn > 3)
+              throw new FrameError(`route-shared message ${k} of ${len} bytes declares a ${pn}-byte payload`);
             messages[k] = new Uint8Array(ab, off + prev, end - prev);
           } else {
             head = prev;

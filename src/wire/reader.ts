@@ -16,7 +16,12 @@ export class TableReader {
   private readonly tblSize: number;
 
   /** The table at `pos` of `buf` (`dv` views the same bytes). */
-  constructor(readonly buf: Uint8Array, readonly dv: DataView, readonly pos: number, what: string) {
+  constructor(
+    readonly buf: Uint8Array,
+    readonly dv: DataView,
+    readonly pos: number,
+    what: string,
+  ) {
     this.len = buf.length;
     if (pos < 0 || pos + 4 > this.len) throw new FrameError(`${what} table offset ${pos} is outside the ${this.len}-byte buffer`);
     const vt = pos - dv.getInt32(pos, true);

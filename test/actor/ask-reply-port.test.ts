@@ -75,7 +75,10 @@ test('a reply port on a payload that is not an object fails with Deserialization
   for (const v of [5, 'text', null, [1, 2]]) {
     const bad = new MessageEnvelope(env.sender, env.dest, encode(v), 'get');
     bad.replyPort = 1;
-    assert.throws(() => decodeEnvelopePayload(bad), (e: unknown) => e instanceof DeserializationError && /reply port 1/.test((e as Error).message));
+    assert.throws(
+      () => decodeEnvelopePayload(bad),
+      (e: unknown) => e instanceof DeserializationError && /reply port 1/.test((e as Error).message),
+    );
   }
 });
 
@@ -97,7 +100,10 @@ test('an ask envelope keeps its reply port through clone, bounce records and the
   const frame = decodeFrame(new FrameEncoder(64).messages(0, msgs, 0, msgs.length, total).slice());
   assert.equal(frame.kind, FrameKind.Messages);
   const outs = (frame.kind === FrameKind.Messages ? frame.messages : []).map((m) => dec.decode(m));
-  assert.deepStrictEqual(outs.map((o) => o.replyPort), seq.map((e) => e.replyPort));
+  assert.deepStrictEqual(
+    outs.map((o) => o.replyPort),
+    seq.map((e) => e.replyPort),
+  );
   assert.ok(outs.every((o) => o.sender.equals(env.sender) && o.dest.equals(env.dest)));
   assert.deepStrictEqual(decode(outs[1]!.data), { type: 'get', n: 1 });
   assert.deepStrictEqual(decode(outs[2]!.data), { type: 'get', n: 2 });

@@ -63,7 +63,16 @@ test('registering a second class under a taken type name throws DuplicateActorTy
   }
   assert.throws(() => registerActor(Other), DuplicateActorType);
   assert.doesNotThrow(() => registerActor(Echo));
-  assert.throws(() => registerActor(class extends Actor<void, { type: 'x' }> { static typeName = ''; readonly handlers = { x: () => {} }; }), InvalidActorClass);
+  assert.throws(
+    () =>
+      registerActor(
+        class extends Actor<void, { type: 'x' }> {
+          static typeName = '';
+          readonly handlers = { x: () => {} };
+        },
+      ),
+    InvalidActorClass,
+  );
 });
 
 test('spawnByName spawns a registered type from serialized params', async () => {
@@ -126,11 +135,14 @@ test('a handler that throws and one that rejects each become a supervision event
 test('a local send of a message type the actor does not handle throws UnhandledMessageType', async () => {
   const { proc } = testProc();
   const a = await proc.spawn('a', Echo, { v: 1 });
-  assert.throws(() => a.send({ type: 'nope' } as never), (e) => {
-    assert.ok(e instanceof UnhandledMessageType);
-    assert.match(e.message, /no handler for message type "nope" \(handles: set, fail, failAsync\)/);
-    return true;
-  });
+  assert.throws(
+    () => a.send({ type: 'nope' } as never),
+    (e) => {
+      assert.ok(e instanceof UnhandledMessageType);
+      assert.match(e.message, /no handler for message type "nope" \(handles: set, fail, failAsync\)/);
+      return true;
+    },
+  );
   assert.throws(() => a.send(null as never), UnhandledMessageType);
   await proc.destroyAndWait(500);
 });

@@ -65,7 +65,10 @@ test('stop ends after the current message; drainAndStop handles what was queued'
   assert.equal(sa.kind, 'Stopped');
   assert.equal(sb.kind, 'Stopped');
   assert.ok(a.actor.log.filter((s) => s.startsWith('m')).length < 5, `stop handled ${a.actor.log}`);
-  assert.deepEqual(b.actor.log.filter((s) => s.startsWith('m')), ['m0', 'm1', 'm2', 'm3', 'm4']);
+  assert.deepEqual(
+    b.actor.log.filter((s) => s.startsWith('m')),
+    ['m0', 'm1', 'm2', 'm3', 'm4'],
+  );
 });
 
 test('cleanup is bounded by CLEANUP_TIMEOUT and a timed-out cleanup fails a cleanly stopping actor', async () => {
@@ -90,10 +93,17 @@ test('status moves Created/Initializing -> Idle -> Stopping -> Stopped and never
   const seen: string[] = [h.status.kind];
   h.watchStatus((s) => seen.push(s.kind));
   h.send({ type: 'note', s: 'x' });
-  await within((async () => { while (h.status.kind !== 'Idle') await sleep(1); })());
+  await within(
+    (async () => {
+      while (h.status.kind !== 'Idle') await sleep(1);
+    })(),
+  );
   await within(h.drainAndStop());
   assert.ok(['Created', 'Initializing'].includes(seen[0]!));
-  assert.deepEqual(seen.slice(1).filter((k) => k !== 'Processing' && k !== 'Initializing'), ['Idle', 'Stopping', 'Stopped']);
+  assert.deepEqual(
+    seen.slice(1).filter((k) => k !== 'Processing' && k !== 'Initializing'),
+    ['Idle', 'Stopping', 'Stopped'],
+  );
   h.instance.statusCell.set({ kind: 'Idle' });
   assert.equal(h.status.kind, 'Stopped');
 });
@@ -124,7 +134,11 @@ test('an actor can message itself with a delay', async () => {
   const { proc } = testProc();
   const t = await proc.spawn('t', Ticker, undefined);
   t.send({ type: 'tick', n: 1 });
-  await within((async () => { while (t.actor.ticks.length < 3) await sleep(2); })());
+  await within(
+    (async () => {
+      while (t.actor.ticks.length < 3) await sleep(2);
+    })(),
+  );
   assert.deepEqual(t.actor.ticks, [1, 2, 3]);
   await t.stop();
 });
@@ -154,6 +168,12 @@ test('destroyAndWait reports an actor stuck in a handler as aborted after the ti
   await sleep(5);
   assert.equal(s.status.kind, 'Processing');
   const r = await within(proc.destroyAndWait(50));
-  assert.deepEqual(r.stopped.map((a) => a.name), ['fine']);
-  assert.deepEqual(r.aborted.map((a) => a.name), ['stuck']);
+  assert.deepEqual(
+    r.stopped.map((a) => a.name),
+    ['fine'],
+  );
+  assert.deepEqual(
+    r.aborted.map((a) => a.name),
+    ['stuck'],
+  );
 });

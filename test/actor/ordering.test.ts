@@ -3,10 +3,7 @@ import assert from 'node:assert/strict';
 import { Actor, type Handlers, type Context, OncePortRef, type ActorRef } from '../../src/actor/index.js';
 import { testProc, within, sleep } from './_helpers.js';
 
-type LogMsg =
-  | { type: 'rec'; sender: number; seq: number }
-  | { type: 'slow'; id: number; ms: number }
-  | { type: 'count'; reply: OncePortRef<number> };
+type LogMsg = { type: 'rec'; sender: number; seq: number } | { type: 'slow'; id: number; ms: number } | { type: 'count'; reply: OncePortRef<number> };
 
 class Recorder extends Actor<void, LogMsg> {
   static typeName = 'test::Recorder';

@@ -68,7 +68,11 @@ test('an ask crosses two procs over real channels and the reply comes back', asy
     assert.equal(await within(ref.ask(client, { type: 'echo', text: 'hi' }, { timeoutMs: 3000 }), 5000, 'remote ask'), 'echo: hi');
     for (let i = 0; i < 500; i++) ref.send(client, { type: 'seq', n: i });
     assert.equal(await within(ref.ask(client, { type: 'echo', text: 'sync' }, { timeoutMs: 3000 }), 5000), 'echo: sync');
-    assert.deepEqual(echo.actor.seqs, Array.from({ length: 500 }, (_, i) => i), 'per-sender FIFO across the channel');
+    assert.deepEqual(
+      echo.actor.seqs,
+      Array.from({ length: 500 }, (_, i) => i),
+      'per-sender FIFO across the channel',
+    );
   } finally {
     await close();
   }
@@ -88,7 +92,10 @@ test('a message to a missing remote actor bounces back over the channel and fail
     const ghost = b.id.actor('ghost', 0);
     poker.send({ type: 'poke', target: ActorRef.attest<Echo>(ghost) });
     await within(failed, 5000, 'bounce');
-    assert.match(events[0]!, new RegExp(`a message from ${poker.actorId.toString().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} to .*ghost\\[0\\].* was undeliverable and returned`));
+    assert.match(
+      events[0]!,
+      new RegExp(`a message from ${poker.actorId.toString().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} to .*ghost\\[0\\].* was undeliverable and returned`),
+    );
   } finally {
     await close();
   }

@@ -94,13 +94,22 @@ test('an actor handles a long flood of serialized messages in order, then short 
   const N = 3000; // spans several queue chunks
   for (let i = 0; i < N; i++) ref.send(client, { type: 'n', i }, i % 7 === 0 ? { headers: new Map([['k', new Uint8Array([i % 251])]]) } : undefined);
   while (h.actor.got.length < N) await new Promise((r) => setImmediate(r));
-  assert.deepEqual(h.actor.got, Array.from({ length: N }, (_, i) => i));
-  assert.deepEqual(h.actor.hdr, Array.from({ length: N }, (_, i) => (i % 7 === 0 ? i % 251 : -1)));
+  assert.deepEqual(
+    h.actor.got,
+    Array.from({ length: N }, (_, i) => i),
+  );
+  assert.deepEqual(
+    h.actor.hdr,
+    Array.from({ length: N }, (_, i) => (i % 7 === 0 ? i % 251 : -1)),
+  );
   for (let round = 0; round < 50; round++) {
     const base = h.actor.got.length;
     for (let i = 0; i < 3; i++) h.send({ type: 'n', i: round * 3 + i });
     while (h.actor.got.length < base + 3) await new Promise((r) => setImmediate(r));
   }
-  assert.deepEqual(h.actor.got.slice(N), Array.from({ length: 150 }, (_, i) => i));
+  assert.deepEqual(
+    h.actor.got.slice(N),
+    Array.from({ length: 150 }, (_, i) => i),
+  );
   await proc.destroyAndWait(1000);
 });

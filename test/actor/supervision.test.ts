@@ -73,7 +73,13 @@ test('a failing child reaches its parent, which keeps running when it handles th
   child.send({ type: 'boom', why: 'kaboom' });
   const st = await within(child.wait(), 2000, 'child termination');
   assert.equal(st.kind, 'Failed');
-  await within((async () => { while (parent.actor.seen.length === 0) await new Promise((r) => setTimeout(r, 1)); })(), 2000, 'parent event');
+  await within(
+    (async () => {
+      while (parent.actor.seen.length === 0) await new Promise((r) => setTimeout(r, 1));
+    })(),
+    2000,
+    'parent event',
+  );
   const ev = parent.actor.seen[0]!;
   assert.ok(ev.actorId.equals(child.actorId));
   assert.match(String(ev), /This occurred because the actor .*parent\[1\] failed\. The error was: kaboom/);
@@ -202,7 +208,11 @@ test('a child that fails while its parent is stopping makes the parent fail inst
   const { proc, nextEvent } = testProc();
   const p = await proc.spawn('p', HoldsBadChild, undefined);
   p.send({ type: 'spawn' });
-  await within((async () => { while (p.instance.children.size === 0) await new Promise((r) => setTimeout(r, 1)); })());
+  await within(
+    (async () => {
+      while (p.instance.children.size === 0) await new Promise((r) => setTimeout(r, 1));
+    })(),
+  );
   const st = await within(p.stop());
   assert.equal(st.kind, 'Failed');
   const ev = await within(nextEvent());

@@ -87,7 +87,13 @@ test('an actor that overrides handleUndeliverable survives and sees the delivery
   const sender = await proc.spawn('sender', Sender, { tolerate: true });
   await sink.stop();
   sender.send({ type: 'sendTo', target: sink.bind() });
-  await within((async () => { while (sender.actor.returned.length === 0) await sleep(1); })(), 2000, 'return');
+  await within(
+    (async () => {
+      while (sender.actor.returned.length === 0) await sleep(1);
+    })(),
+    2000,
+    'return',
+  );
   const env = sender.actor.returned[0]!;
   assert.equal(env.errors[0]!.kind, 'Unroutable');
   assert.ok(env.dest.actor.equals(sink.actorId));
@@ -142,7 +148,11 @@ test('a reply that arrives after the ask timed out is dropped and does not fail 
   const s = await proc.spawn('slow', Slow, undefined);
   const client = proc.instance('client');
   await assert.rejects(s.bind().ask(client, { type: 'slowPing', ms: 40 }, { timeoutMs: 10 }), /timed out/);
-  await within((async () => { while (s.actor.replied === 0) await sleep(2); })());
+  await within(
+    (async () => {
+      while (s.actor.replied === 0) await sleep(2);
+    })(),
+  );
   await sleep(10);
   assert.equal(s.status.kind === 'Idle' || s.status.kind === 'Processing', true, `status ${s.status.kind}`);
   assert.equal(events.length, 0);

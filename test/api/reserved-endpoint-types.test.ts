@@ -27,11 +27,16 @@ function check(): { asWritten: Found[]; stripped: Found[]; expectLines: number[]
   const lines = source.split('\n');
   const expectLines = lines.flatMap((l, i) => (/^\s*\/\/ @ts-expect-error/.test(l) ? [i + 2] : [])); // 1-based line after the comment
   const strippedText = lines.map((l) => l.replace(/\/\/ @ts-expect-error.*$/, '')).join('\n');
-  const config = ts.getParsedCommandLineOfConfigFile(join(root, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(ts.flattenDiagnosticMessageText(d.messageText, '\n')) })!;
+  const config = ts.getParsedCommandLineOfConfigFile(
+    join(root, 'tsconfig.json'),
+    {},
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(ts.flattenDiagnosticMessageText(d.messageText, '\n')) },
+  )!;
   const options = { ...config.options, noEmit: true, declaration: false, sourceMap: false };
   const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile.bind(host);
-  host.getSourceFile = (name, lang, onError, create) => (name === stripped ? ts.createSourceFile(name, strippedText, lang) : getSourceFile(name, lang, onError, create));
+  host.getSourceFile = (name, lang, onError, create) =>
+    name === stripped ? ts.createSourceFile(name, strippedText, lang) : getSourceFile(name, lang, onError, create);
   const fileExists = host.fileExists.bind(host);
   host.fileExists = (name) => name === stripped || fileExists(name);
   const program = ts.createProgram([fixture, stripped], options, host);
@@ -48,8 +53,16 @@ test('procs.spawn refuses classes with reserved endpoint names at compile time a
   assert.deepEqual(r.asWritten, [], 'the fixture compiles as written: good spawns are typed, every @ts-expect-error line is an error');
   assert.equal(r.expectLines.length, 3);
   const [reserved, then, params] = r.expectLines;
-  assert.deepEqual(r.stripped.map((d) => d.line).sort((a, b) => a - b), r.expectLines, `errors exactly at the @ts-expect-error lines: ${JSON.stringify(r.stripped)}`);
-  const at = (line: number | undefined) => r.stripped.filter((d) => d.line === line).map((d) => d.text).join('\n');
+  assert.deepEqual(
+    r.stripped.map((d) => d.line).sort((a, b) => a - b),
+    r.expectLines,
+    `errors exactly at the @ts-expect-error lines: ${JSON.stringify(r.stripped)}`,
+  );
+  const at = (line: number | undefined) =>
+    r.stripped
+      .filter((d) => d.line === line)
+      .map((d) => d.text)
+      .join('\n');
   assert.match(at(reserved), /reserved endpoint names \(rename them\)/);
   assert.match(at(reserved), /"get"/);
   assert.match(at(reserved), /"slice"/);

@@ -79,7 +79,10 @@ test('a Tx that cannot deliver within the delivery timeout closes for good and r
   const reason = await tx.whenClosed();
   assert.equal(reason?.variant, 'Timeout');
   assert.equal(tx.status, 'Closed');
-  assert.deepEqual(returned, [0, 1, 2, 3, 4].map((i) => [i, 'Timeout']));
+  assert.deepEqual(
+    returned,
+    [0, 1, 2, 3, 4].map((i) => [i, 'Timeout']),
+  );
   await assert.rejects(sent, (e: ChannelError) => e.variant === 'Timeout');
   // After Closed, messages come straight back.
   const late = await new Promise<string>((r) => tx.tryPost(u32(9), (_m, e) => r(e.variant)));
@@ -148,7 +151,10 @@ test('closing a local Rx closes its Txs and returns later messages', async () =>
 });
 
 test('dialing a local address that is not served is a ChannelError', () => {
-  assert.throws(() => dial('local:987654'), (e: unknown) => e instanceof ChannelError && e.variant === 'Client');
+  assert.throws(
+    () => dial('local:987654'),
+    (e: unknown) => e instanceof ChannelError && e.variant === 'Client',
+  );
 });
 
 test('a connected Tx whose server goes silent times out and returns every unacknowledged message', async () => {

@@ -19,24 +19,24 @@ const u32 = (i: number) => new Uint8Array(new Uint32Array([i]).buffer);
 const readU32 = (m: Uint8Array) => new DataView(m.buffer, m.byteOffset, m.byteLength).getUint32(0, true);
 
 for (const backend of ['uws', 'ws'] as const)
-test(`a reply to the dialer travels over the connection the dialer opened (${backend} server): no connection to the dialer is made`, async () => {
-  const [aAddr, aRx] = await serve(anyAddr('tcp'));
-  const [bAddr, bRx] = await serve(anyAddr('tcp'), { backend });
-  const tx = dial(bAddr, { returnAddr: aAddr });
-  await tx.send(new TextEncoder().encode('ping'));
-  assert.equal(new TextDecoder().decode(await bRx.recv()), 'ping');
-  const back = dialReusing(formatAddr(aAddr));
-  assert.ok(back instanceof ReverseTx, 'the reverse direction of the session is reused');
-  await back.send(new TextEncoder().encode('pong'));
-  assert.equal(new TextDecoder().decode(await aRx.recv()), 'pong');
-  assert.equal((aRx as NetRx).connections, 0, 'nobody connected to the dialer');
-  assert.equal((bRx as NetRx).connections, 1);
-  await tx.close();
-  await until(() => back.status === 'Closed');
-  assert.equal(reverseTxFor(aAddr), undefined, 'a cleanly closed session ends its reverse direction');
-  await aRx.close();
-  await bRx.close();
-});
+  test(`a reply to the dialer travels over the connection the dialer opened (${backend} server): no connection to the dialer is made`, async () => {
+    const [aAddr, aRx] = await serve(anyAddr('tcp'));
+    const [bAddr, bRx] = await serve(anyAddr('tcp'), { backend });
+    const tx = dial(bAddr, { returnAddr: aAddr });
+    await tx.send(new TextEncoder().encode('ping'));
+    assert.equal(new TextDecoder().decode(await bRx.recv()), 'ping');
+    const back = dialReusing(formatAddr(aAddr));
+    assert.ok(back instanceof ReverseTx, 'the reverse direction of the session is reused');
+    await back.send(new TextEncoder().encode('pong'));
+    assert.equal(new TextDecoder().decode(await aRx.recv()), 'pong');
+    assert.equal((aRx as NetRx).connections, 0, 'nobody connected to the dialer');
+    assert.equal((bRx as NetRx).connections, 1);
+    await tx.close();
+    await until(() => back.status === 'Closed');
+    assert.equal(reverseTxFor(aAddr), undefined, 'a cleanly closed session ends its reverse direction');
+    await aRx.close();
+    await bRx.close();
+  });
 
 test('without a reverse session for an address, dialReusing dials it (one-way fallback)', async () => {
   const [aAddr, aRx] = await serve(anyAddr('tcp'));
@@ -113,7 +113,10 @@ test('when the dialer cannot come back, the reverse direction times out and retu
   const sent = rev.send(u32(4));
   await assert.rejects(sent, (e: unknown) => e instanceof ChannelError && e.variant === 'Timeout');
   await until(() => returned.length === 3);
-  assert.deepEqual(returned.map(([i]) => i), [1, 2, 3]);
+  assert.deepEqual(
+    returned.map(([i]) => i),
+    [1, 2, 3],
+  );
   for (const [, e] of returned) assert.match(e.message, /delivery timeout of 200 ms/);
   assert.equal(rev.status, 'Closed');
   assert.equal(reverseTxFor(aAddr), undefined, 'a dead reverse direction is not handed out again');

@@ -135,7 +135,8 @@ function orderedSink(n: number, size: number, check: (e: MessageEnvelope, i: num
     postUnchecked(e: MessageEnvelope): void {
       const d = e.data;
       const i = new DataView(d.buffer, d.byteOffset, d.byteLength).getUint32(0, true);
-      if (!failure && (i !== next || d.length !== size || d[size - 1] !== (i & 255))) failure = `envelope ${next}: got #${i} of ${d.length} bytes, last byte ${d[size - 1]}`;
+      if (!failure && (i !== next || d.length !== size || d[size - 1] !== (i & 255)))
+        failure = `envelope ${next}: got #${i} of ${d.length} bytes, last byte ${d[size - 1]}`;
       if (!failure) failure = check(e, i);
       if (++next === n) finish();
     }
@@ -143,7 +144,12 @@ function orderedSink(n: number, size: number, check: (e: MessageEnvelope, i: num
   return { sink: new Check(), finished, failure: () => failure, next: () => next };
 }
 
-async function streamOverRealChannel(backend: 'uws' | 'ws', size: number, n: number, cuts: number): Promise<{ parts: number; copied: number; bigCopied: number; resent: number }> {
+async function streamOverRealChannel(
+  backend: 'uws' | 'ws',
+  size: number,
+  n: number,
+  cuts: number,
+): Promise<{ parts: number; copied: number; bigCopied: number; resent: number }> {
   const { serve, dial, anyAddr } = await import('../../src/channel/index.js');
   const { MailboxClient } = await import('../../src/mailbox/client.js');
   const { serveMailbox } = await import('../../src/mailbox/server.js');
@@ -168,7 +174,9 @@ async function streamOverRealChannel(backend: 'uws' | 'ws', size: number, n: num
     if ((x[4] as number) >= PARTS_MIN_BYTES) counts.bigCopied++;
     return m.apply(this, x);
   };
-  const { sink, finished, failure, next } = orderedSink(n, size, (e, i) => (e.typeName !== 'data' || e.ttl !== 8 + (i % 100) ? `envelope #${i}: type ${e.typeName}, ttl ${e.ttl}` : undefined));
+  const { sink, finished, failure, next } = orderedSink(n, size, (e, i) =>
+    e.typeName !== 'data' || e.ttl !== 8 + (i % 100) ? `envelope #${i}: type ${e.typeName}, ttl ${e.ttl}` : undefined,
+  );
   const served = serveMailbox(rx, sink);
   try {
     for (let i = 0; i < n; i++) {
@@ -197,69 +205,81 @@ async function streamOverRealChannel(backend: 'uws' | 'ws', size: number, n: num
 }
 
 for (const backend of ['uws', 'ws'] as const) {
-  test(`1 KiB envelopes over a real channel (${backend} server) go out as WebSocket fragments without copying and arrive exactly once, in order, across 4 socket resets`, { timeout: 60_000 }, async () => {
-    const r = await streamOverRealChannel(backend, 1024, 40_000, 4);
-    assert.ok(r.resent > 0, 'unacknowledged envelopes were resent after the resets');
-    assert.ok(r.parts > 10, `frames sent as parts: ${r.parts}`);
-    assert.ok(r.parts > r.copied, `most large frames go as parts (${r.parts} as parts, ${r.copied} copied)`);
-  });
+  test(
+    `1 KiB envelopes over a real channel (${backend} server) go out as WebSocket fragments without copying and arrive exactly once, in order, across 4 socket resets`,
+    { timeout: 60_000 },
+    async () => {
+      const r = await streamOverRealChannel(backend, 1024, 40_000, 4);
+      assert.ok(r.resent > 0, 'unacknowledged envelopes were resent after the resets');
+      assert.ok(r.parts > 10, `frames sent as parts: ${r.parts}`);
+      assert.ok(r.parts > r.copied, `most large frames go as parts (${r.parts} as parts, ${r.copied} copied)`);
+    },
+  );
 }
 
-test(`64 B envelopes streamed without resets: every frame of at least PARTS_MIN_BYTES goes out as parts (frames are cut before a run's head)`, { timeout: 60_000 }, async () => {
-  const r = await streamOverRealChannel('uws', 64, 60_000, 0);
-  assert.ok(r.parts > 10, `${r.parts} frames as parts`);
-  // The frames copied are the small ones (e.g. the first message of a burst, sent at once).
-  assert.equal(r.bigCopied, 0, `${r.bigCopied} frames of at least ${PARTS_MIN_BYTES} bytes were copied (${r.parts} as parts, ${r.copied} copied)`);
-});
+test(
+  `64 B envelopes streamed without resets: every frame of at least PARTS_MIN_BYTES goes out as parts (frames are cut before a run's head)`,
+  { timeout: 60_000 },
+  async () => {
+    const r = await streamOverRealChannel('uws', 64, 60_000, 0);
+    assert.ok(r.parts > 10, `${r.parts} frames as parts`);
+    // The frames copied are the small ones (e.g. the first message of a burst, sent at once).
+    assert.equal(r.bigCopied, 0, `${r.bigCopied} frames of at least ${PARTS_MIN_BYTES} bytes were copied (${r.parts} as parts, ${r.copied} copied)`);
+  },
+);
 
-test('a reverse Tx (uWS server → dialer) sends 1 KiB envelope runs as uWS fragments: all arrive at the dialer exactly once and in order', { timeout: 60_000 }, async () => {
-  const { serve, dial, anyAddr, reverseTxFor } = await import('../../src/channel/index.js');
-  const { MailboxClient } = await import('../../src/mailbox/client.js');
-  const { serveMailbox } = await import('../../src/mailbox/server.js');
-  const { LOG_RETURN_HANDLE } = await import('../../src/mailbox/sender.js');
-  const [aAddr, aRx] = await serve(anyAddr('tcp'));
-  const [bAddr, bRx] = await serve(anyAddr('tcp'), { backend: 'uws' });
-  const tx = dial(bAddr, { returnAddr: aAddr });
-  await tx.send(new Uint8Array([1]));
-  await bRx.recv();
-  const rev = reverseTxFor(aAddr)!;
-  assert.ok(rev, 'the server registered a reverse Tx');
-  const client = new MailboxClient(rev);
-  const proto = FrameEncoder.prototype as unknown as { messageParts: (...x: unknown[]) => unknown };
-  const mp = proto.messageParts;
-  let parts = 0;
-  proto.messageParts = function (this: unknown, ...x: unknown[]) {
-    const r = mp.apply(this, x);
-    if (r !== undefined) parts++;
-    return r;
-  };
-  const N = 20_000;
-  const { sink, finished, failure, next } = orderedSink(N, 1024);
-  const served = serveMailbox(aRx, sink);
-  try {
-    for (let i = 0; i < N; i++) {
-      client.post(new MessageEnvelope(b, a.port(7n), numbered(i, 1024), 'data'), LOG_RETURN_HANDLE);
-      if (i % 1000 === 999) await new Promise((r) => setImmediate(r));
+test(
+  'a reverse Tx (uWS server → dialer) sends 1 KiB envelope runs as uWS fragments: all arrive at the dialer exactly once and in order',
+  { timeout: 60_000 },
+  async () => {
+    const { serve, dial, anyAddr, reverseTxFor } = await import('../../src/channel/index.js');
+    const { MailboxClient } = await import('../../src/mailbox/client.js');
+    const { serveMailbox } = await import('../../src/mailbox/server.js');
+    const { LOG_RETURN_HANDLE } = await import('../../src/mailbox/sender.js');
+    const [aAddr, aRx] = await serve(anyAddr('tcp'));
+    const [bAddr, bRx] = await serve(anyAddr('tcp'), { backend: 'uws' });
+    const tx = dial(bAddr, { returnAddr: aAddr });
+    await tx.send(new Uint8Array([1]));
+    await bRx.recv();
+    const rev = reverseTxFor(aAddr)!;
+    assert.ok(rev, 'the server registered a reverse Tx');
+    const client = new MailboxClient(rev);
+    const proto = FrameEncoder.prototype as unknown as { messageParts: (...x: unknown[]) => unknown };
+    const mp = proto.messageParts;
+    let parts = 0;
+    proto.messageParts = function (this: unknown, ...x: unknown[]) {
+      const r = mp.apply(this, x);
+      if (r !== undefined) parts++;
+      return r;
+    };
+    const N = 20_000;
+    const { sink, finished, failure, next } = orderedSink(N, 1024);
+    const served = serveMailbox(aRx, sink);
+    try {
+      for (let i = 0; i < N; i++) {
+        client.post(new MessageEnvelope(b, a.port(7n), numbered(i, 1024), 'data'), LOG_RETURN_HANDLE);
+        if (i % 1000 === 999) await new Promise((r) => setImmediate(r));
+      }
+      // (uWS used to drop frames silently above its maxBackpressure: the stream stalled here.)
+      await within(finished, 30_000, `${N} reverse envelopes (${next()} arrived)`);
+      assert.equal(failure(), undefined, failure());
+      assert.ok(parts > 10, `${parts} reverse frames sent as parts`);
+      // Everything delivered is acknowledged (within the ack interval) before the session ends.
+      await within(
+        (async () => {
+          while (rev.buffered.messages > 0) await new Promise((r) => setTimeout(r, 5));
+        })(),
+        5_000,
+        'acknowledgement of every reverse envelope',
+      );
+    } finally {
+      proto.messageParts = mp;
+      tx.abort('test over');
+      await served.stop();
+      await bRx.close();
     }
-    // (uWS used to drop frames silently above its maxBackpressure: the stream stalled here.)
-    await within(finished, 30_000, `${N} reverse envelopes (${next()} arrived)`);
-    assert.equal(failure(), undefined, failure());
-    assert.ok(parts > 10, `${parts} reverse frames sent as parts`);
-    // Everything delivered is acknowledged (within the ack interval) before the session ends.
-    await within(
-      (async () => {
-        while (rev.buffered.messages > 0) await new Promise((r) => setTimeout(r, 5));
-      })(),
-      5_000,
-      'acknowledgement of every reverse envelope',
-    );
-  } finally {
-    proto.messageParts = mp;
-    tx.abort('test over');
-    await served.stop();
-    await bRx.close();
-  }
-});
+  },
+);
 
 test('random mixes of full envelopes, route-shared runs, builder envelopes and raw bytes: every batch window decodes to what was encoded, copied or in parts', () => {
   let seed = 12345;

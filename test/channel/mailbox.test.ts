@@ -32,7 +32,10 @@ test('envelopes posted to a MailboxClient reach the remote mailbox intact and in
   const client = MailboxClient.dial(formatAddr(addr));
   const failed: MessageEnvelope[] = [];
   for (let i = 0; i < 1000; i++) {
-    client.post(new MessageEnvelope(A, B.port(1025n), new Uint8Array([i & 255, i >> 8]), 'Ping'), returnHandleOf((e) => failed.push(e)));
+    client.post(
+      new MessageEnvelope(A, B.port(1025n), new Uint8Array([i & 255, i >> 8]), 'Ping'),
+      returnHandleOf((e) => failed.push(e)),
+    );
   }
   await until(() => got.length === 1000);
   got.forEach((e, i) => {
@@ -56,7 +59,10 @@ test('an envelope the remote side cannot deliver comes back to the sender marked
   const sA = serveMailbox(rxA, mbA);
   const sB = serveMailbox(rxB, mbB);
   const toB = MailboxClient.dial(formatAddr(addrB));
-  toB.post(new MessageEnvelope(A, B.port(4242n), new Uint8Array([1]), 'Lost'), returnHandleOf(() => assert.fail('not a local failure')));
+  toB.post(
+    new MessageEnvelope(A, B.port(4242n), new Uint8Array([1]), 'Lost'),
+    returnHandleOf(() => assert.fail('not a local failure')),
+  );
   await until(() => bounced.length === 1);
   const original = decodeBounced(bounced[0]!.data);
   assert.equal(original.dest.key, B.port(4242n).key);
@@ -76,7 +82,11 @@ test('a MailboxClient whose link fails returns its envelopes with BrokenLink', a
   await new Promise((r) => probe.close(r));
   const client = MailboxClient.dial(`tcp:127.0.0.1:${port}`, { deliveryTimeoutMs: 150, maxBackoffMs: 20 });
   const returned: MessageEnvelope[] = [];
-  for (let i = 0; i < 3; i++) client.post(new MessageEnvelope(A, B.port(1025n), new Uint8Array([i]), 'X'), returnHandleOf((e) => returned.push(e)));
+  for (let i = 0; i < 3; i++)
+    client.post(
+      new MessageEnvelope(A, B.port(1025n), new Uint8Array([i]), 'X'),
+      returnHandleOf((e) => returned.push(e)),
+    );
   await until(() => returned.length === 3);
   for (const e of returned) {
     assert.equal(e.errors.at(-1)?.kind, 'BrokenLink');
@@ -94,7 +104,10 @@ test('a DialMailboxRouter dials the real channel address embedded in a direct pr
   const uninstall = installChannelDialer();
   try {
     const router = new DialMailboxRouter();
-    router.post(new MessageEnvelope(A, C.port(2000n), new Uint8Array([5]), 'Hello'), returnHandleOf(() => assert.fail('unexpected return')));
+    router.post(
+      new MessageEnvelope(A, C.port(2000n), new Uint8Array([5]), 'Hello'),
+      returnHandleOf(() => assert.fail('unexpected return')),
+    );
     await until(() => got.length === 1);
     assert.deepEqual([...got[0]!.data], [5]);
     assert.equal(router.clientCount, 1);

@@ -38,7 +38,11 @@ const ATTACKS: Attack[] = [
       return Array.from({ length: 10 }, () => f.subarray(0, Math.floor(Math.random() * (f.length - 60))));
     },
   },
-  { name: 'wrong frame kinds', init: true, frames: () => [frameOfKind(2, 0n), frameOfKind(3, 0n), frameOfKind(9, 0n), enc.init(5n).slice(), ...Array.from({ length: 6 }, () => frameOfKind(2, 1n))] },
+  {
+    name: 'wrong frame kinds',
+    init: true,
+    frames: () => [frameOfKind(2, 0n), frameOfKind(3, 0n), frameOfKind(9, 0n), enc.init(5n).slice(), ...Array.from({ length: 6 }, () => frameOfKind(2, 1n))],
+  },
   { name: 'messages before Init', init: false, frames: () => Array.from({ length: 10 }, (_, i) => msgFrame(i)) },
   { name: 'sequence gaps', init: true, frames: () => [msgFrame(0), msgFrame(5), ...Array.from({ length: 8 }, (_, i) => msgFrame(100 + i))] },
   { name: 'oversize frames', init: true, frames: () => Array.from({ length: 10 }, () => new Uint8Array(70 * 1024)) },
@@ -110,7 +114,10 @@ test('10k malformed inputs from many connections close only those connections, e
   assert.equal((rx as NetRx).stats.protocolErrors, connections);
   assert.ok(logs.length >= connections, `${logs.length} log lines for ${connections} connections`);
   for (const re of [/malformed frame/, /sequence gap/, /before Init/, /unexpected frame kind|second Init|unknown frame kind/, /too big message/]) {
-    assert.ok(logs.some((l) => re.test(l)), `a logged reason matches ${re}`);
+    assert.ok(
+      logs.some((l) => re.test(l)),
+      `a logged reason matches ${re}`,
+    );
   }
   await tx.close();
   await rx.close();

@@ -32,7 +32,38 @@ function slowRoundTrip(v: unknown): unknown {
 }
 
 test('flat messages with numbers of every kind round-trip on the fast path', () => {
-  const nums = [0, 1, -1, 127, 128, -128, -129, 255, 256, 0.5, -0.125, 3.4028234663852886e38, 1.401298464324817e-45, 1e-45, 0.1, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 2 ** 32, 2 ** 53 - 1, -(2 ** 53 - 1), -(2 ** 40), 1.5, -0.1, 1e300, Number.MIN_VALUE, Number.EPSILON, NaN, Infinity, -Infinity];
+  const nums = [
+    0,
+    1,
+    -1,
+    127,
+    128,
+    -128,
+    -129,
+    255,
+    256,
+    0.5,
+    -0.125,
+    3.4028234663852886e38,
+    1.401298464324817e-45,
+    1e-45,
+    0.1,
+    2 ** 31 - 1,
+    -(2 ** 31),
+    2 ** 31,
+    2 ** 32,
+    2 ** 53 - 1,
+    -(2 ** 53 - 1),
+    -(2 ** 40),
+    1.5,
+    -0.1,
+    1e300,
+    Number.MIN_VALUE,
+    Number.EPSILON,
+    NaN,
+    Infinity,
+    -Infinity,
+  ];
   for (const n of nums) assert.deepStrictEqual(fastRoundTrip({ type: 'n', v: n }), { type: 'n', v: n });
   // -0 becomes 0, exactly as on the MessagePack path.
   const d = fastRoundTrip({ type: 'z', v: -0 }) as { v: number };
@@ -129,7 +160,10 @@ test('nested objects, bigints, Maps, Dates, Buffers, other typed arrays and odd 
 });
 
 test('functions inside a flat message still fail with SerializationError', () => {
-  assert.throws(() => encode({ type: 'f', cb: () => 1 }, 'my::F'), (e: unknown) => e instanceof SerializationError && e.typeName === 'my::F');
+  assert.throws(
+    () => encode({ type: 'f', cb: () => 1 }, 'my::F'),
+    (e: unknown) => e instanceof SerializationError && e.typeName === 'my::F',
+  );
   assert.throws(() => encodeMessage({ type: 'f', s: Symbol('s') }, 'M'), SerializationError);
 });
 
@@ -159,7 +193,10 @@ test('registered classes inside flat messages round-trip as their classes (OnceP
   const port = new PortRef<number>(parsePortId('w[0].a[0][1030]'), 'count');
   const m = encodeMessage({ type: 'sub', to: port, rank: new Rank(3) });
   assert.ok(isFast(m.data));
-  assert.deepStrictEqual(m.bindings.map((b) => b.tag), ['PortRef', 'rank']);
+  assert.deepStrictEqual(
+    m.bindings.map((b) => b.tag),
+    ['PortRef', 'rank'],
+  );
   const dm = decodeMessage(m.data, m.bindings) as { to: PortRef<number>; rank: Rank };
   assert.ok(dm.to instanceof PortRef && dm.to.portId.equals(port.portId) && dm.to.typeName === 'count');
   assert.equal(dm.rank.value, 3);
@@ -170,7 +207,10 @@ test('registered classes inside flat messages round-trip as their classes (OnceP
 test('a bail-out after a bindable value leaves no stray bindings', () => {
   const m = encodeMessage({ type: 'x', rank: new Rank(1), big: 5n });
   assert.ok(!isFast(m.data));
-  assert.deepStrictEqual(m.bindings.map((b) => b.slot), [0]);
+  assert.deepStrictEqual(
+    m.bindings.map((b) => b.slot),
+    [0],
+  );
   assert.equal((decodeMessage(m.data, m.bindings) as { rank: Rank }).rank.value, 1);
 });
 
@@ -201,7 +241,12 @@ test('a Map inside a registered class value switches to record mode (Map kept)',
   class Holder {
     constructor(readonly m: Map<string, number>) {}
   }
-  registerCodecClass<Holder>({ tag: 'test.fast.holder', Class: Holder, toValue: (h) => ({ m: h.m }), fromValue: (v) => new Holder((v as { m: Map<string, number> }).m) });
+  registerCodecClass<Holder>({
+    tag: 'test.fast.holder',
+    Class: Holder,
+    toValue: (h) => ({ m: h.m }),
+    fromValue: (v) => new Holder((v as { m: Map<string, number> }).m),
+  });
   const d = decode(encode({ type: 'h', h: new Holder(new Map([['a', 1]])) })) as { h: Holder };
   assert.ok(d.h.m instanceof Map && d.h.m.get('a') === 1);
 });
@@ -234,7 +279,10 @@ test('many decoded medium byte arrays keep their own contents (pooled copies are
   for (let i = 0; i < outs.length; i++) {
     const o = outs[i]!;
     assert.equal(o.length, 1000);
-    assert.ok(o.every((b) => b === (i & 0xff)), `array ${i} changed`);
+    assert.ok(
+      o.every((b) => b === (i & 0xff)),
+      `array ${i} changed`,
+    );
   }
   // the shared pool is not detached by a transfer (it is copied instead), so neighbours survive
   const { port1, port2 } = new MessageChannel();
@@ -265,7 +313,11 @@ test('malformed fast-path bytes fail with DeserializationError', () => {
     Uint8Array.from([0xc1, 0xc1, 0x00, 0x0d, 0x05, 0x00]), // truncated byte-array length
   ];
   for (const b of bad) {
-    assert.throws(() => decode(b, 'my::Msg'), (e: unknown) => e instanceof DeserializationError && e.typeName === 'my::Msg', Buffer.from(b).toString('hex'));
+    assert.throws(
+      () => decode(b, 'my::Msg'),
+      (e: unknown) => e instanceof DeserializationError && e.typeName === 'my::Msg',
+      Buffer.from(b).toString('hex'),
+    );
   }
   // and the good bytes still decode after all that
   assert.deepStrictEqual(decode(good), { type: 'inc', by: 1, s: 'abc' });

@@ -76,7 +76,11 @@ test('malformed fixed-layout bytes fail with DeserializationError, never with a 
     Uint8Array.from([...good, 0x00]), // trailing byte
   ];
   for (const b of bad) {
-    assert.throws(() => decode(b, 'my::Msg'), (e: unknown) => e instanceof DeserializationError && e.typeName === 'my::Msg', Buffer.from(b).toString('hex'));
+    assert.throws(
+      () => decode(b, 'my::Msg'),
+      (e: unknown) => e instanceof DeserializationError && e.typeName === 'my::Msg',
+      Buffer.from(b).toString('hex'),
+    );
   }
   const d = decode(good) as OncePortRef<unknown>;
   assert.equal(d.portId.key, 'w[0].a[0][1024]');

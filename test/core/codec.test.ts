@@ -31,8 +31,24 @@ function roundTrip(v: unknown): unknown {
 
 test('plain values, objects and arrays round-trip', () => {
   const values: unknown[] = [
-    0, 1, -1, 2 ** 31, 2 ** 53 - 1, -(2 ** 40), 1.5, NaN, Infinity, -Infinity, true, false, null, '', 'héllo ✓', [],
-    [1, 'a', null], { kind: 'ping', seq: 42, from: 'w[1].trainer[0]', ok: true, loss: 0.125 },
+    0,
+    1,
+    -1,
+    2 ** 31,
+    2 ** 53 - 1,
+    -(2 ** 40),
+    1.5,
+    NaN,
+    Infinity,
+    -Infinity,
+    true,
+    false,
+    null,
+    '',
+    'héllo ✓',
+    [],
+    [1, 'a', null],
+    { kind: 'ping', seq: 42, from: 'w[1].trainer[0]', ok: true, loss: 0.125 },
     { values: Array.from({ length: 300 }, (_, i) => i * 1.5) },
     Array.from({ length: 100 }, (_, i) => ({ ['k' + i]: i, nested: { ['n' + i]: [i] } })),
     new Date(1234567),
@@ -48,25 +64,39 @@ test('randomly generated nested values of every supported kind round-trip exactl
   };
   const leaf = (): unknown => {
     switch (rnd(9)) {
-      case 0: return rnd(1000) - 500;
-      case 1: return rnd(1000) / 7;
-      case 2: return 'str' + rnd(100);
-      case 3: return BigInt(rnd(1000)) * 10n ** BigInt(rnd(30));
-      case 4: return rnd(2) === 0 ? null : undefined;
-      case 5: return rnd(2) === 0;
-      case 6: return new Uint8Array(rnd(40)).map(() => rnd(256));
-      case 7: return new Date(rnd(1e9));
-      default: return parseActorId(`w[${rnd(9)}].a${rnd(9)}[${rnd(3)}]`);
+      case 0:
+        return rnd(1000) - 500;
+      case 1:
+        return rnd(1000) / 7;
+      case 2:
+        return 'str' + rnd(100);
+      case 3:
+        return BigInt(rnd(1000)) * 10n ** BigInt(rnd(30));
+      case 4:
+        return rnd(2) === 0 ? null : undefined;
+      case 5:
+        return rnd(2) === 0;
+      case 6:
+        return new Uint8Array(rnd(40)).map(() => rnd(256));
+      case 7:
+        return new Date(rnd(1e9));
+      default:
+        return parseActorId(`w[${rnd(9)}].a${rnd(9)}[${rnd(3)}]`);
     }
   };
   const gen = (depth: number): unknown => {
     if (depth === 0) return leaf();
     switch (rnd(5)) {
-      case 0: return Array.from({ length: rnd(5) }, () => gen(depth - 1));
-      case 1: return Object.fromEntries(Array.from({ length: rnd(5) }, (_, i) => [`k${i}_${rnd(9)}`, gen(depth - 1)]));
-      case 2: return new Map(Array.from({ length: rnd(4) }, () => [rnd(2) ? 'k' + rnd(50) : rnd(50), gen(depth - 1)]));
-      case 3: return new Set(Array.from({ length: rnd(4) }, () => 'e' + rnd(50)));
-      default: return leaf();
+      case 0:
+        return Array.from({ length: rnd(5) }, () => gen(depth - 1));
+      case 1:
+        return Object.fromEntries(Array.from({ length: rnd(5) }, (_, i) => [`k${i}_${rnd(9)}`, gen(depth - 1)]));
+      case 2:
+        return new Map(Array.from({ length: rnd(4) }, () => [rnd(2) ? 'k' + rnd(50) : rnd(50), gen(depth - 1)]));
+      case 3:
+        return new Set(Array.from({ length: rnd(4) }, () => 'e' + rnd(50)));
+      default:
+        return leaf();
     }
   };
   for (let i = 0; i < 300; i++) {
@@ -108,7 +138,11 @@ test('Uint8Array, Buffer and typed arrays round-trip as copies, not views of the
 });
 
 test('Map (any key type) and Set round-trip and stay distinct from plain objects', () => {
-  const m = new Map<unknown, unknown>([['a', 1], [2, 'two'], [3n, { x: [1] }]]);
+  const m = new Map<unknown, unknown>([
+    ['a', 1],
+    [2, 'two'],
+    [3n, { x: [1] }],
+  ]);
   const s = new Set([1, 'a', 2n]);
   const d = roundTrip({ m, s, o: { a: 1 } }) as { m: Map<unknown, unknown>; s: Set<unknown>; o: object };
   assert.ok(d.m instanceof Map);
@@ -148,30 +182,63 @@ test('ids, names and ShortUuids round-trip as their classes', () => {
 });
 
 test('functions, symbols and cycles fail with SerializationError naming the type', () => {
-  class Ping { cb = () => 1; }
-  assert.throws(() => encode(new Ping()), (e: unknown) => e instanceof SerializationError && e.typeName === 'Ping' && /function/.test(e.message));
-  assert.throws(() => encode({ s: Symbol('x') }, 'my::Msg'), (e: unknown) => e instanceof SerializationError && e.typeName === 'my::Msg' && e.cause instanceof Error);
+  class Ping {
+    cb = () => 1;
+  }
+  assert.throws(
+    () => encode(new Ping()),
+    (e: unknown) => e instanceof SerializationError && e.typeName === 'Ping' && /function/.test(e.message),
+  );
+  assert.throws(
+    () => encode({ s: Symbol('x') }, 'my::Msg'),
+    (e: unknown) => e instanceof SerializationError && e.typeName === 'my::Msg' && e.cause instanceof Error,
+  );
   const cyc: Record<string, unknown> = {};
   cyc.self = cyc;
-  assert.throws(() => encode(cyc), (e: unknown) => e instanceof SerializationError && /cyclic/.test(e.message));
+  assert.throws(
+    () => encode(cyc),
+    (e: unknown) => e instanceof SerializationError && /cyclic/.test(e.message),
+  );
   assert.throws(() => encodeMessage({ f: () => 0 }, 'M'), SerializationError);
 });
 
 test('malformed bytes fail with DeserializationError naming the type', () => {
   const good = encode({ a: 1, b: 'xyz' });
-  const bad: unknown[] = [good.subarray(0, good.length - 2), Buffer.concat([good, Buffer.from([1, 2])]), new Uint8Array([0xc1]), new Uint8Array(0), new Uint8Array([0xd4, 0x33, 0]), 'not bytes'];
+  const bad: unknown[] = [
+    good.subarray(0, good.length - 2),
+    Buffer.concat([good, Buffer.from([1, 2])]),
+    new Uint8Array([0xc1]),
+    new Uint8Array(0),
+    new Uint8Array([0xd4, 0x33, 0]),
+    'not bytes',
+  ];
   for (const b of bad) {
-    assert.throws(() => decode(b as Uint8Array, 'my::Msg'), (e: unknown) => e instanceof DeserializationError && e.typeName === 'my::Msg', String(b));
+    assert.throws(
+      () => decode(b as Uint8Array, 'my::Msg'),
+      (e: unknown) => e instanceof DeserializationError && e.typeName === 'my::Msg',
+      String(b),
+    );
   }
   // an inline class extension with an unknown tag
   const unknownTag = new Uint8Array([0xd4, 0x31, 0x00, 0x92, 0xa3, 0x7a, 0x7a, 0x7a, 0x01]);
-  assert.throws(() => decode(unknownTag), (e: unknown) => e instanceof DeserializationError && /unknown class tag/.test(e.message));
+  assert.throws(
+    () => decode(unknownTag),
+    (e: unknown) => e instanceof DeserializationError && /unknown class tag/.test(e.message),
+  );
 });
 
 test('encodeMessage extracts Ranks into bindings in slot order and decodeMessage restores them', () => {
   const msg = { task: 'train', me: new Rank(0), peers: [new Rank(1), new Rank()], nested: { r: new Rank(7) } };
   const { data, bindings } = encodeMessage(msg, 'Train');
-  assert.deepStrictEqual(bindings.map((b) => [b.tag, b.slot, b.value]), [['rank', 0, 0], ['rank', 1, 1], ['rank', 2, null], ['rank', 3, 7]]);
+  assert.deepStrictEqual(
+    bindings.map((b) => [b.tag, b.slot, b.value]),
+    [
+      ['rank', 0, 0],
+      ['rank', 1, 1],
+      ['rank', 2, null],
+      ['rank', 3, 7],
+    ],
+  );
   const d = decodeMessage(data, bindings) as typeof msg;
   assert.ok(d.me instanceof Rank && d.me.value === 0);
   assert.equal(d.peers[1]!.value, undefined);
@@ -207,7 +274,10 @@ test('plain encode writes bindable values inline, so they decode without binding
 
 test('missing bindings at decode fail with DeserializationError', () => {
   const { data } = encodeMessage({ r: new Rank(1) });
-  assert.throws(() => decodeMessage(data, [], 'Cast'), (e: unknown) => e instanceof DeserializationError && /slot 0/.test(e.message));
+  assert.throws(
+    () => decodeMessage(data, [], 'Cast'),
+    (e: unknown) => e instanceof DeserializationError && /slot 0/.test(e.message),
+  );
   assert.throws(() => decode(data), DeserializationError);
 });
 
@@ -221,7 +291,10 @@ test('bindings serialize for the wire and come back equal', () => {
 
 test('a registered bindable class is extracted, rewritten by tag and rebuilt; opt-outs stay inline', () => {
   class FakePortRef {
-    constructor(readonly port: ReturnType<typeof parsePortId>, readonly split = true) {}
+    constructor(
+      readonly port: ReturnType<typeof parsePortId>,
+      readonly split = true,
+    ) {}
   }
   registerBindable<FakePortRef>({
     tag: 'test.fakeport',
@@ -230,11 +303,17 @@ test('a registered bindable class is extracted, rewritten by tag and rebuilt; op
     rebind: (v) => new FakePortRef(v as ReturnType<typeof parsePortId>),
     shouldBind: (p) => p.split,
   });
-  assert.throws(() => registerCodecClass({ tag: 'test.fakeport', Class: FakePortRef, toValue: () => 0, fromValue: () => new FakePortRef(parsePortId('w[0].a[0][1]')) }), BindingError);
+  assert.throws(
+    () => registerCodecClass({ tag: 'test.fakeport', Class: FakePortRef, toValue: () => 0, fromValue: () => new FakePortRef(parsePortId('w[0].a[0][1]')) }),
+    BindingError,
+  );
   const orig = new FakePortRef(parsePortId('w[0].client[0][1025]'));
   const once = new FakePortRef(parsePortId('w[0].client[0][1026]'), false);
   const { data, bindings } = encodeMessage({ reply: orig, once, rank: new Rank(0) });
-  assert.deepStrictEqual(bindings.map((b) => b.tag), ['test.fakeport', 'rank']);
+  assert.deepStrictEqual(
+    bindings.map((b) => b.tag),
+    ['test.fakeport', 'rank'],
+  );
   const split = parsePortId('w[5].comm[0][2048]');
   const rebound: Binding[] = rebindTag(rebindRanks(bindings, 5), 'test.fakeport', () => split);
   const d = decodeMessage(data, rebound) as { reply: FakePortRef; once: FakePortRef; rank: Rank };

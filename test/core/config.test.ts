@@ -78,15 +78,18 @@ test('a malformed environment variable throws ConfigError naming the variable, v
   ];
   for (const [envVar, value, key] of bad) {
     const c = new Config({ env: { [envVar]: value } });
-    assert.throws(() => c.get(key as never), (e: unknown) => {
-      assert.ok(e instanceof ConfigError);
-      assert.equal(e.variant, 'InvalidValue');
-      assert.equal(e.envVar, envVar);
-      assert.equal(e.value, value);
-      assert.equal(e.key, key.name);
-      assert.ok(e.message.includes(envVar) && e.message.includes(value) && e.message.includes('expected'), e.message);
-      return true;
-    });
+    assert.throws(
+      () => c.get(key as never),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        assert.equal(e.variant, 'InvalidValue');
+        assert.equal(e.envVar, envVar);
+        assert.equal(e.value, value);
+        assert.equal(e.key, key.name);
+        assert.ok(e.message.includes(envVar) && e.message.includes(value) && e.message.includes('expected'), e.message);
+        return true;
+      },
+    );
   }
 });
 
@@ -125,7 +128,13 @@ test('withTestOverride restores the previous value after sync and async bodies, 
     assert.equal(c.get(MESSAGE_TTL_DEFAULT), 9);
   });
   assert.equal(c.get(MESSAGE_TTL_DEFAULT), 64);
-  assert.throws(() => c.withTestOverride(MESSAGE_TTL_DEFAULT, 1, () => { throw new Error('boom'); }), /boom/);
+  assert.throws(
+    () =>
+      c.withTestOverride(MESSAGE_TTL_DEFAULT, 1, () => {
+        throw new Error('boom');
+      }),
+    /boom/,
+  );
   assert.equal(c.get(MESSAGE_TTL_DEFAULT), 64);
   // the process-wide instance supports the same
   config.withTestOverride(SPLIT_MAX_BUFFER_AGE, 600_000, () => assert.equal(config.get(SPLIT_MAX_BUFFER_AGE), 600_000));
@@ -146,8 +155,14 @@ test('a snapshot installed in a child config reproduces every value of the paren
   // only-set snapshot
   const sparse = parent.snapshot({ includeDefaults: false });
   assert.deepEqual(Object.keys(sparse).sort(), ['DEFAULT_TRANSPORT', 'MAX_CAST_DIMENSION_SIZE', 'MESSAGE_DELIVERY_TIMEOUT', 'REMOTE_ALLOC_ALLOWED_PORT_RANGE']);
-  assert.throws(() => child.install('Runtime', { NO_SUCH_KEY: '1' }), (e: unknown) => e instanceof ConfigError && e.variant === 'UnknownKey');
-  assert.throws(() => child.install('Runtime', { MESSAGE_TTL_DEFAULT: 'x' }), (e: unknown) => e instanceof ConfigError && e.key === 'MESSAGE_TTL_DEFAULT');
+  assert.throws(
+    () => child.install('Runtime', { NO_SUCH_KEY: '1' }),
+    (e: unknown) => e instanceof ConfigError && e.variant === 'UnknownKey',
+  );
+  assert.throws(
+    () => child.install('Runtime', { MESSAGE_TTL_DEFAULT: 'x' }),
+    (e: unknown) => e instanceof ConfigError && e.key === 'MESSAGE_TTL_DEFAULT',
+  );
   assert.equal(configKeyByName('HYPERACTOR_MESSAGE_TTL_DEFAULT'), MESSAGE_TTL_DEFAULT);
 });
 
@@ -170,7 +185,10 @@ test('a JSON config file fills the File layer below the environment', () => {
   assert.equal(c.get(MESSAGE_TTL_DEFAULT), 20);
   assert.equal(c.get(CLEANUP_TIMEOUT), 1000);
   writeFileSync(file, '{nope');
-  assert.throws(() => c.loadFile(file), (e: unknown) => e instanceof ConfigError && e.variant === 'InvalidFile');
+  assert.throws(
+    () => c.loadFile(file),
+    (e: unknown) => e instanceof ConfigError && e.variant === 'InvalidFile',
+  );
 });
 
 test('humantime durations parse and format', () => {

@@ -142,20 +142,47 @@ test('a world prefixes its procs and actors, a proc its actors, an actor only it
 });
 
 test('malformed reference strings throw IdParseError naming the text and what was expected', () => {
-  const bad = ['', 'w[', 'w[x]', 'w[1', 'w[1]a', 'w[1].', 'w[1].a[', 'w[1].a[0][', 'w[1].a[0][1', 'w[1].a[0][1]x',
-    'w[1].a[0][1<foo]', 'w.a.b', 'w[1].a[0][99999999999999999999999]', 'bogus:x,p', 'tcp:1.2.3.4:5,', 'tcp:1:2,p,',
-    ',p', 'w[1] ', 'w[99999999999999999999]'];
+  const bad = [
+    '',
+    'w[',
+    'w[x]',
+    'w[1',
+    'w[1]a',
+    'w[1].',
+    'w[1].a[',
+    'w[1].a[0][',
+    'w[1].a[0][1',
+    'w[1].a[0][1]x',
+    'w[1].a[0][1<foo]',
+    'w.a.b',
+    'w[1].a[0][99999999999999999999999]',
+    'bogus:x,p',
+    'tcp:1.2.3.4:5,',
+    'tcp:1:2,p,',
+    ',p',
+    'w[1] ',
+    'w[99999999999999999999]',
+  ];
   for (const text of bad) {
-    assert.throws(() => parseReference(text), (e: unknown) => {
-      assert.ok(e instanceof IdParseError, `${JSON.stringify(text)} threw ${e}`);
-      assert.equal(e.kind, 'ReferenceParsingError');
-      assert.equal(e.input, text);
-      assert.ok(e.message.includes('expected'), e.message);
-      return true;
-    });
+    assert.throws(
+      () => parseReference(text),
+      (e: unknown) => {
+        assert.ok(e instanceof IdParseError, `${JSON.stringify(text)} threw ${e}`);
+        assert.equal(e.kind, 'ReferenceParsingError');
+        assert.equal(e.input, text);
+        assert.ok(e.message.includes('expected'), e.message);
+        return true;
+      },
+    );
   }
-  assert.throws(() => parseActorId('w[1]'), (e: unknown) => e instanceof IdParseError && e.variant === 'WrongType');
-  assert.throws(() => parseProcId('w'), (e: unknown) => e instanceof IdParseError && e.variant === 'WrongType');
+  assert.throws(
+    () => parseActorId('w[1]'),
+    (e: unknown) => e instanceof IdParseError && e.variant === 'WrongType',
+  );
+  assert.throws(
+    () => parseProcId('w'),
+    (e: unknown) => e instanceof IdParseError && e.variant === 'WrongType',
+  );
   assert.throws(() => referenceFromJSON({ kind: 'port', actor: { kind: 'nope' }, index: '1' }), IdParseError);
   assert.throws(() => referenceFromJSON(null), IdParseError);
 });
@@ -185,7 +212,14 @@ test('constructing an id from invalid parts throws InvalidIdError', () => {
 
 test('a port id keeps its index as a number below 2^53 and as -1 above, however it was given', () => {
   const a = parseActorId('w[0].a[0]');
-  for (const [given, small] of [[5, 5], [5n, 5], [2 ** 53 - 1, 2 ** 53 - 1], [2n ** 53n - 1n, 2 ** 53 - 1], [2n ** 53n, -1], [2n ** 63n + 7n, -1]] as const) {
+  for (const [given, small] of [
+    [5, 5],
+    [5n, 5],
+    [2 ** 53 - 1, 2 ** 53 - 1],
+    [2n ** 53n - 1n, 2 ** 53 - 1],
+    [2n ** 53n, -1],
+    [2n ** 63n + 7n, -1],
+  ] as const) {
     const p = new PortId(a, given);
     assert.equal(p.smallIndex, small, String(given));
     assert.equal(p.index, BigInt(given));

@@ -43,8 +43,18 @@ test('ShortUuid parsing ignores underscores and dashes', () => {
 });
 
 test('malformed ShortUuid text throws NameParseError', () => {
-  for (const [text, variant] of [['', 'Empty'], ['__', 'Empty'], ['abc0', 'InvalidChar'], ['abcl', 'InvalidChar'], ['ZZZZZZZZZZZZ', 'Overflow'], ['é', 'InvalidChar']] as const) {
-    assert.throws(() => ShortUuid.parse(text), (e: unknown) => e instanceof NameParseError && e.variant === variant && e.input === text);
+  for (const [text, variant] of [
+    ['', 'Empty'],
+    ['__', 'Empty'],
+    ['abc0', 'InvalidChar'],
+    ['abcl', 'InvalidChar'],
+    ['ZZZZZZZZZZZZ', 'Overflow'],
+    ['é', 'InvalidChar'],
+  ] as const) {
+    assert.throws(
+      () => ShortUuid.parse(text),
+      (e: unknown) => e instanceof NameParseError && e.variant === variant && e.input === text,
+    );
   }
 });
 

@@ -3,15 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
-import {
-  TYPED_PORT_BIT,
-  USER_PORT_OFFSET,
-  fnv1a64,
-  fnv1a64Reference,
-  isTypedPort,
-  portIndexOf,
-  typeNameOfPort,
-} from '../../src/core/typeinfo.js';
+import { TYPED_PORT_BIT, USER_PORT_OFFSET, fnv1a64, fnv1a64Reference, isTypedPort, portIndexOf, typeNameOfPort } from '../../src/core/typeinfo.js';
 
 test('fnv1a64 matches the published FNV-1a 64 vectors and the bigint reference', () => {
   assert.equal(fnv1a64(''), 0xcbf29ce484222325n);
@@ -39,9 +31,18 @@ test('port indices are identical in another process', () => {
   const names = ['a::B', 'hyperactor_mesh::comm::CastMessage', 'x'];
   const r = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--input-type=module', '-e', `const m = await import(${JSON.stringify(mod)}); console.log(${JSON.stringify(names)}.map((n) => m.portIndexOf(n).toString()).join(','))`],
+    [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      `const m = await import(${JSON.stringify(mod)}); console.log(${JSON.stringify(names)}.map((n) => m.portIndexOf(n).toString()).join(','))`,
+    ],
     { encoding: 'utf8' },
   );
   assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(r.stdout.trim().split(','), names.map((n) => portIndexOf(n).toString()));
+  assert.deepEqual(
+    r.stdout.trim().split(','),
+    names.map((n) => portIndexOf(n).toString()),
+  );
 });

@@ -35,9 +35,15 @@ async function node(name: string, opts: { deliveryTimeoutMs?: number } = {}) {
 test('a reply from the dialed proc goes back over the connection the sender opened', async () => {
   const a = await node('a');
   const b = await node('b');
-  a.mb.post(new MessageEnvelope(a.id, b.id.port(1025n), new Uint8Array([1]), 'Ping'), returnHandleOf(() => assert.fail('ping returned')));
+  a.mb.post(
+    new MessageEnvelope(a.id, b.id.port(1025n), new Uint8Array([1]), 'Ping'),
+    returnHandleOf(() => assert.fail('ping returned')),
+  );
   await until(() => b.got.length === 1);
-  b.mb.post(new MessageEnvelope(b.id, a.id.port(1025n), new Uint8Array([2]), 'Pong'), returnHandleOf(() => assert.fail('pong returned')));
+  b.mb.post(
+    new MessageEnvelope(b.id, a.id.port(1025n), new Uint8Array([2]), 'Pong'),
+    returnHandleOf(() => assert.fail('pong returned')),
+  );
   await until(() => a.got.length === 1);
   assert.deepEqual([...a.got[0]!.data], [2]);
   assert.ok((b.router.clientFor(formatAddr(a.addr)) as MailboxClient).tx instanceof ReverseTx);
@@ -45,8 +51,14 @@ test('a reply from the dialed proc goes back over the connection the sender open
   assert.equal(b.rx.connections, 1);
   // Many in both directions keep their order.
   for (let i = 0; i < 500; i++) {
-    a.mb.post(new MessageEnvelope(a.id, b.id.port(1025n), new Uint8Array([i & 255, i >> 8]), 'Ping'), returnHandleOf(() => assert.fail('returned')));
-    b.mb.post(new MessageEnvelope(b.id, a.id.port(1025n), new Uint8Array([i & 255, i >> 8]), 'Pong'), returnHandleOf(() => assert.fail('returned')));
+    a.mb.post(
+      new MessageEnvelope(a.id, b.id.port(1025n), new Uint8Array([i & 255, i >> 8]), 'Ping'),
+      returnHandleOf(() => assert.fail('returned')),
+    );
+    b.mb.post(
+      new MessageEnvelope(b.id, a.id.port(1025n), new Uint8Array([i & 255, i >> 8]), 'Pong'),
+      returnHandleOf(() => assert.fail('returned')),
+    );
   }
   await until(() => a.got.length === 501 && b.got.length === 501);
   for (const got of [a.got, b.got]) got.slice(1).forEach((e, i) => assert.deepEqual([...e.data], [i & 255, i >> 8]));
@@ -57,13 +69,19 @@ test('a reply from the dialed proc goes back over the connection the sender open
 test('once the dialer closed its session, the router dials the address itself', async () => {
   const a = await node('a');
   const b = await node('b');
-  a.mb.post(new MessageEnvelope(a.id, b.id.port(1025n), new Uint8Array([1]), 'Ping'), returnHandleOf(() => assert.fail('ping returned')));
+  a.mb.post(
+    new MessageEnvelope(a.id, b.id.port(1025n), new Uint8Array([1]), 'Ping'),
+    returnHandleOf(() => assert.fail('ping returned')),
+  );
   await until(() => b.got.length === 1);
   const reverse = b.router.clientFor(formatAddr(a.addr)) as MailboxClient;
   assert.ok(reverse.tx instanceof ReverseTx);
   await (a.router.clientFor(formatAddr(b.addr)) as MailboxClient).close();
   await until(() => reverse.stale);
-  b.mb.post(new MessageEnvelope(b.id, a.id.port(1025n), new Uint8Array([3]), 'Pong'), returnHandleOf(() => assert.fail('pong returned')));
+  b.mb.post(
+    new MessageEnvelope(b.id, a.id.port(1025n), new Uint8Array([3]), 'Pong'),
+    returnHandleOf(() => assert.fail('pong returned')),
+  );
   await until(() => a.got.length === 1);
   const fresh = b.router.clientFor(formatAddr(a.addr)) as MailboxClient;
   assert.notEqual(fresh, reverse, 'the stale client was replaced');
@@ -79,11 +97,18 @@ test('envelopes on a reverse direction whose dialer never comes back return as B
   // a reaches b through a real TCP proxy, so the link can die for good.
   const proxy = await startProxy((b.addr as { port: number }).port);
   a.router.bind(b.id, `tcp:127.0.0.1:${proxy.port}`);
-  a.mb.post(new MessageEnvelope(a.id, b.id.port(1025n), new Uint8Array([1]), 'Ping'), returnHandleOf(() => assert.fail('ping returned')));
+  a.mb.post(
+    new MessageEnvelope(a.id, b.id.port(1025n), new Uint8Array([1]), 'Ping'),
+    returnHandleOf(() => assert.fail('ping returned')),
+  );
   await until(() => b.got.length === 1);
   await proxy.close(); // connections cut, nothing listens: a cannot come back
   const returned: MessageEnvelope[] = [];
-  for (let i = 0; i < 3; i++) b.mb.post(new MessageEnvelope(b.id, a.id.port(1025n), new Uint8Array([i]), 'Pong'), returnHandleOf((e) => returned.push(e)));
+  for (let i = 0; i < 3; i++)
+    b.mb.post(
+      new MessageEnvelope(b.id, a.id.port(1025n), new Uint8Array([i]), 'Pong'),
+      returnHandleOf((e) => returned.push(e)),
+    );
   await until(() => returned.length === 3);
   for (const e of returned) {
     assert.equal(e.errors.at(-1)?.kind, 'BrokenLink');

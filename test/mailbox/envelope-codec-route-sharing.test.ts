@@ -148,7 +148,10 @@ test('two encoders feeding one frame never share routes across each other, and o
   assert.notEqual(stamp(bytes[2]!), stamp(bytes[4]!), 'x again after y: a new template, a new stamp');
   assert.equal(stamp(bytes[4]!), stamp(bytes[5]!));
   const frame = frameOf(bytes);
-  assert.deepEqual(bytes.map((_, k) => isShared(frame, k)), [false, false, false, false, false, true]);
+  assert.deepEqual(
+    bytes.map((_, k) => isShared(frame, k)),
+    [false, false, false, false, false, true],
+  );
   const dec = new EnvelopeDecoder();
   const want = [x, x, x, y, x, x];
   messagesOf(frame).forEach((m, k) => assertSame(dec.decode(m), want[k]!));
@@ -175,7 +178,11 @@ test('malformed route references close the connection: FrameError names the wron
   for (const [name, spoil, re] of cases) {
     const { frame, at } = sharedFrame();
     spoil(frame, at);
-    assert.throws(() => decodeFrame(frame), (e: unknown) => e instanceof FrameError && re.test(e.message), name);
+    assert.throws(
+      () => decodeFrame(frame),
+      (e: unknown) => e instanceof FrameError && re.test(e.message),
+      name,
+    );
   }
   // A first message marked route-shared has nothing to refer to.
   const { frame } = sharedFrame();
@@ -215,69 +222,87 @@ test('one frame encoder writes a route-shared frame and then a plain one into it
   const enc = new EnvelopeEncoder();
   const fe = new FrameEncoder(64);
   const envs = [env(0, 200), env(1, 200), env(2, 200)];
-  const shared = fe.messages(0, envs.map((e) => enc.encode(e)), 0, 3, 3 * 400).slice();
+  const shared = fe
+    .messages(
+      0,
+      envs.map((e) => enc.encode(e)),
+      0,
+      3,
+      3 * 400,
+    )
+    .slice();
   assert.equal(isShared(shared, 1), true);
   const raw = [new Uint8Array([1, 2, 3]), new Uint8Array(5).fill(9)];
   const plain = fe.messages(3, raw, 0, 2, 8).slice();
   const gen = Frame.getRootAsFrame(new flatbuffers.ByteBuffer(plain));
   assert.equal(gen.sharedLength(), 0);
   assert.equal(gen.seq(), 3n);
-  assert.deepEqual(messagesOf(plain).map((m) => [...m]), raw.map((m) => [...m]));
+  assert.deepEqual(
+    messagesOf(plain).map((m) => [...m]),
+    raw.map((m) => [...m]),
+  );
 });
 
-test('envelopes streamed over a real channel whose socket is reset 6 times arrive exactly once, in order, with their own routes (resent frames are route-shared afresh)', { timeout: 60_000 }, async () => {
-  const { serve, dial, anyAddr } = await import('../../src/channel/index.js');
-  const { MailboxClient } = await import('../../src/mailbox/client.js');
-  const { serveMailbox } = await import('../../src/mailbox/server.js');
-  const { BaseMailboxSender, LOG_RETURN_HANDLE } = await import('../../src/mailbox/sender.js');
-  const { startProxy } = await import('../channel/_proxy.js');
-  const [addr, rx] = await serve(anyAddr('tcp'), { ackEveryN: 300, ackIntervalMs: 20 });
-  const proxy = await startProxy((addr as { port: number }).port);
-  const tx = dial(`tcp:127.0.0.1:${proxy.port}`, { minBackoffMs: 2, maxBackoffMs: 20, batchBytes: 8 * 1024 });
-  const client = new MailboxClient(tx);
-  const N = 30_000;
-  // Runs of 7 envelopes to one port, then 3 of another type from another sender.
-  const routeOf = (i: number) => (i % 10 < 7 ? { from: a, to: b.port(1024n), type: 'data' } : { from: b, to: a.port(7n), type: 'other' });
-  let next = 0;
-  let failure: Error | undefined;
-  let finish!: () => void;
-  const finished = new Promise<void>((r) => (finish = r));
-  class Check extends BaseMailboxSender {
-    postUnchecked(e: MessageEnvelope): void {
-      const i = new DataView(e.data.buffer, e.data.byteOffset, e.data.byteLength).getUint32(0, true);
-      const want = routeOf(next);
-      if (!failure && (i !== next || e.sender.key !== want.from.key || e.dest.key !== want.to.key || e.typeName !== want.type || e.ttl !== 8 + (next % 200))) {
-        failure = new Error(`envelope ${next}: got #${i} ${e.sender.key} -> ${e.dest.key} ${e.typeName} ttl ${e.ttl}`);
+test(
+  'envelopes streamed over a real channel whose socket is reset 6 times arrive exactly once, in order, with their own routes (resent frames are route-shared afresh)',
+  { timeout: 60_000 },
+  async () => {
+    const { serve, dial, anyAddr } = await import('../../src/channel/index.js');
+    const { MailboxClient } = await import('../../src/mailbox/client.js');
+    const { serveMailbox } = await import('../../src/mailbox/server.js');
+    const { BaseMailboxSender, LOG_RETURN_HANDLE } = await import('../../src/mailbox/sender.js');
+    const { startProxy } = await import('../channel/_proxy.js');
+    const [addr, rx] = await serve(anyAddr('tcp'), { ackEveryN: 300, ackIntervalMs: 20 });
+    const proxy = await startProxy((addr as { port: number }).port);
+    const tx = dial(`tcp:127.0.0.1:${proxy.port}`, { minBackoffMs: 2, maxBackoffMs: 20, batchBytes: 8 * 1024 });
+    const client = new MailboxClient(tx);
+    const N = 30_000;
+    // Runs of 7 envelopes to one port, then 3 of another type from another sender.
+    const routeOf = (i: number) => (i % 10 < 7 ? { from: a, to: b.port(1024n), type: 'data' } : { from: b, to: a.port(7n), type: 'other' });
+    let next = 0;
+    let failure: Error | undefined;
+    let finish!: () => void;
+    const finished = new Promise<void>((r) => (finish = r));
+    class Check extends BaseMailboxSender {
+      postUnchecked(e: MessageEnvelope): void {
+        const i = new DataView(e.data.buffer, e.data.byteOffset, e.data.byteLength).getUint32(0, true);
+        const want = routeOf(next);
+        if (
+          !failure &&
+          (i !== next || e.sender.key !== want.from.key || e.dest.key !== want.to.key || e.typeName !== want.type || e.ttl !== 8 + (next % 200))
+        ) {
+          failure = new Error(`envelope ${next}: got #${i} ${e.sender.key} -> ${e.dest.key} ${e.typeName} ttl ${e.ttl}`);
+        }
+        if (++next === N) finish();
       }
-      if (++next === N) finish();
     }
-  }
-  const served = serveMailbox(rx, new Check());
-  let cuts = 0;
-  for (let i = 0; i < N; i++) {
-    const r = routeOf(i);
-    const data = new Uint8Array(8 + (i % 50));
-    new DataView(data.buffer).setUint32(0, i, true);
-    const e = new MessageEnvelope(r.from, r.to, data, r.type);
-    e.ttl = 10 + (i % 200); // one hop is taken here (client.post), one at the receiving post
-    client.post(e, LOG_RETURN_HANDLE);
-    if (i % 500 === 499) await new Promise((res) => setImmediate(res));
-    if (i % 5_000 === 2_500) {
-      await new Promise((res) => setTimeout(res, 2));
-      proxy.cut();
-      cuts++;
+    const served = serveMailbox(rx, new Check());
+    let cuts = 0;
+    for (let i = 0; i < N; i++) {
+      const r = routeOf(i);
+      const data = new Uint8Array(8 + (i % 50));
+      new DataView(data.buffer).setUint32(0, i, true);
+      const e = new MessageEnvelope(r.from, r.to, data, r.type);
+      e.ttl = 10 + (i % 200); // one hop is taken here (client.post), one at the receiving post
+      client.post(e, LOG_RETURN_HANDLE);
+      if (i % 500 === 499) await new Promise((res) => setImmediate(res));
+      if (i % 5_000 === 2_500) {
+        await new Promise((res) => setTimeout(res, 2));
+        proxy.cut();
+        cuts++;
+      }
     }
-  }
-  await finished;
-  assert.equal(failure, undefined, failure?.message);
-  assert.equal(cuts, 6);
-  assert.equal(next, N);
-  assert.equal(served.stats.malformed, 0);
-  assert.ok((tx as unknown as { stats: { resent: number } }).stats.resent > 0, 'unacknowledged envelopes were resent');
-  await client.close();
-  await served.stop();
-  await proxy.close();
-});
+    await finished;
+    assert.equal(failure, undefined, failure?.message);
+    assert.equal(cuts, 6);
+    assert.equal(next, N);
+    assert.equal(served.stats.malformed, 0);
+    assert.ok((tx as unknown as { stats: { resent: number } }).stats.resent > 0, 'unacknowledged envelopes were resent');
+    await client.close();
+    await served.stop();
+    await proxy.close();
+  },
+);
 
 test('an unflagged message shaped like a RouteRef never borrows a route: the decoder rejects it, the channel delivers its bytes intact', () => {
   const enc = new EnvelopeEncoder();

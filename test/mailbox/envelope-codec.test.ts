@@ -29,8 +29,14 @@ test('an envelope round-trips with payload, bindings, headers, errors, ttl and f
   assert.equal(out.dest.key, b.port(1025n).key);
   assert.deepEqual([...out.data], [1, 2, 3, 250]);
   assert.equal(out.typeName, 'my.Type');
-  assert.deepEqual(out.bindings.map((x) => [x.tag, [...x.bytes]]), [['PortRef', [9, 9]]]);
-  assert.deepEqual([...out.headers].map(([k, v]) => [k, [...v]]), [['SEND_TIMESTAMP', [7]]]);
+  assert.deepEqual(
+    out.bindings.map((x) => [x.tag, [...x.bytes]]),
+    [['PortRef', [9, 9]]],
+  );
+  assert.deepEqual(
+    [...out.headers].map(([k, v]) => [k, [...v]]),
+    [['SEND_TIMESTAMP', [7]]],
+  );
   assert.deepEqual(out.errors, [{ kind: 'TtlExpired', message: 'loop' }]);
   assert.equal(out.ttl, 200);
   assert.equal(out.returnUndeliverable, false);
@@ -66,7 +72,12 @@ test('malformed envelope bytes give FrameError and bad ids give a parse error', 
 
 test('the hand-laid fast encoding is a valid FlatBuffer: the generated accessors read it, and it decodes like the Builder output', () => {
   const enc = new EnvelopeEncoder();
-  for (const [ttl, ret, size] of [[64, true, 0], [0, false, 1], [255, true, 1000], [3, false, 7]] as const) {
+  for (const [ttl, ret, size] of [
+    [64, true, 0],
+    [0, false, 1],
+    [255, true, 1000],
+    [3, false, 7],
+  ] as const) {
     const env = new MessageEnvelope(a, b.port(1025n), randomBytes(size), 'some::Type');
     env.ttl = ttl;
     env.returnUndeliverable = ret;

@@ -45,7 +45,10 @@ test('ephemeral ports are allocated from 1024 upward and deliver in FIFO order',
   p1.sendLocal(100);
   const got: number[] = [];
   for (let i = 0; i <= 100; i++) got.push(await rx1.recv());
-  assert.deepEqual(got, Array.from({ length: 101 }, (_, i) => i));
+  assert.deepEqual(
+    got,
+    Array.from({ length: 101 }, (_, i) => i),
+  );
 });
 
 test('a receive with a timeout rejects with TimeoutError; a closed receiver rejects with PortClosedError', async () => {
@@ -73,7 +76,10 @@ test('a once port takes one message, then later sends are returned as undelivera
 test('binding a port index twice is an AlreadyBound error', () => {
   const { b } = pair();
   b.bind(5n, { once: false, sink: () => {} });
-  assert.throws(() => b.bind(5n, { once: false, sink: () => {} }), (e) => e instanceof MailboxError && e.variant === 'AlreadyBound');
+  assert.throws(
+    () => b.bind(5n, { once: false, sink: () => {} }),
+    (e) => e instanceof MailboxError && e.variant === 'AlreadyBound',
+  );
 });
 
 test('ports at small, 2^53-boundary and typed (bit 63) indices are distinct, each found, unbound and closed', () => {
@@ -84,10 +90,16 @@ test('ports at small, 2^53-boundary and typed (bit 63) indices are distinct, eac
   for (const i of idx) b.bind(i, { once: false, sink: (m) => got.push(`${i}:${String(m)}`), closed: () => closed.push(String(i)) });
   for (const i of idx) {
     assert.equal(b.isBound(i), true);
-    assert.throws(() => b.bind(i, { once: false, sink: () => {} }), (e) => e instanceof MailboxError && e.variant === 'AlreadyBound');
+    assert.throws(
+      () => b.bind(i, { once: false, sink: () => {} }),
+      (e) => e instanceof MailboxError && e.variant === 'AlreadyBound',
+    );
   }
   for (const i of idx) a.sendMessage(b.actorId.port(i), 'x', `m${i}`);
-  assert.deepEqual(got, idx.map((i) => `${i}:m${i}`));
+  assert.deepEqual(
+    got,
+    idx.map((i) => `${i}:m${i}`),
+  );
   b.unbind(2n ** 53n - 1n);
   assert.equal(b.isBound(2n ** 53n - 1n), false);
   assert.equal(b.isBound(2n ** 53n), true);
@@ -114,11 +126,20 @@ test('accumulating sum and watermark ports fold updates; their ports carry the r
   for (let i = 1; i <= 10; i++) sum.sendLocal(i);
   assert.equal(await srx.recv(), 55);
   const [wm, wrx] = openAccumPort(b, Accumulators.watermark());
-  wm.sendLocal([[0, 5], [1, 7]]);
+  wm.sendLocal([
+    [0, 5],
+    [1, 7],
+  ]);
   wm.sendLocal([[0, 9]]);
   const st = await wrx.recv();
   assert.equal(st.watermark, 7);
-  assert.deepEqual([...st.values], [[0, 9], [1, 7]]);
+  assert.deepEqual(
+    [...st.values],
+    [
+      [0, 9],
+      [1, 7],
+    ],
+  );
 });
 
 test('every built-in reducer pre-reduces to the same final state as accumulating one by one', () => {
@@ -129,10 +150,26 @@ test('every built-in reducer pre-reduces to the same final state as accumulating
   ];
   for (const [name, xs, want] of cases) {
     const r = reducerOf<unknown>({ name });
-    assert.equal(xs.reduce((a, b) => r.reduce(a, b)), want(xs), name);
+    assert.equal(
+      xs.reduce((a, b) => r.reduce(a, b)),
+      want(xs),
+      name,
+    );
   }
   const w = reducerOf<WatermarkPairs>({ name: 'watermark' });
-  assert.deepEqual(w.reduce([[0, 1], [1, 2]], [[0, 3]]), [[0, 3], [1, 2]]);
+  assert.deepEqual(
+    w.reduce(
+      [
+        [0, 1],
+        [1, 2],
+      ],
+      [[0, 3]],
+    ),
+    [
+      [0, 3],
+      [1, 2],
+    ],
+  );
   assert.throws(() => reducerOf({ name: 'nope' }), UnknownReducerError);
   registerReducer<number>('test-product', () => ({ reduce: (x, y) => x * y }));
   assert.equal(reducerOf<number>({ name: 'test-product' }).reduce(6, 7), 42);
@@ -194,7 +231,10 @@ test('several pending once ports (the newest kept apart from the table) each get
   for (const rx of rxs) assert.equal(b.isBound(rx.portId.index), false);
   // an index taken by a pending once port cannot be bound again
   const next = b.openOnceReceiver<number>();
-  assert.throws(() => b.bind(next.portId.index, { once: false, sink: () => {} }), (e: unknown) => e instanceof MailboxError && e.variant === 'AlreadyBound');
+  assert.throws(
+    () => b.bind(next.portId.index, { once: false, sink: () => {} }),
+    (e: unknown) => e instanceof MailboxError && e.variant === 'AlreadyBound',
+  );
   // a second one spills the first into the table; both are still found and unbound once
   const after = b.openOnceReceiver<number>();
   const both = [next.recv(1000), after.recv(1000)];

@@ -103,7 +103,10 @@ test('DialMailboxRouter: longest-prefix address book, one client per address, ex
   router.post(env('w[1].a[0]'), rh);
   assert.deepEqual(dialed, ['unix:/tmp/w.sock', 'unix:/tmp/w1.sock']);
   assert.equal(clients.get('unix:/tmp/w.sock')!.got.length, 3);
-  assert.deepEqual(clients.get('unix:/tmp/w.sock')!.got.map((e) => decodePayload(e.data, [], 'v')), [0, 1, 2]);
+  assert.deepEqual(
+    clients.get('unix:/tmp/w.sock')!.got.map((e) => decodePayload(e.data, [], 'v')),
+    [0, 1, 2],
+  );
   // Direct proc ids are dialed at their embedded address unless bound explicitly.
   router.post(env('tcp:127.0.0.1:9000,p,a[0]'), rh);
   assert.equal(dialed.at(-1), 'tcp:127.0.0.1:9000');
@@ -127,7 +130,10 @@ test('the queueing sender holds posts until configured, then delivers in order; 
   assert.equal(target.got.length, 0);
   assert.equal(q.configure(target), true);
   for (const v of [7, 8]) q.post(env('w[0].a[0]', v), rh);
-  assert.deepEqual(target.got.map((e) => decodePayload(e.data, [], 'v')), [5, 6, 7, 8]);
+  assert.deepEqual(
+    target.got.map((e) => decodePayload(e.data, [], 'v')),
+    [5, 6, 7, 8],
+  );
   assert.equal(q.configure(new Collect()), false);
 });
 
@@ -186,5 +192,8 @@ test('a remote hop bounces an undeliverable to the sender`s undeliverable port, 
   assert.equal(original.dest.key, e.dest.key);
   assert.equal(original.errors[0]!.kind, 'Unroutable');
   assert.deepEqual(decodePayload(original.data, [], 'v'), 'hello');
-  assert.deepEqual(decodeBounced(bounceEnvelope(original).data).errors.map((x) => x.kind), ['Unroutable']);
+  assert.deepEqual(
+    decodeBounced(bounceEnvelope(original).data).errors.map((x) => x.kind),
+    ['Unroutable'],
+  );
 });

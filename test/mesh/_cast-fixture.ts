@@ -70,9 +70,22 @@ export async function localMesh<A extends Actor<any, any>>(
     return true;
   };
   const root = Region.fromExtent(opts.perProc === undefined ? pe : pe.concat(Extent.from({ actors: perProc })));
-  const mesh = ActorMesh.own<A>(name, { cx: client, procIds: procs.map((p) => p.id), rootComm: peers[0], ...(opts.viaRootComm ? {} : { commPeers: peers }), health, pointToPoint: opts.pointToPoint ?? false }, root, perProc, async () => {
-    await Promise.all(procs.map((p) => p.destroyAndWait(1000)));
-  });
+  const mesh = ActorMesh.own<A>(
+    name,
+    {
+      cx: client,
+      procIds: procs.map((p) => p.id),
+      rootComm: peers[0],
+      ...(opts.viaRootComm ? {} : { commPeers: peers }),
+      health,
+      pointToPoint: opts.pointToPoint ?? false,
+    },
+    root,
+    perProc,
+    async () => {
+      await Promise.all(procs.map((p) => p.destroyAndWait(1000)));
+    },
+  );
   if (opts.configureLate) {
     // Mode arrives after the first casts (spec §12.5): the comm actors must queue them.
     setTimeout(() => {

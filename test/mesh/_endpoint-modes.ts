@@ -19,7 +19,10 @@ export async function spawnProbe(procs: Procs, name: string, mode: CastMode, opt
   try {
     const mesh = await procs.spawn(name, EndpointProbe, {}, { monitorIntervalMs: 0, ...opts });
     const seen = (await mesh.info.call()).values();
-    assert.ok(seen.every((s) => s.viaHeaders === (mode === 'tree')), `${mesh.name} should cast ${mode === 'tree' ? 'through the comm tree' : 'point to point'}`);
+    assert.ok(
+      seen.every((s) => s.viaHeaders === (mode === 'tree')),
+      `${mesh.name} should cast ${mode === 'tree' ? 'through the comm tree' : 'point to point'}`,
+    );
     return mesh;
   } finally {
     threshold?.restore();

@@ -18,13 +18,18 @@ test('200k broadcasts in one synchronous loop then a call: each handled once, no
   const procs = await thisHost().spawnProcs({ gpus: 4 }, { modules: [LIVENESS_ACTORS] });
   try {
     const failures: MeshFailure[] = [];
-    const mesh = await procs.spawn('flood', Tally, {}, {
-      monitorIntervalMs: 200,
-      onSupervise: (f) => {
-        failures.push(f);
-        return true;
+    const mesh = await procs.spawn(
+      'flood',
+      Tally,
+      {},
+      {
+        monitorIntervalMs: 200,
+        onSupervise: (f) => {
+          failures.push(f);
+          return true;
+        },
       },
-    });
+    );
     await mesh.totals.call(); // warm: every link up
     const mem = MemoryWatch.start();
     const t0 = Date.now();
@@ -41,7 +46,11 @@ test('200k broadcasts in one synchronous loop then a call: each handled once, no
     const callMs = Date.now() - t0;
     assert.deepEqual(totals, Array(4).fill({ sum: N, count: N }), 'every broadcast handled exactly once by every member');
     assert.deepEqual(failures.map(String), [], 'no supervision failure');
-    assert.deepEqual(procs.procMesh.events.map((e) => e.kind), [], 'no proc stopped');
+    assert.deepEqual(
+      procs.procMesh.events.map((e) => e.kind),
+      [],
+      'no proc stopped',
+    );
     assert.equal(procs.stoppedProcs.size, 0);
 
     await mem.settle();

@@ -19,21 +19,24 @@ test('100 casts on one stream arrive in order at every actor', async () => {
 });
 
 for (const viaRootComm of [false, true]) {
-test(`casts to slices that skip comm nodes keep per-stream order at every actor (${viaRootComm ? 'root comm actor numbers the stream' : 'the sender numbers the stream'})`, async () => {
-  const { mesh, comms } = await localMesh({ hosts: 3, gpus: 4 }, TestActor, { tag: 't' }, { viaRootComm });
-  // Rotate through slices that skip whole hosts, strided gpus and single members.
-  const slices = [mesh, mesh.slice({ hosts: [1, 3] }), mesh.slice({ gpus: [1, 4, 2] }), mesh.slice({ hosts: 2, gpus: 3 }), mesh.slice({ hosts: [0, 3, 2] })];
-  const expected: number[][] = Array.from({ length: 12 }, () => []);
-  for (let i = 0; i < 100; i++) {
-    const s = slices[i % slices.length]!;
-    s.record.broadcast(i);
-    for (const b of s.region.slice.iter()) expected[b]!.push(i);
-  }
-  const logs = (await mesh.getLog.call()).values();
-  assert.deepEqual(logs, expected);
-  assert.equal(comms.reduce((a, c) => a + c.stats.duplicates, 0), 0);
-  await mesh.stop();
-});
+  test(`casts to slices that skip comm nodes keep per-stream order at every actor (${viaRootComm ? 'root comm actor numbers the stream' : 'the sender numbers the stream'})`, async () => {
+    const { mesh, comms } = await localMesh({ hosts: 3, gpus: 4 }, TestActor, { tag: 't' }, { viaRootComm });
+    // Rotate through slices that skip whole hosts, strided gpus and single members.
+    const slices = [mesh, mesh.slice({ hosts: [1, 3] }), mesh.slice({ gpus: [1, 4, 2] }), mesh.slice({ hosts: 2, gpus: 3 }), mesh.slice({ hosts: [0, 3, 2] })];
+    const expected: number[][] = Array.from({ length: 12 }, () => []);
+    for (let i = 0; i < 100; i++) {
+      const s = slices[i % slices.length]!;
+      s.record.broadcast(i);
+      for (const b of s.region.slice.iter()) expected[b]!.push(i);
+    }
+    const logs = (await mesh.getLog.call()).values();
+    assert.deepEqual(logs, expected);
+    assert.equal(
+      comms.reduce((a, c) => a + c.stats.duplicates, 0),
+      0,
+    );
+    await mesh.stop();
+  });
 }
 
 test('a comm actor reorders forwards by seq and last_seq and drops duplicates', async () => {
@@ -47,14 +50,22 @@ test('a comm actor reorders forwards by seq and last_seq and drops duplicates', 
   const body = (i: number) => ({ ...castBody(client, target, endpointMessage('record', [i], MODE_NONE, null)), sender: injector });
   const fwd = (seq: number, lastSeq: number, i: number) =>
     client.mailbox.sendMessage(new PortId(target.rootComm!, portIndexOf('comm.forward')), 'comm.forward', {
-      type: 'comm.forward', from: 0, seq, lastSeq, frames: [root.toJSON()], body: body(i),
+      type: 'comm.forward',
+      from: 0,
+      seq,
+      lastSeq,
+      frames: [root.toJSON()],
+      body: body(i),
     });
   fwd(3, 2, 30);
   fwd(2, 1, 20);
   fwd(1, 0, 10);
   fwd(2, 1, 99); // duplicate
   const logs = (await mesh.getLog.call()).values();
-  assert.deepEqual(logs, [[10, 20, 30], [10, 20, 30]]);
+  assert.deepEqual(logs, [
+    [10, 20, 30],
+    [10, 20, 30],
+  ]);
   assert.equal(comms[0]!.stats.buffered, 2);
   assert.equal(comms[0]!.stats.duplicates, 1);
   assert.equal(members[1]!.log.length, 3);
@@ -87,7 +98,10 @@ test('malformed casts and forwards are dropped without failing the comm actor or
     send('comm.cast', { body: 5, selection: {} }); // bad body
     mesh.record.broadcast(4);
     const logs = (await mesh.getLog.call()).values();
-    assert.deepEqual(logs, [[2, 4], [2, 4]]);
+    assert.deepEqual(logs, [
+      [2, 4],
+      [2, 4],
+    ]);
     assert.equal(comms[0]!.stats.rejected, 3);
   } finally {
     console.error = err;

@@ -5,7 +5,7 @@ import { sumAccumulator, maxAccumulator } from '../../src/mailbox/accum.js';
 import { SPLIT_MAX_BUFFER_SIZE, config } from '../../src/core/config.js';
 import { CommActor } from '../../src/mesh/comm-actor.js';
 
-test('reduce sums every member\'s reply through split ports pre-reducing on each hop', async () => {
+test("reduce sums every member's reply through split ports pre-reducing on each hop", async () => {
   const { mesh, comms } = await localMesh({ x: 4, y: 4, z: 4 }, TestActor, { tag: 't' });
   const total = await mesh.times.reduce(sumAccumulator(), 1);
   assert.equal(total, (64 * 65) / 2);

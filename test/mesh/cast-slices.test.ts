@@ -17,7 +17,10 @@ test('a cast to the whole mesh reaches every member once with its own rank and t
     assert.deepEqual(info.castLabels, ['hosts', 'gpus']);
     assert.equal(info.sender, client.self.key);
   });
-  assert.deepEqual(mesh.actorIds().map(String), infos.map((i) => i.self));
+  assert.deepEqual(
+    mesh.actorIds().map(String),
+    infos.map((i) => i.self),
+  );
   await mesh.stop();
 });
 
@@ -26,15 +29,27 @@ test('a cast to a slice rebinds ranks to the slice while members keep their mesh
   const host1 = mesh.slice({ hosts: 1 });
   assert.equal(host1.size, 4);
   const a = (await host1.info.call()).values();
-  assert.deepEqual(a.map((i) => i.castRank), [0, 1, 2, 3]);
-  assert.deepEqual(a.map((i) => i.meshRank), [4, 5, 6, 7]);
+  assert.deepEqual(
+    a.map((i) => i.castRank),
+    [0, 1, 2, 3],
+  );
+  assert.deepEqual(
+    a.map((i) => i.meshRank),
+    [4, 5, 6, 7],
+  );
   assert.deepEqual(a[0]!.castLabels, ['gpus']);
 
   const strided = mesh.slice({ gpus: [1, 4, 2] });
   assert.deepEqual(strided.sizes, { hosts: 2, gpus: 2 });
   const b = (await strided.info.call()).values();
-  assert.deepEqual(b.map((i) => i.castRank), [0, 1, 2, 3]);
-  assert.deepEqual(b.map((i) => i.meshRank), [1, 3, 5, 7]);
+  assert.deepEqual(
+    b.map((i) => i.castRank),
+    [0, 1, 2, 3],
+  );
+  assert.deepEqual(
+    b.map((i) => i.meshRank),
+    [1, 3, 5, 7],
+  );
 
   const nested = strided.slice({ hosts: [1, 2] });
   const c = (await nested.times.call(10)).values();
@@ -49,8 +64,14 @@ test('several actors per proc form an innermost dimension that slices like any o
   assert.equal(new Set(all.map((i) => i.self)).size, 12);
   const odd = mesh.slice({ actors: [1, 4, 2] });
   const v = (await odd.info.call()).values();
-  assert.deepEqual(v.map((i) => i.meshRank), [1, 3, 5, 7, 9, 11]);
-  assert.deepEqual(v.map((i) => i.castRank), [0, 1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    v.map((i) => i.meshRank),
+    [1, 3, 5, 7, 9, 11],
+  );
+  assert.deepEqual(
+    v.map((i) => i.castRank),
+    [0, 1, 2, 3, 4, 5],
+  );
   await mesh.stop();
 });
 
@@ -68,14 +89,14 @@ test('choose calls exactly one random member and reports its rank in a 0-d regio
   await mesh.stop();
 });
 
-test('callOne needs a one-member mesh and returns that member\'s result', async () => {
+test("callOne needs a one-member mesh and returns that member's result", async () => {
   const { mesh } = await localMesh({ hosts: 2, gpus: 2 }, TestActor, { tag: 't' });
   assert.equal(await mesh.slice({ hosts: 1, gpus: 0 }).times.callOne(5), 15);
   await assert.rejects(mesh.times.callOne(5), (e: unknown) => e instanceof EndpointUsageError && /exactly one actor/.test((e as Error).message));
   await mesh.stop();
 });
 
-test('stream yields every member\'s result with its point as it arrives', async () => {
+test("stream yields every member's result with its point as it arrives", async () => {
   const { mesh } = await localMesh({ hosts: 2, gpus: 2 }, TestActor, { tag: 't' });
   const got: Array<[number, number]> = [];
   for await (const [p, v] of mesh.slow.stream(5)) got.push([p.rank, v]);
@@ -101,10 +122,19 @@ test('an endpoint that throws rejects the call with an EndpointError naming the 
 
 test('slicing with an unknown dimension or a bad index is rejected with a typed error', async () => {
   const { mesh } = await localMesh({ hosts: 2, gpus: 2 }, TestActor, { tag: 't' });
-  assert.throws(() => mesh.slice({ gpu: 0 }), (e: unknown) => e instanceof InvalidMeshArgument && /unknown dimension 'gpu'.*hosts, gpus/.test((e as Error).message));
-  assert.throws(() => mesh.slice({ gpus: 5 }), (e: unknown) => e instanceof ActormeshError);
+  assert.throws(
+    () => mesh.slice({ gpu: 0 }),
+    (e: unknown) => e instanceof InvalidMeshArgument && /unknown dimension 'gpu'.*hosts, gpus/.test((e as Error).message),
+  );
+  assert.throws(
+    () => mesh.slice({ gpus: 5 }),
+    (e: unknown) => e instanceof ActormeshError,
+  );
   assert.throws(() => mesh.slice({ gpus: 'x' as unknown as number }), InvalidMeshArgument);
-  assert.throws(() => mesh.get(9), (e: unknown) => e instanceof ActormeshError);
+  assert.throws(
+    () => mesh.get(9),
+    (e: unknown) => e instanceof ActormeshError,
+  );
   await mesh.stop();
 });
 

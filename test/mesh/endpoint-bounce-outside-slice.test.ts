@@ -36,10 +36,7 @@ async function setup(): Promise<Setup> {
     failures.push(f);
     return true;
   };
-  const meshes = [
-    await spawnProbe(procs, 'one', 'p2p', { onSupervise }),
-    await spawnProbe(procs, 'two', 'p2p', { perProc: 2, onSupervise }),
-  ];
+  const meshes = [await spawnProbe(procs, 'one', 'p2p', { onSupervise }), await spawnProbe(procs, 'two', 'p2p', { perProc: 2, onSupervise })];
   const pids = (await meshes[0]!.pid.call()).values();
   // The meshes' own bounce routing wrapped the client's return handle on their first call; this
   // outer wrap only records what comes back, and when.
@@ -75,50 +72,62 @@ async function waitFor(what: string, cond: () => boolean, ms: number): Promise<v
 }
 
 const liveOf = (m: ActorMeshOf<EndpointProbe>) => m.slice({ gpus: [0, 3] });
-const expected = (m: ActorMeshOf<EndpointProbe>, i: number) => liveOf(m).actorIds().map((_, r) => i * 1000 + r);
-
-test('calls on procs 0..2 in flight while proc 3 is SIGKILLed and its casts bounce all resolve; calls including proc 3 reject', { timeout: 60_000 }, async () => {
-  const s = await setup();
-  try {
-    const { meshes } = s;
-    const inFlight: Array<{ mesh: ActorMeshOf<EndpointProbe>; i: number; p: Promise<{ values(): number[] }> }> = [];
-    for (const m of meshes) {
-      liveOf(m).late.broadcast(BUSY_MS);
-      for (let i = 0; i < 10; i++) inFlight.push({ mesh: m, i, p: track(s, liveOf(m).times.call(i)) });
-    }
-    process.kill(s.pids[3]!, 'SIGKILL');
-    // Same tick, before the death is known: casts of the same endpoint that include proc 3 go
-    // out (and come back undeliverable), and more calls on the live slice start.
-    const including = meshes.map((m) => m.times.call(99).then(() => 'resolved', (e: unknown) => e));
-    for (const m of meshes) m.times.broadcast(-1);
-    for (const m of meshes) inFlight.push({ mesh: m, i: 50, p: track(s, liveOf(m).times.call(50)) });
-
-    for (const { mesh, i, p } of inFlight) assert.deepEqual((await p).values(), expected(mesh, i), `${mesh.name}: call ${i} on the live slice`);
-    for (const e of await Promise.all(including)) {
-      assert.ok(e instanceof CastUndeliverableError || e instanceof SupervisionError, `a call including proc 3 rejects with a typed error, got ${String(e)}`);
-    }
-    // The scenario really happened: casts of `times` to proc 3 bounced while live-slice calls of
-    // `times` were still waiting.
-    const deadProc = String(s.procs.procMesh.ref.ranks[3]!.procId);
-    assert.ok(
-      s.bounces.some((b) => b.type === 'ep:times' && b.dest.startsWith(deadProc) && b.pending > 0),
-      `no bounce from proc 3 while calls were in flight: ${JSON.stringify(s.bounces)}`,
-    );
-
-    // The death reaches both owners; afterwards the live slice keeps working and the whole mesh fails fast.
-    await waitFor('ProcStopped of both meshes', () => s.failures.filter((f) => f.kind === 'ProcStopped').length === 2, 5000);
-    for (const f of s.failures) assert.match(f.error, /Killed\(9\)/);
-    for (const m of meshes) {
-      assert.deepEqual((await liveOf(m).times.call(7)).values(), expected(m, 7));
-      await assert.rejects(m.times.call(8), SupervisionError);
-    }
-  } finally {
-    await s.stop();
-  }
-});
+const expected = (m: ActorMeshOf<EndpointProbe>, i: number) =>
+  liveOf(m)
+    .actorIds()
+    .map((_, r) => i * 1000 + r);
 
 test(
-  'a bounced cast with a bindable argument (direct cast with headers) from outside a call\'s slice does not fail that call',
+  'calls on procs 0..2 in flight while proc 3 is SIGKILLed and its casts bounce all resolve; calls including proc 3 reject',
+  { timeout: 60_000 },
+  async () => {
+    const s = await setup();
+    try {
+      const { meshes } = s;
+      const inFlight: Array<{ mesh: ActorMeshOf<EndpointProbe>; i: number; p: Promise<{ values(): number[] }> }> = [];
+      for (const m of meshes) {
+        liveOf(m).late.broadcast(BUSY_MS);
+        for (let i = 0; i < 10; i++) inFlight.push({ mesh: m, i, p: track(s, liveOf(m).times.call(i)) });
+      }
+      process.kill(s.pids[3]!, 'SIGKILL');
+      // Same tick, before the death is known: casts of the same endpoint that include proc 3 go
+      // out (and come back undeliverable), and more calls on the live slice start.
+      const including = meshes.map((m) =>
+        m.times.call(99).then(
+          () => 'resolved',
+          (e: unknown) => e,
+        ),
+      );
+      for (const m of meshes) m.times.broadcast(-1);
+      for (const m of meshes) inFlight.push({ mesh: m, i: 50, p: track(s, liveOf(m).times.call(50)) });
+
+      for (const { mesh, i, p } of inFlight) assert.deepEqual((await p).values(), expected(mesh, i), `${mesh.name}: call ${i} on the live slice`);
+      for (const e of await Promise.all(including)) {
+        assert.ok(e instanceof CastUndeliverableError || e instanceof SupervisionError, `a call including proc 3 rejects with a typed error, got ${String(e)}`);
+      }
+      // The scenario really happened: casts of `times` to proc 3 bounced while live-slice calls of
+      // `times` were still waiting.
+      const deadProc = String(s.procs.procMesh.ref.ranks[3]!.procId);
+      assert.ok(
+        s.bounces.some((b) => b.type === 'ep:times' && b.dest.startsWith(deadProc) && b.pending > 0),
+        `no bounce from proc 3 while calls were in flight: ${JSON.stringify(s.bounces)}`,
+      );
+
+      // The death reaches both owners; afterwards the live slice keeps working and the whole mesh fails fast.
+      await waitFor('ProcStopped of both meshes', () => s.failures.filter((f) => f.kind === 'ProcStopped').length === 2, 5000);
+      for (const f of s.failures) assert.match(f.error, /Killed\(9\)/);
+      for (const m of meshes) {
+        assert.deepEqual((await liveOf(m).times.call(7)).values(), expected(m, 7));
+        await assert.rejects(m.times.call(8), SupervisionError);
+      }
+    } finally {
+      await s.stop();
+    }
+  },
+);
+
+test(
+  "a bounced cast with a bindable argument (direct cast with headers) from outside a call's slice does not fail that call",
   { timeout: 60_000 },
   async () => {
     const s = await setup();
@@ -128,7 +137,10 @@ test(
       const call = track(s, liveOf(m).rankArg.call(new Rank()));
       process.kill(s.pids[3]!, 'SIGKILL');
       m.rankArg.broadcast(new Rank());
-      assert.deepEqual((await call).values().map((v) => v.bound), [0, 1, 2]);
+      assert.deepEqual(
+        (await call).values().map((v) => v.bound),
+        [0, 1, 2],
+      );
     } finally {
       await s.stop();
     }

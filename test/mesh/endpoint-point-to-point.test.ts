@@ -83,17 +83,35 @@ test('castPoint, meshPoint and castSender seen by members are the same point to 
       const direct = (await sub(p2p[key]).info.call()).values();
       const viaTree = (await sub(tree[key]).info.call()).values();
       const label = `${key}, ${what}`;
-      assert.ok(direct.every((s) => !s.viaHeaders), `${label}: the point-to-point mesh carries the cast info in the payload`);
-      assert.ok(viaTree.every((s) => s.viaHeaders), `${label}: the tree mesh carries it in headers`);
+      assert.ok(
+        direct.every((s) => !s.viaHeaders),
+        `${label}: the point-to-point mesh carries the cast info in the payload`,
+      );
+      assert.ok(
+        viaTree.every((s) => s.viaHeaders),
+        `${label}: the tree mesh carries it in headers`,
+      );
       const strip = (s: SeenCast) => ({ castPoint: s.castPoint, meshPoint: s.meshPoint, sender: s.sender });
       assert.deepEqual(direct.map(strip), viaTree.map(strip), label);
       // And both are right: rank i of the region sees point i of the region, its own point in
       // the whole mesh, and this client as the sender.
       const region = sub(p2p[key]);
       const root = p2p[key];
-      assert.deepEqual(direct.map((s) => s.castPoint), region.actorIds().map((_, i) => region.extent().pointOfRank(i).toString()), label);
-      assert.deepEqual(direct.map((s) => s.meshPoint), rootRanks(region, root).map((r) => root.extent().pointOfRank(r).toString()), label);
-      assert.deepEqual(direct.map((s) => s.sender), direct.map(client), label);
+      assert.deepEqual(
+        direct.map((s) => s.castPoint),
+        region.actorIds().map((_, i) => region.extent().pointOfRank(i).toString()),
+        label,
+      );
+      assert.deepEqual(
+        direct.map((s) => s.meshPoint),
+        rootRanks(region, root).map((r) => root.extent().pointOfRank(r).toString()),
+        label,
+      );
+      assert.deepEqual(
+        direct.map((s) => s.sender),
+        direct.map(client),
+        label,
+      );
     }
   }
 });
@@ -109,7 +127,10 @@ test('call resolves with replies in rank order and the right points, also when t
       assert.equal(seen.castPoint, String(point), `${mesh}: the value at ${point} is that member's`);
     }
     const times = (await mesh.times.call(7)).values();
-    assert.deepEqual(times, rootRanks(mesh, mesh.perProc === 2 ? p2p.perProc2 : p2p.perProc1).map((r) => 7000 + r));
+    assert.deepEqual(
+      times,
+      rootRanks(mesh, mesh.perProc === 2 ? p2p.perProc2 : p2p.perProc1).map((r) => 7000 + r),
+    );
   }
 });
 
@@ -127,7 +148,11 @@ test('stream yields every member of the region exactly once, with its point', as
 test('bindable arguments (a Rank, a PortRef) still arrive bound to each receiver on a point-to-point mesh', async () => {
   for (const mesh of [p2p.perProc2, p2p.perProc2.slice({ gpus: 1, actors: 1 })]) {
     const ranks = (await mesh.rankArg.call(new Rank())).values();
-    assert.deepEqual(ranks, mesh.actorIds().map((_, i) => ({ bound: i, castRank: i })), `${mesh}: a Rank arrives as the receiver's cast rank`);
+    assert.deepEqual(
+      ranks,
+      mesh.actorIds().map((_, i) => ({ bound: i, castRank: i })),
+      `${mesh}: a Rank arrives as the receiver's cast rank`,
+    );
   }
   const cx = procs.client.cx;
   const [port, rx] = cx.openPort<number>();
@@ -136,7 +161,12 @@ test('bindable arguments (a Rank, a PortRef) still arrive bound to each receiver
     assert.deepEqual((await mesh.burst.call(port.bind(), 3)).values(), [3, 3, 3, 3]);
     const got: number[] = [];
     for (let k = 0; k < 12; k++) got.push(await within(rx.recv(), 10_000, `value ${k} on the port`));
-    assert.deepEqual(got.sort((a, b) => a - b), rootRanks(mesh, p2p.perProc2).flatMap((r) => [r * 1000, r * 1000 + 1, r * 1000 + 2]).sort((a, b) => a - b));
+    assert.deepEqual(
+      got.sort((a, b) => a - b),
+      rootRanks(mesh, p2p.perProc2)
+        .flatMap((r) => [r * 1000, r * 1000 + 1, r * 1000 + 2])
+        .sort((a, b) => a - b),
+    );
   } finally {
     rx.close();
   }
@@ -152,7 +182,11 @@ test('200 concurrent calls from one client to the same mesh each get their own r
   const results = await Promise.all(calls);
   results.forEach((vm, i) => {
     const m = i % 2 === 0 ? mesh : slice;
-    assert.deepEqual(vm.values(), rootRanks(m, mesh).map((r) => i * 1000 + r), `call ${i}`);
+    assert.deepEqual(
+      vm.values(),
+      rootRanks(m, mesh).map((r) => i * 1000 + r),
+      `call ${i}`,
+    );
   });
   (await Promise.all(chosen)).forEach((v, i) => assert.equal(Math.floor(v / 1000), 1000 + i, `choose ${i}`));
   assert.equal(router.inFlight, 0, 'every settled call left the reply router');
@@ -161,7 +195,10 @@ test('200 concurrent calls from one client to the same mesh each get their own r
 test('a call that times out rejects with TimeoutError; its late replies are dropped and later calls get their own', async () => {
   const mesh = p2p.perProc1;
   const router = ReplyRouter.of(procs.client.cx);
-  await assert.rejects(mesh.late.withOptions({ timeoutMs: 300 }).call(1500), (e: unknown) => e instanceof TimeoutError && e.timeoutMs === 300 && /late/.test(e.message));
+  await assert.rejects(
+    mesh.late.withOptions({ timeoutMs: 300 }).call(1500),
+    (e: unknown) => e instanceof TimeoutError && e.timeoutMs === 300 && /late/.test(e.message),
+  );
   assert.equal(router.inFlight, 0, 'the timed-out call left the reply router');
   // Queued behind the late answers, which arrive first and belong to the timed-out call.
   assert.deepEqual((await mesh.times.call(3)).values(), [3000, 3001, 3002, 3003]);

@@ -39,13 +39,23 @@ for (const mode of CAST_MODES) {
     const mesh = await spawnProbe(procs, `errors-${mode}`, mode);
     const ids = mesh.actorIds().map(String);
     const range = { endpoint: 'failRange', name: 'RangeError', message: 'shard index 9 is outside 0..7', fn: /checkShardIndex/ };
-    const err = await mesh.failRange.call(9).then(() => assert.fail('call resolved'), (e: unknown) => e as EndpointError);
+    const err = await mesh.failRange.call(9).then(
+      () => assert.fail('call resolved'),
+      (e: unknown) => e as EndpointError,
+    );
     assertRemote(err, { ...range, actor: ids[err.rank]!, rank: err.rank });
 
     // A user-defined error class, on a slice (cast rank 0 is mesh rank 1).
     const one = mesh.slice({ gpus: 1 });
     await assert.rejects(one.failCustom.callOne('s7'), (e) =>
-      assertRemote(e, { endpoint: 'failCustom', actor: ids[1]!, rank: 0, name: 'ShardMissingError', message: 'shard s7 is not on this member', fn: /loadMissingShard/ }),
+      assertRemote(e, {
+        endpoint: 'failCustom',
+        actor: ids[1]!,
+        rank: 0,
+        name: 'ShardMissingError',
+        message: 'shard s7 is not on this member',
+        fn: /loadMissingShard/,
+      }),
     );
     // Through stream and choose too.
     await assert.rejects(
@@ -55,7 +65,12 @@ for (const mode of CAST_MODES) {
       (e) => assertRemote(e, { ...range, message: 'shard index -1 is outside 0..7', actor: ids[(e as EndpointError).rank]!, rank: (e as EndpointError).rank }),
     );
     await assert.rejects(mesh.failRange.choose(8), (e) =>
-      assertRemote(e, { ...range, message: 'shard index 8 is outside 0..7', actor: ids.find((id) => id === (e as EndpointError).actor) ?? 'a member of the mesh', rank: 0 }),
+      assertRemote(e, {
+        ...range,
+        message: 'shard index 8 is outside 0..7',
+        actor: ids.find((id) => id === (e as EndpointError).actor) ?? 'a member of the mesh',
+        rank: 0,
+      }),
     );
 
     // The members keep running.

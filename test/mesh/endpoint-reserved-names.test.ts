@@ -44,35 +44,36 @@ test('every reserved endpoint name is refused when the actor is created in a pro
 });
 
 for (const alloc of ['local', 'process'] as const) {
-  test(`procs.spawn of a class with reserved endpoint names fails on every ${alloc} proc, naming the endpoint; the procs stay usable`, { timeout: 60_000 }, async () => {
-    const procs = await thisHost().spawnProcs({ gpus: 3 }, { alloc, modules: [ENDPOINT_ACTORS] });
-    try {
-      // @ts-expect-error the class declares endpoints `get` and `slice` (refused at compile time too)
-      const spawning = procs.spawn('reserved', ReservedNames, {}, { monitorIntervalMs: 0 });
-      await assert.rejects(spawning, (e: unknown) => {
-        if (e instanceof ReservedEndpointNameError) return assertRefusal(e, 'get');
-        // Refused by each proc while creating the member: every rank reports the refusal.
-        assert.ok(e instanceof ActorSpawnError, `expected a typed spawn error, got ${String(e)}`);
-        assert.ok(e.message.includes(`Failed(${REFUSAL})=0..3`), e.message);
-        return true;
-      });
-      const probe = await procs.spawn('probe', EndpointProbe, {}, { monitorIntervalMs: 0 });
-      assert.deepEqual((await probe.times.call(1)).values(), [1000, 1001, 1002]);
-    } finally {
-      await procs.stop();
-    }
-  });
+  test(
+    `procs.spawn of a class with reserved endpoint names fails on every ${alloc} proc, naming the endpoint; the procs stay usable`,
+    { timeout: 60_000 },
+    async () => {
+      const procs = await thisHost().spawnProcs({ gpus: 3 }, { alloc, modules: [ENDPOINT_ACTORS] });
+      try {
+        // @ts-expect-error the class declares endpoints `get` and `slice` (refused at compile time too)
+        const spawning = procs.spawn('reserved', ReservedNames, {}, { monitorIntervalMs: 0 });
+        await assert.rejects(spawning, (e: unknown) => {
+          if (e instanceof ReservedEndpointNameError) return assertRefusal(e, 'get');
+          // Refused by each proc while creating the member: every rank reports the refusal.
+          assert.ok(e instanceof ActorSpawnError, `expected a typed spawn error, got ${String(e)}`);
+          assert.ok(e.message.includes(`Failed(${REFUSAL})=0..3`), e.message);
+          return true;
+        });
+        const probe = await procs.spawn('probe', EndpointProbe, {}, { monitorIntervalMs: 0 });
+        assert.deepEqual((await probe.times.call(1)).values(), [1000, 1001, 1002]);
+      } finally {
+        await procs.stop();
+      }
+    },
+  );
 }
 
-test(
-  'procs.spawn refuses a class with reserved endpoint names with ReservedEndpointNameError itself (the spawn error as its cause)',
-  async () => {
-    const procs = await thisHost().spawnProcs({ gpus: 1 }, { alloc: 'local', modules: [ENDPOINT_ACTORS] });
-    try {
-      // @ts-expect-error the class declares endpoints `get` and `slice`
-      await assert.rejects(procs.spawn('reserved', ReservedNames, {}, { monitorIntervalMs: 0 }), (e) => assertRefusal(e, 'get'));
-    } finally {
-      await procs.stop();
-    }
-  },
-);
+test('procs.spawn refuses a class with reserved endpoint names with ReservedEndpointNameError itself (the spawn error as its cause)', async () => {
+  const procs = await thisHost().spawnProcs({ gpus: 1 }, { alloc: 'local', modules: [ENDPOINT_ACTORS] });
+  try {
+    // @ts-expect-error the class declares endpoints `get` and `slice`
+    await assert.rejects(procs.spawn('reserved', ReservedNames, {}, { monitorIntervalMs: 0 }), (e) => assertRefusal(e, 'get'));
+  } finally {
+    await procs.stop();
+  }
+});

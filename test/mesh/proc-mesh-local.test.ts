@@ -59,7 +59,10 @@ test('spawning on {replicas: 4, hosts: 2} gives an actor mesh of that shape, eac
     assert.equal(am.region().toString(), mesh.region().toString());
     assert.equal(am.numRanks, 8);
     const ids = await Promise.all(am.actorRefs().map((r) => r.ask(cx, { type: 'GetActorId' }, { timeoutMs: 5000 })));
-    assert.deepEqual(ids, am.actorRefs().map((r) => String(r.actorId)));
+    assert.deepEqual(
+      ids,
+      am.actorRefs().map((r) => String(r.actorId)),
+    );
     assert.equal(new Set(ids).size, 8);
   } finally {
     await close();
@@ -75,7 +78,10 @@ test('a failing actor constructor gives ActorSpawnError with Failed(test failure
     );
     assert.ok(err instanceof ActorSpawnError, String(err));
     assert.equal(err.variant, 'ActorSpawnError');
-    assert.deepEqual(err.statuses.intervals().map((r) => [r.start, r.end, String(r.value)]), [[0, 8, 'Failed(test failure)']]);
+    assert.deepEqual(
+      err.statuses.intervals().map((r) => [r.start, r.end, String(r.value)]),
+      [[0, 8, 'Failed(test failure)']],
+    );
     assert.match(err.message, /Failed\(test failure\)=0\.\.8/);
   } finally {
     await close();
@@ -89,7 +95,10 @@ test('spawning a type nobody registered gives ActorTypeNotRegistered', async () 
   }
   const { mesh, cx, close } = await localMesh({ replica: 2 });
   try {
-    await assert.rejects(mesh.spawn(cx, 'u', Unregistered, undefined), (e: unknown) => e instanceof ActorTypeNotRegistered && /NobodyRegisteredThis/.test(e.message));
+    await assert.rejects(
+      mesh.spawn(cx, 'u', Unregistered, undefined),
+      (e: unknown) => e instanceof ActorTypeNotRegistered && /NobodyRegisteredThis/.test(e.message),
+    );
     await assert.rejects(mesh.spawn(cx, 'u', 'test::mesh::AlsoUnknown', undefined as never), ActorTypeNotRegistered);
   } finally {
     await close();
@@ -101,11 +110,20 @@ test('stopping an actor mesh stops every actor; their states then read Stopped',
   try {
     const am = await mesh.spawn(cx, 'stopme', TestActor, undefined);
     const before = await mesh.actorStates(cx, am.name);
-    assert.deepEqual(before.values().map((s) => String(s.status)), ['Running', 'Running', 'Running']);
-    assert.deepEqual(before.values().map((s) => s.state?.createRank), [0, 1, 2]);
+    assert.deepEqual(
+      before.values().map((s) => String(s.status)),
+      ['Running', 'Running', 'Running'],
+    );
+    assert.deepEqual(
+      before.values().map((s) => s.state?.createRank),
+      [0, 1, 2],
+    );
     await am.stop(cx);
     const after = await mesh.actorStates(cx, am.name);
-    assert.deepEqual(after.values().map((s) => String(s.status)), ['Stopped', 'Stopped', 'Stopped']);
+    assert.deepEqual(
+      after.values().map((s) => String(s.status)),
+      ['Stopped', 'Stopped', 'Stopped'],
+    );
     await assert.rejects(am.actorRef(0).ask(cx, { type: 'GetActorId' }, { timeoutMs: 300, returnUndeliverable: false }));
   } finally {
     await close();
@@ -118,19 +136,31 @@ test('slicing a proc mesh keeps the root region, and spawning on the slice reach
     const sl = mesh.range('replicas', [1, 3]);
     assert.equal(sl.numRanks, 4);
     assert.equal(String(sl.rootRegion), String(mesh.region()));
-    assert.deepEqual(sl.ranks.map((r) => r.createRank), [2, 3, 4, 5]);
+    assert.deepEqual(
+      sl.ranks.map((r) => r.createRank),
+      [2, 3, 4, 5],
+    );
     assert.equal(String(sl), `${mesh.name}{${sl.region()}}`);
     const one = mesh.slice({ hosts: 1 });
-    assert.deepEqual(one.ranks.map((r) => r.createRank), [1, 3, 5, 7]);
+    assert.deepEqual(
+      one.ranks.map((r) => r.createRank),
+      [1, 3, 5, 7],
+    );
     assert.deepEqual(one.region().labels, ['replicas']);
 
     const am = await sl.spawn(cx, 'sliced', TestActor, undefined);
     const states = await sl.actorStates(cx, am.name);
-    assert.deepEqual(states.values().map((s) => String(s.status)), ['Running', 'Running', 'Running', 'Running']);
+    assert.deepEqual(
+      states.values().map((s) => String(s.status)),
+      ['Running', 'Running', 'Running', 'Running'],
+    );
     // The actors exist on the slice's procs only.
     await assert.rejects(mesh.actorStates(cx, am.name), NotExist);
     const ids = await Promise.all(am.actorRefs().map((r) => r.ask(cx, { type: 'GetActorId' }, { timeoutMs: 5000 })));
-    assert.deepEqual(ids, sl.ranks.map((r) => String(r.actorId(am.name))));
+    assert.deepEqual(
+      ids,
+      sl.ranks.map((r) => String(r.actorId(am.name))),
+    );
     await am.stop(cx);
   } finally {
     await close();
@@ -151,7 +181,10 @@ test('CreateOrUpdate is idempotent by name; GetRankStatus of an unknown name is 
     const a = await rx.recv(5000);
     const b = await rx.recv(5000);
     assert.ok(a.isEmpty());
-    assert.deepEqual(b.runs().map((r) => [r.start, r.end, String(r.value)]), [[1, 2, 'Running']]);
+    assert.deepEqual(
+      b.runs().map((r) => [r.start, r.end, String(r.value)]),
+      [[1, 2, 'Running']],
+    );
     rx.close();
   } finally {
     await close();
@@ -173,7 +206,10 @@ test('an actor failure is recorded by its agent: its state turns Failed with the
     assert.equal(states[1]!.status.kind, 'Failed');
     assert.match(states[1]!.status.message!, /because of supervision events: .*boom/);
     assert.equal(states[1]!.state!.supervisionEvents.length, 1);
-    const err = await mesh.spawn(cx, 'after', TestActor, undefined).then(() => undefined, (e: unknown) => e);
+    const err = await mesh.spawn(cx, 'after', TestActor, undefined).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof ActorSpawnError);
     assert.deepEqual(
       err.statuses.intervals().map((r) => String(r.value)),
@@ -209,7 +245,10 @@ test('a proc mesh ref survives serialization with its ranks and root region', as
     assert.ok(back instanceof ProcMeshRef);
     assert.equal(String(back), String(sl));
     assert.equal(String(back.rootRegion), String(mesh.region()));
-    assert.deepEqual(back.ranks.map((r) => String(r.agent.actorId)), sl.ranks.map((r) => String(r.agent.actorId)));
+    assert.deepEqual(
+      back.ranks.map((r) => String(r.agent.actorId)),
+      sl.ranks.map((r) => String(r.agent.actorId)),
+    );
     void Status;
     void OncePortRef;
   } finally {
@@ -221,7 +260,15 @@ test('an agent accepts Configure once: a second Configure is answered with -1 an
   const { mesh, cx, close } = await localMesh({ replica: 2 });
   try {
     const [h, rx] = cx.openPort<number>();
-    mesh.ranks[1]!.agent.send(cx, { type: 'Configure', rank: 7, forwarder: 'local:999999', addressBook: [], configured: h.bind(), recordSupervisionEvents: true, exitOnStopAll: false } as never);
+    mesh.ranks[1]!.agent.send(cx, {
+      type: 'Configure',
+      rank: 7,
+      forwarder: 'local:999999',
+      addressBook: [],
+      configured: h.bind(),
+      recordSupervisionEvents: true,
+      exitOnStopAll: false,
+    } as never);
     assert.equal(await rx.recv(5000), -1);
     rx.close();
     assert.deepEqual((await mesh.status(cx)).values(), [true, true], 'still configured with rank 1, still routable');
@@ -241,7 +288,10 @@ test('StopAll on in-process procs destroys their actors and agents; the procs th
     for (let i = 0; i < 20 && alive.some(Boolean); i++) alive = (await mesh.status(cx)).values();
     assert.deepEqual(alive, [false, false]);
     const states = (await mesh.actorStates(cx, am.name)).values();
-    assert.deepEqual(states.map((s) => s.status.kind), ['Timeout', 'Timeout']);
+    assert.deepEqual(
+      states.map((s) => s.status.kind),
+      ['Timeout', 'Timeout'],
+    );
   } finally {
     restore.restore();
     await close();
@@ -254,9 +304,15 @@ test('Stop of a name that was never spawned is a no-op: stopActorByName then tim
   const { mesh, cx, close } = await localMesh({ replica: 2 });
   try {
     const { ActorStopError } = await import('../../src/mesh/index.js');
-    const err = await mesh.stopActorByName(cx, 'ghost').then(() => undefined, (e: unknown) => e);
+    const err = await mesh.stopActorByName(cx, 'ghost').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof ActorStopError, String(err));
-    assert.deepEqual(err.statuses.intervals().map((r) => [r.start, r.end, r.value.kind]), [[0, 2, 'Timeout']]);
+    assert.deepEqual(
+      err.statuses.intervals().map((r) => [r.start, r.end, r.value.kind]),
+      [[0, 2, 'Timeout']],
+    );
     assert.match(err.message, /^error stopping actor mesh ghost: Timeout\(\d+(\.\d+)?ms\)=0\.\.2$/);
   } finally {
     restore.restore();

@@ -30,7 +30,10 @@ test('child-process meshes: spawn on {replicas: 4, hosts: 2} has that shape acro
       const am = await mesh.spawn(cx, 'test', TestActor, undefined);
       assert.equal(am.region().extent().toString(), Extent.from({ replicas: 4, hosts: 2 }).toString());
       const ids = await Promise.all(am.actorRefs().map((r) => r.ask(cx, { type: 'GetActorId' }, { timeoutMs: 10_000 })));
-      assert.deepEqual(ids, am.actorRefs().map((r) => String(r.actorId)));
+      assert.deepEqual(
+        ids,
+        am.actorRefs().map((r) => String(r.actorId)),
+      );
       // A direct cast: every actor sees its own rank and point.
       const [h, rx] = cx.openPort<RankInfo>();
       castDirect(cx, String(am.name), mesh.ref.targets(am.name), { type: 'GetRank', rank: new Rank(), reply: h.bind() } as never);
@@ -38,17 +41,32 @@ test('child-process meshes: spawn on {replicas: 4, hosts: 2} has that shape acro
       for (let i = 0; i < 8; i++) got.push(await rx.recv(10_000));
       rx.close();
       got.sort((a, b) => a.rank! - b.rank!);
-      assert.deepEqual(got.map((g) => g.rank), [0, 1, 2, 3, 4, 5, 6, 7]);
-      assert.deepEqual(got.map((g) => g.point), [...Extent.from({ replicas: 4, hosts: 2 }).points()].map(String));
+      assert.deepEqual(
+        got.map((g) => g.rank),
+        [0, 1, 2, 3, 4, 5, 6, 7],
+      );
+      assert.deepEqual(
+        got.map((g) => g.point),
+        [...Extent.from({ replicas: 4, hosts: 2 }).points()].map(String),
+      );
       assert.equal(new Set(got.map((g) => g.pid)).size, 8, 'eight distinct processes');
-      assert.ok(got.every((g) => g.sender === String(cx.self)), 'CAST_ORIGINATING_SENDER is the caster');
+      assert.ok(
+        got.every((g) => g.sender === String(cx.self)),
+        'CAST_ORIGINATING_SENDER is the caster',
+      );
       assert.ok(!got.some((g) => g.pid === process.pid));
       await am.stop(cx);
     });
     await t.test('a failing actor constructor gives ActorSpawnError with statuses exactly (0..8, Failed(test failure))', async () => {
-      const err = await mesh.spawn(cx, 'failing', FailingCreateTestActor, undefined).then(() => undefined, (e: unknown) => e);
+      const err = await mesh.spawn(cx, 'failing', FailingCreateTestActor, undefined).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(err instanceof ActorSpawnError, String(err));
-      assert.deepEqual(err.statuses.intervals().map((r) => [r.start, r.end, String(r.value)]), [[0, 8, 'Failed(test failure)']]);
+      assert.deepEqual(
+        err.statuses.intervals().map((r) => [r.start, r.end, String(r.value)]),
+        [[0, 8, 'Failed(test failure)']],
+      );
       assert.equal(err.message, `error spawning actor mesh ${err.message.split(' ')[4]} Failed(test failure)=0..8`);
     });
   } finally {
@@ -70,14 +88,23 @@ test('actorStates after a child process was SIGKILLed pads the dead rank with Ti
     const stopped = mesh.events.find((e) => e.kind === 'Stopped');
     assert.ok(stopped && stopped.kind === 'Stopped' && stopped.reason.kind === 'Killed' && stopped.reason.signal === 9, 'the alloc reports Killed(9)');
     const states = (await mesh.actorStates(cx, am.name)).values();
-    assert.deepEqual(states.map((s) => s.status.kind), ['Running', 'Timeout', 'Running']);
+    assert.deepEqual(
+      states.map((s) => s.status.kind),
+      ['Running', 'Timeout', 'Running'],
+    );
     const dead = states[1]!;
     assert.equal(String(dead.state!.actorId), String(mesh.ranks[1]!.agent.actorId), 'padded with the agent id of that rank');
     assert.equal(dead.state!.createRank, 1);
-    assert.deepEqual(dead.state!.supervisionEvents.map((e) => e.status), ['Stopped']);
+    assert.deepEqual(
+      dead.state!.supervisionEvents.map((e) => e.status),
+      ['Stopped'],
+    );
     // The slice without the dead rank still answers fully.
     const live = mesh.range('replicas', [0, 1]);
-    assert.deepEqual((await live.actorStates(cx, am.name)).values().map((s) => String(s.status)), ['Running']);
+    assert.deepEqual(
+      (await live.actorStates(cx, am.name)).values().map((s) => String(s.status)),
+      ['Running'],
+    );
   } finally {
     restore.restore();
     await close();

@@ -45,9 +45,16 @@ test('a worker too busy to answer supervision polls for 5 s is not reported dead
     assert.match(mesh.health.slow.get(1) ?? '', /did not answer a supervision poll within 2000 ms/);
     assert.equal(await spinning, 1);
     await new Promise((r) => setTimeout(r, 1000)); // the polls after the spin answer again
-    assert.deepEqual(c.failures.map((x) => String(x.f)), [], 'a slow proc is not a dead proc');
+    assert.deepEqual(
+      c.failures.map((x) => String(x.f)),
+      [],
+      'a slow proc is not a dead proc',
+    );
     assert.ok(mesh.health.healthy);
-    assert.deepEqual(procs.procMesh.events.map((e) => e.kind), []);
+    assert.deepEqual(
+      procs.procMesh.events.map((e) => e.kind),
+      [],
+    );
     assert.deepEqual((await mesh.rank.call()).values(), [0, 1]);
   } finally {
     await procs.stop();
@@ -72,7 +79,10 @@ test('a SIGKILLed worker reaches onSupervise within 3 s as ProcStopped with Kill
     assert.match(String(f), /its proc died: .*Killed\(9\)/);
     // The failure is also what the alloc saw, and casts covering the dead rank fail fast.
     assert.deepEqual(procs.stoppedProcs.get(2), { kind: 'Killed', signal: 9, coreDumped: false });
-    assert.throws(() => mesh.add.broadcast(1), (e: unknown) => e instanceof SupervisionError && /Killed\(9\)/.test((e as Error).message));
+    assert.throws(
+      () => mesh.add.broadcast(1),
+      (e: unknown) => e instanceof SupervisionError && /Killed\(9\)/.test((e as Error).message),
+    );
     assert.deepEqual((await mesh.slice({ gpus: [0, 2] }).rank.call()).values(), [0, 1]);
     assert.equal(c.failures.length, 1, 'reported once');
   } finally {

@@ -53,7 +53,7 @@ test('an actor that throws without a reply port reaches the owner with its actor
   assert.throws(() => mesh.record.broadcast(1), SupervisionError);
   await assert.rejects(mesh.times.call(1), SupervisionError);
   assert.deepEqual((await mesh.slice({ gpus: [0, 1] }).times.call(1)).values(), [1]);
-  assert.deepEqual((await mesh.slice({ gpus: 2 }).times.callOne(1)), 3);
+  assert.deepEqual(await mesh.slice({ gpus: 2 }).times.callOne(1), 3);
   await procs.stop();
 });
 
@@ -70,7 +70,10 @@ test('a SIGKILLed proc reaches the owner as a proc failure and pending calls fai
   assert.equal(f.kind, 'ProcStopped');
   assert.equal(f.rank, 1);
   await assert.rejects(pending, SupervisionError);
-  assert.throws(() => mesh.record.broadcast(0), (e: unknown) => e instanceof SupervisionError && /rank 1/.test((e as Error).message));
+  assert.throws(
+    () => mesh.record.broadcast(0),
+    (e: unknown) => e instanceof SupervisionError && /rank 1/.test((e as Error).message),
+  );
   assert.deepEqual((await mesh.slice({ gpus: 0 }).times.call(2)).values(), [2]);
   await procs.stop();
 });
@@ -100,6 +103,9 @@ test('an actor mesh stops when its owning actor stops (controller clean-up)', as
   await owner.stop();
   const states = await procs.procMesh.actorStates(procs.client.cx, mesh.name);
   for (const s of states.values()) assert.ok(s.status.isTerminating(), `member should be stopped, is ${s.status}`);
-  assert.throws(() => mesh.record.broadcast(0), (e: unknown) => e instanceof SupervisionError && e.variant === 'MeshStopped');
+  assert.throws(
+    () => mesh.record.broadcast(0),
+    (e: unknown) => e instanceof SupervisionError && e.variant === 'MeshStopped',
+  );
   await procs.stop();
 });

@@ -102,7 +102,13 @@ test('the run-wise merge equals the spec merge on raw descriptors with zero, equ
 });
 
 test('remap of a large strided sub-region gives the parent rank of every member', () => {
-  const parent = Region.fromExtent(Extent.of([['a', 64], ['b', 32], ['c', 32]]));
+  const parent = Region.fromExtent(
+    Extent.of([
+      ['a', 64],
+      ['b', 32],
+      ['c', 32],
+    ]),
+  );
   const target = parent.range('a', [3, 60, 5]).range('c', [1, null, 2]);
   const m = parent.remap(target)!;
   assert.equal(m.length, target.numRanks);
@@ -114,11 +120,17 @@ test('slices with more dims than the kernel header holds fall back to the refere
   const d = wasm.maxDims + 3;
   const s = Slice.rowMajor(new Array(d).fill(1).map((_, i) => (i % 6 === 0 ? 2 : 1)));
   assert.deepEqual(Array.from(wasm.enumerate(s)), Array.from(ref.enumerate(s)));
-  assert.deepEqual(arr(wasm.remap(s, s)), Array.from({ length: s.len }, (_, i) => i));
+  assert.deepEqual(
+    arr(wasm.remap(s, s)),
+    Array.from({ length: s.len }, (_, i) => i),
+  );
 });
 
 test('base ranks that do not fit in u32 are rejected with RankOverflow before any kernel call', () => {
-  assert.throws(() => wasm.enumerate(Slice.new(2 ** 32 - 2, [4], [1])), (e: unknown) => e instanceof RankOverflow && e.max === 2 ** 32 + 1);
+  assert.throws(
+    () => wasm.enumerate(Slice.new(2 ** 32 - 2, [4], [1])),
+    (e: unknown) => e instanceof RankOverflow && e.max === 2 ** 32 + 1,
+  );
   assert.throws(() => Slice.new(0, [2, 2], [2 ** 33, 1]).enumerate(), RankOverflow);
   assert.throws(() => wasm.isSubset(Slice.new(0, [2], [2 ** 40]), Slice.rowMajor([2])), RankOverflow);
   assert.throws(() => wasm.enumerate({ offset: 0, sizes: [2.5], strides: [1] }), InvalidInteger);
@@ -144,5 +156,8 @@ test('empty and 0-d slices go through every kernel', () => {
 
 test('a result too large for wasm32 memory is a typed WasmKernelError, not a trap', () => {
   // 2^31 ranks fit in u32 but 8 GiB of results do not fit in linear memory
-  assert.throws(() => wasm.enumerate(Slice.rowMajor([2 ** 16, 2 ** 15])), (e: unknown) => e instanceof WasmKernelError && /4 GiB/.test(e.message));
+  assert.throws(
+    () => wasm.enumerate(Slice.rowMajor([2 ** 16, 2 ** 15])),
+    (e: unknown) => e instanceof WasmKernelError && /4 GiB/.test(e.message),
+  );
 });

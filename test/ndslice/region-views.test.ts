@@ -37,19 +37,31 @@ test('range with step 2 on an odd-sized dim keeps the ceiling', () => {
 
 test('range rejects an unknown label with InvalidDim and an empty resolved range with EmptyRange', () => {
   const r = full(['x', 4]);
-  assert.throws(() => r.range('nope', 0), (e: unknown) => e instanceof InvalidDim && e.dim === 'nope');
-  assert.throws(() => r.range('x', [5, 6]), (e: unknown) => e instanceof ViewEmptyRange && e.variant === 'EmptyRange' && e.dim === 'x' && e.size === 4 && e.range === '5:6:1');
+  assert.throws(
+    () => r.range('nope', 0),
+    (e: unknown) => e instanceof InvalidDim && e.dim === 'nope',
+  );
+  assert.throws(
+    () => r.range('x', [5, 6]),
+    (e: unknown) => e instanceof ViewEmptyRange && e.variant === 'EmptyRange' && e.dim === 'x' && e.size === 4 && e.range === '5:6:1',
+  );
 });
 
 test('range rejects steps Rust panics on: step 0 at Range construction, a step that breaks the slice as InvalidStep', () => {
   assert.throws(() => new Range(0, null, 0), RangeInvalidStep);
-  assert.throws(() => full(['x', 2], ['y', 3]).range('y', [0, null, 4]), (e: unknown) => e instanceof ViewInvalidStep && e.step === 4 && e.dim === 'y');
+  assert.throws(
+    () => full(['x', 2], ['y', 3]).range('y', [0, null, 4]),
+    (e: unknown) => e instanceof ViewInvalidStep && e.step === 4 && e.dim === 'y',
+  );
   assert.deepEqual(ranks(full(['x', 2], ['y', 3]).range('y', [0, null, 3])), [0, 3]);
 });
 
 test('range on a column-major region fails the subset check with InvalidRange (QUIRK of the sorted merge)', () => {
   const col = new Region(['x', 'y'], Slice.new(0, [2, 3], [1, 2]));
-  assert.throws(() => col.range('y', [0, 2]), (e: unknown) => e instanceof InvalidRange && e.base === 'x=2/1,y=3/2' && e.selected === 'x=2/1,y=2/2');
+  assert.throws(
+    () => col.range('y', [0, 2]),
+    (e: unknown) => e instanceof InvalidRange && e.base === 'x=2/1,y=3/2' && e.selected === 'x=2/1,y=2/2',
+  );
 });
 
 test('groupBy the first dim gives one group, the last dim one group per row', () => {
@@ -68,7 +80,12 @@ test('groupBy the first dim gives one group, the last dim one group per row', ()
 test('isSubset holds for nested ranges and fails for overlapping ones', () => {
   const r = full(['x', 5], ['y', 4]);
   assert.ok(r.range('x', [1, 4]).range('y', [1, 3]).isSubset(r));
-  assert.ok(r.range('x', [1, 4]).range('y', [1, 3]).isSubset(r.range('x', [1, 4])));
+  assert.ok(
+    r
+      .range('x', [1, 4])
+      .range('y', [1, 3])
+      .isSubset(r.range('x', [1, 4])),
+  );
   assert.ok(!r.range('x', [0, 2]).isSubset(r.range('x', [1, 4])));
   assert.ok(!r.isSubset(r.range('x', 0)));
 });
@@ -80,7 +97,10 @@ test('isSubset keeps the sorted-merge QUIRK: a column-major region is not a subs
 
 test('remap gives identity for the region itself and parent ranks after ranging, null for non-subsets', () => {
   const r = full(['x', 4], ['y', 4]);
-  assert.deepEqual(Array.from(r.remap(r)!), Array.from({ length: 16 }, (_, i) => i));
+  assert.deepEqual(
+    Array.from(r.remap(r)!),
+    Array.from({ length: 16 }, (_, i) => i),
+  );
   assert.deepEqual(Array.from(r.remap(r.range('x', [2, null])!.range('y', 1))!), [9, 13]);
   const parent = full(['replica', 8], ['gpu', 4]).range('replica', 1);
   assert.deepEqual(Array.from(parent.remap(parent.range('gpu', [1, 3]))!), [1, 2]);
@@ -92,37 +112,78 @@ test('base rank and point conversions go both ways and reject foreign extents an
   const e = r.extent();
   assert.equal(r.baseRankOfPoint(e.pointOfRank(1)), 3);
   assert.equal(r.pointOfBaseRank(5).rank, 3);
-  assert.throws(() => r.baseRankOfPoint(Extent.of([['replicas', 4], ['gpus', 2]]).pointOfRank(1)), InvalidPoint);
-  assert.throws(() => r.pointOfBaseRank(6), (e2: unknown) => e2 instanceof OutOfRangeBaseRank && e2.rank === 6);
+  assert.throws(
+    () =>
+      r.baseRankOfPoint(
+        Extent.of([
+          ['replicas', 4],
+          ['gpus', 2],
+        ]).pointOfRank(1),
+      ),
+    InvalidPoint,
+  );
+  assert.throws(
+    () => r.pointOfBaseRank(6),
+    (e2: unknown) => e2 instanceof OutOfRangeBaseRank && e2.rank === 6,
+  );
   for (let k = 0; k < r.numRanks; k++) assert.equal(r.pointOfBaseRank(r.baseRank(k)).rank, k);
 });
 
 test('relative point ranks of a 3-dim strided selection', () => {
   const r = new Region(['replicas', 'hosts', 'gpus'], Slice.new(4, [2, 2, 2], [48, 8, 2]));
-  assert.deepEqual([4, 6, 12, 14, 52, 54, 60, 62].map((b) => r.pointOfBaseRank(b).rank), [0, 1, 2, 3, 4, 5, 6, 7]);
+  assert.deepEqual(
+    [4, 6, 12, 14, 52, 54, 60, 62].map((b) => r.pointOfBaseRank(b).rank),
+    [0, 1, 2, 3, 4, 5, 6, 7],
+  );
 });
 
 test('a Region whose label count differs from its slice dims is rejected at construction', () => {
-  assert.throws(() => new Region(['x'], Slice.rowMajor([2, 2])), (e: unknown) => e instanceof RegionDimMismatch && e.num_labels === 1 && e.num_dims === 2);
+  assert.throws(
+    () => new Region(['x'], Slice.rowMajor([2, 2])),
+    (e: unknown) => e instanceof RegionDimMismatch && e.num_labels === 1 && e.num_dims === 2,
+  );
 });
 
 test('viewIter yields points of the view extent with items; values follow rank order', () => {
   const r = full(['x', 4], ['y', 4]).range('x', [1, 2]).range('y', [2]);
-  assert.deepEqual(Array.from(viewIter(r), ([p, v]) => [p.coords(), v]), [[[0, 0], 6], [[0, 1], 7]]);
+  assert.deepEqual(
+    Array.from(viewIter(r), ([p, v]) => [p.coords(), v]),
+    [
+      [[0, 0], 6],
+      [[0, 1], 7],
+    ],
+  );
   assert.deepEqual([...viewValues(r)], [6, 7]);
 });
 
 test('rangeView and groupByView route through the view subset method', () => {
   class Squares implements View<number> {
-    constructor(readonly r: Region, readonly base: Region) {}
-    region() { return this.r; }
-    get(rank: number) { const b = this.r.get(rank); return b === undefined ? undefined : b * b; }
-    subset(sub: Region) { if (!sub.isSubset(this.r)) throw new Error('not a subset'); return new Squares(sub, this.base); }
+    constructor(
+      readonly r: Region,
+      readonly base: Region,
+    ) {}
+    region() {
+      return this.r;
+    }
+    get(rank: number) {
+      const b = this.r.get(rank);
+      return b === undefined ? undefined : b * b;
+    }
+    subset(sub: Region) {
+      if (!sub.isSubset(this.r)) throw new Error('not a subset');
+      return new Squares(sub, this.base);
+    }
   }
   const base = full(['x', 2], ['y', 3]);
   const v = new Squares(base, base);
   assert.deepEqual([...viewValues(rangeView(v, 'y', [1, null]))], [1, 4, 16, 25]);
-  assert.deepEqual(groupByView(v, 'y').map((g) => [...viewValues(g)]), [[0, 1, 4], [9, 16, 25]]);
+  assert.deepEqual(
+    groupByView(v, 'y').map((g) => [...viewValues(g)]),
+    [
+      [0, 1, 4],
+      [9, 16, 25],
+    ],
+  );
 });
 
 test('at fixes a coordinate and drops the dim; range with an index keeps it as size 1', () => {
@@ -132,7 +193,10 @@ test('at fixes a coordinate and drops the dim; range with an index keeps it as s
   assert.deepEqual(ranks(a), [8, 9, 10, 11, 20, 21, 22, 23]);
   assert.ok(a.isSubset(r));
   assert.deepEqual(r.range('host', 2).extent().sizes, [2, 1, 4]);
-  assert.throws(() => r.at('host', 3), (e: unknown) => e instanceof ViewEmptyRange && e.range === '3:4:1');
+  assert.throws(
+    () => r.at('host', 3),
+    (e: unknown) => e instanceof ViewEmptyRange && e.range === '3:4:1',
+  );
   assert.throws(() => r.at('rack', 0), InvalidDim);
 });
 

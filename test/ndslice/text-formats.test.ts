@@ -1,6 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Extent, Point, Region, Range, Shape, Slice, fmtLabel, isSafeIdent, PointParseError, RegionParserError, RegionSliceError, OutOfRangeIndex } from '../../src/ndslice/index.js';
+import {
+  Extent,
+  Point,
+  Region,
+  Range,
+  Shape,
+  Slice,
+  fmtLabel,
+  isSafeIdent,
+  PointParseError,
+  RegionParserError,
+  RegionSliceError,
+  OutOfRangeIndex,
+} from '../../src/ndslice/index.js';
 import { ActormeshError } from '../../src/errors.js';
 import { int, prng, randomExtent, randomRegion } from './prng.js';
 
@@ -23,17 +36,49 @@ test('Range displays as a:b:s or a::s and resolves by clamping end only', () => 
 });
 
 test('Point.parse rejects each malformed string with a typed error naming the problem', () => {
-  const bad = ['x=1/4,y=2', 'x=1/4,y=/5', 'x=1/4,y=2/', 'x=1/,y=2/5', 'x=1/4/6,y=2/5', 'x=1/abc,y=2/5', 'x=1/4,', 'x=1/4,y', 'x', 'x=', '""=1/2', '"x=1/2', 'x=-1/2', 'x=1.5/2', '=1/2', 'x=1 2/3'];
-  for (const s of bad) assert.throws(() => Point.parse(s), (e: unknown) => e instanceof PointParseError && e.variant === 'ParseError' && e.reason.length > 0, s);
-  assert.throws(() => Point.parse('x=1/4,y=10/5'), (e: unknown) => e instanceof OutOfRangeIndex && e.size === 5 && e.index === 10);
+  const bad = [
+    'x=1/4,y=2',
+    'x=1/4,y=/5',
+    'x=1/4,y=2/',
+    'x=1/,y=2/5',
+    'x=1/4/6,y=2/5',
+    'x=1/abc,y=2/5',
+    'x=1/4,',
+    'x=1/4,y',
+    'x',
+    'x=',
+    '""=1/2',
+    '"x=1/2',
+    'x=-1/2',
+    'x=1.5/2',
+    '=1/2',
+    'x=1 2/3',
+  ];
+  for (const s of bad)
+    assert.throws(
+      () => Point.parse(s),
+      (e: unknown) => e instanceof PointParseError && e.variant === 'ParseError' && e.reason.length > 0,
+      s,
+    );
+  assert.throws(
+    () => Point.parse('x=1/4,y=10/5'),
+    (e: unknown) => e instanceof OutOfRangeIndex && e.size === 5 && e.index === 10,
+  );
 });
 
 test('Region.parse rejects malformed text as ParserError and invalid slices as SliceError', () => {
   for (const s of ['0=2/1', 'x=2', 'x=2/', 'x=/1', '3+', '3', 'x=2/1,', '+x=2/1', 'x=a/1', '"x=2/1']) {
     if (s === '3+') continue; // a 0-d region with offset 3 is valid
-    assert.throws(() => Region.parse(s), (e: unknown) => e instanceof RegionParserError && e.variant === 'ParserError', s);
+    assert.throws(
+      () => Region.parse(s),
+      (e: unknown) => e instanceof RegionParserError && e.variant === 'ParserError',
+      s,
+    );
   }
-  assert.throws(() => Region.parse('x=2/2,y=2/2'), (e: unknown) => e instanceof RegionSliceError && e.inner === 'NonuniqueStrides');
+  assert.throws(
+    () => Region.parse('x=2/2,y=2/2'),
+    (e: unknown) => e instanceof RegionSliceError && e.inner === 'NonuniqueStrides',
+  );
   assert.deepEqual(Region.parse('3+').toJSON(), { labels: [], slice: { offset: 3, sizes: [], strides: [] } });
   assert.deepEqual(Region.parse('122+"d/0"=1/30,"d/1"=5/6,"d/2"=4/1').slice.toJSON(), { offset: 122, sizes: [1, 5, 4], strides: [30, 6, 1] });
 });

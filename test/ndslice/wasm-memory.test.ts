@@ -5,7 +5,13 @@ import { Extent, Region } from '../../src/ndslice/index.js';
 
 test('10M ranks through the slice kernels and 200k small calls leave WASM memory flat', () => {
   const km = loadKernel('slice');
-  const parent = Region.fromExtent(Extent.of([['a', 100], ['b', 100], ['c', 20]])); // 200k ranks
+  const parent = Region.fromExtent(
+    Extent.of([
+      ['a', 100],
+      ['b', 100],
+      ['c', 20],
+    ]),
+  ); // 200k ranks
   const target = parent.range('c', [0, null, 2]); // 100k ranks
   // warm-up: the largest request of the loop below
   parent.remap(target);

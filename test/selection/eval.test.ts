@@ -31,7 +31,10 @@ test('a selection deeper than the slice throws SelectionTooDeep with the Rust me
 });
 
 test('a shallower selection is completed with true', () => {
-  assert.deepEqual(S.range(1).eval(zhg), Array.from({ length: 32 }, (_, i) => 32 + i));
+  assert.deepEqual(
+    S.range(1).eval(zhg),
+    Array.from({ length: 32 }, (_, i) => 32 + i),
+  );
 });
 
 test('lenient eval drops empty and out-of-range ranges, strict eval rejects them', () => {
@@ -39,8 +42,14 @@ test('lenient eval drops empty and out-of-range ranges, strict eval rejects them
   const past = S.all(S.range([8, null]));
   assert.deepEqual(empty.eval(zhg), []);
   assert.deepEqual(past.eval(zhg), []);
-  assert.throws(() => empty.eval(zhg, EvalOptions.strict()), (e: unknown) => e instanceof ActormeshError && e.variant === 'EmptyRange');
-  assert.throws(() => past.eval(zhg, EvalOptions.strict()), (e: unknown) => e instanceof ActormeshError && e.variant === 'EmptyRange');
+  assert.throws(
+    () => empty.eval(zhg, EvalOptions.strict()),
+    (e: unknown) => e instanceof ActormeshError && e.variant === 'EmptyRange',
+  );
+  assert.throws(
+    () => past.eval(zhg, EvalOptions.strict()),
+    (e: unknown) => e instanceof ActormeshError && e.variant === 'EmptyRange',
+  );
   assert.deepEqual(S.range([0, 100, 1]).eval(Slice.new(0, [3], [1]), EvalOptions.strict()), [0, 1, 2]);
 });
 
@@ -67,8 +76,14 @@ test('0-d slices evaluate as one point at the offset', () => {
 });
 
 test('step 0 is rejected with a typed error, never a hang or RuntimeError', () => {
-  assert.throws(() => S.range([0, null, 0]), (e: unknown) => e instanceof ActormeshError && e.variant === 'InvalidStep');
-  assert.throws(() => S.fromJSON(['range', { start: 0, end: null, step: 0 }, ['true']]), (e: unknown) => e instanceof ActormeshError);
+  assert.throws(
+    () => S.range([0, null, 0]),
+    (e: unknown) => e instanceof ActormeshError && e.variant === 'InvalidStep',
+  );
+  assert.throws(
+    () => S.fromJSON(['range', { start: 0, end: null, step: 0 }, ['true']]),
+    (e: unknown) => e instanceof ActormeshError,
+  );
 });
 
 test('contains follows the tree and throws NotImplemented for any and first', () => {
@@ -109,12 +124,7 @@ test('ofRanks selects exactly the given ranks and rejects non-members', () => {
 
 test('reifySlice selects the view members of a contiguous base', () => {
   const base = Slice.new(0, [4, 6], [6, 1]);
-  const views = [
-    Slice.new(7, [2, 2], [12, 2]),
-    Slice.new(2, [4], [6]),
-    Slice.new(1, [1, 5], [6, 1]),
-    Slice.new(0, [4, 6], [6, 1]),
-  ];
+  const views = [Slice.new(7, [2, 2], [12, 2]), Slice.new(2, [4], [6]), Slice.new(1, [1, 5], [6, 1]), Slice.new(0, [4, 6], [6, 1])];
   for (const v of views) assert.deepEqual(sorted(reifySlice(base, v).eval(base)), sorted(v.iter()));
   assert.ok(reifySlice(base, Slice.new(0, [0], [1])).equals(S.false_()));
   assert.throws(() => reifySlice(Slice.new(0, [2, 2], [1, 2]), Slice.new(0, [1], [1])), NonContiguous);
@@ -132,12 +142,18 @@ test('selectionFrom constrains labelled dims and leaves the others all', () => {
   const shape = { labels: ['host', 'gpu'] };
   assert.ok(selectionFrom(shape, [['gpu', [0, 4]]]).equals(S.all(S.range([0, 4]))));
   assert.ok(selectionFromOne(shape, 'gpu', 2).equals(S.all(S.range(2))));
-  assert.throws(() => selectionFrom(shape, [['zone', 0]]), (e: unknown) => e instanceof ActormeshError && e.variant === 'InvalidLabels');
+  assert.throws(
+    () => selectionFrom(shape, [['zone', 0]]),
+    (e: unknown) => e instanceof ActormeshError && e.variant === 'InvalidLabels',
+  );
 });
 
 test('fromJSON rejects malformed selections with InvalidSelection', () => {
   for (const bad of [null, 3, ['nope'], ['all'], ['range', null, ['true']], ['union', ['true']]]) {
-    assert.throws(() => S.fromJSON(bad), (e: unknown) => e instanceof ActormeshError && e.variant !== undefined);
+    assert.throws(
+      () => S.fromJSON(bad),
+      (e: unknown) => e instanceof ActormeshError && e.variant !== undefined,
+    );
   }
 });
 
@@ -148,5 +164,8 @@ test('large rank sets stay shallow and absurdly deep trees fail with a typed err
   assert.deepEqual(s.eval(mesh), sorted(ranks));
   let deep: Selection = S.range(0, S.range(0));
   for (let i = 1; i < 200_000; i++) deep = S.union(deep, S.range(0, S.range(0)));
-  assert.throws(() => deep.eval(mesh), (e: unknown) => e instanceof ActormeshError && e.variant === 'InvalidSelection');
+  assert.throws(
+    () => deep.eval(mesh),
+    (e: unknown) => e instanceof ActormeshError && e.variant === 'InvalidSelection',
+  );
 });

@@ -91,7 +91,7 @@ test('pretty display uses constructor form', () => {
 test('random text either parses or throws ParseError, never anything else', () => {
   const alphabet = '0123456789:*?,|&() x';
   let a = 12345;
-  const rnd = () => ((a = (Math.imul(a, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const rnd = () => (a = (Math.imul(a, 1103515245) + 12345) >>> 0) / 2 ** 32;
   for (let k = 0; k < 2000; k++) {
     const len = 1 + Math.floor(rnd() * 12);
     let text = '';

@@ -21,9 +21,16 @@ test('factorDims factors every dim above the limit greedily from the limit down'
   assert.deepEqual(factorDims([30], 5), [[5, 3, 2]]);
   assert.deepEqual(factorDims([7], 4), [[7]]);
   assert.deepEqual(factorDims([6], 2), [[2, 3]]);
-  assert.deepEqual(factorDims([12, 18, 20], 4), [[4, 3], [3, 3, 2], [4, 5]]);
+  assert.deepEqual(factorDims([12, 18, 20], 4), [
+    [4, 3],
+    [3, 3, 2],
+    [4, 5],
+  ]);
   assert.deepEqual(factorDims([2, 12, 64], 8), [[2], [6, 2], [8, 8]]);
-  assert.throws(() => factorDims([4], 0), (e: unknown) => e instanceof ActormeshError && e.variant === 'InvalidInteger');
+  assert.throws(
+    () => factorDims([4], 0),
+    (e: unknown) => e instanceof ActormeshError && e.variant === 'InvalidInteger',
+  );
 });
 
 test('reshapeWithLimit preserves every location and the enumeration order', () => {
@@ -40,7 +47,10 @@ test('reshapeWithLimit preserves every location and the enumeration order', () =
     const slice = Slice.new(int(r, 0, 50), sizes, strides);
     const limit = int(r, 2, 5);
     const reshaped = reshapeWithLimit(slice, limit);
-    assert.ok(reshaped.sizes.every((s) => s <= limit || factorDims([s], limit)[0]!.length === 1), `${reshaped}`);
+    assert.ok(
+      reshaped.sizes.every((s) => s <= limit || factorDims([s], limit)[0]!.length === 1),
+      `${reshaped}`,
+    );
     assert.deepEqual(reshaped.iter(), slice.iter());
     assert.equal(reshaped.offset, slice.offset);
   }
@@ -50,7 +60,13 @@ test('reshapeWithLimit preserves every location and the enumeration order', () =
 });
 
 test('expandLabels names split dims label/0, label/1, …', () => {
-  assert.deepEqual(expandLabels([['x', [2]], ['gpu', [2, 2, 2]]]), ['x', 'gpu/0', 'gpu/1', 'gpu/2']);
+  assert.deepEqual(
+    expandLabels([
+      ['x', [2]],
+      ['gpu', [2, 2, 2]],
+    ]),
+    ['x', 'gpu/0', 'gpu/1', 'gpu/2'],
+  );
   assert.deepEqual(reshapeShapeWithLimit(['host', 'gpu'], Slice.rowMajor([16, 8]), 4).labels, ['host/0', 'host/1', 'gpu/0', 'gpu/1']);
 });
 

@@ -70,7 +70,11 @@ test('delivered set equals eval for random selections on random slices, each ran
     const wHop = new WasmRouter(program).resolve(program.offset, rootFrames);
     const rHop = new ReferenceRouter(program).resolve(program.offset, rootFrames);
     assert.equal(wHop.deliverHere, rHop.deliverHere);
-    assert.deepEqual([...wHop.nextSteps].map(([p, f]) => [p, Array.from(f)]), [...rHop.nextSteps].map(([p, f]) => [p, Array.from(f)]), `first hop: ${ctx}`);
+    assert.deepEqual(
+      [...wHop.nextSteps].map(([p, f]) => [p, Array.from(f)]),
+      [...rHop.nextSteps].map(([p, f]) => [p, Array.from(f)]),
+      `first hop: ${ctx}`,
+    );
   }
 });
 
@@ -188,9 +192,21 @@ test('bad frames and unroutable selections throw typed errors, never RuntimeErro
   assert.throws(() => router.resolve(-1, Int32Array.of(0, 0, 2)), InvalidFrame);
   assert.throws(() => new WasmRouter(compileRoute(zhg, S.first())).routeAll(), SelectionNotImplemented);
   assert.throws(() => simulateCast(zhg, S.first()), SelectionNotImplemented);
-  assert.throws(() => compileRoute(zhg, S.all(S.all(S.all(S.all())))), (e: unknown) => e instanceof ActormeshError && e.variant === 'SelectionTooDeep');
-  assert.throws(() => compileRoute(Slice.new(0, [2 ** 31 + 1], [1]), S.all()), (e: unknown) => e instanceof ActormeshError && e.variant === 'RankOverflow');
-  for (const bad of [null, {}, { here: [0], dim: 0, selection: ['true'], slice: { offset: 0, sizes: [2], strides: [1] }, extra: 1 }, { here: [5], dim: 1, selection: ['true'], slice: { offset: 0, sizes: [2], strides: [1] } }, { here: [0], dim: 0, selection: ['bogus'], slice: { offset: 0, sizes: [2], strides: [1] } }]) {
+  assert.throws(
+    () => compileRoute(zhg, S.all(S.all(S.all(S.all())))),
+    (e: unknown) => e instanceof ActormeshError && e.variant === 'SelectionTooDeep',
+  );
+  assert.throws(
+    () => compileRoute(Slice.new(0, [2 ** 31 + 1], [1]), S.all()),
+    (e: unknown) => e instanceof ActormeshError && e.variant === 'RankOverflow',
+  );
+  for (const bad of [
+    null,
+    {},
+    { here: [0], dim: 0, selection: ['true'], slice: { offset: 0, sizes: [2], strides: [1] }, extra: 1 },
+    { here: [5], dim: 1, selection: ['true'], slice: { offset: 0, sizes: [2], strides: [1] } },
+    { here: [0], dim: 0, selection: ['bogus'], slice: { offset: 0, sizes: [2], strides: [1] } },
+  ]) {
     try {
       RoutingFrame.fromJSON(bad);
     } catch (e) {
@@ -240,7 +256,16 @@ test('malformed program words are rejected with InvalidFrame', () => {
   const cyclic = good.slice();
   const n = cyclic[2]!;
   cyclic[base + (n - 1) * 8 + 1] = n - 1; // root's child is itself
-  for (const w of [new Int32Array(3), mutate(0, 99), mutate(2, 1000), mutate(4, -1), mutate(base + 2 * 8, 42), mutate(base + 2 * 8 + 1, 777), cyclic, mutate(5, -3)]) {
+  for (const w of [
+    new Int32Array(3),
+    mutate(0, 99),
+    mutate(2, 1000),
+    mutate(4, -1),
+    mutate(base + 2 * 8, 42),
+    mutate(base + 2 * 8 + 1, 777),
+    cyclic,
+    mutate(5, -3),
+  ]) {
     assert.throws(() => decodeRouteProgram(w), InvalidFrame);
   }
   assert.equal(decodeRouteProgram(good).root, good[4]);
@@ -259,7 +284,12 @@ test('traceRoute ends at the destination when it is selected', () => {
   const path = traceRoute(root, [1, 2, 5])!;
   assert.deepEqual(path[0], [0, 0, 0]);
   assert.deepEqual(path[path.length - 1], [1, 2, 5]);
-  assert.deepEqual(path, [[0, 0, 0], [1, 0, 0], [1, 2, 0], [1, 2, 5]]);
+  assert.deepEqual(path, [
+    [0, 0, 0],
+    [1, 0, 0],
+    [1, 2, 0],
+    [1, 2, 5],
+  ]);
   assert.equal(traceRoute(root, [1, 0, 5]), undefined);
 });
 

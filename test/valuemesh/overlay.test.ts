@@ -23,7 +23,10 @@ test('in-order pushes append, and touching equal runs coalesce', () => {
   o.pushRun({ start: 0, end: 3 }, 1);
   o.pushRun({ start: 3, end: 5 }, 1);
   o.pushRun({ start: 7, end: 8 }, 2);
-  assert.deepEqual(runs(o), [[0, 5, 1], [7, 8, 2]]);
+  assert.deepEqual(runs(o), [
+    [0, 5, 1],
+    [7, 8, 2],
+  ]);
 });
 
 test('unsorted pushes are sorted and coalesced', () => {
@@ -31,7 +34,10 @@ test('unsorted pushes are sorted and coalesced', () => {
   o.pushRun({ start: 10, end: 12 }, 3);
   o.pushRun({ start: 5, end: 8 }, 2);
   o.pushRun({ start: 8, end: 10 }, 2);
-  assert.deepEqual(runs(o), [[5, 10, 2], [10, 12, 3]]);
+  assert.deepEqual(runs(o), [
+    [5, 10, 2],
+    [10, 12, 3],
+  ]);
 });
 
 test('an overlapping push throws OverlappingRanges naming both runs and empties the overlay (Monarch quirk)', () => {
@@ -57,16 +63,59 @@ test('an overlapping push throws OverlappingRanges naming both runs and empties 
 
 test('an empty run is rejected with EmptyRange naming it', () => {
   const o = new ValueOverlay<number>();
-  assert.throws(() => o.pushRun({ start: 4, end: 4 }, 1), (e: unknown) => e instanceof OverlayEmptyRange && e.variant === 'EmptyRange' && e.range.start === 4);
-  assert.throws(() => ValueOverlay.tryFromRuns([[0, 2, 1], [5, 3, 1]]), OverlayEmptyRange);
+  assert.throws(
+    () => o.pushRun({ start: 4, end: 4 }, 1),
+    (e: unknown) => e instanceof OverlayEmptyRange && e.variant === 'EmptyRange' && e.range.start === 4,
+  );
+  assert.throws(
+    () =>
+      ValueOverlay.tryFromRuns([
+        [0, 2, 1],
+        [5, 3, 1],
+      ]),
+    OverlayEmptyRange,
+  );
   assert.throws(() => StatusOverlay.tryFromRuns([[1, 1, Status.Running]]), OverlayEmptyRange);
 });
 
 test('tryFromRuns sorts, coalesces and rejects overlaps (same start counts as overlap)', () => {
-  assert.deepEqual(runs(ValueOverlay.tryFromRuns([[8, 10, 2], [5, 8, 2], [12, 14, 3]])), [[5, 10, 2], [12, 14, 3]]);
-  assert.throws(() => ValueOverlay.tryFromRuns([[3, 6, 1], [5, 8, 2]]), OverlappingRanges);
-  assert.throws(() => ValueOverlay.tryFromRuns([[2, 4, 1], [2, 3, 1]]), OverlappingRanges);
-  assert.throws(() => StatusOverlay.tryFromRuns([[0, 3, Status.Running], [2, 5, Status.Stopped]]), OverlappingRanges);
+  assert.deepEqual(
+    runs(
+      ValueOverlay.tryFromRuns([
+        [8, 10, 2],
+        [5, 8, 2],
+        [12, 14, 3],
+      ]),
+    ),
+    [
+      [5, 10, 2],
+      [12, 14, 3],
+    ],
+  );
+  assert.throws(
+    () =>
+      ValueOverlay.tryFromRuns([
+        [3, 6, 1],
+        [5, 8, 2],
+      ]),
+    OverlappingRanges,
+  );
+  assert.throws(
+    () =>
+      ValueOverlay.tryFromRuns([
+        [2, 4, 1],
+        [2, 3, 1],
+      ]),
+    OverlappingRanges,
+  );
+  assert.throws(
+    () =>
+      StatusOverlay.tryFromRuns([
+        [0, 3, Status.Running],
+        [2, 5, Status.Stopped],
+      ]),
+    OverlappingRanges,
+  );
 });
 
 test('non-integer or negative run bounds are typed errors, never a RangeError', () => {
@@ -129,18 +178,43 @@ test('status overlays reduce in WASM exactly like generic overlays of statuses (
 test('every overlay error is an ActormeshError with the spec variant name', () => {
   const cases: [() => unknown, string][] = [
     [() => ValueOverlay.tryFromRuns([[0, 0, 1]]), 'EmptyRange'],
-    [() => ValueOverlay.tryFromRuns([[0, 3, 1], [2, 5, 2]]), 'OverlappingRanges'],
+    [
+      () =>
+        ValueOverlay.tryFromRuns([
+          [0, 3, 1],
+          [2, 5, 2],
+        ]),
+      'OverlappingRanges',
+    ],
     [() => ValueMesh.fromSingle(region1(2), 0).mergeFromOverlay(ValueOverlay.tryFromRuns([[0, 3, 1]])), 'OutOfBounds'],
   ];
   for (const [f, variant] of cases) assert.throws(f, (e: unknown) => e instanceof ActormeshError && e.variant === variant);
 });
 
 test('status overlays round-trip through their wire form and reject malformed input with typed errors', () => {
-  const o = StatusOverlay.tryFromRuns([[0, 2, Status.Running], [4, 5, Status.failed('x')], [5, 6, Status.timeout(1500)]]);
+  const o = StatusOverlay.tryFromRuns([
+    [0, 2, Status.Running],
+    [4, 5, Status.failed('x')],
+    [5, 6, Status.timeout(1500)],
+  ]);
   const back = StatusOverlay.fromJSON(JSON.parse(JSON.stringify(o)));
   assert.ok(back.equals(o));
-  assert.deepEqual(JSON.parse(JSON.stringify(o)), [[0, 2, 'Running'], [4, 5, { Failed: 'x' }], [5, 6, { Timeout: { secs: 1, nanos: 500000000 } }]]);
-  for (const bad of [null, {}, [[0, 1]], [[0, 1, 'Nope']], [[2, 1, 'Running']], [[0, 3, 'Running'], [1, 2, 'Running']]]) {
+  assert.deepEqual(JSON.parse(JSON.stringify(o)), [
+    [0, 2, 'Running'],
+    [4, 5, { Failed: 'x' }],
+    [5, 6, { Timeout: { secs: 1, nanos: 500000000 } }],
+  ]);
+  for (const bad of [
+    null,
+    {},
+    [[0, 1]],
+    [[0, 1, 'Nope']],
+    [[2, 1, 'Running']],
+    [
+      [0, 3, 'Running'],
+      [1, 2, 'Running'],
+    ],
+  ]) {
     assert.throws(() => StatusOverlay.fromJSON(bad), ActormeshError);
   }
 });

@@ -20,7 +20,11 @@ function allThree(left: [number, number, number][], right: [number, number, numb
 }
 
 test('right run inside a left run splits it in three', () => {
-  assert.deepEqual(allThree([[0, 10, 1]], [[3, 6, 2]]), [[0, 3, 1], [3, 6, 2], [6, 10, 1]]);
+  assert.deepEqual(allThree([[0, 10, 1]], [[3, 6, 2]]), [
+    [0, 3, 1],
+    [3, 6, 2],
+    [6, 10, 1],
+  ]);
 });
 
 test('equal-valued overlapping runs coalesce into one', () => {
@@ -29,24 +33,71 @@ test('equal-valued overlapping runs coalesce into one', () => {
 });
 
 test('a right run spanning two left runs replaces the covered parts of both', () => {
-  assert.deepEqual(allThree([[0, 5, 1], [5, 10, 2]], [[3, 7, 9]]), [[0, 3, 1], [3, 7, 9], [7, 10, 2]]);
+  assert.deepEqual(
+    allThree(
+      [
+        [0, 5, 1],
+        [5, 10, 2],
+      ],
+      [[3, 7, 9]],
+    ),
+    [
+      [0, 3, 1],
+      [3, 7, 9],
+      [7, 10, 2],
+    ],
+  );
 });
 
 test('touching equal left runs coalesce even with an empty right side', () => {
-  assert.deepEqual(allThree([[0, 3, 1], [3, 6, 1]], []), [[0, 6, 1]]);
+  assert.deepEqual(
+    allThree(
+      [
+        [0, 3, 1],
+        [3, 6, 1],
+      ],
+      [],
+    ),
+    [[0, 6, 1]],
+  );
   assert.deepEqual(allThree([], [[5, 7, 4]]), [[5, 7, 4]]);
 });
 
 test('gaps of both inputs are preserved', () => {
-  assert.deepEqual(allThree([[0, 5, 1]], [[7, 9, 2]]), [[0, 5, 1], [7, 9, 2]]);
-  assert.deepEqual(allThree([[7, 9, 2]], [[0, 5, 1]]), [[0, 5, 1], [7, 9, 2]]);
+  assert.deepEqual(allThree([[0, 5, 1]], [[7, 9, 2]]), [
+    [0, 5, 1],
+    [7, 9, 2],
+  ]);
+  assert.deepEqual(allThree([[7, 9, 2]], [[0, 5, 1]]), [
+    [0, 5, 1],
+    [7, 9, 2],
+  ]);
 });
 
 test('§17.1 equal-value branch trims every later left run the right run covers (Monarch bug not copied)', () => {
   // Rust returns [[0,6,5],[2,6,7]] (overlapping); the intended right-wins result:
-  assert.deepEqual(allThree([[0, 2, 5], [2, 6, 7]], [[1, 6, 5]]), [[0, 6, 5]]);
+  assert.deepEqual(
+    allThree(
+      [
+        [0, 2, 5],
+        [2, 6, 7],
+      ],
+      [[1, 6, 5]],
+    ),
+    [[0, 6, 5]],
+  );
   // status form: [Stopped,Stopped,NotExist,Failed] ⊕ [(0..4,Stopped)] → all Stopped
-  assert.deepEqual(allThree([[0, 2, 4], [2, 3, 0], [3, 4, 5]], [[0, 4, 4]]), [[0, 4, 4]]);
+  assert.deepEqual(
+    allThree(
+      [
+        [0, 2, 4],
+        [2, 3, 0],
+        [3, 4, 5],
+      ],
+      [[0, 4, 4]],
+    ),
+    [[0, 4, 4]],
+  );
 });
 
 test('random merges agree: WASM kernel == TS reference == generic TS == naive rank-by-rank apply (seeded)', () => {
@@ -118,7 +169,14 @@ test('rleFromDense keeps one table entry per run; rleFromValueRuns de-duplicates
     { start: 8, end: 10, value: 'A' },
   ]);
   assert.deepEqual(r.table, ['A', 'B']);
-  assert.deepEqual(r.runs.map((x) => [x.start, x.end, x.id]), [[0, 5, 0], [5, 6, 1], [8, 10, 0]]);
+  assert.deepEqual(
+    r.runs.map((x) => [x.start, x.end, x.id]),
+    [
+      [0, 5, 0],
+      [5, 6, 1],
+      [8, 10, 0],
+    ],
+  );
 });
 
 test('object values are de-duplicated structurally', () => {
@@ -128,5 +186,8 @@ test('object values are de-duplicated structurally', () => {
     { start: 2, end: 3, value: { Failed: 'x' } },
   ]);
   assert.equal(r.table.length, 2);
-  assert.deepEqual(r.runs.map((x) => x.id), [0, 1, 0]);
+  assert.deepEqual(
+    r.runs.map((x) => x.id),
+    [0, 1, 0],
+  );
 });

@@ -89,7 +89,10 @@ test('an out-of-bounds update throws OutOfBounds and leaves the state and its co
   const acc = new StatusMeshAccumulator(region1(4));
   const st = acc.init();
   acc.accumulate(st, StatusOverlay.single(1, Status.Running));
-  assert.throws(() => acc.accumulate(st, StatusOverlay.tryFromRuns([[2, 5, Status.Stopped]])), (e: unknown) => e instanceof OutOfBounds && e.region_len === 4);
+  assert.throws(
+    () => acc.accumulate(st, StatusOverlay.tryFromRuns([[2, 5, Status.Stopped]])),
+    (e: unknown) => e instanceof OutOfBounds && e.region_len === 4,
+  );
   assert.equal(st.countNotExist(), 3);
   assert.deepEqual(st.snapshot().values().map(String), ['NotExist', 'Running', 'NotExist', 'NotExist']);
   st.dispose();

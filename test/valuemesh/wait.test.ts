@@ -1,7 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Status, StatusMesh, StatusMeshAccumulator, StatusOverlay, waitRankStatus, InvalidWaitArgument, type StatusSnapshot } from '../../src/valuemesh/index.js';
+import {
+  Status,
+  StatusMesh,
+  StatusMeshAccumulator,
+  StatusOverlay,
+  waitRankStatus,
+  InvalidWaitArgument,
+  type StatusSnapshot,
+} from '../../src/valuemesh/index.js';
 import { region1 } from './helpers.js';
 
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
@@ -13,7 +21,11 @@ test('completes as soon as no rank is NotExist, failures counting as reported', 
   let released = false;
   async function* replies(): AsyncGenerator<StatusSnapshot> {
     try {
-      for (const [rank, s] of [[2, Status.Running], [0, Status.failed('x')], [1, Status.Stopped]] as const) {
+      for (const [rank, s] of [
+        [2, Status.Running],
+        [0, Status.failed('x')],
+        [1, Status.Stopped],
+      ] as const) {
         await sleep(1);
         acc.accumulate(st, StatusOverlay.single(rank, s));
         yield st;
@@ -100,7 +112,10 @@ test('nothing arriving times out with every rank Timeout', async () => {
   const r = await waitRankStatus({ recv: () => new Promise<null>(() => undefined) }, 2, 30, reg);
   assert.equal(r.reason, 'timeout');
   assert.equal(r.updates, 0);
-  assert.deepEqual(r.statuses.values().map((s) => s.kind), ['Timeout', 'Timeout']);
+  assert.deepEqual(
+    r.statuses.values().map((s) => s.kind),
+    ['Timeout', 'Timeout'],
+  );
 });
 
 test('bad arguments are typed errors', async () => {

@@ -17,7 +17,11 @@ test('10M operations in a loop leave the rle kernel memory flat', () => {
     const at = (i * 61) % (n - 200);
     if (i % 3 === 0) return StatusOverlay.single(at, s);
     if (i % 3 === 1) return StatusOverlay.tryFromRuns([[at, at + 32, s]]);
-    return StatusOverlay.tryFromRuns([[at, at + 2, s], [at + 5, at + 9, palette[(i + 1) & 3]!], [at + 20, at + 21, s]]);
+    return StatusOverlay.tryFromRuns([
+      [at, at + 2, s],
+      [at + 5, at + 9, palette[(i + 1) & 3]!],
+      [at + 20, at + 21, s],
+    ]);
   });
   const left = new Uint32Array(3 * 64);
   for (let i = 0; i < 64; i++) left.set([i * 2, i * 2 + 2, i % 3], i * 3);
@@ -61,7 +65,11 @@ test('no RuntimeError reaches a caller: bad inputs to the kernel-backed API are 
     () => StatusMesh.fromSingle(reg).mergeFromOverlay(StatusOverlay.tryFromRuns([[0, 2 ** 31, Status.Running]])),
     () => new StatusMeshAccumulator(reg).init().apply(StatusOverlay.single(8, Status.Running)),
     () => StatusOverlay.single(-3, Status.Running),
-    () => StatusOverlay.tryFromRuns([[0, 4, Status.Running], [3, 5, Status.Stopped]]),
+    () =>
+      StatusOverlay.tryFromRuns([
+        [0, 4, Status.Running],
+        [3, 5, Status.Stopped],
+      ]),
     () => StatusOverlay.tryFromRuns([[0, 4, 'Bogus' as unknown as Status]]),
     () => reduceStatusOverlays(StatusOverlay.single(1, Status.Running), StatusOverlay.tryFromRuns([[5, 5, Status.Running]])),
     () => StatusMesh.fromStatuses(reg, [Status.Running]),

@@ -17,7 +17,10 @@ test('frames round-trip: Init, Ack, Reject and a batch of messages', () => {
   if (f.kind !== FrameKind.Messages) return;
   assert.equal(f.seq, 17);
   assert.equal(f.bytes, 5001);
-  assert.deepEqual(f.messages.map((m) => Buffer.from(m)), msgs.slice(1).map((m) => Buffer.from(m)));
+  assert.deepEqual(
+    f.messages.map((m) => Buffer.from(m)),
+    msgs.slice(1).map((m) => Buffer.from(m)),
+  );
 });
 
 test('random bytes and truncated frames give FrameError, never another exception', () => {
@@ -90,6 +93,9 @@ test('hand-laid Messages frames are valid FlatBuffers: the generated accessors r
     const d = decodeFrame(bytes);
     assert.ok(d.kind === FrameKind.Messages);
     assert.equal(d.seq, seq);
-    assert.deepEqual(d.messages.map((m) => [...m]), msgs.map((m) => [...m]));
+    assert.deepEqual(
+      d.messages.map((m) => [...m]),
+      msgs.map((m) => [...m]),
+    );
   }
 });

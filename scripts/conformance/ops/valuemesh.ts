@@ -228,7 +228,14 @@ export const ops: Record<string, (input: any) => unknown> = {
     const loop = new WaitLoop(reg, i.num_ranks);
     let after = -1;
     for (let k = 0; k < i.snapshots.length; k++) {
-      if (loop.offer(StatusMesh.fromStatuses(reg, i.snapshots[k].map((v: J) => Status.fromJSON(v))))) {
+      if (
+        loop.offer(
+          StatusMesh.fromStatuses(
+            reg,
+            i.snapshots[k].map((v: J) => Status.fromJSON(v)),
+          ),
+        )
+      ) {
         after = k;
         break;
       }

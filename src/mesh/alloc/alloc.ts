@@ -79,9 +79,7 @@ export const ProcStopReason = {
       case 'Stopped':
         return 'stopped';
       case 'Exited':
-        return r.stderrTail.length > 0
-          ? `exited with code ${r.code}; last stderr lines:\n${r.stderrTail.join('\n')}`
-          : `exited with code ${r.code}`;
+        return r.stderrTail.length > 0 ? `exited with code ${r.code}; last stderr lines:\n${r.stderrTail.join('\n')}` : `exited with code ${r.code}`;
       case 'Killed':
         return `killed by signal ${r.signal}${r.coreDumped ? ' (core dumped)' : ''}`;
       case 'Watchdog':
@@ -243,7 +241,9 @@ export function validateSpec(spec: AllocSpec, allowed: readonly Transport[]): vo
     throw new AllocOtherError(`invalid alloc spec: extent ${String(spec.extent)} is not an Extent; expected e.g. Extent.from({ replica: 4 })`);
   }
   if (!allowed.includes(spec.transport)) {
-    throw new AllocOtherError(`invalid alloc spec: transport ${JSON.stringify(spec.transport)} is not supported by this allocator; expected one of ${allowed.join(', ')}`);
+    throw new AllocOtherError(
+      `invalid alloc spec: transport ${JSON.stringify(spec.transport)} is not supported by this allocator; expected one of ${allowed.join(', ')}`,
+    );
   }
   if (spec.procName !== undefined && (typeof spec.procName !== 'string' || spec.procName === '')) {
     throw new AllocOtherError(`invalid alloc spec: procName ${JSON.stringify(spec.procName)}; expected a non-empty string`);

@@ -152,7 +152,9 @@ async function serveCommands(rx: Rx, tx: Tx, send: (m: ChildMessage) => void): P
           procs.push(booted);
           send({ type: 'StartedProc', procId: booted.procId, agent: booted.agent.actorId, addr: booted.addr });
         } catch (e) {
-          process.stderr.write(`actormesh bootstrap: starting proc ${cmd.world}[${cmd.rank}] failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+          process.stderr.write(
+            `actormesh bootstrap: starting proc ${cmd.world}[${cmd.rank}] failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+          );
           await flushAcks(rx);
           process.exit(1);
         }

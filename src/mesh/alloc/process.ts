@@ -300,7 +300,11 @@ export class ProcessAlloc implements Alloc {
           stdio: ['pipe', 'inherit', 'pipe'],
         });
       } catch (e) {
-        this.events.push({ kind: 'Failed', worldId: this.worldId, description: `spawning child ${index} (${this.command.program}) failed: ${(e as Error).message}` });
+        this.events.push({
+          kind: 'Failed',
+          worldId: this.worldId,
+          description: `spawning child ${index} (${this.command.program}) failed: ${(e as Error).message}`,
+        });
         return;
       }
       const c: Child = { index, createKey, proc, tail: [], tx: undefined, running: false, exited: false, reason: undefined, timers: [] };
@@ -419,7 +423,9 @@ export class ProcessAlloc implements Alloc {
       tx = dial(addr, { deliveryTimeoutMs: CONTROL_DELIVERY_TIMEOUT_MS });
     } catch (e) {
       // A Hello with an address that cannot be dialed: this child can never be controlled.
-      process.stderr.write(`actormesh: alloc ${this.worldId}: child ${c.index} said Hello from an undialable address ${JSON.stringify(addr)}: ${(e as Error).message}; stopping it\n`);
+      process.stderr.write(
+        `actormesh: alloc ${this.worldId}: child ${c.index} said Hello from an undialable address ${JSON.stringify(addr)}: ${(e as Error).message}; stopping it\n`,
+      );
       c.reason ??= ProcStopReason.watchdog();
       c.proc.kill('SIGTERM');
       return;
@@ -428,7 +434,8 @@ export class ProcessAlloc implements Alloc {
     void tx.whenClosed().then((err) => {
       // Only a refusal (Unauthorized/Rejected) closes this link while the child runs: say so, but
       // leave the child alone (it still dies with this process, and `stop()` still signals it).
-      if (err !== undefined && !c.exited) process.stderr.write(`actormesh: alloc ${this.worldId}: the control link to child ${c.index} closed: ${err.message}\n`);
+      if (err !== undefined && !c.exited)
+        process.stderr.write(`actormesh: alloc ${this.worldId}: the control link to child ${c.index} closed: ${err.message}\n`);
     });
     if (this.stopRequested) {
       this.sendTo(c, { type: 'StopAndExit', code: 0, timeoutMs: 10 });

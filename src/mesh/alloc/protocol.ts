@@ -78,7 +78,8 @@ export function decodeToAllocator(bytes: Uint8Array): Process2Allocator {
   const o = decodeObject(bytes, 'Process2Allocator');
   const index = o['index'];
   const msg = o['msg'] as Record<string, unknown> | undefined;
-  if (!Number.isInteger(index) || (index as number) < 0) throw new BootstrapProtocolError(`Process2Allocator index ${String(index)}; expected a non-negative integer`);
+  if (!Number.isInteger(index) || (index as number) < 0)
+    throw new BootstrapProtocolError(`Process2Allocator index ${String(index)}; expected a non-negative integer`);
   if (typeof msg !== 'object' || msg === null) throw new BootstrapProtocolError('Process2Allocator without msg; expected {index, msg: {type, ...}}');
   switch (msg['type']) {
     case 'Hello':
@@ -90,7 +91,9 @@ export function decodeToAllocator(bytes: Uint8Array): Process2Allocator {
     case 'Heartbeat':
       return { index: index as number, msg: { type: 'Heartbeat' } };
   }
-  throw new BootstrapProtocolError(`malformed child message ${JSON.stringify(String(msg['type']))}; expected Hello{addr}, StartedProc{procId, agent, addr} or Heartbeat`);
+  throw new BootstrapProtocolError(
+    `malformed child message ${JSON.stringify(String(msg['type']))}; expected Hello{addr}, StartedProc{procId, agent, addr} or Heartbeat`,
+  );
 }
 
 export function decodeToProcess(bytes: Uint8Array): Allocator2Process {
@@ -117,5 +120,7 @@ export function decodeToProcess(bytes: Uint8Array): Allocator2Process {
       if (isCode(o['code'])) return { type: 'Exit', code: o['code'] };
       break;
   }
-  throw new BootstrapProtocolError(`malformed allocator message ${JSON.stringify(String(o['type']))}; expected StartProc{world, rank, procName, transport, agentType, agentName, agentParams, modules}, StopAndExit{code, timeoutMs} or Exit{code}`);
+  throw new BootstrapProtocolError(
+    `malformed allocator message ${JSON.stringify(String(o['type']))}; expected StartProc{world, rank, procName, transport, agentType, agentName, agentParams, modules}, StopAndExit{code, timeoutMs} or Exit{code}`,
+  );
 }

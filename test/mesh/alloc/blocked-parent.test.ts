@@ -50,7 +50,11 @@ test('a client blocked 10 s in synchronous work right after sending keeps every 
     // Give a late supervision poll (or a late control-link timeout) the time to misfire.
     await new Promise((r) => setTimeout(r, 1500));
     assert.deepEqual(pids.map(alive), [true, true, true, true], 'every worker process must still be alive');
-    assert.deepEqual(procs.procMesh.events.map((e) => e.kind), [], 'the alloc must report no proc event (no Stopped)');
+    assert.deepEqual(
+      procs.procMesh.events.map((e) => e.kind),
+      [],
+      'the alloc must report no proc event (no Stopped)',
+    );
     assert.deepEqual(failures.map(String), [], 'no supervision failure');
     assert.deepEqual((await quiet.rank.call()).values(), [0, 1, 2, 3]);
   } finally {

@@ -58,7 +58,10 @@ test('local alloc of {replica: 4} yields Created and Running for points 0..3 in 
   await alloc.stop();
   const stopped: ProcState[] = [];
   for await (const e of alloc) stopped.push(e); // iteration ends with the stream
-  assert.deepEqual(stopped.map((e) => e.kind), ['Stopped', 'Stopped', 'Stopped', 'Stopped']);
+  assert.deepEqual(
+    stopped.map((e) => e.kind),
+    ['Stopped', 'Stopped', 'Stopped', 'Stopped'],
+  );
   assert.deepEqual(new Set(stopped.map((e) => (e.kind === 'Stopped' ? e.createKey.toString() : ''))), keys);
   for (const e of stopped) if (e.kind === 'Stopped') assert.deepEqual(e.reason, ProcStopReason.stopped());
   assert.equal(await alloc.next(), null);
@@ -66,7 +69,12 @@ test('local alloc of {replica: 4} yields Created and Running for points 0..3 in 
 });
 
 test('initialize returns the local procs in rank order with their agents, on the local transport too', async () => {
-  const alloc = await new LocalAllocator().allocate({ extent: Extent.from({ host: 2, gpu: 3 }), transport: 'local', agentType, agentParams: { hello: 'agent' } });
+  const alloc = await new LocalAllocator().allocate({
+    extent: Extent.from({ host: 2, gpu: 3 }),
+    transport: 'local',
+    agentType,
+    agentParams: { hello: 'agent' },
+  });
   try {
     const procs = await within(initialize(alloc), 5000, 'initialize');
     assert.equal(procs.length, 6);
@@ -144,9 +152,18 @@ test('a local alloc with procName gives direct-addressed procs named after their
 
 test('bad alloc specs are rejected with messages naming the problem', async () => {
   const a = new LocalAllocator();
-  await assert.rejects(a.allocate({ extent: Extent.from({ replica: 1 }), transport: 'carrier-pigeon' as never }), (e: unknown) => e instanceof AllocOtherError && /transport "carrier-pigeon".*expected one of local, unix, tcp/.test(e.message));
-  await assert.rejects(a.allocate({ extent: { replica: 4 } as never, transport: 'local' }), (e: unknown) => e instanceof AllocOtherError && /not an Extent/.test(e.message));
-  await assert.rejects(a.allocate({ extent: Extent.from({ replica: 1 }), transport: 'local', agentParams: () => 1 }), (e: unknown) => e instanceof AllocOtherError && /agentParams cannot be serialized/.test(e.message));
+  await assert.rejects(
+    a.allocate({ extent: Extent.from({ replica: 1 }), transport: 'carrier-pigeon' as never }),
+    (e: unknown) => e instanceof AllocOtherError && /transport "carrier-pigeon".*expected one of local, unix, tcp/.test(e.message),
+  );
+  await assert.rejects(
+    a.allocate({ extent: { replica: 4 } as never, transport: 'local' }),
+    (e: unknown) => e instanceof AllocOtherError && /not an Extent/.test(e.message),
+  );
+  await assert.rejects(
+    a.allocate({ extent: Extent.from({ replica: 1 }), transport: 'local', agentParams: () => 1 }),
+    (e: unknown) => e instanceof AllocOtherError && /agentParams cannot be serialized/.test(e.message),
+  );
 });
 
 test('stop reasons read as text', () => {

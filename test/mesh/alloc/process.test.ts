@@ -105,7 +105,10 @@ test('process alloc of {replica: 4} runs 4 child processes covering points 0..3,
 test('a child SIGKILLed is reported as Stopped(Killed(9)) while the others keep running', async () => {
   const alloc = await allocate(2, { transport: 'tcp' });
   const procs = await within(initialize(alloc), 10_000, 'initialize');
-  assert.ok(procs.every((p) => p.addr.startsWith('tcp:')), 'procs serve on the spec transport');
+  assert.ok(
+    procs.every((p) => p.addr.startsWith('tcp:')),
+    'procs serve on the spec transport',
+  );
   const victim = alloc.pids[1]!;
   process.kill(victim, 'SIGKILL');
   const e = await nextEvent(alloc, 'Stopped of the killed child');
@@ -215,14 +218,22 @@ test('when the parent process is SIGKILLed no child survives it', async () => {
     parent.kill('SIGKILL');
     const deadline = Date.now() + 5000;
     while (pids.some((p) => !gone(p)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    assert.deepEqual(pids.filter((p) => !gone(p)), [], 'no orphaned child');
+    assert.deepEqual(
+      pids.filter((p) => !gone(p)),
+      [],
+      'no orphaned child',
+    );
   } finally {
     parent.kill('SIGKILL');
   }
 });
 
 test('a child that cannot start its proc is reported as Exited(1) with the reason, and initialize fails', async () => {
-  const alloc = await new ProcessAllocator({ forwardStderr: false }).allocate({ extent: Extent.from({ replica: 1 }), transport: 'unix', agentType: 'no::SuchAgent' });
+  const alloc = await new ProcessAllocator({ forwardStderr: false }).allocate({
+    extent: Extent.from({ replica: 1 }),
+    transport: 'unix',
+    agentType: 'no::SuchAgent',
+  });
   const err = await within(initialize(alloc), 10_000, 'initialize').then(
     () => assert.fail('expected initialize to fail'),
     (e: unknown) => e,
