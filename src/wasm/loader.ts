@@ -7,6 +7,10 @@
  *   on the hot path. Stub is kept because it enforces the design: kernels read and write plain
  *   linear memory through `load`/`store` at offsets handed out by the module's own scratch area,
  *   reused from call to call, so there is no collector and memory stays flat.
+ * - instantiated with `@assemblyscript/loader` (`instantiateSync`), whose helpers read what the
+ *   kernels hand out as AssemblyScript objects (`__getString` for abort and trace messages); the
+ *   kernels themselves are called through the raw `instance.exports`, not the loader's demangled
+ *   wrappers (each wraps a call in a rest/spread closure that sets the argument count).
  * - raw exports (no `--bindings esm` glue): every export takes and returns numbers only; JS views
  *   the memory through typed arrays that `KernelModule.u32()` re-creates after `memory.grow`.
  *   The esm bindings copy arrays across the boundary on every call: measured 3-5x slower per
@@ -16,6 +20,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { instantiateSync, type ASUtil } from '@assemblyscript/loader';
 import { WasmKernelError } from '../errors.js';
 
 function packageRoot(): string {
@@ -71,13 +76,6 @@ export class KernelModule<E extends object = Record<string, unknown>> {
 
 const cache = new Map<string, KernelModule<any>>();
 
-/** Reads an AssemblyScript string (UTF-16, byte length at ptr-4) out of a module's memory. */
-function readAsString(memory: WebAssembly.Memory, ptr: number): string {
-  if (!ptr) return '';
-  const bytes = new Uint32Array(memory.buffer, ptr - 4, 1)[0]!;
-  return Buffer.from(memory.buffer, ptr, bytes).toString('utf16le');
-}
-
 /** Instantiates (once) and returns the kernel module `build/<name>.wasm`. */
 export function loadKernel<E extends object>(name: string): KernelModule<E> {
   const hit = cache.get(name);
@@ -86,25 +84,25 @@ export function loadKernel<E extends object>(name: string): KernelModule<E> {
   if (!existsSync(file)) {
     throw new WasmKernelError(name, `${file} is missing; run \`npm run build:wasm\``);
   }
-  const module = new WebAssembly.Module(readFileSync(file));
-  let memory: WebAssembly.Memory | undefined;
-  const instance = new WebAssembly.Instance(module, {
+  // The loader's helpers exist once instantiation returned; an abort during `_initialize` or a
+  // kernel call reads its message through them.
+  let util: ASUtil | undefined;
+  const text = (ptr: number): string => (util !== undefined && ptr !== 0 ? util.__getString(ptr) : '');
+  const loaded = instantiateSync<Record<string, unknown>>(readFileSync(file), {
     env: {
       abort(msg: number, fileName: number, line: number, col: number) {
-        const m = memory ? readAsString(memory, msg) : '';
-        const f = memory ? readAsString(memory, fileName) : '';
-        throw new WasmKernelError(name, `abort: ${m} at ${f}:${line}:${col}`);
+        throw new WasmKernelError(name, `abort: ${text(msg)} at ${text(fileName)}:${line}:${col}`);
       },
       seed() {
         return Math.random() * 2 ** 53;
       },
       trace(msg: number, n: number, ...args: number[]) {
-        const m = memory ? readAsString(memory, msg) : '';
-        console.log(`[wasm ${name}] ${m}`, ...args.slice(0, n));
+        console.log(`[wasm ${name}] ${text(msg)}`, ...args.slice(0, n));
       },
     },
   });
-  memory = instance.exports.memory as WebAssembly.Memory;
+  util = loaded.exports;
+  const instance = loaded.instance as unknown as WebAssembly.Instance;
   const start = instance.exports._initialize as (() => void) | undefined;
   if (start) start();
   const km = new KernelModule<E>(name, instance);
