@@ -1,6 +1,6 @@
 /**
  * Payload codec: encode+decode time and encoded size of typical actor messages, ours
- * (src/core/codec.ts: a small-message fast path (shape-codec.ts) for flat messages, else msgpackr
+ * (src/core/codec.ts: a small-message fast path (fast-codec.ts) for flat messages, else msgpackr
  * plain mode, record mode when the message holds a Map, behind our error handling and class
  * registry) against reused msgpackr Packrs in record and plain mode,
  * v8.serialize, and JSON with a tagging replacer/reviver (so it round-trips the same kinds) +
@@ -167,7 +167,7 @@ export default async function codec(opts: SuiteOptions): Promise<SuiteResult> {
   results.push({ name: 'cast-3-ranks', impl: 'rebindRanks only', value: rebindNs, unit: 'ns' });
   blackhole(enc);
 
-  // The small-message fast path (src/core/shape-codec.ts) on the actor benchmark's messages:
+  // The small-message fast path (src/core/fast-codec.ts) on the actor benchmark's messages:
   // encodeMessage+decodeMessage (what an ActorRef send does) vs a reused msgpackr Packr in plain
   // mode (what ours did before the fast path, minus our wrapper).
   const actorMsgs: Record<string, unknown> = {

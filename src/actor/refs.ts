@@ -20,7 +20,7 @@ import type { Headers } from '../mailbox/envelope.js';
 import { setAskReplyFactory } from '../mailbox/payload.js';
 import type { ReducerOpts, ReducerSpec } from '../mailbox/accum.js';
 import { registerBindable, registerCodecClass } from '../core/codec.js';
-import { LAYOUT_KIND, registerLayout } from '../core/shape-codec.js';
+import { LAYOUT_KIND, registerLayout } from '../core/fast-codec.js';
 import type { Actor, AskableOf, MessageOf } from './actor.js';
 import type { Context } from './instance.js';
 
@@ -296,7 +296,7 @@ registerCodecClass<OncePortRef<unknown>>({
 // The `reply` field of an ask whose reply port travelled in the envelope (ActorRef.ask).
 setAskReplyFactory((sender, index) => new OncePortRef(new PortId(sender, index), 'reply', false));
 
-// Fixed layouts on the payload fast path (shape-codec.ts): no intermediate array, no class tag
+// Fixed layouts on the payload fast path (fast-codec.ts): no intermediate array, no class tag
 // string, the actor id as a cached byte copy on both sides. Refs these cannot express (an index
 // of 2^32 or more) take the generic forms above.
 registerLayout<OncePortRef<unknown>>(

@@ -1,6 +1,6 @@
 /**
  * Payload codec for user messages: small flat messages (`{type, …scalars, …port refs}`, the
- * common actor message) take a compact fast path (`shape-codec.ts`, bytes start 0xc1 0xc1);
+ * common actor message) take a compact fast path (`fast-codec.ts`, bytes start 0xc1 0xc1);
  * everything else is MessagePack via msgpackr with `moreTypes` (plain mode, or record mode for
  * messages holding a Map; chosen by measurement, see bench/results/codec.md), plus bindings
  * extraction for casts. Both paths round-trip exactly the same values the same way.
@@ -29,7 +29,7 @@ import { ActorId, DirectProcId, GangId, PortId, RankedProcId, WorldId, parseRefe
 import { Name, ShortUuid } from './name.js';
 import { Rank, RANK_TAG, type Binding } from './bindings.js';
 import { BindingError, DeserializationError, SerializationError } from './codec-errors.js';
-import { NOT_REGISTERED, SHAPE_MARK, decodeShape, tryEncode, tryEncodeWithPrefix, type ShapeClassHooks } from './shape-codec.js';
+import { NOT_REGISTERED, SHAPE_MARK, decodeShape, tryEncode, tryEncodeWithPrefix, type ShapeClassHooks } from './fast-codec.js';
 
 export { SerializationError, DeserializationError, BindingError } from './codec-errors.js';
 
@@ -91,7 +91,7 @@ function needsRecords(v: object): boolean {
   return false;
 }
 
-/** The fast path's view of the class registry (see shape-codec.ts). */
+/** The fast path's view of the class registry (see fast-codec.ts). */
 /**
  * One-entry caches of the class registry for the fast path (messages repeat one ref class).
  * `lastCtor` is only set after checking that the instance's prototype is `lastCtor.prototype`,

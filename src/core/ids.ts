@@ -82,18 +82,15 @@ function checkPort(n: unknown): bigint {
 // ---------------------------------------------------------------------------------------------
 // Channel addresses embedded in direct proc ids.
 
-/**
- * Parses the address part of a direct proc id into its canonical text. The default accepts
- * `<transport>:<rest>` or `<transport>!<rest>` for transports tcp/unix/local/metatls/sim and the
- * zmq-style URLs `tcp://h:p`, `inproc://N`, `ipc:///path`, normalizing to `transport:rest`. The
- * channel layer installs a stricter parser with `setChannelAddrParser`.
- */
-export type ChannelAddrParser = (text: string) => string;
-
 const TRANSPORTS = new Set(['tcp', 'unix', 'local', 'metatls', 'sim']);
 
-/** The built-in lenient address normalizer (see `ChannelAddrParser`). Throws `IdParseError`. */
-export function defaultChannelAddrParser(text: string): string {
+/**
+ * Canonical text of the address part of a direct proc id: accepts `<transport>:<rest>` or
+ * `<transport>!<rest>` for transports tcp/unix/local/metatls/sim and the zmq-style URLs
+ * `tcp://h:p`, `inproc://N`, `ipc:///path`, normalizing to `transport:rest`. Throws
+ * `IdParseError`. (The channel layer validates the rest of an address when it dials or serves it.)
+ */
+export function parseChannelAddrText(text: string): string {
   const zmq = /^([a-z]+):\/\/(.+)$/.exec(text);
   if (zmq) {
     const [, scheme, rest] = zmq as unknown as [string, string, string];
@@ -113,21 +110,6 @@ export function defaultChannelAddrParser(text: string): string {
     throw new IdParseError('ChannelAddr', text, 'a channel address <transport>:<addr> with transport tcp, unix, local, metatls or sim');
   }
   return `${m[1]}:${m[2]}`;
-}
-
-let channelAddrParser: ChannelAddrParser = defaultChannelAddrParser;
-
-/**
- * Installs the channel layer's address parser (validating and canonicalizing). It must return the
- * canonical display text of the address and throw (preferably an ActormeshError) on bad input.
- */
-export function setChannelAddrParser(parser: ChannelAddrParser): void {
-  channelAddrParser = parser;
-}
-
-/** Canonical text of a channel address, through the installed parser. */
-export function parseChannelAddrText(text: string): string {
-  return channelAddrParser(text);
 }
 
 // ---------------------------------------------------------------------------------------------

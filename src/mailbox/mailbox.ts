@@ -15,12 +15,11 @@
 import { type ActorId, PortId } from '../core/ids.js';
 import { USER_PORT_OFFSET } from '../core/typeinfo.js';
 import { EMPTY_HEADERS, type Headers, MessageEnvelope, type ReturnHandle, NO_BINDINGS } from './envelope.js';
-import { MailboxError, PortClosedError, TimeoutError } from './errors.js';
+import { MailboxError, PortClosedError } from './errors.js';
 import { BaseMailboxSender, DIRECT_ROUTE_HOPS, type DirectRouter, LOG_RETURN_HANDLE, type MailboxSender, hasStandardPost } from './sender.js';
 import { decodeEnvelopePayload, toWire } from './payload.js';
 import { encodeMessage } from '../core/codec.js';
-import { PortReceiver } from './receiver.js';
-import { type Deadline, type DeadlineTarget, deadline } from './deadline.js';
+import { OnceReceiver, PortReceiver } from './receiver.js';
 
 /** What a bound port does with a message addressed to it. */
 export interface PortEntry {
@@ -338,89 +337,5 @@ export class LocalOncePort<T> {
     this.rx = undefined;
     rx.mailbox.unbindPort(rx.portId);
     rx.settle(msg);
-  }
-}
-
-// A shared Promise executor (no closure per `recv`): the constructor calls it synchronously.
-let capturedResolve: ((v: unknown) => void) | undefined;
-let capturedReject: ((e: Error) => void) | undefined;
-function captureResolvers(resolve: (v: never) => void, reject: (e: Error) => void): void {
-  capturedResolve = resolve as (v: unknown) => void;
-  capturedReject = reject;
-}
-
-/**
- * Receives the single message of a once port; it is also the port's table entry (no per-port
- * closures: asks open one of these per call).
- */
-export class OnceReceiver<T> implements PortEntry, DeadlineTarget {
-  readonly once = true;
-  readonly mailbox: Mailbox;
-  readonly portId: PortId;
-  private state: 0 | 1 | 2 = 0; // 0 pending, 1 settled with value, 2 closed/failed
-  private value: T | undefined;
-  private error: Error | undefined;
-  private resolveFn: ((v: T) => void) | undefined;
-  private rejectFn: ((e: Error) => void) | undefined;
-  private timer: Deadline | undefined;
-  private timeoutMs = 0;
-  constructor(mailbox: Mailbox, portId: PortId) {
-    this.mailbox = mailbox;
-    this.portId = portId;
-  }
-  get done(): boolean {
-    return this.state !== 0;
-  }
-  /** PortEntry: a delivered message. */
-  sink(msg: unknown): void {
-    this.settle(msg as T);
-  }
-  /** PortEntry: unbound without a message. */
-  closed(): void {
-    this.fail(new PortClosedError(String(this.portId)));
-  }
-  /** Delivers the value. */
-  settle(v: T): void {
-    if (this.state !== 0) return;
-    this.state = 1;
-    const r = this.resolveFn;
-    if (r !== undefined) {
-      this.timer?.cancel();
-      this.resolveFn = this.rejectFn = undefined;
-      r(v);
-    } else this.value = v;
-  }
-  /** The value; with `timeoutMs`, rejects with `TimeoutError` (and unbinds the port) on expiry. */
-  recv(timeoutMs?: number): Promise<T> {
-    if (this.state === 1) return Promise.resolve(this.value as T);
-    if (this.state === 2) return Promise.reject(this.error);
-    if (this.resolveFn !== undefined) return Promise.reject(new MailboxError('Recv', String(this.portId), 'once port is already being received'));
-    const p = new Promise<T>(captureResolvers);
-    this.resolveFn = capturedResolve as (v: T) => void;
-    this.rejectFn = capturedReject;
-    capturedResolve = capturedReject = undefined;
-    if (timeoutMs !== undefined) {
-      this.timeoutMs = timeoutMs;
-      this.timer = deadline(timeoutMs, this);
-    }
-    return p;
-  }
-  onDeadline(): void {
-    this.timer = undefined;
-    this.fail(new TimeoutError(`receive on once port ${this.portId}`, this.timeoutMs));
-  }
-  /** Closes without a value: the port is unbound; a pending `recv` rejects with `PortClosedError`. */
-  close(): void {
-    this.fail(new PortClosedError(String(this.portId)));
-  }
-  private fail(e: Error): void {
-    if (this.state !== 0) return;
-    this.state = 2;
-    this.error = e;
-    this.timer?.cancel();
-    const rj = this.rejectFn;
-    this.resolveFn = this.rejectFn = undefined;
-    this.mailbox.unbindPort(this.portId);
-    rj?.(e);
   }
 }

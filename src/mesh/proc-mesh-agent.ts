@@ -15,7 +15,7 @@
  *   agent.
  * - In a child process (`exitOnStopAll`) the link to the mesh owner (the forwarder, i.e. the
  *   parent process that allocated this proc) has no delivery timeout: this process lives exactly
- *   as long as its parent (bootstrap.ts), so a parent that does not acknowledge for a while is
+ *   as long as its parent (child-bootstrap.ts), so a parent that does not acknowledge for a while is
  *   busy, not gone, and replies to it must wait rather than be dropped with the link.
  */
 import type { ActorId, ProcId } from '../core/ids.js';

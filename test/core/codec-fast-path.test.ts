@@ -16,7 +16,7 @@ import {
 import { OncePortRef, PortRef } from '../../src/actor/refs.js';
 import { PortId } from '../../src/core/ids.js';
 
-/** Fast-path messages start with 0xc1 0xc1 (see src/core/shape-codec.ts). */
+/** Fast-path messages start with 0xc1 0xc1 (see src/core/fast-codec.ts). */
 const isFast = (b: Uint8Array): boolean => b[0] === 0xc1 && b[1] === 0xc1;
 
 function fastRoundTrip(v: unknown): unknown {

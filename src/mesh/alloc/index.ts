@@ -1,7 +1,7 @@
 /** Allocators: where the procs of a proc mesh come from (spec host.md §4). */
 export * from './alloc.js';
 export { LocalAllocator, LocalAlloc } from './local.js';
-export { type BootedProc } from './boot.js';
+export { type BootedProc } from './proc-boot.js';
 export { ProcessAllocator, ProcessAlloc, defaultBootstrapCommand, type BootstrapCommand, type ProcessAllocatorOptions } from './process.js';
-export { bootstrapChild, exitWithParent, installShippedConfig } from './bootstrap.js';
+export { bootstrapChild, exitWithParent, installShippedConfig } from './child-bootstrap.js';
 export { BOOTSTRAP_ADDR_ENV, BOOTSTRAP_INDEX_ENV, CONFIG_SNAPSHOT_ENV, BootstrapProtocolError } from './protocol.js';

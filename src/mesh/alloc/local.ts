@@ -25,7 +25,7 @@ import {
   ProcStopReason,
   validateSpec,
 } from './alloc.js';
-import { bootProc, type BootedProc } from './boot.js';
+import { bootProc, type BootedProc } from './proc-boot.js';
 import { EventQueue } from './event-queue.js';
 
 /** How long a stopping proc's actors get to drain (Monarch uses 10 ms for local procs). */

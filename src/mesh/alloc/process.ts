@@ -13,7 +13,7 @@
  *   SIGKILL after another `PROCESS_EXIT_TIMEOUT`.
  * - The stream ends (`null`) only after `stop()` and once every child has exited.
  * - No orphans: children exit when this process dies (they watch their stdin pipe, see
- *   bootstrap.ts); children still alive when this process exits normally are SIGKILLed.
+ *   child-bootstrap.ts); children still alive when this process exits normally are SIGKILLed.
  * - Liveness comes from the processes, never from answers on time: a child is known dead when
  *   its process exited (`Stopped`, observed through `close`), and nothing else stops or signals
  *   a live child except `stop()`'s watchdog. The control link to a child has no delivery
@@ -312,7 +312,7 @@ export class ProcessAlloc implements Alloc {
       trackChild(proc);
       proc.stdin?.on('error', () => undefined); // EPIPE once the child is gone
       // A running child never keeps this process alive (its exit is still observed while the loop
-      // runs); the child dies with this process (stdin EOF, see bootstrap.ts, and the exit hook).
+      // runs); the child dies with this process (stdin EOF, see child-bootstrap.ts, and the exit hook).
       proc.unref();
       unrefStream(proc.stdin);
       unrefStream(proc.stderr);

@@ -18,7 +18,7 @@
 import { config, type ConfigSnapshot } from '../../core/config.js';
 import { anyAddr, dial, formatAddr, serve, ChannelError, type Rx, type Tx } from '../../channel/index.js';
 import { installChannelDialer } from '../../mailbox/client.js';
-import { bootProc, type BootedProc } from './boot.js';
+import { bootProc, type BootedProc } from './proc-boot.js';
 import {
   BOOTSTRAP_ADDR_ENV,
   BOOTSTRAP_INDEX_ENV,
