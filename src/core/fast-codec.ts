@@ -492,6 +492,11 @@ function writeMessage(value: Record<string, unknown>): boolean {
 export function tryEncode(value: unknown, classHooks: ShapeClassHooks, bindings: unknown[] | null): Uint8Array | undefined {
   // Re-entrant calls (a `toValue` that encodes) use MessagePack: the slab is mid-write.
   if (busy) return undefined;
+  return encodeInSlab(classHooks, bindings, writeTop, value);
+}
+
+/** The whole of `tryEncode`'s message: a flat object, or 0 keys and one value. */
+function writeTop(value: unknown): boolean {
   // A plain object: `constructor` (inherited) is Object and the prototype is Object.prototype;
   // the property load filters first, so `Object.getPrototypeOf` (seen in perf as a C++ runtime
   // call here) only runs for candidates.
@@ -500,6 +505,21 @@ export function tryEncode(value: unknown, classHooks: ShapeClassHooks, bindings:
     value !== null &&
     (value as { constructor?: unknown }).constructor === Object &&
     Object.getPrototypeOf(value) === Object.prototype;
+  if (flat) return writeMessage(value as Record<string, unknown>);
+  // Anything else (a number, a string, a small array, a registered instance): 0 keys, one value.
+  slab[pos] = SHAPE_MARK;
+  slab[pos + 1] = SHAPE_MARK;
+  slab[pos + 2] = 0;
+  pos += 3;
+  return writeValue(value, 0);
+}
+
+/**
+ * Runs `write(arg)` at the end of the slab (a fresh slab when fewer than MAX_MESSAGE bytes are
+ * left) and returns what it wrote; on failure (false) or a throw (a `toValue` threw) leaves
+ * nothing behind: the slab position and `bindings` are restored.
+ */
+function encodeInSlab<A>(classHooks: ShapeClassHooks, bindings: unknown[] | null, write: (arg: A) => boolean, arg: A): Uint8Array | undefined {
   if (slab.length - pos < MAX_MESSAGE) {
     slab = new Uint8Array(SLAB_SIZE);
     slabBuffer = slab.buffer;
@@ -512,17 +532,8 @@ export function tryEncode(value: unknown, classHooks: ShapeClassHooks, bindings:
   hooks = classHooks;
   let ok: boolean;
   try {
-    if (flat) ok = writeMessage(value as Record<string, unknown>);
-    else {
-      // Anything else (a number, a string, a small array, a registered instance): 0 keys, one value.
-      slab[pos] = SHAPE_MARK;
-      slab[pos + 1] = SHAPE_MARK;
-      slab[pos + 2] = 0;
-      pos += 3;
-      ok = writeValue(value, 0);
-    }
+    ok = write(arg);
   } catch (e) {
-    // a toValue threw: leave nothing behind, let the caller report it
     unwind(start, bindings, bound);
     throw e;
   } finally {
@@ -555,35 +566,20 @@ export function tryEncodeWithPrefix(
   classHooks: ShapeClassHooks,
   bindings: unknown[] | null,
 ): Uint8Array | undefined {
-  if (busy) return undefined;
-  if (slab.length - pos < MAX_MESSAGE) {
-    slab = new Uint8Array(SLAB_SIZE);
-    slabBuffer = slab.buffer;
-    pos = 0;
-  }
-  const start = pos;
-  const bound = bindings === null ? 0 : bindings.length;
-  const n = prefix.length;
-  limit = start + MAX_MESSAGE;
-  if (n > MAX_MESSAGE) return undefined;
-  slab.set(prefix, start);
-  pos = start + n;
-  busy = true;
-  hooks = classHooks;
-  let ok = true;
-  try {
-    for (let i = 0; i < tail.length && ok; i++) ok = writeValue(tail[i], 0);
-  } catch (e) {
-    unwind(start, bindings, bound);
-    throw e;
-  } finally {
-    busy = false;
-  }
-  if (!ok) {
-    unwind(start, bindings, bound);
-    return undefined;
-  }
-  return new Uint8Array(slabBuffer, start, pos - start);
+  if (busy || prefix.length > MAX_MESSAGE) return undefined;
+  prefixTail = tail;
+  return encodeInSlab(classHooks, bindings, writePrefixed, prefix);
+}
+
+/** The tail `tryEncodeWithPrefix` hands to `writePrefixed` (set right before the call). */
+let prefixTail: readonly unknown[] = [];
+
+function writePrefixed(prefix: Uint8Array): boolean {
+  const tail = prefixTail;
+  slab.set(prefix, pos);
+  pos += prefix.length;
+  for (let i = 0; i < tail.length; i++) if (!writeValue(tail[i], 0)) return false;
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
