@@ -39,7 +39,7 @@ if (process.env.AM_PEER_GC) {
 let splitLine = (): string => '';
 if (process.env.AM_PEER_SPLIT) {
   // Time from the NetRx frame callback (ping read) to the SessionTx flush (dialed or reverse Tx) that writes the pong.
-  const { NetRx } = await import('../../src/channel/server.js');
+  const { NetRx } = await import('../../src/channel/net-rx.js');
   const { SessionTx } = await import('../../src/channel/session-tx.js');
   const xs: number[] = [];
   let tFrame = 0;

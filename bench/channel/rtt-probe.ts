@@ -15,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { ActorRef } from '../../src/actor/index.js';
 import { servedProc, Sink, type Peer, type SinkMsg } from './actors.js';
-import { NetRx } from '../../src/channel/server.js';
-import { NetTx } from '../../src/channel/client.js';
+import { NetRx } from '../../src/channel/net-rx.js';
+import { NetTx } from '../../src/channel/net-tx.js';
 import { SessionTx } from '../../src/channel/session-tx.js';
 
 // Split each round trip at three points in this process: the NetTx flush that writes the ping,

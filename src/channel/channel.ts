@@ -3,8 +3,8 @@
  */
 import { type ChannelAddr, formatAddr, toAddr } from './addr.js';
 import { dialLocal, serveLocal } from './local.js';
-import { NetRx, type ServeOptions } from './server.js';
-import { NetTx, type DialOptions } from './client.js';
+import { NetRx, type ServeOptions } from './net-rx.js';
+import { NetTx, type DialOptions } from './net-tx.js';
 import type { Rx, Tx } from './types.js';
 import { reverseTxFor } from './duplex.js';
 

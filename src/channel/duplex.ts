@@ -32,7 +32,7 @@ import type { ChannelConfig } from './config.js';
 import { ChannelError } from './errors.js';
 import { SessionTx, type FrameLink } from './session-tx.js';
 import type { Tx } from './types.js';
-import type { NetRx } from './server.js';
+import type { NetRx } from './net-rx.js';
 
 /** Upgrade-request header carrying the dialer's return address (its served channel address). */
 export const RETURN_HEADER = 'x-actormesh-return';

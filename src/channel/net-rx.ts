@@ -465,7 +465,7 @@ export class NetRx extends QueuedRx implements Rx {
     else if (!s.timer) s.timer = setTimeout(() => this.ackNow(s), this.cfg.ackIntervalMs);
   }
 
-  // ---- the inbound side of a reverse direction (used by NetTx, client.ts) ----
+  // ---- the inbound side of a reverse direction (used by NetTx, net-tx.ts) ----
 
   /** A fresh inbound session for reverse session `id` (not listed with this server's sessions). */
   openInbound(id: bigint): InboundSession {

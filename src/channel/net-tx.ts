@@ -27,7 +27,7 @@ import { channelConfig, type ChannelConfig } from './config.js';
 import { ChannelError } from './errors.js';
 import { RETURN_HEADER, addrKey, servedRx } from './duplex.js';
 import { SessionTx, type FrameLink } from './session-tx.js';
-import type { InboundConn, InboundSession, NetRx } from './server.js';
+import type { InboundConn, InboundSession, NetRx } from './net-rx.js';
 import { FrameEncoder, FrameKind, decodeFrame } from '../wire/frames.js';
 
 export interface DialOptions extends Partial<ChannelConfig> {
@@ -199,7 +199,7 @@ export class NetTx extends SessionTx {
     if (ws !== this.ws) return;
     this.heard();
     // Reverse messages stay views into the frame: it must start 8-aligned (envelopes are read
-    // 4-aligned, as server.ts's copyIn guarantees for the forward direction).
+    // 4-aligned, as net-rx.ts's copyIn guarantees for the forward direction).
     const buf = this.returnRx !== undefined && (data.byteOffset & 7) !== 0 ? this.copyAligned(data) : data;
     let f;
     try {
