@@ -18,8 +18,8 @@
  * - a program that is done exits by itself, like a Monarch script, even without `shutdown()`:
  *   nothing this API creates keeps the event loop alive (children, their pipes and idle channels
  *   are unref'd), and once the program has nothing pending (no ref'd handle, timer or request of
- *   its own, no call in flight — a call holds a ref'd timer — and no operation of this API
- *   running) the root client shuts down: meshes stopped, children told to exit, servers closed;
+ *   its own, no call in flight — a call holds a ref'd timer —, no `recv` waiting for a message
+ *   and no operation of this API running) the root client shuts down: meshes stopped, children told to exit, servers closed;
  *   the loop then drains and the process exits. The uWebSockets.js listeners cannot be unref'd
  *   (an idle `uWS.App().listen` keeps Node alive and `beforeExit` never fires), so the check is an
  *   unref'd sampler of `process._getActiveHandles()` / `getActiveResourcesInfo()`; `beforeExit`
@@ -41,6 +41,7 @@ import { COMM_ACTOR_NAME, memberName } from '../mesh/cast-protocol.js';
 import { ActorMesh } from '../mesh/actor-mesh.js';
 import { ReservedEndpointNameError, type CheckedEndpoints, type Endpoints } from '../mesh/endpoint.js';
 import { ActorSpawnError } from '../mesh/errors.js';
+import { pendingReceives } from '../mailbox/receiver.js';
 import { MeshHealth, MeshFailure, SupervisionMonitor, pollActorStates, procStoppedFailure, type SuperviseHandler } from '../mesh/supervision.js';
 import { stopOwnedMeshes, superviseLifetime } from '../mesh/controller.js';
 
@@ -448,6 +449,8 @@ interface ProcessInternals {
  * listeners are not Node handles, so neither shows up here.
  */
 export function programHasPendingWork(): boolean {
+  // A `recv` waiting for a message from an actor (no handle of its own holds the loop).
+  if (pendingReceives() > 0) return true;
   const p = process as unknown as ProcessInternals;
   if (typeof p._getActiveHandles === 'function') {
     for (const h of p._getActiveHandles()) {

@@ -11,6 +11,17 @@ import { MailboxError, PortClosedError, TimeoutError } from './errors.js';
 import { type Deadline, type DeadlineTarget, deadline } from './deadline.js';
 import type { Mailbox, PortEntry } from './mailbox.js';
 
+/**
+ * Receives waiting in this process (a `recv` that found nothing yet): the program is not idle
+ * while one waits (api/host.ts: a script that awaits a message from an actor is not shut down).
+ */
+let waiting = 0;
+
+/** How many `recv` calls of this process are waiting for a message. */
+export function pendingReceives(): number {
+  return waiting;
+}
+
 interface Waiter<T> {
   resolve: (v: T) => void;
   reject: (e: Error) => void;
@@ -51,22 +62,28 @@ abstract class BaseReceiver<T> implements Receiver<T> {
     if (r.ok) return Promise.resolve(r.value);
     if (this.closed) return Promise.reject(new PortClosedError(this.location));
     return new Promise<T>((resolve, reject) => {
-      const w: Waiter<T> = { resolve, reject };
-      if (timeoutMs !== undefined) {
-        const d = deadline(timeoutMs, () => {
-          const i = this.waiters.indexOf(w);
-          if (i >= 0) this.waiters.splice(i, 1);
-          reject(new TimeoutError(`receive on ${this.location}`, timeoutMs));
-        });
-        w.resolve = (v) => {
-          d.cancel();
+      waiting++;
+      const d =
+        timeoutMs === undefined
+          ? undefined
+          : deadline(timeoutMs, () => {
+              const i = this.waiters.indexOf(w);
+              if (i >= 0) this.waiters.splice(i, 1);
+              waiting--;
+              reject(new TimeoutError(`receive on ${this.location}`, timeoutMs));
+            });
+      const w: Waiter<T> = {
+        resolve: (v) => {
+          waiting--;
+          d?.cancel();
           resolve(v);
-        };
-        w.reject = (e) => {
-          d.cancel();
+        },
+        reject: (e) => {
+          waiting--;
+          d?.cancel();
           reject(e);
-        };
-      }
+        },
+      };
       this.waiters.push(w);
     });
   }
@@ -202,6 +219,7 @@ export class OnceReceiver<T> implements PortEntry, DeadlineTarget {
     this.state = 1;
     const r = this.resolveFn;
     if (r !== undefined) {
+      waiting--;
       this.timer?.cancel();
       this.resolveFn = this.rejectFn = undefined;
       r(v);
@@ -213,6 +231,7 @@ export class OnceReceiver<T> implements PortEntry, DeadlineTarget {
     if (this.state === 2) return Promise.reject(this.error);
     if (this.resolveFn !== undefined) return Promise.reject(new MailboxError('Recv', String(this.portId), 'once port is already being received'));
     const p = new Promise<T>(captureResolvers);
+    waiting++;
     this.resolveFn = capturedResolve as (v: T) => void;
     this.rejectFn = capturedReject;
     capturedResolve = capturedReject = undefined;
@@ -236,6 +255,7 @@ export class OnceReceiver<T> implements PortEntry, DeadlineTarget {
     this.error = e;
     this.timer?.cancel();
     const rj = this.rejectFn;
+    if (rj !== undefined) waiting--;
     this.resolveFn = this.rejectFn = undefined;
     this.mailbox.unbindPort(this.portId);
     rj?.(e);
