@@ -57,6 +57,13 @@ class FnTarget implements DeadlineTarget {
   }
 }
 
+/**
+ * Longest delay a Node timer takes (2^31 - 1 ms, ~24.8 days; longer ones fire after 1 ms). A
+ * longer or infinite wait re-arms its lane's timer until it is due: `Infinity` never fires, and
+ * its timer keeps the process alive while the wait lasts, like any other deadline.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 class Lane {
   readonly ms: number;
   live = 0;
@@ -86,7 +93,7 @@ class Lane {
     this.entries.push(d);
     this.live++;
     if (this.timer === undefined) {
-      this.timer = setTimeout(this.tickBound, this.ms);
+      this.timer = setTimeout(this.tickBound, Math.min(this.ms, MAX_TIMER_MS));
       this.refd = true;
     } else if (!this.refd) {
       this.timer.ref();
@@ -142,7 +149,7 @@ class Lane {
     }
     const next = this.entries[this.head];
     if (next !== undefined) {
-      this.timer = setTimeout(this.tickBound, Math.max(0, next.at - now));
+      this.timer = setTimeout(this.tickBound, Math.min(Math.max(0, next.at - now), MAX_TIMER_MS));
       this.refd = true;
     }
   }

@@ -440,6 +440,10 @@ class EndpointImpl<F extends EndpointFn> implements Endpoint<F> {
   }
 
   withOptions(opts: CallOptions): Endpoint<F> {
+    const t = opts.timeoutMs;
+    if (t !== undefined && !(typeof t === 'number' && t > 0)) {
+      throw new EndpointUsageError('InvalidTimeout', `timeoutMs of ${this.name} must be a number of milliseconds > 0 (Infinity: no bound), got ${String(t)}`);
+    }
     return new EndpointImpl<F>(this.ref, this.name, { ...this.opts, ...opts });
   }
 

@@ -278,7 +278,10 @@ type Args<F> = F extends (cx: Context, ...args: infer A) => unknown ? A : never;
 type Ret<F> = F extends (...args: any[]) => infer R ? Awaited<R> : never;
 
 export interface CallOptions {
-  /** Bound on the whole call (default 30 s); expiry rejects with `TimeoutError`. */
+  /**
+   * Bound on the whole call in milliseconds, > 0 (default 30 s; `Infinity`: none); expiry rejects
+   * with `TimeoutError`. Anything else throws `EndpointUsageError('InvalidTimeout')`.
+   */
   timeoutMs?: number;
 }
 

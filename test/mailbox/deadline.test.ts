@@ -58,3 +58,24 @@ test('many waits created and cancelled within one turn all stay silent; the live
   await new Promise((r) => setTimeout(r, 20)); // and nothing else fires
   assert.deepEqual(fired, [0, 5000, 10000, 15000]);
 });
+
+test('a deadline longer than a Node timer can hold (or Infinity) waits without firing early or spinning', async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.name);
+  process.on('warning', onWarning);
+  try {
+    const fired: string[] = [];
+    const long = deadline(2 ** 31 + 1000, () => fired.push('long'));
+    const never = deadline(Infinity, () => fired.push('never'));
+    const short = deadline(30, () => fired.push('short'));
+    await until(() => fired.includes('short'));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(fired, ['short'], 'only the 30 ms deadline is due');
+    assert.deepEqual(warnings, [], 'no TimeoutOverflowWarning (a timer clamped to 1 ms would re-arm in a loop)');
+    long.cancel();
+    never.cancel();
+    short.cancel();
+  } finally {
+    process.off('warning', onWarning);
+  }
+});

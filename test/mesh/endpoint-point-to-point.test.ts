@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { thisHost, Rank, type ActorMeshOf, type ActorMeshRefOf, type Procs } from '../../src/api/index.js';
 import { TimeoutError } from '../../src/mailbox/errors.js';
+import { EndpointUsageError } from '../../src/mesh/endpoint.js';
 import { ReplyRouter } from '../../src/mesh/reply-collector.js';
 import { type EndpointProbe, ENDPOINT_ACTORS, type SeenCast } from './fixtures/endpoint-actors.js';
 import { spawnProbe } from './_endpoint-modes.js';
@@ -204,4 +205,16 @@ test('a call that times out rejects with TimeoutError; its late replies are drop
   assert.deepEqual((await mesh.times.call(3)).values(), [3000, 3001, 3002, 3003]);
   assert.deepEqual((await mesh.late.call(0)).values(), [0, 1, 2, 3]);
   assert.equal(router.inFlight, 0);
+});
+
+test('timeoutMs must be > 0 (Infinity: no bound): other values are refused with a typed error, Infinity calls complete', async () => {
+  const mesh = p2p.perProc1;
+  for (const bad of [0, -5, Number.NaN, '100' as unknown as number]) {
+    assert.throws(
+      () => mesh.late.withOptions({ timeoutMs: bad }),
+      (e: unknown) => e instanceof EndpointUsageError && e.variant === 'InvalidTimeout' && /timeoutMs/.test(e.message),
+      String(bad),
+    );
+  }
+  assert.deepEqual((await mesh.late.withOptions({ timeoutMs: Infinity }).call(200)).values(), [0, 1, 2, 3]);
 });
