@@ -19,7 +19,7 @@ export * from './api/index.js';
 // The mesh layer's errors are Monarch's v1::Error variants; the lower layers' twins stay
 // reachable under a qualified name.
 export { ActorSpawnError, type SliceSpec, type CastTarget } from './mesh/index.js';
-export { ActorSpawnError as ProcActorSpawnError } from './actor/index.js';
+export { ProcActorSpawnError } from './actor/index.js';
 export type { CastTarget as MeshCastTarget } from './api/index.js';
 // Port accumulators (with reducers, usable by endpoints' `reduce`) are the user-facing ones; the
 // plain state accumulators of the value-mesh layer keep a qualified name.

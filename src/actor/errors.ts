@@ -52,7 +52,7 @@ export class ErrorDuringHandlingSupervisionError extends ActorError {
 }
 
 /** Spawning failed (Monarch's `ProcError` / spawn errors). */
-export class ActorSpawnError extends ActormeshError {
+export class ProcActorSpawnError extends ActormeshError {
   readonly actorName: string;
   constructor(
     variant: 'DuplicateActorName' | 'ActorCreationFailed' | 'ProcStopped' | 'InvalidParams',

@@ -15,7 +15,7 @@ import type { MessageEnvelope, ReturnHandle } from '../mailbox/envelope.js';
 import { BaseMailboxSender, type DirectRouter, type MailboxSender, UNROUTABLE, hasStandardPost } from '../mailbox/sender.js';
 import { MailboxMuxer } from '../mailbox/routers.js';
 import type { Actor, ActorClass, ParamsOf } from './actor.js';
-import { ActorSpawnError, InvalidActorClass } from './errors.js';
+import { ProcActorSpawnError, InvalidActorClass } from './errors.js';
 import { Instance } from './instance.js';
 import { ActorHandle } from './handle.js';
 import { actorClassByName, decodeParams } from './registry.js';
@@ -87,9 +87,9 @@ export class Proc extends BaseMailboxSender implements DirectRouter {
   /** Spawns a root actor named `name`; resolves once constructed (init runs in the actor loop). */
   async spawn<A extends Actor<any, any>>(name: string, cls: ActorClass<A>, params: ParamsOf<A>): Promise<ActorHandle<A>> {
     checkClass(cls);
-    if (this.stopped) throw new ActorSpawnError('ProcStopped', name, `proc ${this.id} is stopped`);
+    if (this.stopped) throw new ProcActorSpawnError('ProcStopped', name, `proc ${this.id} is stopped`);
     if (this.usedNames.has(name)) {
-      throw new ActorSpawnError('DuplicateActorName', name, `an actor with name '${name}' has already been spawned in proc ${this.id}`);
+      throw new ProcActorSpawnError('DuplicateActorName', name, `an actor with name '${name}' has already been spawned in proc ${this.id}`);
     }
     const id = new ActorId(this.id, name, 0); // validates the name
     this.usedNames.add(name);
@@ -108,7 +108,7 @@ export class Proc extends BaseMailboxSender implements DirectRouter {
   async spawnChild<A extends Actor<any, any>>(parent: Instance, cls: ActorClass<A>, params: ParamsOf<A>, _name?: string): Promise<ActorHandle<A>> {
     checkClass(cls);
     if (isGoing(parent)) {
-      throw new ActorSpawnError('ProcStopped', parent.self.name, `cannot spawn a child of ${parent.self}: it is ${parent.status.kind}`);
+      throw new ProcActorSpawnError('ProcStopped', parent.self.name, `cannot spawn a child of ${parent.self}: it is ${parent.status.kind}`);
     }
     const rootName = parent.self.name;
     const pid = this.nextPid.get(rootName) ?? 1;
@@ -129,7 +129,7 @@ export class Proc extends BaseMailboxSender implements DirectRouter {
     try {
       actor = cls.create !== undefined ? await cls.create(params) : new cls(params);
     } catch (e) {
-      throw new ActorSpawnError(
+      throw new ProcActorSpawnError(
         'ActorCreationFailed',
         inst.self.name,
         `creating actor ${inst.self} (${cls.typeName}) failed: ${e instanceof Error ? e.message : String(e)}`,
@@ -138,11 +138,11 @@ export class Proc extends BaseMailboxSender implements DirectRouter {
     }
     const handlers = (actor as { handlers?: unknown } | null)?.handlers;
     if (typeof handlers !== 'object' || handlers === null) {
-      throw new ActorSpawnError('ActorCreationFailed', inst.self.name, `${cls.typeName} has no handlers table (an object of message type → handler)`);
+      throw new ProcActorSpawnError('ActorCreationFailed', inst.self.name, `${cls.typeName} has no handlers table (an object of message type → handler)`);
     }
     for (const [type, h] of Object.entries(handlers)) {
       if (typeof h !== 'function') {
-        throw new ActorSpawnError('ActorCreationFailed', inst.self.name, `${cls.typeName}: handler for '${type}' is a ${typeof h}, expected a function`);
+        throw new ProcActorSpawnError('ActorCreationFailed', inst.self.name, `${cls.typeName}: handler for '${type}' is a ${typeof h}, expected a function`);
       }
     }
     inst.attach(actor);
@@ -153,7 +153,7 @@ export class Proc extends BaseMailboxSender implements DirectRouter {
 
   /**
    * Spawns a registered actor type from serialized params (Monarch's `gspawn`). Throws
-   * `ActorTypeNotRegistered`, `ActorSpawnError('InvalidParams')` or the spawn errors.
+   * `ActorTypeNotRegistered`, `ProcActorSpawnError('InvalidParams')` or the spawn errors.
    */
   async spawnByName(typeName: string, name: string, paramsBytes: Uint8Array): Promise<ActorId> {
     const cls = actorClassByName(typeName);
@@ -165,7 +165,7 @@ export class Proc extends BaseMailboxSender implements DirectRouter {
   /** A client instance: a context with no handler loop (status `Client`). */
   instance(name: string): Instance {
     if (this.usedNames.has(name)) {
-      throw new ActorSpawnError('DuplicateActorName', name, `an actor with name '${name}' has already been spawned in proc ${this.id}`);
+      throw new ProcActorSpawnError('DuplicateActorName', name, `an actor with name '${name}' has already been spawned in proc ${this.id}`);
     }
     const id = new ActorId(this.id, name, 0);
     this.usedNames.add(name);

@@ -12,7 +12,7 @@
  */
 import { decode, encode } from '../core/codec.js';
 import type { Actor, ActorClass, AnyActorClass, ParamsOf } from './actor.js';
-import { ActorSpawnError, ActorTypeNotRegistered, DuplicateActorType, InvalidActorClass } from './errors.js';
+import { ProcActorSpawnError, ActorTypeNotRegistered, DuplicateActorType, InvalidActorClass } from './errors.js';
 import { ActormeshError } from '../errors.js';
 
 const byName = new Map<string, ActorClass<any>>();
@@ -68,14 +68,14 @@ export function encodeParams<A extends Actor<any, any>>(_cls: ActorClass<A>, par
   return encode(params, 'params'); // refs inside params are encoded inline (no bindings)
 }
 
-/** Deserializes spawn params; throws `ActorSpawnError('InvalidParams')` naming the type. */
+/** Deserializes spawn params; throws `ProcActorSpawnError('InvalidParams')` naming the type. */
 export function decodeParams(typeName: string, bytes: Uint8Array): unknown {
   if (!(bytes instanceof Uint8Array)) {
-    throw new ActorSpawnError('InvalidParams', typeName, `params for ${typeName} must be a Uint8Array of encoded params, got ${typeof bytes}`);
+    throw new ProcActorSpawnError('InvalidParams', typeName, `params for ${typeName} must be a Uint8Array of encoded params, got ${typeof bytes}`);
   }
   try {
     return decode(bytes, `${typeName} params`);
   } catch (e) {
-    throw new ActorSpawnError('InvalidParams', typeName, `params for ${typeName} failed to deserialize: ${(e as Error).message}`, { cause: e });
+    throw new ProcActorSpawnError('InvalidParams', typeName, `params for ${typeName} failed to deserialize: ${(e as Error).message}`, { cause: e });
   }
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import {
   Actor,
   type Handlers,
-  ActorSpawnError,
+  ProcActorSpawnError,
   ActorTypeNotRegistered,
   DuplicateActorType,
   UnhandledMessageType,
@@ -83,16 +83,16 @@ test('spawnByName spawns a registered type from serialized params', async () => 
   await proc.destroyAndWait(500);
 });
 
-test('params that fail to deserialize give ActorSpawnError InvalidParams; wrong-shaped params give ActorCreationFailed', async () => {
+test('params that fail to deserialize give ProcActorSpawnError InvalidParams; wrong-shaped params give ActorCreationFailed', async () => {
   const { proc } = testProc();
   await assert.rejects(proc.spawnByName('test::bad::Echo', 'e1', new Uint8Array([0xc1, 0xff, 0x00])), (e) => {
-    assert.ok(e instanceof ActorSpawnError);
+    assert.ok(e instanceof ProcActorSpawnError);
     assert.equal(e.variant, 'InvalidParams');
     assert.match(e.message, /test::bad::Echo/);
     return true;
   });
   await assert.rejects(proc.spawnByName('test::bad::Echo', 'e2', encodeParams(Echo, 'nope' as never)), (e) => {
-    assert.ok(e instanceof ActorSpawnError);
+    assert.ok(e instanceof ProcActorSpawnError);
     assert.equal(e.variant, 'ActorCreationFailed');
     assert.match(e.message, /numeric v/);
     return true;
@@ -104,7 +104,7 @@ test('params that fail to deserialize give ActorSpawnError InvalidParams; wrong-
 
 test('a constructor that fails gives ActorCreationFailed and registers nothing', async () => {
   const { proc } = testProc();
-  await assert.rejects(proc.spawn('f', Failing, undefined), (e) => e instanceof ActorSpawnError && /test failure/.test(e.message));
+  await assert.rejects(proc.spawn('f', Failing, undefined), (e) => e instanceof ProcActorSpawnError && /test failure/.test(e.message));
   assert.equal(proc.rootActors().length, 0);
 });
 
@@ -112,12 +112,12 @@ test('spawning a duplicate actor name throws DuplicateActorName', async () => {
   const { proc } = testProc();
   await proc.spawn('dup', Echo, { v: 1 });
   await assert.rejects(proc.spawn('dup', Echo, { v: 1 }), (e) => {
-    assert.ok(e instanceof ActorSpawnError);
+    assert.ok(e instanceof ProcActorSpawnError);
     assert.equal(e.variant, 'DuplicateActorName');
     assert.match(e.message, /an actor with name 'dup' has already been spawned/);
     return true;
   });
-  assert.throws(() => proc.instance('dup'), ActorSpawnError);
+  assert.throws(() => proc.instance('dup'), ProcActorSpawnError);
   await proc.destroyAndWait(500);
 });
 
@@ -207,8 +207,8 @@ test('an actor class whose handlers table is missing or malformed fails to spawn
     static typeName = 'test::bad::BadEntry';
     readonly handlers = { x: 42 } as never;
   }
-  await assert.rejects(proc.spawn('n', NoTable, undefined), (e) => e instanceof ActorSpawnError && /no handlers table/.test(e.message));
-  await assert.rejects(proc.spawn('b', BadEntry, undefined), (e) => e instanceof ActorSpawnError && /handler for 'x' is a number/.test(e.message));
+  await assert.rejects(proc.spawn('n', NoTable, undefined), (e) => e instanceof ProcActorSpawnError && /no handlers table/.test(e.message));
+  await assert.rejects(proc.spawn('b', BadEntry, undefined), (e) => e instanceof ProcActorSpawnError && /handler for 'x' is a number/.test(e.message));
 });
 
 type FwdParams = { forward: import('../../src/actor/index.js').PortRef<number> };
