@@ -22,6 +22,9 @@ await build({
   // Bundled CommonJS code calls `require` (for Node built-ins and the external packages).
   banner: { js: "import { createRequire as __actormeshRequire } from 'node:module'; const require = __actormeshRequire(import.meta.url);" },
   chunkNames: 'runtime',
+  // Classes and functions keep their names (`err.name`, stacks, console output): without it the
+  // bundler renames classes that refer to themselves (`_ActorId`) or share a name with another.
+  keepNames: true,
   sourcemap: true,
   logLevel: 'warning',
 });
