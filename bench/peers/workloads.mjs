@@ -35,6 +35,14 @@ function pct(sorted, p) {
 
 const yieldIo = () => new Promise((resolve) => setImmediate(resolve));
 
+/** Stops the actors a setup step left in `state[key]` (if any) and forgets them. */
+async function teardown(d, state, key) {
+  const h = state[key];
+  state[key] = undefined;
+  if (h !== undefined) await d.stop(h);
+  return {};
+}
+
 export const workloads = {
   /** Setup for workloads 1-3 (not timed): one process, one actor. */
   async 'setup-single'(d, state) {
@@ -45,12 +53,7 @@ export const workloads = {
     return { ms: performance.now() - t0 };
   },
 
-  async 'teardown-single'(d, state) {
-    const h = state.single;
-    state.single = undefined;
-    if (h !== undefined) await d.stop(h);
-    return {};
-  },
+  'teardown-single': (d, state) => teardown(d, state, 'single'),
 
   /** 1. One call at a time: per-call latency (µs) and the rate over the whole loop. */
   async 'call-sync'(d, state, { n, maxMs }) {
@@ -141,12 +144,7 @@ export const workloads = {
     return { ms: performance.now() - t0 };
   },
 
-  async 'teardown-fanout'(d, state) {
-    const h = state.fanout;
-    state.fanout = undefined;
-    if (h !== undefined) await d.stop(h);
-    return {};
-  },
+  'teardown-fanout': (d, state) => teardown(d, state, 'fanout'),
 
   /** 5. Call every actor, wait for all replies; ms per fanout (median and mean of the loop). */
   async 'fanout-call'(d, state, { n, maxMs }) {

@@ -129,13 +129,7 @@ export class Procs {
       const { baseRanks, failure } = procStoppedFailure(m.name, info.rank, m.perProc, procId, reason, info.pid);
       m.health.fail(baseRanks, failure);
     }
-    if (!this.procMesh.alloc.isLocal && info.addr !== undefined) {
-      try {
-        (this.client.router.clientFor(info.addr) as { abort?(reason?: string): void }).abort?.(`proc ${procId} stopped`);
-      } catch {
-        /* no client for it */
-      }
-    }
+    if (!this.procMesh.alloc.isLocal && info.addr !== undefined) this.client.router.abortClient(info.addr, `proc ${procId} stopped`);
   }
 
   extent(): Extent {
@@ -259,10 +253,9 @@ export class Procs {
  * declares a reserved endpoint name (each proc reports it in the spawn's statuses), or undefined.
  */
 function reservedEndpointRefusal(e: unknown, typeName: string): ReservedEndpointNameError | undefined {
-  if (!(e instanceof ActorSpawnError)) return undefined;
-  const m = /declares an endpoint named '([^']+)', a reserved word of actor meshes/.exec(e.message);
-  if (m === null) return undefined;
-  const err = new ReservedEndpointNameError(typeName, m[1]!);
+  const endpoint = e instanceof ActorSpawnError ? ReservedEndpointNameError.endpointIn(e.message) : undefined;
+  if (endpoint === undefined) return undefined;
+  const err = new ReservedEndpointNameError(typeName, endpoint);
   (err as { cause?: unknown }).cause = e;
   return err;
 }

@@ -433,10 +433,10 @@ let scratchFree = true;
  * `bindings` and leaving slot numbers in `data`. Throws `SerializationError`.
  */
 export function encodeMessage(value: unknown, typeName?: string): EncodedMessage {
-  return collectBindings(value, typeName, value, packWhole)!;
+  return collectBindings(value, typeName, value, packValue)!;
 }
 
-const packWhole = (value: unknown): Uint8Array => packValue(value);
+const packFast = (value: unknown, list: Binding[]): Uint8Array | undefined => tryEncode(value, shapeHooks, list);
 const packWithPrefix = (prefix: MessagePrefix, list: Binding[], tail: unknown): Uint8Array | undefined =>
   tryEncodeWithPrefix(prefix.bytes, tail as unknown[], shapeHooks, list);
 
@@ -487,16 +487,10 @@ export interface MessagePrefix {
 }
 
 export function messagePrefix(example: Record<string, unknown>, tailKeys: number): MessagePrefix | undefined {
-  const list: Binding[] = [];
-  const saved = collecting;
-  collecting = list;
-  let data: Uint8Array | undefined;
-  try {
-    data = tryEncode(example, shapeHooks, list);
-  } finally {
-    collecting = saved;
-  }
-  if (data === undefined || list.length !== 0 || data.length < tailKeys) return undefined;
+  const enc = collectBindings(example, undefined, example, packFast);
+  if (enc === undefined || enc.bindings.length !== 0) return undefined;
+  const data = enc.data;
+  if (data.length < tailKeys) return undefined;
   for (let i = data.length - tailKeys; i < data.length; i++) if (data[i] !== 0) return undefined; // (undefined is one 0 byte)
   return { bytes: data.slice(0, data.length - tailKeys), tailKeys };
 }

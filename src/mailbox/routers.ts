@@ -201,6 +201,7 @@ export function setDefaultDialer(d: Dialer | undefined): void {
 /** A sender that can be closed (network clients). */
 interface Closable {
   close?(): unknown;
+  abort?(reason?: string): unknown;
   /** True when the client is closed but a fresh dial may work (an ended duplex reverse direction). */
   readonly stale?: boolean;
 }
@@ -255,6 +256,14 @@ export class DialMailboxRouter extends BaseMailboxSender {
     } catch {
       /* closing a dead client is best effort */
     }
+  }
+
+  /**
+   * Aborts the cached client for `addr`, if there is one (its peer is known gone): what it still
+   * holds comes back undeliverable now, not after a delivery timeout. Never dials.
+   */
+  abortClient(addr: string, reason: string): void {
+    (this.clients.get(addr) as (MailboxSender & Closable) | undefined)?.abort?.(reason);
   }
 
   /** The cached client for `addr`, dialing it on first use (and again when the cached one is stale). */

@@ -233,18 +233,14 @@ function watchBounces(cx: Context, ref: ActorMeshRef<any>, health: MeshHealth): 
     const inner = cx.mailbox.returnHandle;
     cx.mailbox.returnHandle = {
       returnUndeliverable(env: MessageEnvelope): void {
+        // Through the tree (or a p2p mesh's direct fallback) the mesh id is a header; point-to-point
+        // casts carry none: their destination is a member, named after its mesh. The bounced
+        // envelope is addressed to a member (its base rank is known) or to a comm actor (unknown:
+        // every wait of the type).
         const id = env.headers.get(HEADER.CAST_ACTOR_MESH_ID);
-        const why = env.error?.message ?? 'undeliverable';
-        if (id !== undefined) {
-          // Through the tree (or a p2p mesh's tree fallback): the bounced envelope is addressed to
-          // a member (its base rank is known) or to a comm actor (unknown: every wait of the type).
-          const r = table.get(utf8d.decode(id));
-          r?.health.bounced(env.typeName, String(env.dest.actor), why, r.baseRank(env.dest.actor.proc, env.dest.actor.name));
-        } else if (env.typeName.startsWith(ENDPOINT_PREFIX)) {
-          // Point-to-point casts carry no headers: their destination is a member, named after its mesh.
-          const r = table.get(env.dest.actor.name);
-          r?.health.bounced(env.typeName, String(env.dest.actor), why, r.baseRank(env.dest.actor.proc, env.dest.actor.name));
-        }
+        const dest = env.dest.actor;
+        const r = id !== undefined ? table.get(utf8d.decode(id)) : env.typeName.startsWith(ENDPOINT_PREFIX) ? table.get(dest.name) : undefined;
+        r?.health.bounced(env.typeName, String(dest), env.error?.message ?? 'undeliverable', r.baseRank(dest.proc, dest.name));
         inner.returnUndeliverable(env);
       },
     };
@@ -266,8 +262,8 @@ class BounceRoute {
   ) {}
 
   baseRank(proc: ProcId, member: string): number | undefined {
-    this.procIndex ??= new Map(this.procIds.map((p, i) => [String(p), i]));
-    const i = this.procIndex.get(String(proc));
+    this.procIndex ??= new Map(this.procIds.map((p, i) => [p.key, i]));
+    const i = this.procIndex.get(proc.key);
     if (i === undefined) return undefined;
     if (this.perProc === 1) return member === this.meshName ? i : undefined;
     for (let j = 0; j < this.perProc; j++) if (memberName(this.meshName, this.perProc, j) === member) return i * this.perProc + j;
@@ -348,7 +344,8 @@ function senderRef(cx: Context): ActorRef<any> {
 function sendPointToPoint(cx: Context, plan: CastPlan, type: string, args: unknown[], mode: number, call: ReplyCollector<unknown> | undefined): boolean {
   const ports = plan.portsOf(type);
   const reply = call === undefined ? null : ReplyRouter.of(cx).ref;
-  const heads = plan.headsOf(type, mode, senderRef(cx), reply);
+  const sender = senderRef(cx);
+  const heads = plan.headsOf(type, mode, sender, reply);
   const tail: [number, unknown[]] = [call?.id ?? 0, args];
   const mailbox = cx.mailbox;
   const self = cx.self;
@@ -358,7 +355,7 @@ function sendPointToPoint(cx: Context, plan: CastPlan, type: string, args: unkno
     try {
       const head = heads[i];
       enc = head === undefined ? undefined : encodeWithPrefix(head, tail, type);
-      enc ??= encodeMessage(plan.message(i, type, mode, senderRef(cx), reply, tail[0], args), type);
+      enc ??= encodeMessage(plan.message(i, type, mode, sender, reply, tail[0], args), type);
     } catch (e) {
       throw new CastingError(plan.actorIds[0]?.name ?? type, e);
     }

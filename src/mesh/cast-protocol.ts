@@ -67,7 +67,7 @@ export function memberName(actorName: string, perProc: number, j: number): strin
 
 export type Forward = Extract<CommMsg, { type: 'comm.forward' }>;
 
-/** Name of the counting reducer used by endpoint `reduce` (registered in endpoint.ts). */
+/** Name of the counting reducer used by endpoint `reduce` (registered below). */
 export const COUNTED_REDUCER = 'actormesh::counted';
 
 /** `[count, value]` updates: counts add up, values reduce with the inner reducer (`params.inner`). */

@@ -68,7 +68,6 @@ import { registerActor } from '../actor/registry.js';
 
 const utf8 = new TextEncoder();
 
-export { COMM_ACTOR_NAME } from './cast-protocol.js';
 /** This module's URL: worker processes import it so `CommActor` is registered there. */
 export const COMM_ACTOR_MODULE = import.meta.url;
 

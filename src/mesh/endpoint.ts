@@ -122,6 +122,15 @@ export class ReservedEndpointNameError extends ActormeshError {
     );
     this.endpoint = endpoint;
   }
+
+  /**
+   * The endpoint named by this error's message inside `text` (a spawn error reports each rank's
+   * failure as text, so a refusal made in a worker reaches the spawner only as its message), or
+   * undefined when `text` holds no such refusal.
+   */
+  static endpointIn(text: string): string | undefined {
+    return /declares an endpoint named '([^']+)', a reserved word of actor meshes/.exec(text)?.[1];
+  }
 }
 
 /** Throws `ReservedEndpointNameError` if `names` holds a reserved endpoint name. */

@@ -304,6 +304,11 @@ export class SupervisionMonitor {
 
 // --- polling a proc mesh ----------------------------------------------------------------------
 
+/** Base ranks of the `perProc` members of proc `procRank` (member j at `procRank * perProc + j`). */
+function membersOfProc(procRank: number, perProc: number): number[] {
+  return Array.from({ length: perProc }, (_, j) => procRank * perProc + j);
+}
+
 /**
  * The failure of every member of proc `procRank` (`perProc` members each) when its process
  * stopped: kind `ProcStopped`, the error naming the stop reason in Monarch's form
@@ -317,7 +322,7 @@ export function procStoppedFailure(
   reason: ProcStopReason,
   pid?: number,
 ): { baseRanks: number[]; failure: MeshFailure } {
-  const baseRanks = Array.from({ length: perProc }, (_, j) => procRank * perProc + j);
+  const baseRanks = membersOfProc(procRank, perProc);
   const who = pid !== undefined && pid > 0 ? `its process (pid ${pid})` : 'its process';
   const text = `${who} stopped: ${ProcStopReason.label(reason)}: ${ProcStopReason.format(reason)}`;
   return { baseRanks, failure: new MeshFailure(meshName, baseRanks[0], procId, 'ProcStopped', text) };
@@ -364,7 +369,7 @@ export async function pollActorStates(cx: Context, ref: ProcMeshRef, meshName: s
   }
   const out: MemberState[] = [];
   for (let i = 0; i < n; i++) {
-    const ranks = Array.from({ length: perProc }, (_, j) => i * perProc + j);
+    const ranks = membersOfProc(i, perProc);
     if (ranks.every((b) => !got.has(b))) {
       out.push({
         baseRanks: ranks,

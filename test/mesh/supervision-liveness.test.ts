@@ -3,40 +3,16 @@
 // answer a supervision poll in time.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { thisHost, SupervisionError, type MeshFailure } from '../../src/api/index.js';
+import { thisHost, SupervisionError } from '../../src/api/index.js';
 import { Tally, LIVENESS_ACTORS } from './fixtures/liveness-actors.js';
+import { failureRecorder } from './_failure-recorder.js';
 
 after(() => thisHost().shutdown());
-
-function collector() {
-  const failures: Array<{ at: number; f: MeshFailure }> = [];
-  let wake: (() => void) | undefined;
-  return {
-    failures,
-    onSupervise: (f: MeshFailure) => {
-      failures.push({ at: Date.now(), f });
-      wake?.();
-      return true;
-    },
-    /** The first failure, or a rejection naming the bound. */
-    first: (ms: number) =>
-      new Promise<{ at: number; f: MeshFailure }>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no supervision event within ${ms} ms`)), ms);
-        const check = () => {
-          if (failures.length > 0) {
-            clearTimeout(t);
-            resolve(failures[0]!);
-          } else wake = check;
-        };
-        check();
-      }),
-  };
-}
 
 test('a worker too busy to answer supervision polls for 5 s is not reported dead', { timeout: 60_000 }, async () => {
   const procs = await thisHost().spawnProcs({ gpus: 2 }, { modules: [LIVENESS_ACTORS] });
   try {
-    const c = collector();
+    const c = failureRecorder();
     // Polls every 200 ms, each waiting at most 2 s: a worker blocked 5 s misses several.
     const mesh = await procs.spawn('busy', Tally, {}, { monitorIntervalMs: 200, onSupervise: c.onSupervise });
     const spinning = mesh.slice({ gpus: 1 }).spin.callOne(5000);
@@ -64,7 +40,7 @@ test('a worker too busy to answer supervision polls for 5 s is not reported dead
 test('a SIGKILLed worker reaches onSupervise within 3 s as ProcStopped with Killed(9)', { timeout: 60_000 }, async () => {
   const procs = await thisHost().spawnProcs({ gpus: 4 }, { modules: [LIVENESS_ACTORS] });
   try {
-    const c = collector();
+    const c = failureRecorder();
     // No polling at all: the death must come from the process exit, not from a poll.
     const mesh = await procs.spawn('victims', Tally, {}, { monitorIntervalMs: 0, onSupervise: c.onSupervise });
     const pids = (await mesh.pid.call()).values();

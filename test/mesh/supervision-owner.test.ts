@@ -2,8 +2,9 @@
 // casts fail fast with SupervisionError, and meshes stop with their owner.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { thisHost, SupervisionError, MeshFailure, Actor, type Handlers, type Context } from '../../src/api/index.js';
+import { thisHost, SupervisionError, Actor, type Handlers, type Context } from '../../src/api/index.js';
 import { TestActor, FIXTURE_MODULE } from './_cast-fixture.js';
+import { failureRecorder } from './_failure-recorder.js';
 import type { ActorMeshOf } from '../../src/api/index.js';
 import { MESSAGE_DELIVERY_TIMEOUT, config } from '../../src/core/config.js';
 
@@ -13,36 +14,12 @@ config.override(MESSAGE_DELIVERY_TIMEOUT, 5000);
 
 after(() => thisHost().shutdown());
 
-function failureWaiter() {
-  const failures: MeshFailure[] = [];
-  let wake: (() => void) | undefined;
-  return {
-    failures,
-    onSupervise: (f: MeshFailure) => {
-      failures.push(f);
-      wake?.();
-      return true;
-    },
-    next: (ms = 5000) =>
-      new Promise<MeshFailure>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no supervision event within ${ms} ms`)), ms);
-        const check = () => {
-          if (failures.length > 0) {
-            clearTimeout(t);
-            resolve(failures[0]!);
-          } else wake = check;
-        };
-        check();
-      }),
-  };
-}
-
 test('an actor that throws without a reply port reaches the owner with its actor id and rank', async () => {
   const procs = await thisHost().spawnProcs({ gpus: 3 }, { alloc: 'local' });
-  const w = failureWaiter();
+  const w = failureRecorder();
   const mesh = await procs.spawn('failing', TestActor, { tag: 'x' }, { onSupervise: w.onSupervise, monitorIntervalMs: 100 });
   mesh.slice({ gpus: 1 }).boom.broadcast('kaboom at rank 1');
-  const f = await w.next();
+  const { f } = await w.first();
   assert.equal(f.kind, 'ActorFailed');
   assert.equal(f.rank, 1);
   assert.equal(f.meshName, mesh.name);
@@ -59,14 +36,14 @@ test('an actor that throws without a reply port reaches the owner with its actor
 
 test('a SIGKILLed proc reaches the owner as a proc failure and pending calls fail fast', async () => {
   const procs = await thisHost().spawnProcs({ gpus: 2 }, { modules: [FIXTURE_MODULE] });
-  const w = failureWaiter();
+  const w = failureRecorder();
   const mesh = await procs.spawn('victims', TestActor, { tag: 'x' }, { onSupervise: w.onSupervise, monitorIntervalMs: 200 });
   const pids = (await mesh.pid.call()).values();
   assert.equal(pids.length, 2);
   assert.notEqual(pids[0], process.pid);
   const pending = mesh.slice({ gpus: 1 }).slow.call(60_000);
   process.kill(pids[1]!, 'SIGKILL');
-  const f = await w.next(8000);
+  const { f } = await w.first(8000);
   assert.equal(f.kind, 'ProcStopped');
   assert.equal(f.rank, 1);
   await assert.rejects(pending, SupervisionError);
