@@ -1,5 +1,6 @@
 // Bundles the compiled package (dist/src, from `tsc`) into dist/bundle: the package entry
-// (`index.js`), the worker entry (`child-main.js`) and the runtime both share (`runtime.js`).
+// (`index.js`), the worker entry (`child-main.js`) and the runtime both share (`runtime.js`);
+// the `actormesh` command (`cli.js`) is two lines calling the package entry's `runCli`.
 // Why: every worker process imports the runtime at start-up, and resolving and loading ~130
 // module files, then the CommonJS dependencies through Node's ESM loader (which parses each one
 // for its export names), cost a worker more than the rest of its boot. The pure-JS dependencies
@@ -8,6 +9,7 @@
 // with `require` from the package's own node_modules. Both entries import the same
 // `runtime.js`, so a worker that imports the user's module (which imports 'actormesh') and its
 // own boot code holds one copy of the runtime (one actor registry).
+import { chmodSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 await build({
@@ -28,3 +30,6 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
+
+writeFileSync('dist/bundle/cli.js', "#!/usr/bin/env node\nimport { runCli } from './index.js';\n\nrunCli(process.argv.slice(2));\n");
+chmodSync('dist/bundle/cli.js', 0o755);

@@ -32,3 +32,25 @@ test('the proc-mesh demo allocates {hosts: 2, gpus: 4} child processes, prints t
   assert.match(r.stdout, /status mesh: StatusMesh\(hosts=2\/4,gpus=4\/1: 0\.\.8=Running\)/);
   assert.match(r.stdout, /after stop: Stopped=0\.\.8/);
 });
+
+test('the multihost example runs as the README shows: two workers from `npm run worker`, the client attaching to them; both workers exit 0', async () => {
+  const { startWorker, stopAll } = await import('./host/_workers.js');
+  try {
+    const env = { ACTORMESH_SECRET: 's3cret' };
+    const ws = await Promise.all([0, 1].map(() => startWorker(['--listen', 'tcp:127.0.0.1:0'], env)));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'examples/multihost.ts', ...ws.map((w) => w.addr)], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, ...env },
+    });
+    assert.equal(r.status, 0, `exit ${r.status}\n${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /attached 2 hosts: trainers-\S+:tcp:127\.0\.0\.1:\d+,tcp:127\.0\.0\.1:\d+@hosts=2/);
+    assert.match(r.stdout, /procs: \{hosts: 2, gpus: 2\}/);
+    assert.match(r.stdout, /step -> \[ 1, 1, 1, 1 \]/);
+    assert.match(r.stdout, /host 1 only -> \[ 2, 2 \]/);
+    assert.match(r.stdout, /shutdown ok=true missing=\[\]/);
+    for (const w of ws) assert.equal((await w.exited).code, 0);
+  } finally {
+    await stopAll();
+  }
+});

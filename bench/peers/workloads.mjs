@@ -18,18 +18,18 @@ import { performance } from 'node:perf_hooks';
 export const PAYLOAD = 'actormesh-peers-benchmark-payload-64-bytes-0123456789abcdefghijk';
 if (PAYLOAD.length !== 64) throw new Error('payload must be 64 bytes');
 
-function check(got, want, what) {
+export function check(got, want, what) {
   if (got !== want) throw new Error(`${what}: expected ${want}, got ${JSON.stringify(got)}`);
 }
 
-function checkAll(vals, x, size, what) {
+export function checkAll(vals, x, size, what) {
   if (!Array.isArray(vals) || vals.length !== size)
     throw new Error(`${what}: expected ${size} replies, got ${Array.isArray(vals) ? vals.length : typeof vals}`);
   for (const v of vals) check(v, x + 1, what);
 }
 
 /** p-th percentile (0..100) of a sorted array. */
-function pct(sorted, p) {
+export function pct(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 

@@ -269,6 +269,51 @@ function ensureRegistered(cls: ActorClass<any>): void {
   registerActor(cls);
 }
 
+/**
+ * @internal Feeds the proc deaths an alloc reports to the `Procs` built on it, from the alloc's
+ * first event on (a proc that dies while the mesh is being set up is reported once it exists).
+ * Procs that share their address with others (`procsShareAddresses`: procs behind one worker's
+ * port) never get that address's link aborted for one proc's death.
+ */
+export function watchProcDeaths(alloc: Alloc): { setProcs(p: Procs): void; unwatch(): void } {
+  const infos = new Map<string, ProcInfo>();
+  const shared = (alloc as { procsShareAddresses?: boolean }).procsShareAddresses === true;
+  let procs: Procs | undefined;
+  const early: Array<[ProcInfo, ProcStopReason]> = [];
+  const unwatch =
+    alloc.watch?.((e: ProcState) => {
+      switch (e.kind) {
+        case 'Created':
+          infos.set(e.createKey.toString(), { rank: e.point.rank, pid: e.pid });
+          break;
+        case 'Running': {
+          const i = infos.get(e.createKey.toString());
+          if (i !== undefined && !shared) i.addr = e.addr;
+          break;
+        }
+        case 'Stopped': {
+          const i = infos.get(e.createKey.toString());
+          if (i === undefined) break;
+          if (procs !== undefined) procs.procStopped(i, e.reason);
+          else early.push([i, e.reason]);
+          break;
+        }
+      }
+    }) ?? (() => undefined);
+  let stopWatch = unwatch;
+  return {
+    setProcs(p: Procs) {
+      procs = p;
+      p.setUnwatch(() => stopWatch());
+      for (const [i, r] of early.splice(0)) p.procStopped(i, r);
+    },
+    unwatch() {
+      stopWatch();
+      stopWatch = () => undefined;
+    },
+  };
+}
+
 /** The local machine (Monarch `this_host()`): spawns proc meshes owned by this process. */
 export class Host {
   private client: MeshClient | undefined;
@@ -320,36 +365,17 @@ export class Host {
       let alloc: Alloc;
       if (opts.alloc === 'local') alloc = await new LocalAllocator().allocate({ ...spec, transport: 'local' });
       else alloc = await new ProcessAllocator().allocate({ ...spec, transport: 'unix' });
-      // Watch the alloc from its first event: proc deaths reach the meshes as the alloc emits them.
-      const infos = new Map<string, ProcInfo>();
-      let procs: Procs | undefined;
-      const unwatch = alloc.watch?.((e: ProcState) => {
-        switch (e.kind) {
-          case 'Created':
-            infos.set(e.createKey.toString(), { rank: e.point.rank, pid: e.pid });
-            break;
-          case 'Running': {
-            const i = infos.get(e.createKey.toString());
-            if (i !== undefined) i.addr = e.addr;
-            break;
-          }
-          case 'Stopped': {
-            const i = infos.get(e.createKey.toString());
-            if (i !== undefined) procs?.procStopped(i, e.reason);
-            break;
-          }
-        }
-      });
+      const deaths = watchProcDeaths(alloc);
       const client = this.rootClient;
       let pm: ProcMesh;
       try {
         pm = await ProcMesh.allocate(client.cx, alloc, opts.name ?? 'procs', { commTree: true });
       } catch (e) {
-        unwatch?.();
+        deaths.unwatch();
         throw e;
       }
-      procs = new Procs(pm, client, this);
-      procs.setUnwatch(unwatch);
+      const procs = new Procs(pm, client, this);
+      deaths.setProcs(procs);
       this.procMeshes.add(procs);
       if (this.exitWhenIdle) (this.idleWatch ??= new IdleWatch(this)).start();
       return procs;

@@ -3,6 +3,18 @@
  * call endpoints, slice, and handle failures. See the "Actor meshes" section of the README.
  */
 export { thisHost, Host, Procs, isWorker, ApiUsageError, type SpawnOptions, type SpawnProcsOptions, type ActorMeshOf } from './host.js';
+export { HostMesh, HostMeshRef, type AttachOptions, type HostSpawnProcsOptions, type ShutdownResult } from './host-mesh.js';
+export {
+  AttachError,
+  HostMeshStoppedError,
+  NotOwnedError,
+  HostMeshRefParseError,
+  WorkerStartError,
+  type AttachFailure,
+  type AttachFailureReason,
+} from '../host/errors.js';
+export { startWorker, type WorkerConfig, type WorkerHandle } from '../host/worker.js';
+export { runCli } from './cli.js';
 export { ActorMesh, ActorMeshRef, type ActorMeshRefOf, type SliceSpec, type MeshRuntime, DEFAULT_CALL_TIMEOUT_MS } from '../mesh/actor-mesh.js';
 export {
   MeshActor,

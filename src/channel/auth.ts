@@ -47,3 +47,17 @@ export class ProofChecker {
     return undefined;
   }
 }
+
+let processSecret: Secret | undefined;
+
+/**
+ * The mesh secret this process proves when a dial does not name one (`dial(addr)` without
+ * `secret`): set by a worker for itself and, through `ACTORMESH_SECRET`, in every proc it starts,
+ * so their links to other machines authenticate without each caller passing it.
+ */
+export function setDefaultSecret(secret: Secret | undefined): void {
+  processSecret = secret;
+}
+export function defaultSecret(): Secret | undefined {
+  return processSecret;
+}

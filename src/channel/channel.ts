@@ -7,6 +7,8 @@ import { NetRx, type ServeOptions } from './net-rx.js';
 import { NetTx, type DialOptions } from './net-tx.js';
 import type { Rx, Tx } from './types.js';
 import { reverseTxFor } from './duplex.js';
+import { defaultSecret } from './auth.js';
+import type { DialTlsOptions } from './tls.js';
 
 /** Serves `addr` (tcp port 0 / local 0 = any) and gives the bound address and the Rx. */
 export async function serve(addr: ChannelAddr | string, opts: ServeOptions = {}): Promise<[ChannelAddr, Rx]> {
@@ -23,7 +25,23 @@ export async function serve(addr: ChannelAddr | string, opts: ServeOptions = {})
 export function dial(addr: ChannelAddr | string, opts: DialOptions = {}): Tx {
   const a = toAddr(addr);
   if (a.transport === 'local') return dialLocal(a);
+  const secret = opts.secret ?? defaultSecret();
+  const tls = opts.tls ?? (a.transport === 'tcp' ? processTls : undefined);
+  if ((secret !== undefined && opts.secret === undefined) || (tls !== undefined && opts.tls === undefined)) {
+    return new NetTx(a, { ...opts, ...(secret !== undefined ? { secret } : {}), ...(tls !== undefined ? { tls } : {}) });
+  }
   return new NetTx(a, opts);
+}
+
+let processTls: DialTlsOptions | undefined;
+
+/**
+ * The TLS options of this process's tcp dials that name none (`dial(addr)` without `tls`): set by
+ * a worker serving TLS for itself and, through its environment, in every proc it starts, so the
+ * links between machines all use TLS.
+ */
+export function setDefaultTls(tls: DialTlsOptions | undefined): void {
+  processTls = tls;
 }
 
 export { formatAddr };

@@ -107,7 +107,7 @@ export class ReverseTx extends SessionTx {
 
   /** The connection `link` went away; the Tx waits for the client to reconnect. */
   detach(link: FrameLink): void {
-    if (this.link === link) this.linkDown();
+    if (this.frameLink === link) this.linkDown();
   }
 
   /** Ends the reverse direction (pending messages come back with `err`). */

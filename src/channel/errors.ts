@@ -1,7 +1,12 @@
 import { ActormeshError } from '../errors.js';
 
-/** Variants of Monarch's `ChannelError` (spec host.md §8). */
-export type ChannelErrorVariant = 'Closed' | 'Send' | 'Client' | 'InvalidAddress' | 'Server' | 'Codec' | 'Other' | 'Timeout' | 'Rejected' | 'Unauthorized';
+/**
+ * Variants of Monarch's `ChannelError` (spec host.md §8), and actormesh's own: `Unauthorized`
+ * (wrong or missing mesh secret), `ServerRestarted` (a reconnect reached a new incarnation of the
+ * server: the session is lost) and `TlsError` (TLS configuration or certificate verification).
+ */
+export type ChannelErrorVariant =
+  'Closed' | 'Send' | 'Client' | 'InvalidAddress' | 'Server' | 'Codec' | 'Other' | 'Timeout' | 'Rejected' | 'Unauthorized' | 'ServerRestarted' | 'TlsError';
 
 /**
  * An error of the channel layer: bad addresses, refused or broken connections, malformed frames,

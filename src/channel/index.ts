@@ -1,11 +1,12 @@
 export { type ChannelAddr, type Transport, parseAddr, formatAddr, toAddr, anyAddr, isRemote } from './addr.js';
 export { ChannelError, FrameError, type ChannelErrorVariant } from './errors.js';
-export type { Tx, Rx, TxStatus, ReturnHandler } from './types.js';
-export { serve, dial, dialReusing } from './channel.js';
-export { NetRx, type ServeOptions } from './net-rx.js';
+export type { Tx, Rx, TxStatus, ReturnHandler, LinkState } from './types.js';
+export { serve, dial, dialReusing, setDefaultTls } from './channel.js';
+export { NetRx, INCARNATION_HEADER, type ServeOptions } from './net-rx.js';
 export { NetTx, type DialOptions } from './net-tx.js';
 export { LocalRx, LocalTx } from './local.js';
-export { AUTH_HEADER, makeProof, type Secret } from './auth.js';
+export { AUTH_HEADER, makeProof, setDefaultSecret, defaultSecret, type Secret } from './auth.js';
 export { channelConfig, type ChannelConfig } from './config.js';
 export { ReverseTx, reverseTxFor, reverseTxCount, servedRx, RETURN_HEADER } from './duplex.js';
 export { SessionTx, type FrameLink } from './session-tx.js';
+export { CLIENT_CERT_HEADER, CLIENT_PROOF_HEADER, type ServeTlsOptions, type DialTlsOptions } from './tls.js';

@@ -24,6 +24,12 @@
  * - The same session logic serves reverse messages arriving at a NetTx of this process
  *   (`openInbound`/`attachInbound`/`acceptInbound`): exactly once into this queue, acks held back
  *   while it is full.
+ * - Incarnation: each NetRx picks a random `incarnation` when it starts listening and sends it in
+ *   every upgrade response (header `INCARNATION_HEADER`, both backends). Sessions live in one
+ *   incarnation only, so a NetTx that reconnects to a different one knows its session is lost.
+ * - TLS (`tls` option, uws backend only, tls.ts): served by uWS `SSLApp`; with `tls.ca` an upgrade
+ *   without a valid client certificate proof is refused (496) before any frame is read, after
+ *   the secret was checked (both apply).
  */
 import uWS from 'uWebSockets.js';
 import { WebSocketServer, type WebSocket as WsSocket } from 'ws';
@@ -40,6 +46,10 @@ import { RETURN_HEADER, ReverseTx, addrKey, endedError, registerServed, unregist
 import type { FrameLink } from './session-tx.js';
 import { FrameEncoder, FrameKind, decodeFrame, type DecodedFrame } from '../wire/frames.js';
 import { randomBytes } from 'node:crypto';
+import { CERT_REQUIRED_STATUS, CLIENT_CERT_HEADER, CLIENT_PROOF_HEADER, ClientCertChecker, REFUSED_HEADER, readPem, type ServeTlsOptions } from './tls.js';
+
+/** Upgrade-response header carrying the server's incarnation (random per listening NetRx). */
+export const INCARNATION_HEADER = 'x-actormesh-incarnation';
 
 export interface ServeOptions extends Partial<ChannelConfig> {
   /** The mesh secret clients must prove; omit for an open server. */
@@ -53,6 +63,11 @@ export interface ServeOptions extends Partial<ChannelConfig> {
    * `ws` server; same protocol, kept to measure what uWS buys and as a fallback).
    */
   backend?: 'uws' | 'ws';
+  /**
+   * Serve over TLS (uws backend only; PEM file paths, see tls.ts). With `ca`, clients must hold a
+   * certificate issued by it (mutual TLS).
+   */
+  tls?: ServeTlsOptions;
 }
 
 interface Session {
@@ -118,6 +133,10 @@ export class NetRx extends QueuedRx implements Rx {
   private readonly gc: NodeJS.Timeout;
   private closed = false;
   private readonly acceptReturn: boolean;
+  /** Random id of this server instance, sent in every upgrade response (`INCARNATION_HEADER`). */
+  readonly incarnation = randomBytes(8).toString('hex');
+  /** Mutual TLS: checks the client certificate proofs (server with `tls.ca`). */
+  private certChecker: ClientCertChecker | undefined;
   /** Counters for tests and diagnostics. */
   readonly stats = { frames: 0, messages: 0, retransmitsDropped: 0, protocolErrors: 0, refused: 0 };
 
@@ -157,7 +176,19 @@ export class NetRx extends QueuedRx implements Rx {
       return Promise.reject(new ChannelError('Server', `unix socket path ${addr.path} already exists`, formatAddr(addr)));
     }
     if (addr.transport === 'local') return Promise.reject(new ChannelError('InvalidAddress', 'NetRx serves tcp or unix, not local', formatAddr(addr)));
-    const started = opts.backend === 'ws' ? rx.startWs() : rx.startUws();
+    let app: uWS.TemplatedApp | undefined;
+    if (opts.tls !== undefined) {
+      const where = formatAddr(addr);
+      if (opts.backend === 'ws')
+        return Promise.reject(new ChannelError('TlsError', `TLS is not supported with backend 'ws' (serving ${where}); use the default uws backend`, where));
+      if (addr.transport !== 'tcp') return Promise.reject(new ChannelError('TlsError', `TLS is supported on tcp addresses only, not ${where}`, where));
+      try {
+        app = rx.sslApp(opts.tls, where);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    const started = opts.backend === 'ws' ? rx.startWs() : rx.startUws(app ?? uWS.App());
     return started.then((r) => {
       registerServed(r);
       return r;
@@ -189,6 +220,23 @@ export class NetRx extends QueuedRx implements Rx {
     }
   }
 
+  /** The uWS SSLApp for `tls` (files checked first, so that a bad path gets a clear error). */
+  private sslApp(tls: ServeTlsOptions, where: string): uWS.TemplatedApp {
+    readPem(tls.cert, 'cert', where);
+    readPem(tls.key, 'key', where);
+    if (tls.ca !== undefined) this.certChecker = new ClientCertChecker(readPem(tls.ca, 'ca', where), where);
+    try {
+      return uWS.SSLApp({ cert_file_name: tls.cert, key_file_name: tls.key, ...(tls.ca !== undefined ? { ca_file_name: tls.ca } : {}) });
+    } catch (e) {
+      throw new ChannelError(
+        'TlsError',
+        `cannot serve TLS on ${where}: uWS could not load cert ${tls.cert}, key ${tls.key}${tls.ca !== undefined ? `, ca ${tls.ca}` : ''} (${(e as Error).message}; are they PEM, and does the key match the certificate?)`,
+        where,
+        { cause: e },
+      );
+    }
+  }
+
   /** The `ws` backend: a node http server whose upgrades are authenticated before `handleUpgrade`. */
   private startWs(): Promise<NetRx> {
     const server = http.createServer((_req, res) => {
@@ -197,6 +245,7 @@ export class NetRx extends QueuedRx implements Rx {
     const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: this.cfg.maxFrameLength });
     this.httpServer = server;
     this.wss = wss;
+    wss.on('headers', (headers) => headers.push(`${INCARNATION_HEADER}: ${this.incarnation}`));
     server.on('upgrade', (req, socket, head) => {
       const remote = req.socket.remoteAddress ?? 'unix';
       const proofHeader = req.headers[AUTH_HEADER];
@@ -248,8 +297,7 @@ export class NetRx extends QueuedRx implements Rx {
     });
   }
 
-  private startUws(): Promise<NetRx> {
-    const app = uWS.App();
+  private startUws(app: uWS.TemplatedApp): Promise<NetRx> {
     app.ws<Conn>('/*', {
       maxPayloadLength: this.cfg.maxFrameLength,
       // Above this uWS would drop a message silently: make sure flow control never gets there
@@ -369,6 +417,18 @@ export class NetRx extends QueuedRx implements Rx {
         return;
       }
     }
+    if (this.certChecker) {
+      const why = this.certChecker.check(req.getHeader(CLIENT_CERT_HEADER), req.getHeader(CLIENT_PROOF_HEADER));
+      if (why) {
+        this.stats.refused++;
+        this.log(`refused connection from ${remote} to ${formatAddr(this.addr)}: ${why}`);
+        res
+          .writeStatus(`${CERT_REQUIRED_STATUS} SSL Certificate Required`)
+          .writeHeader(REFUSED_HEADER, why.replace(/[^\x20-\x7e]/g, '?'))
+          .end(`actormesh: ${why}`, true);
+        return;
+      }
+    }
     const ret = this.returnOf(retHeader);
     if (ret === undefined) {
       this.stats.refused++;
@@ -378,7 +438,11 @@ export class NetRx extends QueuedRx implements Rx {
       res.writeStatus('400 Bad Request').end(`actormesh: invalid ${RETURN_HEADER} header`, true);
       return;
     }
-    res.upgrade(this.newConn(remote, ret || undefined), key, proto, ext, context);
+    // The status first: uWS would write `200 OK` before the first header, and upgrade() keeps a status already written.
+    res.cork(() => {
+      res.writeStatus('101 Switching Protocols').writeHeader(INCARNATION_HEADER, this.incarnation);
+      res.upgrade(this.newConn(remote, ret || undefined), key, proto, ext, context);
+    });
   }
 
   private protocolError(c: Conn, reason: string): void {

@@ -18,6 +18,16 @@
  *   Anything malformed, or reverse Messages nobody asked for, closes only this connection.
  * - The connection (socket and reconnect timer) keeps the process alive only while messages are
  *   pending (SessionTx.keepAlive): an idle Tx never holds a finished program open.
+ * - Incarnation: the Tx records the server's incarnation (upgrade response header) of its first
+ *   connection. A later connection answered by another incarnation means the server restarted
+ *   and the session is gone: the Tx is Closed for good (`ServerRestarted`) before it sends Init,
+ *   so no old sequence number ever reaches the new server, and every unacknowledged message goes
+ *   back through its return path (as with `abort`).
+ * - `link` tells failure detectors whether the connection is up (open and Init sent) and since
+ *   when it is down; a slow peer that holds back acks is still connected.
+ * - TLS (`tls`, tls.ts): the Tx dials `wss://`; a certificate verification failure (the server's
+ *   certificate, or the server refusing ours, or a 496 refusal for want of a client
+ *   certificate) Closes it for good with `TlsError`; other connection failures reconnect.
  */
 import WebSocket from 'ws';
 import { randomBytes, randomFillSync } from 'node:crypto';
@@ -27,7 +37,10 @@ import { channelConfig, type ChannelConfig } from './config.js';
 import { ChannelError } from './errors.js';
 import { RETURN_HEADER, addrKey, servedRx } from './duplex.js';
 import { SessionTx, type FrameLink } from './session-tx.js';
-import type { InboundConn, InboundSession, NetRx } from './net-rx.js';
+import { INCARNATION_HEADER, type InboundConn, type InboundSession, type NetRx } from './net-rx.js';
+import { CERT_REQUIRED_STATUS, ClientCertProver, REFUSED_HEADER, certFailure, readPem, tlsReason, type DialTlsOptions } from './tls.js';
+import type { LinkState } from './types.js';
+import type { IncomingMessage } from 'node:http';
 import { FrameEncoder, FrameKind, decodeFrame } from '../wire/frames.js';
 
 export interface DialOptions extends Partial<ChannelConfig> {
@@ -42,6 +55,11 @@ export interface DialOptions extends Partial<ChannelConfig> {
    * no NetRx of this process serves it.
    */
   returnAddr?: ChannelAddr | string;
+  /**
+   * Dial over TLS (`wss://`; tcp addresses only; PEM file paths, see tls.ts). Give `cert` and
+   * `key` for a server that requires client certificates (mutual TLS).
+   */
+  tls?: DialTlsOptions;
 }
 
 export class NetTx extends SessionTx {
@@ -62,20 +80,44 @@ export class NetTx extends SessionTx {
   /** Received frames are copied here when `ws` hands them unaligned (envelopes are read 4-aligned). */
   private slab = new Uint8Array(0);
   private slabPos = 0;
+  /** The server incarnation of the first connection (undefined until then, or if the server sends none). */
+  private incarnation: string | undefined;
+  /** Link state for failure detectors (see `link`). */
+  private connected = false;
+  private downSince = Date.now();
+  /** TLS: the options handed to `tls.connect` (file contents), and the client certificate prover. */
+  private readonly tlsConnect: { ca: Buffer; cert?: Buffer; key?: Buffer; servername?: string } | undefined;
+  private readonly prover: ClientCertProver | undefined;
 
   constructor(addr: ChannelAddr, opts: DialOptions = {}) {
     const o: Partial<DialOptions> = {};
     for (const [k, v] of Object.entries(opts)) if (v !== undefined) (o as Record<string, unknown>)[k] = v;
     delete o.returnAddr;
+    delete o.tls;
     const cfg: ChannelConfig = { ...channelConfig(), ...o };
     super(addr, cfg);
     this.secret = opts.secret;
     this.minBackoff = opts.minBackoffMs ?? 5;
     this.maxBackoff = opts.maxBackoffMs ?? 1000;
     this.backoff = this.minBackoff;
-    if (addr.transport === 'tcp') this.url = `ws://${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}/`;
+    const where = formatAddr(addr);
+    const tls = opts.tls;
+    if (addr.transport === 'tcp') this.url = `${tls ? 'wss' : 'ws'}://${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}/`;
     else if (addr.transport === 'unix' && !addr.abstract) this.url = `ws+unix://${addr.path}:/`;
-    else throw new ChannelError('InvalidAddress', `cannot dial ${formatAddr(addr)} over the network; expected tcp:IP:PORT or unix:/path`, formatAddr(addr));
+    else throw new ChannelError('InvalidAddress', `cannot dial ${where} over the network; expected tcp:IP:PORT or unix:/path`, where);
+    if (tls !== undefined) {
+      if (addr.transport !== 'tcp') throw new ChannelError('TlsError', `TLS is supported on tcp addresses only, not ${where}`, where);
+      if ((tls.cert === undefined) !== (tls.key === undefined))
+        throw new ChannelError('TlsError', `tls.cert and tls.key go together (dialing ${where})`, where);
+      const c: { ca: Buffer; cert?: Buffer; key?: Buffer; servername?: string } = { ca: readPem(tls.ca, 'ca', where) };
+      if (tls.cert !== undefined && tls.key !== undefined) {
+        c.cert = readPem(tls.cert, 'cert', where);
+        c.key = readPem(tls.key, 'key', where);
+        this.prover = new ClientCertProver(c.cert, c.key, where);
+      }
+      if (tls.servername !== undefined) c.servername = tls.servername;
+      this.tlsConnect = c;
+    }
     if (opts.returnAddr !== undefined) this.returnKey = addrKey(toAddr(opts.returnAddr));
     this.connect();
   }
@@ -91,7 +133,9 @@ export class NetTx extends SessionTx {
       this.inbound = undefined;
     }
     if (rx !== undefined) headers[RETURN_HEADER] = this.returnKey!;
+    if (this.prover !== undefined) Object.assign(headers, this.prover.headers());
     const ws = new WebSocket(this.url, {
+      ...this.tlsConnect,
       perMessageDeflate: false,
       headers,
       maxPayload: this.cfg.maxFrameLength,
@@ -101,10 +145,12 @@ export class NetTx extends SessionTx {
     });
     this.ws = ws;
     ws.binaryType = 'nodebuffer';
+    ws.on('upgrade', (res) => this.onUpgrade(ws, res));
     ws.on('open', () => {
       if (ws !== this.ws) return;
       this.backoff = this.minBackoff;
       ws.send(this.enc.init(this.session).slice());
+      this.connected = true;
       // The socket under `ws` (a private field of ws 8): corked around the fragments of one
       // frame, so they leave in one writev.
       const sock = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
@@ -134,7 +180,16 @@ export class NetTx extends SessionTx {
       const code = res.statusCode ?? 0;
       res.resume();
       req.destroy();
-      if (code === 401 || code === 403)
+      if (code === CERT_REQUIRED_STATUS) {
+        const why = res.headers[REFUSED_HEADER];
+        this.fail(
+          new ChannelError(
+            'TlsError',
+            `server ${formatAddr(this.addr)} refused the connection (${code}): mutual TLS requires a client certificate issued by its CA: ${typeof why === 'string' ? why : 'no valid client certificate'}${this.prover === undefined ? ' (this Tx has no tls.cert/tls.key)' : ''}`,
+            formatAddr(this.addr),
+          ),
+        );
+      } else if (code === 401 || code === 403)
         this.fail(
           new ChannelError(
             'Unauthorized',
@@ -144,14 +199,62 @@ export class NetTx extends SessionTx {
         );
       else this.lost(ws);
     });
-    ws.on('error', () => this.lost(ws));
+    ws.on('error', (e) => this.onError(ws, e));
     ws.on('close', () => this.lost(ws));
+  }
+
+  /**
+   * The link's state for failure detectors: `connected` while a WebSocket is open and Init was
+   * sent on it; else `downSinceMs`, the `Date.now()` at which it was lost (or at which this Tx was
+   * made, if it never connected). A slow peer holding back acks stays connected.
+   */
+  get link(): LinkState {
+    return { connected: this.connected, downSinceMs: this.connected ? undefined : this.downSince };
+  }
+
+  /** The upgrade succeeded: a server of another incarnation than the first means the session is lost. */
+  private onUpgrade(ws: WebSocket, res: IncomingMessage): void {
+    if (ws !== this.ws) return;
+    const h = res.headers[INCARNATION_HEADER];
+    if (typeof h !== 'string' || h === '') return;
+    if (this.incarnation === undefined) {
+      this.incarnation = h;
+      return;
+    }
+    if (h === this.incarnation) return;
+    const a = formatAddr(this.addr);
+    const n = this.buffered.messages;
+    // Before 'open': no Init, no resend reaches the new server (fail terminates the handshake).
+    this.fail(
+      new ChannelError(
+        'ServerRestarted',
+        `server ${a} restarted (incarnation ${this.incarnation} is gone, ${h} answered the reconnect): the session is lost, so the ${n} message(s) not acknowledged before were not delivered`,
+        a,
+      ),
+    );
+  }
+
+  /** A connection error: certificate verification failures end the Tx (`TlsError`), anything else reconnects. */
+  private onError(ws: WebSocket, e: Error & { code?: unknown }): void {
+    if (ws !== this.ws) return;
+    const cert = this.tlsConnect !== undefined ? certFailure(e) : undefined;
+    if (cert === undefined) return this.lost(ws);
+    const a = formatAddr(this.addr);
+    const code = typeof e.code === 'string' ? ` (${e.code})` : '';
+    const what =
+      cert === 'peer'
+        ? "the server refused this client's certificate"
+        : e.code === 'ERR_TLS_CERT_ALTNAME_INVALID' || e.code === 'HOSTNAME_MISMATCH'
+          ? `the server's certificate is not issued for ${this.tlsConnect!.servername ?? 'this address'}`
+          : "the server's certificate did not verify against tls.ca";
+    this.fail(new ChannelError('TlsError', `TLS handshake with ${a} failed: ${what}: ${tlsReason(e)}${code}`, a, { cause: e }));
   }
 
   /** The connection is gone: reconnect with backoff (status stays Active). */
   private lost(ws: WebSocket): void {
     if (ws !== this.ws) return;
     this.ws = undefined;
+    this.linkLost();
     this.dropInbound();
     this.linkDown();
     ws.removeAllListeners('open');
@@ -259,7 +362,14 @@ export class NetTx extends SessionTx {
     }
   }
 
+  private linkLost(): void {
+    if (!this.connected) return;
+    this.connected = false;
+    this.downSince = Date.now();
+  }
+
   protected teardown(): void {
+    this.linkLost();
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
     const ws = this.ws;

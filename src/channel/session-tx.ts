@@ -75,7 +75,7 @@ export abstract class SessionTx implements Tx {
    */
   private readonly encoders: FrameEncoder[] = [];
   /** The link frames go to; undefined while down. */
-  protected link: FrameLink | undefined;
+  protected frameLink: FrameLink | undefined;
   /** Bumped on every link change: `done` callbacks of an old link are ignored. */
   private gen = 0;
   private _status: TxStatus = 'Active';
@@ -126,6 +126,10 @@ export abstract class SessionTx implements Tx {
   get status(): TxStatus {
     return this._status;
   }
+  /** Why the Tx closed (undefined while Active and after a clean `close()`). */
+  get closeError(): ChannelError | undefined {
+    return this.closeReason;
+  }
   get buffered(): { messages: number; bytes: number } {
     return { messages: this.tail - this.head, bytes: this.pendingBytes };
   }
@@ -153,7 +157,7 @@ export abstract class SessionTx implements Tx {
   protected linkUp(link: FrameLink): void {
     if (this._status === 'Closed') return;
     this.gen++;
-    this.link = link;
+    this.frameLink = link;
     this.lastHeard = this.clock();
     this.stats.connects++;
     this.stats.resent += this.sent - this.head;
@@ -166,7 +170,7 @@ export abstract class SessionTx implements Tx {
   /** The link went down (the Tx stays Active and waits for the next `linkUp`). */
   protected linkDown(): void {
     this.gen++;
-    this.link = undefined;
+    this.frameLink = undefined;
     this.armTimeout();
   }
 
@@ -320,14 +324,14 @@ export abstract class SessionTx implements Tx {
   /** Sends coalesced Messages frames while the link is up and within the window. */
   protected flush(): void {
     this.turnOpen = false;
-    const link = this.link;
+    const link = this.frameLink;
     if (link === undefined) return;
     const rq = this.rq;
     const mask = this.mask;
     const batch = this.scratch;
     const budget = this.cfg.batchBytes;
     this.flushing = true;
-    while (this.sent < this.tail && this.link === link && this.writesInFlight < this.cfg.maxWritesInFlight && this.unackedBytes < this.cfg.windowBytes) {
+    while (this.sent < this.tail && this.frameLink === link && this.writesInFlight < this.cfg.maxWritesInFlight && this.unackedBytes < this.cfg.windowBytes) {
       const from = this.sent;
       const first = rq[from & mask]!;
       batch.length = 0;
@@ -430,7 +434,7 @@ export abstract class SessionTx implements Tx {
     }
     this.gen++;
     this.teardown();
-    this.link = undefined;
+    this.frameLink = undefined;
     const reason = err ?? new ChannelError('Closed', `channel to ${formatAddr(this.addr)} was closed with messages pending`, formatAddr(this.addr));
     const { rq, rcb, mask, head, tail } = this;
     this.rq = new Array(16);

@@ -40,6 +40,17 @@ export interface Tx {
   abort(reason?: string): void;
 }
 
+/**
+ * The state of a network Tx's connection, for failure detectors: a slow or busy peer is still
+ * connected; only a link that stays down is suspicious.
+ */
+export interface LinkState {
+  /** True while a connection is open and the session's Init was sent on it. */
+  readonly connected: boolean;
+  /** `Date.now()` when the link was last lost (or when the Tx was made, if never connected); undefined while connected. */
+  readonly downSinceMs: number | undefined;
+}
+
 /** The receiving half of a channel. */
 export interface Rx extends AsyncIterable<Uint8Array> {
   readonly addr: ChannelAddr;

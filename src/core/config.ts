@@ -271,6 +271,48 @@ export const REMOTE_ALLOC_ALLOWED_PORT_RANGE = defineConfigKey(
   undefined,
   'Ports remote allocs may serve on, `a..b` (unset = any).',
 );
+export const MESH_ATTACH_CONFIG_TIMEOUT = defineConfigKey(
+  'MESH_ATTACH_CONFIG_TIMEOUT',
+  'HYPERACTOR_MESH_ATTACH_CONFIG_TIMEOUT',
+  durationType,
+  60_000,
+  'HostMesh.attach: how long a reachable worker may take to install the client config.',
+);
+export const MESH_ATTACH_CONNECT_TIMEOUT = defineConfigKey(
+  'MESH_ATTACH_CONNECT_TIMEOUT',
+  'HYPERACTOR_MESH_ATTACH_CONNECT_TIMEOUT',
+  durationType,
+  10_000,
+  'HostMesh.attach: a worker whose port cannot be connected to for this long is Unreachable.',
+);
+export const MESH_ORPHAN_TIMEOUT = defineConfigKey(
+  'MESH_ORPHAN_TIMEOUT',
+  'HYPERACTOR_MESH_ORPHAN_TIMEOUT',
+  durationType,
+  60_000,
+  'A worker stops the procs of a client that sent no keepalive for this long (the worker stays up).',
+);
+export const MESH_HOST_LINK_TIMEOUT = defineConfigKey(
+  'MESH_HOST_LINK_TIMEOUT',
+  'HYPERACTOR_MESH_HOST_LINK_TIMEOUT',
+  durationType,
+  10_000,
+  'A host whose link stays disconnected (no TCP connection) for this long is failed: its ranks become supervision failures.',
+);
+export const MESH_HOST_UNRESPONSIVE_TIMEOUT = defineConfigKey(
+  'MESH_HOST_UNRESPONSIVE_TIMEOUT',
+  'HYPERACTOR_MESH_HOST_UNRESPONSIVE_TIMEOUT',
+  durationType,
+  30_000,
+  'A worker that answers no keepalive for this long, although its connection looks open (a cut network), is failed like a lost host. Workers run no user code, so a busy proc never delays their answers.',
+);
+export const MESH_KEEPALIVE_INTERVAL = defineConfigKey(
+  'MESH_KEEPALIVE_INTERVAL',
+  'HYPERACTOR_MESH_KEEPALIVE_INTERVAL',
+  durationType,
+  1_000,
+  'How often a client tells the workers it attached to that it is alive.',
+);
 
 // ---------------------------------------------------------------------------------------------
 // Layered store.

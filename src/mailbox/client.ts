@@ -12,8 +12,10 @@
  * as route-shared runs in the encoder's slab (envelope-codec.ts `shareRoute`), restarted with a
  * full envelope whenever the Tx cut a frame since the previous post: a frame then opens with a
  * full envelope and its data goes out of the slab without copying (wire/frames.ts messageParts).
+ * A client is `stale` (routers dial a fresh one) when its Tx closed but the address may well be
+ * reachable: an ended duplex reverse direction, or a session lost to a server restart.
  */
-import { dial, dialReusing, type DialOptions, type Tx, type ChannelError } from '../channel/index.js';
+import { NetTx, dial, dialReusing, type DialOptions, type Tx, type ChannelError, type LinkState } from '../channel/index.js';
 import { EnvelopeDecoder, EnvelopeEncoder } from './envelope-codec.js';
 import type { MessageEnvelope, ReturnHandle } from './envelope.js';
 import { BaseMailboxSender } from './sender.js';
@@ -84,10 +86,21 @@ export class MailboxClient extends BaseMailboxSender {
 
   /**
    * True when the Tx is closed but the address may well be reachable: it was the reverse
-   * direction of a session that ended (channel/duplex.ts). Routers then dial afresh.
+   * direction of a session that ended (channel/duplex.ts), or the server restarted and the
+   * session was lost (ChannelError `ServerRestarted`). Routers then dial afresh.
    */
   get stale(): boolean {
-    return this.tx.status === 'Closed' && (this.tx as { reverse?: boolean }).reverse === true;
+    if (this.tx.status !== 'Closed') return false;
+    if ((this.tx as { reverse?: boolean }).reverse === true) return true;
+    return (this.tx as { closeError?: ChannelError }).closeError?.variant === 'ServerRestarted';
+  }
+
+  /**
+   * The state of the network link under this client (see `NetTx.link`), for failure detectors;
+   * undefined when the Tx is not a dialed network Tx (local, or a duplex reverse direction).
+   */
+  linkState(): LinkState | undefined {
+    return this.tx instanceof NetTx ? this.tx.link : undefined;
   }
 
   /** Waits for pending envelopes to be acknowledged (bounded by the delivery timeout), then closes. */

@@ -8,11 +8,12 @@
  *   after its proc), found by predecessor search in a sorted table.
  * - `DialMailboxRouter` keeps at most one client per channel address (so per-destination FIFO
  *   holds); rebinding an entry to another address evicts the old client. A client that reports
- *   itself `stale` (the reverse direction of a duplex session that ended: every message it held
- *   was returned) is replaced by a fresh dial.
+ *   itself `stale` (the reverse direction of a duplex session that ended, or a session lost to a
+ *   server restart: every message it held was returned) is replaced by a fresh dial.
  * - Nothing here throws for an unroutable envelope: it becomes undeliverable (`Unroutable`) or
  *   goes to the configured default sender.
  */
+import type { LinkState } from '../channel/index.js';
 import type { ActorId, ProcId, Reference } from '../core/ids.js';
 import { compareReferences, isPrefixOf } from '../core/ids.js';
 import type { MessageEnvelope, ReturnHandle } from './envelope.js';
@@ -202,8 +203,10 @@ export function setDefaultDialer(d: Dialer | undefined): void {
 interface Closable {
   close?(): unknown;
   abort?(reason?: string): unknown;
-  /** True when the client is closed but a fresh dial may work (an ended duplex reverse direction). */
+  /** True when the client is closed but a fresh dial may work (an ended duplex reverse direction, a restarted server). */
   readonly stale?: boolean;
+  /** The state of the client's network link (MailboxClient.linkState). */
+  linkState?(): LinkState | undefined;
 }
 
 /**
@@ -264,6 +267,25 @@ export class DialMailboxRouter extends BaseMailboxSender {
    */
   abortClient(addr: string, reason: string): void {
     (this.clients.get(addr) as (MailboxSender & Closable) | undefined)?.abort?.(reason);
+  }
+
+  /**
+   * Drops the cached client for `addr` (aborting it: what it held comes back undeliverable), so
+   * the next send dials a fresh session: for a peer known to be a new process at the same
+   * address (a restarted worker), or one given up on and now tried again.
+   */
+  redial(addr: string, reason: string): void {
+    const c = this.clients.get(addr) as (MailboxSender & Closable) | undefined;
+    this.clients.delete(addr);
+    c?.abort?.(reason);
+  }
+
+  /**
+   * The link state of the cached client for `addr` (MailboxClient.linkState), for failure
+   * detectors; undefined when there is no cached client or it has no network link. Never dials.
+   */
+  linkState(addr: string): LinkState | undefined {
+    return (this.clients.get(addr) as (MailboxSender & Closable) | undefined)?.linkState?.();
   }
 
   /** The cached client for `addr`, dialing it on first use (and again when the cached one is stale). */

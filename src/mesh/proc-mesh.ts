@@ -409,6 +409,12 @@ export interface AllocateOptions {
    * agent casts above that many procs. Default false: every cast goes point to point.
    */
   readonly commTree?: boolean;
+  /**
+   * The address the procs reach the caller's proc at (their fallback route). Default: the caller's
+   * proc is served on the alloc's transport (a local address). A client of procs on other machines
+   * passes the address it serves on for them.
+   */
+  readonly forwarder?: string;
 }
 
 /** A mesh client: a proc that can route to meshes, and an instance to act as. */
@@ -476,14 +482,14 @@ export class ProcMesh {
       served = undefined;
     };
     try {
-      served = await acquireServing(cx.proc, alloc.transport);
+      if (opts.forwarder === undefined) served = await acquireServing(cx.proc, alloc.transport);
       for (const p of procs) {
         if (p.procId.kind === 'ranked') {
           router.bind(p.procId, p.addr);
           bound.push(p.procId);
         }
       }
-      await configureAgents(cx, alloc, procs, served.addr);
+      await configureAgents(cx, alloc, procs, opts.forwarder ?? served!.addr);
     } catch (e) {
       await cleanup();
       await alloc.stopAndWait().catch(() => undefined);

@@ -4,17 +4,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { alive } from '../host/_workers.js';
+
+export { alive };
 
 const script = fileURLToPath(new URL('./_exit-without-shutdown-main.ts', import.meta.url));
-
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export interface ScriptRun {
   code: number | null;

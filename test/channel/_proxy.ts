@@ -5,12 +5,20 @@ export interface Proxy {
   port: number;
   /** Destroys every live connection pair (both directions, like a network reset). */
   cut(): number;
+  /** While held, new connections are reset at once (the link stays down); `hold(false)` lets them through again. */
+  hold(on: boolean): void;
   close(): Promise<void>;
 }
 
 export async function startProxy(targetPort: number): Promise<Proxy> {
   const live = new Set<net.Socket>();
+  let held = false;
   const server = net.createServer((down) => {
+    if (held) {
+      down.on('error', () => {});
+      down.resetAndDestroy();
+      return;
+    }
     const up = net.connect(targetPort, '127.0.0.1');
     live.add(down);
     live.add(up);
@@ -34,6 +42,9 @@ export async function startProxy(targetPort: number): Promise<Proxy> {
       for (const s of [...live]) s.destroy();
       live.clear();
       return n;
+    },
+    hold(on: boolean) {
+      held = on;
     },
     close() {
       for (const s of live) s.destroy();

@@ -16,13 +16,17 @@
  *   reports `Exited(1, <stderr tail>)` with the reason.
  */
 import { config, type ConfigSnapshot } from '../../core/config.js';
-import { anyAddr, dial, formatAddr, serve, ChannelError, type Rx, type Tx } from '../../channel/index.js';
+import { anyAddr, dial, formatAddr, serve, setDefaultSecret, setDefaultTls, ChannelError, type Rx, type Tx } from '../../channel/index.js';
 import { installChannelDialer } from '../../mailbox/client.js';
 import { bootProc, type BootedProc } from './proc-boot.js';
 import {
   BOOTSTRAP_ADDR_ENV,
   BOOTSTRAP_INDEX_ENV,
   CONFIG_SNAPSHOT_ENV,
+  MESH_SECRET_ENV,
+  MESH_TLS_CA_ENV,
+  MESH_TLS_CERT_ENV,
+  MESH_TLS_KEY_ENV,
   BootstrapProtocolError,
   decodeToProcess,
   encodeToAllocator,
@@ -93,6 +97,12 @@ export async function bootstrapChild(env: NodeJS.ProcessEnv = process.env): Prom
   } catch (e) {
     fail((e as Error).message);
   }
+  // Procs started by a worker prove the mesh secret on their links to other machines.
+  const secret = env[MESH_SECRET_ENV];
+  if (secret !== undefined && secret !== '') setDefaultSecret(secret);
+  const ca = env[MESH_TLS_CA_ENV];
+  if (ca !== undefined && ca !== '')
+    setDefaultTls({ ca, ...(env[MESH_TLS_CERT_ENV] ? { cert: env[MESH_TLS_CERT_ENV], key: env[MESH_TLS_KEY_ENV] ?? '' } : {}) });
   installChannelDialer();
 
   const [listenAddr, rx] = await serve(anyAddr('unix'));

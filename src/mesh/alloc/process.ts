@@ -6,6 +6,13 @@
  * Invariants:
  * - Child `i` has rank `i` (`Created.point.rank = i`); events per child are monotone and each
  *   child reports `Stopped` exactly once, when its process has exited and its stdio closed.
+ * - Children get, in `CONFIG_SNAPSHOT_ENV`, this process's effective config at allocation with
+ *   `configSnapshot` (if given) on top; their env is this process's minus the config env vars,
+ *   then `command.env`, then `env`.
+ * - Output: without `output`, children's stdout is inherited and stderr copied here (unless
+ *   `forwardStderr` is false). With `output`, both are piped and handed to it as whole lines
+ *   (batched per chunk; a final line without newline is delivered at end of stream, before
+ *   `Stopped`), and nothing is copied here. Either way stderr lines feed the `Exited` tail.
  * - Stop reasons: "first stop wins" — a child the watchdog had to signal is `Watchdog`;
  *   otherwise from the exit status: code 0 ⇒ `Stopped`, a signal ⇒ `Killed(signo)`, else
  *   `Exited(code, last stderr lines)`.
@@ -29,7 +36,7 @@ import { fileURLToPath } from 'node:url';
 import { ActorRef } from '../../actor/refs.js';
 import { registeredActorModules } from '../../actor/registry.js';
 import { anyAddr, dial, formatAddr, serve, type Rx, type Transport, type Tx, ChannelError } from '../../channel/index.js';
-import { config, configKeys, PROCESS_EXIT_TIMEOUT, MESH_TAIL_LOG_LINES } from '../../core/config.js';
+import { Config, config, configKeyByName, configKeys, PROCESS_EXIT_TIMEOUT, MESH_TAIL_LOG_LINES, type ConfigSnapshot } from '../../core/config.js';
 import { WorldId } from '../../core/ids.js';
 import { ShortUuid } from '../../core/name.js';
 import type { Extent } from '../../ndslice/extent.js';
@@ -68,8 +75,24 @@ export interface ProcessAllocatorOptions {
   readonly command?: BootstrapCommand;
   /** Stderr lines kept for `Exited` reasons (default: `MESH_TAIL_LOG_LINES`, or 20 when that is 0). */
   readonly stderrTailLines?: number;
-  /** Copy children's stderr to this process's stderr (default true); stdout is always inherited. */
+  /**
+   * Copy children's stderr to this process's stderr (default true; ignored when `output` is set).
+   * Without `output`, children's stdout is inherited.
+   */
   readonly forwardStderr?: boolean;
+  /**
+   * Receives the children's output as lines (without their `\n`), per child index and stream,
+   * batched per chunk read. When set, children's stdout and stderr are both piped, and neither is
+   * copied to this process's streams (stderr lines still feed the `Exited` tail).
+   */
+  readonly output?: (index: number, stream: 'stdout' | 'stderr', lines: string[]) => void;
+  /**
+   * Config for the children: laid over this process's effective config at allocation (keys by
+   * name or env var; unknown keys or bad values make `allocate` reject with `ConfigError`).
+   */
+  readonly configSnapshot?: ConfigSnapshot;
+  /** Extra environment for every child, applied after `command.env`. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -82,6 +105,20 @@ const CONTROL_DELIVERY_TIMEOUT_MS = Number.POSITIVE_INFINITY;
 
 /** Lines of child stderr kept when `MESH_TAIL_LOG_LINES` is 0. */
 const DEFAULT_TAIL_LINES = 20;
+
+/** A child's line longer than this (in UTF-16 units) without a newline is cut and delivered in pieces. */
+const MAX_LINE_LENGTH = 1 << 20;
+
+/**
+ * `snapshot` with every key under its registered name (`HYPERACTOR_…` env var names accepted),
+ * its values checked with the keys' parsers. Throws `ConfigError` for unknown keys or bad values.
+ */
+function normalizeSnapshot(snapshot: ConfigSnapshot): ConfigSnapshot {
+  new Config({ env: {} }).install('ClientOverride', snapshot); // validates names and values
+  const out: ConfigSnapshot = {};
+  for (const [name, text] of Object.entries(snapshot)) out[configKeyByName(name)!.name] = text;
+  return out;
+}
 
 /**
  * Module-loader flags of this process (`--import`, `--require`/`-r`, `--loader`,
@@ -110,9 +147,16 @@ export function inheritedLoaderFlags(execArgv: readonly string[] = process.execA
  * tsx loader is added if it is not among them; from compiled `dist/` nothing is added.
  */
 export function defaultBootstrapCommand(): BootstrapCommand {
-  const here = import.meta.url;
-  const fromTs = here.endsWith('.ts');
-  const entry = fileURLToPath(new URL(fromTs ? './child-main.ts' : './child-main.js', here));
+  return nodeEntryCommand(import.meta.url, './child-main.ts', './child-main.js');
+}
+
+/**
+ * `node [loader flags] <entry>`, the entry resolved against `moduleUrl`: `tsEntry` when that module
+ * runs from TypeScript sources (the tsx loader added if this process has none), else `jsEntry`.
+ */
+export function nodeEntryCommand(moduleUrl: string, tsEntry: string, jsEntry: string): BootstrapCommand {
+  const fromTs = moduleUrl.endsWith('.ts');
+  const entry = fileURLToPath(new URL(fromTs ? tsEntry : jsEntry, moduleUrl));
   const args = inheritedLoaderFlags();
   if (fromTs && !args.some((a) => a.includes('tsx'))) {
     let loader = 'tsx';
@@ -134,6 +178,7 @@ export class ProcessAllocator implements Allocator {
   }
   async allocate(spec: AllocSpec): Promise<ProcessAlloc> {
     validateSpec(spec, ['unix', 'tcp']);
+    if (this.opts.configSnapshot !== undefined) normalizeSnapshot(this.opts.configSnapshot);
     const params = encodeAgentParams(spec);
     const [addr, rx] = await serve(anyAddr('unix'));
     return new ProcessAlloc(spec, params, formatAddr(addr), rx, this.opts);
@@ -177,6 +222,30 @@ function unrefStream(s: unknown): void {
   (s as { unref?: () => void } | null)?.unref?.();
 }
 
+/**
+ * Reads `s` as UTF-8 and hands its complete lines (without `\n`) to `onLines`, once per chunk that
+ * completes any; the last line without a newline is handed over at end of stream. `onChunk` sees
+ * every chunk first, as read.
+ */
+function readLines(s: NodeJS.ReadableStream, onChunk: ((chunk: string) => void) | undefined, onLines: (lines: string[]) => void): void {
+  let partial = '';
+  s.setEncoding('utf8');
+  s.on('data', (chunk: string) => {
+    onChunk?.(chunk);
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop()!;
+    while (partial.length > MAX_LINE_LENGTH) {
+      lines.push(partial.slice(0, MAX_LINE_LENGTH));
+      partial = partial.slice(MAX_LINE_LENGTH);
+    }
+    if (lines.length > 0) onLines(lines);
+  });
+  s.on('end', () => {
+    if (partial !== '') onLines([partial]);
+    partial = '';
+  });
+}
+
 export class ProcessAlloc implements Alloc {
   readonly spec: AllocSpec;
   readonly extent: Extent;
@@ -190,7 +259,9 @@ export class ProcessAlloc implements Alloc {
   private readonly command: BootstrapCommand;
   private readonly tailLines: number;
   private readonly forwardStderr: boolean;
-  /** The client's config, taken at allocation and shipped to every child. */
+  private readonly output: ProcessAllocatorOptions['output'];
+  private readonly extraEnv: Readonly<Record<string, string>>;
+  /** The client's config (with `configSnapshot` over it), taken at allocation and shipped to every child. */
   private readonly configSnapshot: string;
   private started = false;
   private stopRequested = false;
@@ -213,7 +284,10 @@ export class ProcessAlloc implements Alloc {
     const configured = config.get(MESH_TAIL_LOG_LINES);
     this.tailLines = opts.stderrTailLines ?? (configured > 0 ? configured : DEFAULT_TAIL_LINES);
     this.forwardStderr = opts.forwardStderr ?? true;
-    this.configSnapshot = Buffer.from(JSON.stringify(config.snapshot()), 'utf8').toString('base64');
+    this.output = opts.output;
+    this.extraEnv = opts.env ?? {};
+    const snapshot = { ...config.snapshot(), ...(opts.configSnapshot !== undefined ? normalizeSnapshot(opts.configSnapshot) : {}) };
+    this.configSnapshot = Buffer.from(JSON.stringify(snapshot), 'utf8').toString('base64');
     this.rxLoop = this.serveBootstrap().catch((e: unknown) => {
       process.stderr.write(`actormesh: alloc ${this.worldId}: the bootstrap channel failed: ${(e as Error).message}\n`);
     });
@@ -286,7 +360,7 @@ export class ProcessAlloc implements Alloc {
     env[BOOTSTRAP_ADDR_ENV] = this.bootstrapAddr;
     env[BOOTSTRAP_INDEX_ENV] = String(index);
     env[CONFIG_SNAPSHOT_ENV] = this.configSnapshot;
-    Object.assign(env, this.command.env ?? {});
+    Object.assign(env, this.command.env ?? {}, this.extraEnv);
     return env;
   }
 
@@ -297,7 +371,7 @@ export class ProcessAlloc implements Alloc {
       try {
         proc = spawn(this.command.program, [...this.command.args], {
           env: this.childEnv(index),
-          stdio: ['pipe', 'inherit', 'pipe'],
+          stdio: ['pipe', this.output !== undefined ? 'pipe' : 'inherit', 'pipe'],
         });
       } catch (e) {
         this.events.push({
@@ -315,8 +389,9 @@ export class ProcessAlloc implements Alloc {
       // runs); the child dies with this process (stdin EOF, see child-bootstrap.ts, and the exit hook).
       proc.unref();
       unrefStream(proc.stdin);
+      unrefStream(proc.stdout);
       unrefStream(proc.stderr);
-      this.captureStderr(c);
+      this.captureOutput(c);
       proc.on('error', (err) => {
         // spawn failure (e.g. ENOENT): 'close' follows with code -2 / null
         process.stderr.write(`actormesh: child ${index} of alloc ${this.worldId}: ${err.message}\n`);
@@ -327,21 +402,28 @@ export class ProcessAlloc implements Alloc {
     }
   }
 
-  private captureStderr(c: Child): void {
-    const err = c.proc.stderr;
-    if (err === null) return;
-    let partial = '';
-    err.setEncoding('utf8');
-    err.on('data', (chunk: string) => {
-      if (this.forwardStderr) process.stderr.write(chunk);
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop()!;
-      for (const l of lines) this.pushTail(c, l);
-    });
-    err.on('end', () => {
-      if (partial !== '') this.pushTail(c, partial);
-      partial = '';
-    });
+  /**
+   * Stderr lines go to the tail and, with `output`, to it; stdout (piped only with `output`) to
+   * `output`. Without `output`, stderr chunks are copied to this process's stderr if `forwardStderr`.
+   */
+  private captureOutput(c: Child): void {
+    const output = this.output;
+    const deliver = (stream: 'stdout' | 'stderr', lines: string[]) => {
+      if (output === undefined || lines.length === 0) return;
+      try {
+        output(c.index, stream, lines);
+      } catch (e) {
+        process.stderr.write(`actormesh: alloc ${this.worldId}: the output callback failed on child ${c.index}'s ${stream}: ${(e as Error).message}\n`);
+      }
+    };
+    if (c.proc.stdout !== null && output !== undefined) readLines(c.proc.stdout, undefined, (lines) => deliver('stdout', lines));
+    if (c.proc.stderr !== null) {
+      const copy = output === undefined && this.forwardStderr ? (chunk: string) => process.stderr.write(chunk) : undefined;
+      readLines(c.proc.stderr, copy, (lines) => {
+        for (const l of lines) this.pushTail(c, l);
+        deliver('stderr', lines);
+      });
+    }
   }
 
   private pushTail(c: Child, line: string): void {

@@ -18,6 +18,12 @@ export const BOOTSTRAP_ADDR_ENV = 'HYPERACTOR_MESH_BOOTSTRAP_ADDR';
 export const BOOTSTRAP_INDEX_ENV = 'HYPERACTOR_MESH_INDEX';
 /** Env: the client's config snapshot, base64 of a JSON object `{KEY_NAME: text}`. */
 export const CONFIG_SNAPSHOT_ENV = 'HYPERACTOR_MESH_CONFIG_SNAPSHOT';
+/** Env: the mesh secret a proc proves when it dials another machine (set by `actormesh worker`). */
+export const MESH_SECRET_ENV = 'ACTORMESH_SECRET';
+/** Env: PEM files of mutual TLS for a proc's links to other machines (set by `actormesh worker --tls-*`). */
+export const MESH_TLS_CERT_ENV = 'ACTORMESH_TLS_CERT';
+export const MESH_TLS_KEY_ENV = 'ACTORMESH_TLS_KEY';
+export const MESH_TLS_CA_ENV = 'ACTORMESH_TLS_CA';
 
 export type ChildMessage =
   | { readonly type: 'Hello'; readonly addr: string }

@@ -1,0 +1,83 @@
+/**
+ * The `actormesh` command (`runCli`; the package's `bin` is a two-line script that calls it). `actormesh worker ...` serves this machine to clients (see
+ * `WORKER_USAGE`): it prints one ready line on stdout once it listens, exits 0 after a client's
+ * shutdown, 2 on bad usage, 143 after SIGTERM (130 after SIGINT), procs stopped first.
+ */
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { exitWithParent } from '../mesh/alloc/index.js';
+import { formatReadyLine, parseWorkerArgs, resolveAdvertised, WorkerUsageError } from '../host/worker-options.js';
+import { PACKAGE_VERSION, startWorker } from '../host/worker.js';
+
+const USAGE = `usage: actormesh <command> [options]
+
+commands:
+  worker     serve this machine's procs to actormesh clients (actormesh worker --help)
+  --version  print the package version
+`;
+
+/** A module given on the command line: paths (./x.js, /x.js) become file URLs, bare names stay. */
+function moduleSpecifier(m: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(m) && !/^[a-z]:[\\/]/i.test(m)) return m;
+  if (m.startsWith('.') || m.startsWith('/')) return pathToFileURL(resolve(m)).href;
+  return m;
+}
+
+async function worker(argv: string[]): Promise<number> {
+  let opts;
+  try {
+    opts = await resolveAdvertised(parseWorkerArgs(argv, process.env));
+  } catch (e) {
+    if (e instanceof WorkerUsageError) {
+      (e.exitCode === 0 ? process.stdout : process.stderr).write(`${e.message}\n`);
+      return e.exitCode;
+    }
+    throw e;
+  }
+  if (process.env['ACTORMESH_WORKER_EXIT_WITH_PARENT'] === '1') exitWithParent();
+  const handle = await startWorker({
+    listen: opts.listen,
+    advertise: opts.advertise,
+    ...(opts.secret !== undefined ? { secret: opts.secret } : {}),
+    ...(opts.tls !== undefined ? { tls: { cert: opts.tls.cert, key: opts.tls.key, ...(opts.tls.ca !== undefined ? { ca: opts.tls.ca } : {}) } } : {}),
+    modules: opts.modules.map(moduleSpecifier),
+  });
+  const line = formatReadyLine(handle.addr, handle.pid, handle.version, handle.protocol, opts.json);
+  if (opts.readyFile !== undefined) writeFileSync(opts.readyFile, `${line}\n`);
+  process.stdout.write(`${line}\n`);
+  process.once('SIGTERM', () => void handle.stop(143));
+  process.once('SIGINT', () => void handle.stop(130));
+  return handle.done;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'worker':
+      return worker(rest);
+    case '--version':
+    case '-v':
+      process.stdout.write(`${PACKAGE_VERSION}\n`);
+      return 0;
+    case undefined:
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return cmd === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`actormesh: unknown command ${JSON.stringify(cmd)}\n${USAGE}`);
+      return 2;
+  }
+}
+
+/** Runs the `actormesh` command with `argv` (without `node` and the script) and exits with its code. */
+export function runCli(argv: readonly string[]): void {
+  main([...argv]).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(`actormesh: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
