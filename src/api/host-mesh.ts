@@ -65,7 +65,7 @@ import { RemoteAlloc } from '../host/remote-alloc.js';
 import { PACKAGE_VERSION } from '../host/worker.js';
 import { parseReadyLine } from '../host/worker-options.js';
 import { AttachError, HostMeshRefParseError, HostMeshStoppedError, NotOwnedError, WorkerStartError, type AttachFailure } from '../host/errors.js';
-import { Procs, isWorker, ApiUsageError, watchProcDeaths, type SpawnProcsOptions } from './host.js';
+import { Procs, isWorker, ApiUsageError, thisHost, watchProcDeaths, type IdleStoppable, type SpawnProcsOptions } from './host.js';
 import type { SliceSpec } from '../mesh/actor-mesh.js';
 
 export interface AttachOptions {
@@ -201,6 +201,7 @@ async function createNetClient(secret: string | undefined, workers: readonly Cha
   const timer = setInterval(() => tickWatches(nc), config.get(MESH_KEEPALIVE_INTERVAL));
   timer.unref();
   const bounceListeners = new Map<string, Set<(why: string) => void>>();
+  cx.undeliverables!.background = true;
   void (async () => {
     for (;;) {
       const env = await cx.undeliverables!.recv().catch(() => undefined);
@@ -261,6 +262,7 @@ function tickWatches(nc: NetClient): void {
     if (w.lost !== undefined) continue;
     if (w.replies === undefined) {
       const [h, rx] = nc.cx.openPort<number>('KeepaliveReply');
+      rx.background = true;
       w.replies = h.bind();
       void (async () => {
         for (;;) {
@@ -530,7 +532,7 @@ interface LocalWorkers {
 }
 
 /** Hosts this client attached to (owned: it can stop and shut them down). */
-export class HostMesh {
+export class HostMesh implements IdleStoppable {
   /** @internal */ readonly procMeshes = new Set<Procs>();
   /** @internal */ readonly folder: LogFolder | undefined;
   /** @internal */ readonly logsEnabled: boolean;
@@ -549,6 +551,8 @@ export class HostMesh {
   ) {
     this.ref = new HostMeshRef(name, hosts, undefined, this);
     this.infos = infos;
+    // A script that never calls stop()/shutdown() still ends: once idle, this mesh is stopped.
+    thisHost().adopt(this);
     this.logsEnabled = logs !== 'off';
     this.folder = logs === 'off' ? undefined : typeof logs === 'function' ? new LogFolder({ windowMs: 0.0001, write: () => undefined }) : new LogFolder();
     if (typeof logs === 'function') {
@@ -579,6 +583,7 @@ export class HostMesh {
     const name = `${opts.name ?? 'hosts'}-${ShortUuid.generate()}`;
     const inst = nc.proc.instance(`attach-${ShortUuid.generate()}`);
     const bounces = new Map<string, (e: MessageEnvelope) => void>();
+    inst.undeliverables!.background = true;
     const pump = (async () => {
       for (;;) {
         const env = await inst.undeliverables!.recv().catch(() => undefined);
@@ -674,6 +679,14 @@ export class HostMesh {
     return this.ref.toString();
   }
 
+  /**
+   * @internal Called when the program is idle (see `thisHost().exitWhenIdle`): local workers
+   * (`HostMesh.process`) are shut down, attached workers are left running (only this mesh's procs stop).
+   */
+  idleStop(): Promise<unknown> {
+    return this.locals !== undefined ? this.shutdown() : this.stop();
+  }
+
   /** @internal */
   checkUsable(): void {
     if (this.state !== 'attached') throw new HostMeshStoppedError(this.name, this.state);
@@ -683,6 +696,7 @@ export class HostMesh {
   async stop(): Promise<void> {
     if (this.state !== 'attached') return;
     this.state = 'stopped';
+    thisHost().release(this);
     await this.drain();
     const nc = await this.client;
     await this.forget(nc);
@@ -720,6 +734,7 @@ export class HostMesh {
   async shutdown(): Promise<ShutdownResult> {
     if (this.state === 'shut down') return { ok: true, missingHosts: [] };
     this.state = 'shut down';
+    thisHost().release(this);
     const nc = await this.client;
     await this.drain();
     const timeout = config.get(MESH_TERMINATE_TIMEOUT);

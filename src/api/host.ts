@@ -315,9 +315,15 @@ export function watchProcDeaths(alloc: Alloc): { setProcs(p: Procs): void; unwat
 }
 
 /** The local machine (Monarch `this_host()`): spawns proc meshes owned by this process. */
+/** A mesh owned by this process but not by `thisHost()` (a `HostMesh`): stopped when the program is idle. */
+export interface IdleStoppable {
+  idleStop(): Promise<unknown>;
+}
+
 export class Host {
   private client: MeshClient | undefined;
   private readonly procMeshes = new Set<Procs>();
+  private readonly others = new Set<IdleStoppable>();
   /** Operations of this API in progress (the program is not idle while any runs). */
   private ops = 0;
   private idleWatch: IdleWatch | undefined;
@@ -340,7 +346,32 @@ export class Host {
 
   /** @internal Whether an operation of this API is running or meshes exist to shut down. */
   get idleState(): { ops: number; meshes: number } {
-    return { ops: this.ops, meshes: this.procMeshes.size };
+    return { ops: this.ops, meshes: this.procMeshes.size + this.others.size };
+  }
+
+  /** @internal A `HostMesh` of this process: the idle watch stops it (and `shutdown()` does) unless it was released. */
+  adopt(m: IdleStoppable): void {
+    this.others.add(m);
+    this.watchIdle();
+  }
+  /** @internal The mesh stopped by itself. */
+  release(m: IdleStoppable): void {
+    this.others.delete(m);
+  }
+
+  private watchIdle(): void {
+    if (this.exitWhenIdle) (this.idleWatch ??= new IdleWatch(this)).start();
+  }
+
+  /** This machine as a host mesh of one host (`{hosts: 1}`), like `HostMesh` (api/host-mesh.ts). */
+  extent(): Extent {
+    return Extent.from({ hosts: 1 });
+  }
+  region(): Region {
+    return Region.fromExtent(this.extent());
+  }
+  get size(): number {
+    return 1;
   }
 
   /** The root client of this process (created on first use). */
@@ -377,7 +408,7 @@ export class Host {
       const procs = new Procs(pm, client, this);
       deaths.setProcs(procs);
       this.procMeshes.add(procs);
-      if (this.exitWhenIdle) (this.idleWatch ??= new IdleWatch(this)).start();
+      this.watchIdle();
       return procs;
     });
   }
@@ -390,6 +421,9 @@ export class Host {
       if (client !== undefined) await stopOwnedMeshes(client.cx);
       await Promise.all([...this.procMeshes].map((p) => p.stop().catch(() => undefined)));
       this.procMeshes.clear();
+      const others = [...this.others];
+      this.others.clear();
+      await Promise.all(others.map((m) => m.idleStop().catch(() => undefined)));
       if (this.client === client) this.client = undefined;
       if (client !== undefined) await client.close();
     });

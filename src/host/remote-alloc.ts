@@ -83,6 +83,7 @@ export class RemoteAlloc implements Alloc {
     const results = await Promise.all(
       hosts.map(async (addr, h) => {
         const [eh, erx] = cx.openPort<HostEvent>('HostEvent');
+        erx.background = true;
         this.eventPorts[h] = erx;
         void this.pumpEvents(h, erx);
         const [ph, prx] = cx.openOncePort<SpawnProcsReply>('SpawnProcsReply');

@@ -43,6 +43,11 @@ abstract class BaseReceiver<T> implements Receiver<T> {
   protected onClose: (() => void) | undefined;
   /** Where this receiver is (for error messages). */
   readonly location: string;
+  /**
+   * A receiver the runtime itself keeps reading (event pumps): its waiting `recv` is not work of
+   * the program, so it does not count in `pendingReceives`.
+   */
+  background = false;
   constructor(location: string, onClose?: () => void) {
     this.location = location;
     this.onClose = onClose;
@@ -61,25 +66,26 @@ abstract class BaseReceiver<T> implements Receiver<T> {
     const r = this.take();
     if (r.ok) return Promise.resolve(r.value);
     if (this.closed) return Promise.reject(new PortClosedError(this.location));
+    const counted = this.background ? 0 : 1;
     return new Promise<T>((resolve, reject) => {
-      waiting++;
+      waiting += counted;
       const d =
         timeoutMs === undefined
           ? undefined
           : deadline(timeoutMs, () => {
               const i = this.waiters.indexOf(w);
               if (i >= 0) this.waiters.splice(i, 1);
-              waiting--;
+              waiting -= counted;
               reject(new TimeoutError(`receive on ${this.location}`, timeoutMs));
             });
       const w: Waiter<T> = {
         resolve: (v) => {
-          waiting--;
+          waiting -= counted;
           d?.cancel();
           resolve(v);
         },
         reject: (e) => {
-          waiting--;
+          waiting -= counted;
           d?.cancel();
           reject(e);
         },

@@ -2,7 +2,7 @@
 // that attaches to them, procs spawned on them, stop / shutdown, and each failure mode.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -18,8 +18,18 @@ import {
   MESH_HOST_LINK_TIMEOUT,
   MESH_KEEPALIVE_INTERVAL,
   MESH_TAIL_LOG_LINES,
+  Actor,
+  Proc,
+  ProcId,
+  DialMailboxRouter,
+  serve,
+  serveMailbox,
+  formatAddr,
+  type Handlers,
+  type PortRef,
   type MeshFailure,
 } from '../../src/index.js';
+import { channelDialer } from '../../src/mailbox/client.js';
 import { Probe, HOST_ACTORS_MODULE } from '../host/fixtures/host-actors.js';
 import { alive, childrenOf, eventually, runCli, startWorker, stopAll, type Worker } from '../host/_workers.js';
 
@@ -327,3 +337,68 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+/** Runs the forgetful client to its end (it must exit by itself); its JSON line. */
+async function forgetfulClient(args: string[]): Promise<{ code: number | null; procs: number[]; workers: number[]; ms: number }> {
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/forgetful-client.ts', import.meta.url)), ...args], {
+    env: { ...process.env, ...ENV },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+  assert.ok(line !== undefined, `no JSON line; status ${r.status} signal ${r.signal}\n${r.stdout}\n${r.stderr}`);
+  return { code: r.status, ...(JSON.parse(line) as { procs: number[]; workers: number[] }), ms: Date.now() - t0 };
+}
+
+test('a script without shutdown() exits by itself: its local workers (HostMesh.process) are shut down, attached workers stay up without its procs', async () => {
+  const local = await forgetfulClient([]);
+  assert.equal(local.code, 0);
+  assert.ok(await eventually(() => [...local.procs, ...local.workers].every((p) => !alive(p)), 5000), 'local workers and procs are gone');
+  const [w] = await workers(1);
+  const attached = await forgetfulClient([w!.addr]);
+  assert.equal(attached.code, 0);
+  assert.deepEqual(attached.workers, [w!.pid]);
+  assert.ok(await eventually(() => attached.procs.every((p) => !alive(p)), 5000), 'its procs are stopped');
+  assert.ok(alive(w!.pid), 'the attached worker stays up');
+});
+
+/** A worker of another protocol version, as far as attach can tell: a host agent answering `protocol`. */
+class OldHostAgent extends Actor<number, { type: 'SetClientConfig'; reply: PortRef<unknown> }> {
+  static readonly typeName = 'test.OldHostAgent';
+  constructor(private readonly protocol: number) {
+    super();
+  }
+  readonly handlers: Handlers<{ type: 'SetClientConfig'; reply: PortRef<unknown> }> = {
+    SetClientConfig: (cx, m) =>
+      m.reply.send(
+        cx,
+        { addr: String(cx.proc.id), pid: process.pid, version: '0.0.1', protocol: this.protocol, incarnation: 'old', hostname: 'old' },
+        { returnUndeliverable: false },
+      ),
+  };
+  override handleUndeliverable(): void {}
+}
+
+test('a worker speaking another protocol fails attach with ProtocolMismatch, naming both versions', async () => {
+  const [bound, rx] = await serve('tcp:127.0.0.1:0', { secret: SECRET, log: () => {} });
+  const addr = formatAddr(bound);
+  const proc = new Proc(ProcId.direct(addr, 'service'), new DialMailboxRouter({ directAddressedRemoteOnly: true, dialer: channelDialer({ secret: SECRET }) }));
+  const server = serveMailbox(rx, proc, { log: () => {} });
+  await proc.spawn('host_agent', OldHostAgent, 999);
+  try {
+    const e = await HostMesh.attach([addr], { secret: SECRET, logs: 'off' }).then(
+      () => assert.fail('attach should fail'),
+      (err: unknown) => err,
+    );
+    assert.ok(e instanceof AttachError, String(e));
+    assert.deepEqual(
+      e.failures.map((f) => [f.host, f.reason]),
+      [[addr, 'ProtocolMismatch']],
+    );
+    assert.match(e.failures[0]!.detail, /protocol 999 \(actormesh 0\.0\.1\), this client 1/);
+  } finally {
+    await server.stop();
+    await proc.destroyAndWait(500);
+  }
+});
