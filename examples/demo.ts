@@ -5,21 +5,21 @@
  * Run: `npx tsx examples/demo.ts`
  */
 import { Extent, statusesToRankedValues, Status } from '../src/index.js';
-import { ProcessAllocator, ProcMesh, castDirect } from '../src/mesh/index.js';
+import { ProcessAllocator, AllocatedProcMesh, castDirect } from '../src/mesh/index.js';
 import { Greeter, type Greeting } from './greeter.js';
 
 const t0 = performance.now();
 const since = () => `${(performance.now() - t0).toFixed(0).padStart(5)} ms`;
 
 // A client: a proc whose router can reach the mesh, and an instance to act as.
-const client = ProcMesh.createClient('demo');
+const client = AllocatedProcMesh.createClient('demo');
 const cx = client.cx;
 
 // 1. Allocate one child process per point of {hosts: 2, gpus: 4}.
 // Each child imports the modules of the registered actor classes (the agent, our Greeter: both
 // registered with `registerActor(Class, { module: import.meta.url })`) before spawning.
 const alloc = await new ProcessAllocator().allocate({ extent: Extent.from({ hosts: 2, gpus: 4 }), transport: 'unix' });
-const mesh = await ProcMesh.allocate(cx, alloc, 'demo');
+const mesh = await AllocatedProcMesh.allocate(cx, alloc, 'demo');
 console.log(`${since()}  allocated ${mesh} (${mesh.numRanks} child processes)`);
 const alive = await mesh.status(cx);
 console.log(`${since()}  agents alive: ${alive.values().every(Boolean)}`);

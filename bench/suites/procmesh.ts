@@ -16,7 +16,7 @@ import type { BenchRow, SuiteOptions, SuiteResult } from '../lib.js';
 import { Actor, type Handlers, type OncePortRef, registerActor } from '../../src/actor/index.js';
 import { Extent } from '../../src/ndslice/index.js';
 import { LocalAllocator, ProcessAllocator } from '../../src/mesh/alloc/index.js';
-import { ProcMesh } from '../../src/mesh/index.js';
+import { AllocatedProcMesh } from '../../src/mesh/index.js';
 
 type PingMsg = { type: 'Ping'; reply: OncePortRef<number> };
 export class BenchPing extends Actor<undefined, PingMsg> {
@@ -57,12 +57,12 @@ async function fork8(): Promise<number> {
 
 /** Allocates 8 child procs, spawns one BenchPing each, pings all; ms until every reply. */
 async function spawn8(): Promise<number> {
-  const client = ProcMesh.createClient();
+  const client = AllocatedProcMesh.createClient();
   try {
     const t0 = process.hrtime.bigint();
     // Children import the registered actor modules (the agent, this one for BenchPing) first.
     const alloc = await new ProcessAllocator().allocate({ extent: Extent.from({ hosts: 2, gpus: 4 }), transport: 'unix' });
-    const mesh = await ProcMesh.allocate(client.cx, alloc, 'bench');
+    const mesh = await AllocatedProcMesh.allocate(client.cx, alloc, 'bench');
     const am = await mesh.spawn(client.cx, 'ping', BenchPing, undefined);
     await Promise.all(am.actorRefs().map((r) => r.ask(client.cx, { type: 'Ping' }, { timeoutMs: 30_000 })));
     const t = ms(t0);
@@ -75,9 +75,9 @@ async function spawn8(): Promise<number> {
 
 /** ms per spawn on a LocalAlloc mesh of `n` procs (median of `samples` spawns). */
 async function spawnLocal(n: number, samples: number): Promise<number> {
-  const client = ProcMesh.createClient();
+  const client = AllocatedProcMesh.createClient();
   const alloc = await new LocalAllocator().allocate({ extent: Extent.from({ procs: n }), transport: 'local' });
-  const mesh = await ProcMesh.allocate(client.cx, alloc, `local${n}`);
+  const mesh = await AllocatedProcMesh.allocate(client.cx, alloc, `local${n}`);
   try {
     await mesh.spawn(client.cx, 'warmup', BenchPing, undefined);
     const xs: number[] = [];

@@ -54,7 +54,7 @@ import { DialMailboxRouter } from '../mailbox/routers.js';
 import type { MessageEnvelope } from '../mailbox/envelope.js';
 import { Extent } from '../ndslice/extent.js';
 import { Region } from '../ndslice/region.js';
-import { ProcMesh, type MeshClient } from '../mesh/proc-mesh.js';
+import { AllocatedProcMesh, type MeshClient } from '../mesh/proc-mesh.js';
 import '../mesh/proc-mesh-agent.js';
 import { ConfigurationError } from '../mesh/errors.js';
 import { nodeEntryCommand } from '../mesh/alloc/process.js';
@@ -65,7 +65,7 @@ import { RemoteAlloc } from '../host/remote-alloc.js';
 import { PACKAGE_VERSION } from '../host/worker.js';
 import { parseReadyLine } from '../host/worker-options.js';
 import { AttachError, HostMeshRefParseError, HostMeshStoppedError, NotOwnedError, WorkerStartError, type AttachFailure } from '../host/errors.js';
-import { Procs, isWorker, ApiUsageError, thisHost, watchProcDeaths, type IdleStoppable, type SpawnProcsOptions } from './host.js';
+import { ProcMesh, isWorker, ApiUsageError, thisHost, watchProcDeaths, type IdleStoppable, type SpawnProcsOptions } from './host.js';
 import type { SliceSpec } from '../mesh/actor-mesh.js';
 
 export interface AttachOptions {
@@ -450,7 +450,7 @@ export class HostMeshRef {
    * gpus: 4}`), each with a comm actor for casting; `modules` are imported by every proc (the
    * modules defining your actors: they must exist at the same path on the workers' machines).
    */
-  async spawnProcs(perHost: Record<string, number>, opts: HostSpawnProcsOptions = {}): Promise<Procs> {
+  async spawnProcs(perHost: Record<string, number>, opts: HostSpawnProcsOptions = {}): Promise<ProcMesh> {
     if (isWorker())
       throw new ApiUsageError('SpawnInWorker', 'spawnProcs was called inside a mesh worker process: guard your main code with `if (!isWorker()) { ... }`');
     this.owner?.checkUsable();
@@ -496,15 +496,15 @@ export class HostMeshRef {
       if (w.lost !== undefined) f(w.lost);
     });
     const deaths = watchProcDeaths(alloc);
-    let pm: ProcMesh;
+    let pm: AllocatedProcMesh;
     try {
-      pm = await ProcMesh.allocate(nc.cx, alloc, opts.name ?? 'procs', { commTree: true, forwarder: nc.addr });
+      pm = await AllocatedProcMesh.allocate(nc.cx, alloc, opts.name ?? 'procs', { commTree: true, forwarder: nc.addr });
     } catch (e) {
       deaths.unwatch();
       for (const f of unlost) f();
       throw e;
     }
-    const procs = new Procs(pm, nc);
+    const procs = new ProcMesh(pm, nc);
     deaths.setProcs(procs);
     this.owner?.procMeshes.add(procs);
     void alloc.ended.then(() => {
@@ -533,7 +533,7 @@ interface LocalWorkers {
 
 /** Hosts this client attached to (owned: it can stop and shut them down). */
 export class HostMesh implements IdleStoppable {
-  /** @internal */ readonly procMeshes = new Set<Procs>();
+  /** @internal */ readonly procMeshes = new Set<ProcMesh>();
   /** @internal */ readonly folder: LogFolder | undefined;
   /** @internal */ readonly logsEnabled: boolean;
   private state: 'attached' | 'stopped' | 'shut down' = 'attached';
@@ -672,7 +672,7 @@ export class HostMesh implements IdleStoppable {
   slice(spec: SliceSpec): HostMeshRef {
     return this.ref.slice(spec);
   }
-  spawnProcs(perHost: Record<string, number>, opts: HostSpawnProcsOptions = {}): Promise<Procs> {
+  spawnProcs(perHost: Record<string, number>, opts: HostSpawnProcsOptions = {}): Promise<ProcMesh> {
     return this.ref.spawnProcs(perHost, opts);
   }
   toString(): string {

@@ -1,6 +1,6 @@
 /**
  * The user-facing entry points (spec host.md §10): `thisHost()` (the local machine),
- * `host.spawnProcs({gpus: 4})` → a `Procs` mesh of child processes (or in-process procs with
+ * `host.spawnProcs({gpus: 4})` → a `ProcMesh` of child processes (or in-process procs with
  * `{alloc: 'local'}`), `procs.spawn(name, Class, params)` → a typed `ActorMesh`.
  *
  * Invariants:
@@ -34,7 +34,7 @@ import { Extent } from '../ndslice/extent.js';
 import { Region } from '../ndslice/region.js';
 import { Slice } from '../ndslice/slice.js';
 import { LocalAllocator, ProcessAllocator, BOOTSTRAP_ADDR_ENV, ProcStopReason, type Alloc, type ProcState } from '../mesh/alloc/index.js';
-import { ProcMesh, type MeshClient } from '../mesh/proc-mesh.js';
+import { AllocatedProcMesh, type MeshClient } from '../mesh/proc-mesh.js';
 import '../mesh/proc-mesh-agent.js'; // registers ProcMeshAgent (the agent every alloc boots)
 import { COMM_ACTOR_MODULE } from '../mesh/comm-actor.js';
 import { COMM_ACTOR_NAME, memberName } from '../mesh/cast-protocol.js';
@@ -87,9 +87,12 @@ interface ProcInfo {
   addr?: string;
 }
 
-/** A proc mesh owned by this process, with `spawn` for actor meshes. */
-export class Procs {
-  readonly procMesh: ProcMesh;
+/**
+ * A proc mesh owned by this process (from `thisHost().spawnProcs` or a `HostMesh`'s), with `spawn`
+ * for typed actor meshes; the allocation underneath is an `AllocatedProcMesh` (`procMesh`).
+ */
+export class ProcMesh {
+  readonly procMesh: AllocatedProcMesh;
   readonly client: MeshClient;
   private readonly meshes = new Set<ActorMesh<any>>();
   private stopping: Promise<void> | undefined;
@@ -98,7 +101,7 @@ export class Procs {
   private unwatch: (() => void) | undefined;
   private readonly host: Host | undefined;
 
-  constructor(procMesh: ProcMesh, client: MeshClient, host?: Host) {
+  constructor(procMesh: AllocatedProcMesh, client: MeshClient, host?: Host) {
     this.procMesh = procMesh;
     this.client = client;
     this.host = host;
@@ -134,6 +137,10 @@ export class Procs {
 
   extent(): Extent {
     return this.procMesh.extent();
+  }
+
+  region(): Region {
+    return this.procMesh.region();
   }
 
   get size(): number {
@@ -270,15 +277,15 @@ function ensureRegistered(cls: ActorClass<any>): void {
 }
 
 /**
- * @internal Feeds the proc deaths an alloc reports to the `Procs` built on it, from the alloc's
+ * @internal Feeds the proc deaths an alloc reports to the `ProcMesh` built on it, from the alloc's
  * first event on (a proc that dies while the mesh is being set up is reported once it exists).
  * Procs that share their address with others (`procsShareAddresses`: procs behind one worker's
  * port) never get that address's link aborted for one proc's death.
  */
-export function watchProcDeaths(alloc: Alloc): { setProcs(p: Procs): void; unwatch(): void } {
+export function watchProcDeaths(alloc: Alloc): { setProcs(p: ProcMesh): void; unwatch(): void } {
   const infos = new Map<string, ProcInfo>();
   const shared = (alloc as { procsShareAddresses?: boolean }).procsShareAddresses === true;
-  let procs: Procs | undefined;
+  let procs: ProcMesh | undefined;
   const early: Array<[ProcInfo, ProcStopReason]> = [];
   const unwatch =
     alloc.watch?.((e: ProcState) => {
@@ -302,7 +309,7 @@ export function watchProcDeaths(alloc: Alloc): { setProcs(p: Procs): void; unwat
     }) ?? (() => undefined);
   let stopWatch = unwatch;
   return {
-    setProcs(p: Procs) {
+    setProcs(p: ProcMesh) {
       procs = p;
       p.setUnwatch(() => stopWatch());
       for (const [i, r] of early.splice(0)) p.procStopped(i, r);
@@ -322,7 +329,7 @@ export interface IdleStoppable {
 
 export class Host {
   private client: MeshClient | undefined;
-  private readonly procMeshes = new Set<Procs>();
+  private readonly procMeshes = new Set<ProcMesh>();
   private readonly others = new Set<IdleStoppable>();
   /** Operations of this API in progress (the program is not idle while any runs). */
   private ops = 0;
@@ -376,14 +383,14 @@ export class Host {
 
   /** The root client of this process (created on first use). */
   get rootClient(): MeshClient {
-    return (this.client ??= ProcMesh.createClient('client'));
+    return (this.client ??= AllocatedProcMesh.createClient('client'));
   }
 
   /**
    * Spawns one proc per point of `perHost` (e.g. `{gpus: 4}`) on this machine, each with a comm
    * actor for casting.
    */
-  async spawnProcs(perHost: Record<string, number>, opts: SpawnProcsOptions = {}): Promise<Procs> {
+  async spawnProcs(perHost: Record<string, number>, opts: SpawnProcsOptions = {}): Promise<ProcMesh> {
     if (isWorker())
       throw new ApiUsageError(
         'SpawnInWorker',
@@ -398,14 +405,14 @@ export class Host {
       else alloc = await new ProcessAllocator().allocate({ ...spec, transport: 'unix' });
       const deaths = watchProcDeaths(alloc);
       const client = this.rootClient;
-      let pm: ProcMesh;
+      let pm: AllocatedProcMesh;
       try {
-        pm = await ProcMesh.allocate(client.cx, alloc, opts.name ?? 'procs', { commTree: true });
+        pm = await AllocatedProcMesh.allocate(client.cx, alloc, opts.name ?? 'procs', { commTree: true });
       } catch (e) {
         deaths.unwatch();
         throw e;
       }
-      const procs = new Procs(pm, client, this);
+      const procs = new ProcMesh(pm, client, this);
       deaths.setProcs(procs);
       this.procMeshes.add(procs);
       this.watchIdle();

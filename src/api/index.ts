@@ -2,7 +2,7 @@
  * actormesh user API (spec host.md §10): spawn procs on this machine, spawn typed actor meshes,
  * call endpoints, slice, and handle failures. See the "Actor meshes" section of the README.
  */
-export { thisHost, Host, Procs, isWorker, ApiUsageError, type SpawnOptions, type SpawnProcsOptions, type ActorMeshOf } from './host.js';
+export { thisHost, Host, ProcMesh, isWorker, ApiUsageError, type SpawnOptions, type SpawnProcsOptions, type ActorMeshOf } from './host.js';
 export { HostMesh, HostMeshRef, type AttachOptions, type HostSpawnProcsOptions, type ShutdownResult } from './host-mesh.js';
 export {
   AttachError,

@@ -1,6 +1,6 @@
 /**
  * `RemoteAlloc`: the procs of one proc mesh spread over the workers of a host mesh, as an `Alloc`
- * (so `ProcMesh.allocate`, casting and supervision work on it unchanged). The client casts
+ * (so `AllocatedProcMesh.allocate`, casting and supervision work on it unchanged). The client casts
  * `SpawnProcs` to each worker's host agent; rank `h * perHost + i` is proc `i` of host `h`
  * (extent `{hosts: N, ...perHost}`).
  *

@@ -1,6 +1,6 @@
 /**
  * Comm trees on proc meshes (spec §5.2 step 8): one comm actor per proc, spawned when a proc mesh
- * is allocated with the `commTree` option (`ProcMesh.allocate(cx, alloc, name, { commTree })`),
+ * is allocated with the `commTree` option (`AllocatedProcMesh.allocate(cx, alloc, name, { commTree })`),
  * and the caster that sends the mesh's agent casts through them.
  *
  * Invariant: a mesh's casts take one path for the mesh's whole life: point to point up to
@@ -18,14 +18,14 @@ import { castMessage } from './cast.js';
 import { castsPointToPoint } from './cast-plan.js';
 import { COMM_ACTOR_NAME, type CommMsg } from './cast-protocol.js';
 import { CommActor } from './comm-actor.js';
-import type { CommActorSetup, ProcMesh } from './proc-mesh.js';
+import type { CommActorSetup, AllocatedProcMesh } from './proc-mesh.js';
 
 /**
  * Spawns one comm actor (reserved name `comm`) per proc of a freshly allocated mesh through the
  * direct cast path, then sends each its `Mesh(rank, peers)` mode. Agent casts keep the direct
  * caster; actor meshes cast through the returned root comm actor.
  */
-export async function installCommTree(cx: Context, mesh: ProcMesh): Promise<CommActorSetup> {
+export async function installCommTree(cx: Context, mesh: AllocatedProcMesh): Promise<CommActorSetup> {
   const ref = mesh.ref;
   await ref.spawnService(cx, COMM_ACTOR_NAME, CommActor, {});
   const peers = ref.ranks.map((r) => r.actorId(COMM_ACTOR_NAME));

@@ -1,5 +1,5 @@
 /**
- * `ProcMesh` / `ProcMeshRef` / `ProcRef` (spec host.md §5): a mesh of procs from an `Alloc`, each
+ * `AllocatedProcMesh` / `ProcMeshRef` / `ProcRef` (spec host.md §5): a mesh of procs from an `Alloc`, each
  * with a `ProcMeshAgent`, and the operations that spawn, query and stop actor meshes on it through
  * the resource protocol.
  *
@@ -354,7 +354,7 @@ function resolveActorType(cls: ActorClass<any> | string): string {
   return typeName;
 }
 
-// --- ProcMesh ---------------------------------------------------------------------------------
+// --- AllocatedProcMesh ---------------------------------------------------------------------------------
 
 /** Serving of a caller proc per transport, shared by the meshes it allocates (ref-counted). */
 interface Served {
@@ -401,7 +401,7 @@ export interface CommActorSetup {
   readonly caster: MeshCaster;
 }
 
-/** Options of `ProcMesh.allocate`. */
+/** Options of `AllocatedProcMesh.allocate`. */
 export interface AllocateOptions {
   /**
    * Spawn one comm actor per proc once the mesh is up (comm-tree.ts): actor meshes above
@@ -430,7 +430,7 @@ export interface MeshClient {
  * An allocated proc mesh (owned). Derefs to its root `ProcMeshRef` through `ref` and the
  * delegating methods.
  */
-export class ProcMesh {
+export class AllocatedProcMesh {
   /** Procs allocated so far in this process (logging only). */
   static allocCount = 0;
 
@@ -461,10 +461,10 @@ export class ProcMesh {
    * agent with the address book and wait until each answered, then start monitoring the alloc.
    * Given a `Proc` instead of a context, a client instance of that proc does the work.
    */
-  static async allocate(cxOrProc: Context | Proc, alloc: Alloc, name = 'mesh', opts: AllocateOptions = {}): Promise<ProcMesh> {
+  static async allocate(cxOrProc: Context | Proc, alloc: Alloc, name = 'mesh', opts: AllocateOptions = {}): Promise<AllocatedProcMesh> {
     const cx: Context = cxOrProc instanceof Proc ? cxOrProc.instance(`allocator_${ShortUuid.generate()}`) : cxOrProc;
     const meshName = Name.new(name);
-    ProcMesh.allocCount++;
+    AllocatedProcMesh.allocCount++;
     const router = routerOf(cx.proc);
     let procs: AllocatedProc[];
     try {
@@ -496,7 +496,7 @@ export class ProcMesh {
       throw e;
     }
     const ranks = procs.map((p, i) => new ProcRef(p.procId, i, new ActorRef<ProcMeshAgent>(p.agent.actorId)));
-    const mesh = new ProcMesh(meshName, alloc, new ProcMeshRef(meshName, Region.fromExtent(alloc.extent), ranks), cleanup);
+    const mesh = new AllocatedProcMesh(meshName, alloc, new ProcMeshRef(meshName, Region.fromExtent(alloc.extent), ranks), cleanup);
     // A proc the alloc reports stopped is unreachable: drop its route so sends to it fail fast
     // (undeliverable) instead of queueing on a channel that retries until the delivery timeout.
     const procOfKey = new Map(procs.map((p) => [p.createKey.toString(), p.procId] as const));

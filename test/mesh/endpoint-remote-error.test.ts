@@ -5,11 +5,11 @@
 // member keeps running.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { thisHost, EndpointError, type Procs } from '../../src/api/index.js';
+import { thisHost, EndpointError, type ProcMesh } from '../../src/api/index.js';
 import { ENDPOINT_ACTORS } from './fixtures/endpoint-actors.js';
 import { CAST_MODES, spawnProbe } from './_endpoint-modes.js';
 
-let procs: Procs;
+let procs: ProcMesh;
 before(async () => {
   procs = await thisHost().spawnProcs({ gpus: 2 }, { modules: [ENDPOINT_ACTORS] });
 });

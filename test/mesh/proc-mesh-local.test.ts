@@ -8,7 +8,7 @@ import { Status, StatusOverlay } from '../../src/valuemesh/index.js';
 import { Rank } from '../../src/core/bindings.js';
 import { LocalAllocator } from '../../src/mesh/alloc/index.js';
 import {
-  ProcMesh,
+  AllocatedProcMesh,
   ActorSpawnError,
   ActorTypeNotRegistered,
   InvalidRankCardinality,
@@ -24,9 +24,9 @@ import { ProcId } from '../../src/core/ids.js';
 import { decode, encode } from '../../src/core/codec.js';
 
 async function localMesh(extent: Record<string, number>) {
-  const client = ProcMesh.createClient();
+  const client = AllocatedProcMesh.createClient();
   const alloc = await new LocalAllocator().allocate({ extent: Extent.from(extent), transport: 'local' });
-  const mesh = await ProcMesh.allocate(client.cx, alloc, 'test');
+  const mesh = await AllocatedProcMesh.allocate(client.cx, alloc, 'test');
   return {
     client,
     mesh,
@@ -230,7 +230,7 @@ test('allocating from a proc whose forwarder is not a router fails with Unroutab
   const cx = proc.instance('c');
   const alloc = await new LocalAllocator().allocate({ extent: Extent.from({ x: 1 }), transport: 'local' });
   try {
-    await assert.rejects(ProcMesh.allocate(cx, alloc), UnroutableMesh);
+    await assert.rejects(AllocatedProcMesh.allocate(cx, alloc), UnroutableMesh);
   } finally {
     await alloc.stopAndWait();
     await proc.destroyAndWait(100);
@@ -321,9 +321,9 @@ test('Stop of a name that was never spawned is a no-op: stopActorByName then tim
 });
 
 test('a 256-proc mesh allocated from a bare Proc spawns and stops an actor mesh on every rank', async () => {
-  const client = ProcMesh.createClient();
+  const client = AllocatedProcMesh.createClient();
   const alloc = await new LocalAllocator().allocate({ extent: Extent.from({ hosts: 16, gpus: 16 }), transport: 'local' });
-  const mesh = await ProcMesh.allocate(client.proc, alloc, 'big');
+  const mesh = await AllocatedProcMesh.allocate(client.proc, alloc, 'big');
   try {
     const am = await mesh.spawn(client.cx, 'many', TestActor, undefined);
     const st = await mesh.statuses(client.cx, am.name);

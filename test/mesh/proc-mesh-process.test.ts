@@ -6,13 +6,13 @@ import { Extent } from '../../src/ndslice/index.js';
 import { GET_ACTOR_STATE_MAX_IDLE, MESSAGE_DELIVERY_TIMEOUT, config } from '../../src/core/config.js';
 import { Rank } from '../../src/core/bindings.js';
 import { ProcessAllocator } from '../../src/mesh/alloc/index.js';
-import { ProcMesh, ActorSpawnError, castDirect } from '../../src/mesh/index.js';
+import { AllocatedProcMesh, ActorSpawnError, castDirect } from '../../src/mesh/index.js';
 import { TestActor, FailingCreateTestActor, type RankInfo } from './fixtures/actors.js';
 
 async function processMesh(extent: Record<string, number>) {
-  const client = ProcMesh.createClient();
+  const client = AllocatedProcMesh.createClient();
   const alloc = await new ProcessAllocator().allocate({ extent: Extent.from(extent), transport: 'unix' });
-  const mesh = await ProcMesh.allocate(client.cx, alloc, 'proc');
+  const mesh = await AllocatedProcMesh.allocate(client.cx, alloc, 'proc');
   return {
     mesh,
     cx: client.cx,
