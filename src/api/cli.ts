@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { exitWithParent } from '../mesh/alloc/index.js';
 import { formatReadyLine, parseWorkerArgs, resolveAdvertised, WorkerUsageError } from '../host/worker-options.js';
-import { PACKAGE_VERSION, startWorker } from '../host/worker.js';
+import { PACKAGE_VERSION, startWorker, type WorkerHandle } from '../host/worker.js';
 
 const USAGE = `usage: actormesh <command> [options]
 
@@ -36,7 +36,16 @@ async function worker(argv: string[]): Promise<number> {
     throw e;
   }
   if (process.env['ACTORMESH_WORKER_EXIT_WITH_PARENT'] === '1') exitWithParent();
-  const handle = await startWorker({
+  // Signals are handled from before the ready line: a SIGTERM right after it still drains the procs.
+  let handle: WorkerHandle | undefined;
+  let stopCode: number | undefined;
+  const onSignal = (code: number) => () => {
+    stopCode ??= code;
+    if (handle !== undefined) void handle.stop(code);
+  };
+  process.once('SIGTERM', onSignal(143));
+  process.once('SIGINT', onSignal(130));
+  handle = await startWorker({
     listen: opts.listen,
     advertise: opts.advertise,
     ...(opts.secret !== undefined ? { secret: opts.secret } : {}),
@@ -46,8 +55,7 @@ async function worker(argv: string[]): Promise<number> {
   const line = formatReadyLine(handle.addr, handle.pid, handle.version, handle.protocol, opts.json);
   if (opts.readyFile !== undefined) writeFileSync(opts.readyFile, `${line}\n`);
   process.stdout.write(`${line}\n`);
-  process.once('SIGTERM', () => void handle.stop(143));
-  process.once('SIGINT', () => void handle.stop(130));
+  if (stopCode !== undefined) void handle.stop(stopCode);
   return handle.done;
 }
 

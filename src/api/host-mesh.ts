@@ -27,6 +27,8 @@
  */
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
 import { lookup } from 'node:dns/promises';
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -87,8 +89,11 @@ export interface AttachOptions {
    * its own port with the same certificate (the procs dial it back over TLS).
    */
   tls?: { cert: string; key: string; ca: string };
-  /** Proc output: folded onto this terminal (default), dropped, or handed to a function. */
-  logs?: 'fold' | 'off' | ((line: LogLine) => void);
+  /**
+   * Proc output: folded onto this terminal (default), dropped, handed to a function, or written to
+   * files in `dir` (`<host>_<point>.stdout.log` / `.stderr.log`, one pair per proc).
+   */
+  logs?: 'fold' | 'off' | ((line: LogLine) => void) | { dir: string };
 }
 
 export interface HostSpawnProcsOptions extends Omit<SpawnProcsOptions, 'alloc'> {
@@ -111,6 +116,8 @@ interface NetClient extends MeshClient {
   readonly watches: Map<string, HostWatch>;
   /** Owned host meshes using this client; the last one to stop or shut down closes it. */
   users: number;
+  /** When the keepalive tick last ran (a late tick means this process was stalled). */
+  lastTick: number;
   /** Calls `f` with the reason whenever a message of this client to the worker at `addr` bounces. */
   onBounce(addr: string, f: (why: string) => void): () => void;
 }
@@ -226,6 +233,7 @@ async function createNetClient(secret: string | undefined, workers: readonly Cha
     secret,
     watches,
     users: 0,
+    lastTick: Date.now(),
     async close() {
       clearInterval(timer);
       await proc.destroyAndWait(500);
@@ -258,8 +266,13 @@ function tickWatches(nc: NetClient): void {
   const linkTimeout = config.get(MESH_HOST_LINK_TIMEOUT);
   const silentTimeout = config.get(MESH_HOST_UNRESPONSIVE_TIMEOUT);
   const now = Date.now();
+  // This tick came late: this process was busy (its event loop stalled) and could not read the
+  // answers that wait in its sockets. That time is not the workers' silence.
+  const late = now - nc.lastTick - config.get(MESH_KEEPALIVE_INTERVAL);
+  nc.lastTick = now;
   for (const w of nc.watches.values()) {
     if (w.lost !== undefined) continue;
+    if (late > 0) w.lastHeard += late;
     if (w.replies === undefined) {
       const [h, rx] = nc.cx.openPort<number>('KeepaliveReply');
       rx.background = true;
@@ -459,7 +472,7 @@ export class HostMeshRef {
     const nc = await (this.owner?.client ?? clientFor(this.hosts));
     const procMesh = `${opts.name ?? 'procs'}-${ShortUuid.generate()}`;
     const logs = opts.logs ?? this.owner?.logsEnabled ?? true;
-    const folder = this.owner?.folder;
+    const folder = this.owner?.logSink;
     const alloc = new RemoteAlloc({
       cx: nc.cx,
       hostMesh: this.name,
@@ -523,6 +536,46 @@ export class HostMeshRef {
   }
 }
 
+// --- proc output -----------------------------------------------------------------------------
+
+/** Where a host mesh's proc output goes. */
+interface LogSink {
+  push(lines: readonly LogLine[]): void;
+  flush(): void;
+  close(): void;
+}
+
+function logSinkFor(logs: AttachOptions['logs']): LogSink | undefined {
+  if (logs === 'off') return undefined;
+  if (typeof logs === 'function') {
+    const f = logs;
+    return { push: (lines) => lines.forEach(f), flush: () => undefined, close: () => undefined };
+  }
+  if (typeof logs === 'object' && logs !== null) return new FileLogSink(logs.dir);
+  return new LogFolder();
+}
+
+/** One file per proc and stream in `dir` (created if missing). */
+class FileLogSink implements LogSink {
+  private readonly files = new Map<string, WriteStream>();
+  constructor(private readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+  }
+  push(lines: readonly LogLine[]): void {
+    for (const l of lines) {
+      const name = `${l.source.replace(/[^A-Za-z0-9_.-]+/g, '_')}.${l.stream}.log`;
+      let f = this.files.get(name);
+      if (f === undefined) this.files.set(name, (f = createWriteStream(join(this.dir, name), { flags: 'a' })));
+      f.write(`${l.text}\n`);
+    }
+  }
+  flush(): void {}
+  close(): void {
+    for (const f of this.files.values()) f.end();
+    this.files.clear();
+  }
+}
+
 // --- HostMesh (owned) ------------------------------------------------------------------------
 
 /** Local worker processes started by `HostMesh.process`. */
@@ -534,7 +587,7 @@ interface LocalWorkers {
 /** Hosts this client attached to (owned: it can stop and shut them down). */
 export class HostMesh implements IdleStoppable {
   /** @internal */ readonly procMeshes = new Set<ProcMesh>();
-  /** @internal */ readonly folder: LogFolder | undefined;
+  /** @internal */ readonly logSink: LogSink | undefined;
   /** @internal */ readonly logsEnabled: boolean;
   private state: 'attached' | 'stopped' | 'shut down' = 'attached';
   private locals: LocalWorkers | undefined;
@@ -554,11 +607,7 @@ export class HostMesh implements IdleStoppable {
     // A script that never calls stop()/shutdown() still ends: once idle, this mesh is stopped.
     thisHost().adopt(this);
     this.logsEnabled = logs !== 'off';
-    this.folder = logs === 'off' ? undefined : typeof logs === 'function' ? new LogFolder({ windowMs: 0.0001, write: () => undefined }) : new LogFolder();
-    if (typeof logs === 'function') {
-      const f = logs;
-      (this.folder as unknown as { push(l: readonly LogLine[]): void }).push = (lines) => lines.forEach(f);
-    }
+    this.logSink = logSinkFor(logs);
   }
 
   /**
@@ -700,14 +749,14 @@ export class HostMesh implements IdleStoppable {
     await this.drain();
     const nc = await this.client;
     await this.forget(nc);
-    this.folder?.close();
+    this.logSink?.close();
     await releaseNetClient(nc);
   }
 
   private async drain(): Promise<void> {
     await Promise.all([...this.procMeshes].map((p) => p.stop().catch(() => undefined)));
     this.procMeshes.clear();
-    this.folder?.flush();
+    this.logSink?.flush();
   }
 
   /** Tells every live worker to drop this host mesh (its remaining procs stop). */
@@ -760,7 +809,7 @@ export class HostMesh implements IdleStoppable {
       }),
     );
     if (this.locals !== undefined) await reapLocalWorkers(this.locals, timeout);
-    this.folder?.close();
+    this.logSink?.close();
     await releaseNetClient(nc);
     return { ok: missing.length === 0, missingHosts: missing.sort((a, b) => this.hosts.indexOf(a) - this.hosts.indexOf(b)) };
   }

@@ -3,7 +3,10 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import {
@@ -16,6 +19,7 @@ import {
   ConfigurationError,
   config,
   MESH_HOST_LINK_TIMEOUT,
+  MESH_HOST_UNRESPONSIVE_TIMEOUT,
   MESH_KEEPALIVE_INTERVAL,
   MESH_TAIL_LOG_LINES,
   Actor,
@@ -400,5 +404,48 @@ test('a worker speaking another protocol fails attach with ProtocolMismatch, nam
   } finally {
     await server.stop();
     await proc.destroyAndWait(500);
+  }
+});
+
+test('a client blocked longer than MESH_HOST_UNRESPONSIVE_TIMEOUT does not take its live workers for lost', async () => {
+  const restore = config.override(MESH_HOST_UNRESPONSIVE_TIMEOUT, 1500);
+  const [w] = await workers(1);
+  const failures: MeshFailure[] = [];
+  const hosts = await HostMesh.attach([w!.addr], { secret: SECRET, logs: 'off' });
+  try {
+    const m = await (
+      await hosts.spawnProcs({ gpus: 1 }, { modules: [HOST_ACTORS_MODULE] })
+    ).spawn('p', Probe, undefined, {
+      onSupervise: (f) => {
+        failures.push(f);
+        return true;
+      },
+    });
+    const end = Date.now() + 4000;
+    while (Date.now() < end) {
+      /* this process is busy: keepalive answers wait unread in its socket */
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual(failures, []);
+    assert.equal(((await m.whoami.call()).values() as unknown[]).length, 1);
+  } finally {
+    restore.restore();
+    assert.deepEqual((await hosts.shutdown()).missingHosts, []);
+  }
+});
+
+test('proc output can go to files, one per proc and stream', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'actormesh-logs-'));
+  try {
+    const [w] = await workers(1);
+    const hosts = await HostMesh.attach([w!.addr], { secret: SECRET, logs: { dir } });
+    const m = await (await hosts.spawnProcs({ gpus: 2 }, { modules: [HOST_ACTORS_MODULE] })).spawn('p', Probe, undefined);
+    await m.say.call('to a file');
+    await hosts.shutdown();
+    assert.deepEqual(readdirSync(dir).sort(), ['host0_gpus_0.stderr.log', 'host0_gpus_0.stdout.log', 'host0_gpus_1.stderr.log', 'host0_gpus_1.stdout.log']);
+    assert.equal(readFileSync(join(dir, 'host0_gpus_1.stdout.log'), 'utf8'), 'to a file\n');
+    assert.equal(readFileSync(join(dir, 'host0_gpus_1.stderr.log'), 'utf8'), 'rank 1 says to a file\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
