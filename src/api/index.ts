@@ -15,6 +15,7 @@ export {
 } from '../host/errors.js';
 export { startWorker, type WorkerConfig, type WorkerHandle } from '../host/worker.js';
 export { runCli } from './cli.js';
+export { thisProc } from './this-proc.js';
 export { ActorMesh, ActorMeshRef, type ActorMeshRefOf, type SliceSpec, type MeshRuntime, DEFAULT_CALL_TIMEOUT_MS } from '../mesh/actor-mesh.js';
 export {
   MeshActor,

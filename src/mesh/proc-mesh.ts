@@ -40,6 +40,7 @@ import { ActorSpawnError, ActorStopError, ConfigurationError, InvalidMeshArgumen
 import { ProcMeshAgent, type Configure, type AgentStatus } from './proc-mesh-agent.js';
 import type { ActorState, CreateOrUpdate, GetRankStatus, GetState, State, Stop, StopAll } from './resource.js';
 import { installCommTree } from './comm-tree.js';
+import { EventQueue } from './alloc/event-queue.js';
 
 /** One proc of a mesh: its id, its rank at creation, and its agent. */
 export class ProcRef {
@@ -456,6 +457,14 @@ export class AllocatedProcMesh {
   }
 
   /**
+   * A proc mesh over procs that already run and that it does not own (Monarch's `this_proc()`):
+   * its alloc reports nothing and stopping it stops no proc.
+   */
+  static ofRunning(name: string, ref: ProcMeshRef): AllocatedProcMesh {
+    return new AllocatedProcMesh(Name.new(name), new BorrowedAlloc(ref.extent()), ref, async () => {});
+  }
+
+  /**
    * Allocates a proc mesh from `alloc` (spec §5.2): initialize the alloc, serve the caller's proc
    * on the alloc transport, bind routes to the procs in the caller's router, configure every
    * agent with the address book and wait until each answered, then start monitoring the alloc.
@@ -676,4 +685,36 @@ if (!isRegisteredTag(PROC_MESH_REF_TAG)) {
       });
     },
   });
+}
+
+/** The alloc of `AllocatedProcMesh.ofRunning`: procs that run already; no events, nothing to stop. */
+class BorrowedAlloc implements Alloc {
+  readonly spec: Alloc['spec'];
+  readonly worldId = new WorldId(`borrowed_${ShortUuid.generate()}`);
+  readonly transport = 'local' as const;
+  readonly isLocal = true;
+  private readonly events = new EventQueue<ProcState>();
+  constructor(readonly extent: Extent) {
+    this.spec = { extent, transport: 'local' };
+  }
+  next(): Promise<ProcState | null> {
+    return this.events.next();
+  }
+  watch(f: (e: ProcState) => void): () => void {
+    return this.events.watch(f);
+  }
+  async stop(): Promise<void> {
+    this.events.close();
+  }
+  async stopAndWait(): Promise<void> {
+    this.events.close();
+  }
+  [Symbol.asyncIterator](): AsyncIterator<ProcState> {
+    return {
+      next: async () => {
+        const v = await this.next();
+        return v === null ? { done: true, value: undefined } : { done: false, value: v };
+      },
+    };
+  }
 }
