@@ -34,7 +34,7 @@ import { Extent } from '../ndslice/extent.js';
 import { Region } from '../ndslice/region.js';
 import { Slice } from '../ndslice/slice.js';
 import { LocalAllocator, ProcessAllocator, BOOTSTRAP_ADDR_ENV, ProcStopReason, type Alloc, type ProcState } from '../mesh/alloc/index.js';
-import { AllocatedProcMesh, type MeshClient } from '../mesh/proc-mesh.js';
+import { AllocatedProcMesh, type MeshClient, type ProcMeshRef, type SliceSpec } from '../mesh/proc-mesh.js';
 import '../mesh/proc-mesh-agent.js'; // registers ProcMeshAgent (the agent every alloc boots)
 import { COMM_ACTOR_MODULE } from '../mesh/comm-actor.js';
 import { COMM_ACTOR_NAME, memberName } from '../mesh/cast-protocol.js';
@@ -91,30 +91,52 @@ interface ProcInfo {
  * A proc mesh owned by this process (from `thisHost().spawnProcs` or a `HostMesh`'s), with `spawn`
  * for typed actor meshes; the allocation underneath is an `AllocatedProcMesh` (`procMesh`).
  */
+/** What a proc mesh and its slices share. */
+interface ProcMeshState {
+  readonly meshes: Set<ActorMesh<any>>;
+  /** Actor meshes spawned on a slice: root proc rank → proc rank in the slice. */
+  readonly sliceRanks: Map<ActorMesh<any>, Map<number, number>>;
+  stopping: Promise<void> | undefined;
+  /** Procs whose process stopped (root rank → reason), as reported by the alloc. */
+  readonly dead: Map<number, ProcStopReason>;
+  unwatch: (() => void) | undefined;
+}
+
 export class ProcMesh {
   readonly procMesh: AllocatedProcMesh;
   readonly client: MeshClient;
-  private readonly meshes = new Set<ActorMesh<any>>();
-  private stopping: Promise<void> | undefined;
-  /** Procs whose process stopped (rank → reason), as reported by the alloc. */
-  private readonly dead = new Map<number, ProcStopReason>();
-  private unwatch: (() => void) | undefined;
   private readonly host: Host | undefined;
+  private readonly st: ProcMeshState;
+  /** The procs of this view: the whole mesh, or a slice of it (`slice`). */
+  private readonly view: ProcMeshRef;
+  private readonly isSlice: boolean;
 
-  constructor(procMesh: AllocatedProcMesh, client: MeshClient, host?: Host) {
+  constructor(procMesh: AllocatedProcMesh, client: MeshClient, host?: Host, slice?: { state: ProcMeshState; view: ProcMeshRef }) {
     this.procMesh = procMesh;
     this.client = client;
     this.host = host;
+    this.st = slice?.state ?? { meshes: new Set(), sliceRanks: new Map(), stopping: undefined, dead: new Map(), unwatch: undefined };
+    this.view = slice?.view ?? procMesh.ref;
+    this.isSlice = slice !== undefined;
   }
 
-  /** Ranks whose process stopped, with the reason (empty while every proc runs). */
+  /** Ranks (of the whole mesh) whose process stopped, with the reason (empty while every proc runs). */
   get stoppedProcs(): ReadonlyMap<number, ProcStopReason> {
-    return this.dead;
+    return this.st.dead;
   }
 
   /** @internal Wired by `Host.spawnProcs`: the alloc watch to end when this mesh stops. */
   setUnwatch(f: (() => void) | undefined): void {
-    this.unwatch = f;
+    this.st.unwatch = f;
+  }
+
+  /**
+   * A view of some of the procs (`{gpus: 0}` drops the dimension, `{gpus: [0, 2]}` keeps a range):
+   * `spawn` on it puts actors on those procs only (an actor mesh of the slice's shape, ranked in
+   * the slice). A slice cannot `stop()` the procs: stop the mesh it came from.
+   */
+  slice(spec: SliceSpec): ProcMesh {
+    return new ProcMesh(this.procMesh, this.client, this.host, { state: this.st, view: this.view.slice(spec) });
   }
 
   /**
@@ -124,27 +146,35 @@ export class ProcMesh {
    * Ignored once this proc mesh is stopping (procs then stop on purpose).
    */
   procStopped(info: ProcInfo, reason: ProcStopReason): void {
-    if (this.stopping !== undefined || this.dead.has(info.rank)) return;
-    this.dead.set(info.rank, reason);
+    if (this.st.stopping !== undefined || this.st.dead.has(info.rank)) return;
+    this.st.dead.set(info.rank, reason);
     const procId = String(this.procMesh.ref.ranks[info.rank]?.procId ?? `rank ${info.rank}`);
-    for (const m of [...this.meshes]) {
+    for (const m of [...this.st.meshes]) {
       if (m.health.stopped) continue;
-      const { baseRanks, failure } = procStoppedFailure(m.name, info.rank, m.perProc, procId, reason, info.pid);
+      const rank = this.rankIn(m, info.rank);
+      if (rank === undefined) continue;
+      const { baseRanks, failure } = procStoppedFailure(m.name, rank, m.perProc, procId, reason, info.pid);
       m.health.fail(baseRanks, failure);
     }
     if (!this.procMesh.alloc.isLocal && info.addr !== undefined) this.client.router.abortClient(info.addr, `proc ${procId} stopped`);
   }
 
+  /** The proc rank of root rank `root` in actor mesh `m`'s procs (undefined: not among them). */
+  private rankIn(m: ActorMesh<any>, root: number): number | undefined {
+    const map = this.st.sliceRanks.get(m);
+    return map === undefined ? root : map.get(root);
+  }
+
   extent(): Extent {
-    return this.procMesh.extent();
+    return this.view.extent();
   }
 
   region(): Region {
-    return this.procMesh.region();
+    return this.view.region();
   }
 
   get size(): number {
-    return this.procMesh.numRanks;
+    return this.view.numRanks;
   }
 
   /**
@@ -160,9 +190,9 @@ export class ProcMesh {
     params: ParamsOf<A>,
     opts: SpawnOptions = {},
   ): Promise<ActorMeshOf<A>> {
-    if (this.stopping !== undefined) throw new ApiUsageError('ProcMeshStopped', `cannot spawn ${name}: the proc mesh ${this.procMesh} is stopped`);
-    if (this.dead.size > 0) {
-      const [rank, reason] = this.dead.entries().next().value!;
+    if (this.st.stopping !== undefined) throw new ApiUsageError('ProcMeshStopped', `cannot spawn ${name}: the proc mesh ${this.procMesh} is stopped`);
+    if (this.st.dead.size > 0) {
+      const [rank, reason] = this.st.dead.entries().next().value!;
       throw new ApiUsageError(
         'ProcStopped',
         `cannot spawn ${name}: proc rank ${rank} of ${this.procMesh} stopped (${ProcStopReason.label(reason)}); spawn on a new proc mesh`,
@@ -177,7 +207,7 @@ export class ProcMesh {
       throw new ApiUsageError('InvalidPerProc', `perProc must be a positive integer, got ${String(opts.perProc)}`);
     ensureRegistered(cls);
     const cx = opts.owner ?? this.client.cx;
-    const ref = this.procMesh.ref;
+    const ref = this.view;
     let meshName: string;
     let names: string[];
     try {
@@ -197,7 +227,8 @@ export class ProcMesh {
     if (opts.onSupervise !== undefined) health.supervise = opts.onSupervise;
     const procExtent = ref.extent();
     const root = Region.fromExtent(opts.perProc === undefined ? procExtent : procExtent.concat(Extent.from({ [opts.perProcLabel ?? 'actors']: perProc })));
-    const rootComm = ref.rootCommActor?.actorId;
+    // The comm tree spans the whole proc mesh: meshes on a slice cast point to point.
+    const rootComm = this.isSlice ? undefined : ref.rootCommActor?.actorId;
     const runtime = {
       cx,
       procIds: ref.ranks.map((r) => r.procId),
@@ -212,7 +243,8 @@ export class ProcMesh {
         : undefined;
     const mesh: ActorMeshOf<A> = ActorMesh.own<A>(meshName, runtime, root, perProc, async () => {
       monitor?.stop();
-      this.meshes.delete(mesh);
+      this.st.meshes.delete(mesh);
+      this.st.sliceRanks.delete(mesh);
       // Procs known dead cannot answer: stop the members of the live procs only (each proc on
       // its own when some died, so no wait idles out on a dead rank).
       const dead = new Set(health.failures.filter((f) => f.kind === 'ProcStopped' && f.rank !== undefined).map((f) => Math.floor(f.rank! / perProc)));
@@ -225,9 +257,15 @@ export class ProcMesh {
               .map((i) => ref.sliced(new Region([], Slice.new(ref.region().slice.get(i), [], []))));
       await Promise.all(targets.flatMap((t) => names.map((n) => t.stopActorByName(cx, n).catch(() => undefined))));
     });
-    this.meshes.add(mesh);
+    this.st.meshes.add(mesh);
+    if (this.isSlice) {
+      const roots = this.procMesh.ref.region().remap(ref.region()) ?? new Uint32Array(0);
+      this.st.sliceRanks.set(mesh, new Map(Array.from(roots, (root, i) => [root, i] as const)));
+    }
     // A proc that died while this mesh was being spawned.
-    for (const [rank, reason] of this.dead) {
+    for (const [root, reason] of this.st.dead) {
+      const rank = this.rankIn(mesh, root);
+      if (rank === undefined) continue;
       const { baseRanks, failure } = procStoppedFailure(meshName, rank, perProc, String(ref.ranks[rank]?.procId), reason);
       health.fail(baseRanks, failure);
     }
@@ -237,12 +275,15 @@ export class ProcMesh {
 
   /** Stops every actor mesh spawned here, then the procs. Idempotent. */
   stop(): Promise<void> {
-    return (this.stopping ??= this.busy(async () => {
-      for (const m of this.meshes) m.health.markStopped();
-      await Promise.all([...this.meshes].map((m) => m.stop().catch(() => undefined)));
+    if (this.isSlice)
+      return Promise.reject(new ApiUsageError('NotOwned', `cannot stop a slice (${this.view}) of a proc mesh: stop the ProcMesh that spawnProcs returned`));
+    const st = this.st;
+    return (st.stopping ??= this.busy(async () => {
+      for (const m of st.meshes) m.health.markStopped();
+      await Promise.all([...st.meshes].map((m) => m.stop().catch(() => undefined)));
       await this.procMesh.stop();
-      this.unwatch?.();
-      this.unwatch = undefined;
+      st.unwatch?.();
+      st.unwatch = undefined;
     }));
   }
 
@@ -251,7 +292,7 @@ export class ProcMesh {
   }
 
   toString(): string {
-    return String(this.procMesh);
+    return this.isSlice ? String(this.view) : String(this.procMesh);
   }
 }
 

@@ -4,4 +4,4 @@ export * from './errors.js';
 export * from './resource.js';
 export { ProcMeshAgent, PROC_MESH_AGENT_TYPE, PROC_MESH_AGENT_MODULE, type Configure, type AgentStatus, type ProcMeshAgentMessage } from './proc-mesh-agent.js';
 export { castDirect, castPointOf, castSenderOf, encodeCastPoint, type CastTarget, type CastOptions, type MeshCaster } from './cast-direct.js';
-export { AllocatedProcMesh, ProcMeshRef, ProcRef, SpawnedActorMesh, type SliceSpec, type CommActorSetup, type MeshClient } from './proc-mesh.js';
+export { AllocatedProcMesh, ProcMeshRef, ProcRef, AllocatedActorMesh, type SliceSpec, type CommActorSetup, type MeshClient } from './proc-mesh.js';

@@ -62,7 +62,7 @@ export class ProcRef {
 export type SliceSpec = Record<string, number | readonly [number, (number | null)?, number?]>;
 
 /** The result of a successful spawn: the actors named `name` on every proc of `procMesh`. */
-export class SpawnedActorMesh<A extends Actor<any, any>> {
+export class AllocatedActorMesh<A extends Actor<any, any>> {
   constructor(
     readonly procMesh: ProcMeshRef,
     readonly name: Name,
@@ -264,12 +264,12 @@ export class ProcMeshRef {
   }
 
   /** Spawns `cls` on every proc under a fresh unique name `Name.new(name)`. */
-  spawn<A extends Actor<any, any>>(cx: Context, name: string, cls: ActorClass<A> | string, params: ParamsOf<A>): Promise<SpawnedActorMesh<A>> {
+  spawn<A extends Actor<any, any>>(cx: Context, name: string, cls: ActorClass<A> | string, params: ParamsOf<A>): Promise<AllocatedActorMesh<A>> {
     return this.spawnWithName(cx, Name.new(name), cls, params);
   }
 
   /** Spawns a singleton service under the reserved name `name` (predictable actor ids). */
-  spawnService<A extends Actor<any, any>>(cx: Context, name: string, cls: ActorClass<A> | string, params: ParamsOf<A>): Promise<SpawnedActorMesh<A>> {
+  spawnService<A extends Actor<any, any>>(cx: Context, name: string, cls: ActorClass<A> | string, params: ParamsOf<A>): Promise<AllocatedActorMesh<A>> {
     return this.spawnWithName(cx, Name.reserved(name), cls, params);
   }
 
@@ -278,7 +278,7 @@ export class ProcMeshRef {
    * GetRankStatus into a status-accumulating port, and wait (idle ACTOR_SPAWN_MAX_IDLE) until
    * every rank reported. Any terminating rank, or a timeout, ⇒ `ActorSpawnError{statuses}`.
    */
-  async spawnWithName<A extends Actor<any, any>>(cx: Context, name: Name, cls: ActorClass<A> | string, params: ParamsOf<A>): Promise<SpawnedActorMesh<A>> {
+  async spawnWithName<A extends Actor<any, any>>(cx: Context, name: Name, cls: ActorClass<A> | string, params: ParamsOf<A>): Promise<AllocatedActorMesh<A>> {
     const typeName = resolveActorType(cls);
     let paramsData: Uint8Array;
     try {
@@ -292,7 +292,7 @@ export class ProcMeshRef {
     if (!r.ok) throw new ActorSpawnError(statusesToRankedValues(r.statuses, Status.timeout(r.elapsedMs), this.ranks.length), String(name));
     if (r.statuses.values().some((s) => s.isTerminating()))
       throw new ActorSpawnError(statusesToRankedValues(r.statuses, Status.NotExist, this.ranks.length), String(name));
-    return new SpawnedActorMesh<A>(this, name, typeName);
+    return new AllocatedActorMesh<A>(this, name, typeName);
   }
 
   /**
@@ -576,10 +576,10 @@ export class AllocatedProcMesh {
   actorStates(cx: Context, name: Name | string): Promise<ValueMesh<State<ActorState>>> {
     return this.current.actorStates(cx, name);
   }
-  spawn<A extends Actor<any, any>>(cx: Context, name: string, cls: ActorClass<A> | string, params: ParamsOf<A>): Promise<SpawnedActorMesh<A>> {
+  spawn<A extends Actor<any, any>>(cx: Context, name: string, cls: ActorClass<A> | string, params: ParamsOf<A>): Promise<AllocatedActorMesh<A>> {
     return this.current.spawn(cx, name, cls, params);
   }
-  spawnService<A extends Actor<any, any>>(cx: Context, name: string, cls: ActorClass<A> | string, params: ParamsOf<A>): Promise<SpawnedActorMesh<A>> {
+  spawnService<A extends Actor<any, any>>(cx: Context, name: string, cls: ActorClass<A> | string, params: ParamsOf<A>): Promise<AllocatedActorMesh<A>> {
     return this.current.spawnService(cx, name, cls, params);
   }
   stopActorByName(cx: Context, name: Name | string): Promise<void> {
