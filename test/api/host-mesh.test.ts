@@ -449,3 +449,32 @@ test('proc output can go to files, one per proc and stream', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a proc killed on a worker: its rank fails with the kill reason, the worker and the other ranks carry on', async () => {
+  const ws = await workers(2);
+  const failures: MeshFailure[] = [];
+  const hosts = await HostMesh.attach(
+    ws.map((w) => w.addr),
+    { secret: SECRET, logs: 'off' },
+  );
+  try {
+    const m = await (
+      await hosts.spawnProcs({ gpus: 2 }, { modules: [HOST_ACTORS_MODULE] })
+    ).spawn('p', Probe, undefined, {
+      onSupervise: (f) => {
+        failures.push(f);
+        return true;
+      },
+    });
+    const who = (await m.whoami.call()).values() as Array<readonly [number, number, number]>;
+    process.kill(who[3]![1], 'SIGKILL');
+    assert.ok(await eventually(() => failures.length > 0, 10_000), 'the owner is told');
+    assert.deepEqual([...new Set(failures.map((f) => f.rank))], [3]);
+    assert.match(String(failures[0]), /Killed\(9\)/);
+    assert.ok(ws.every((w) => alive(w.pid)));
+    assert.equal(((await m.slice({ hosts: 0 }).whoami.call()).values() as unknown[]).length, 2);
+    assert.equal(((await m.slice({ hosts: 1, gpus: 0 }).whoami.call()).values() as unknown[]).length, 1);
+  } finally {
+    assert.deepEqual((await hosts.shutdown()).missingHosts, []);
+  }
+});
