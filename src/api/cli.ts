@@ -9,13 +9,86 @@ import { pathToFileURL } from 'node:url';
 import { exitWithParent } from '../mesh/alloc/index.js';
 import { formatReadyLine, parseWorkerArgs, resolveAdvertised, WorkerUsageError } from '../host/worker-options.js';
 import { PACKAGE_VERSION, startWorker, type WorkerHandle } from '../host/worker.js';
+import { JOB_DIR, JobError, readJobCache, type Job } from './job.js';
+import { loadJob } from './process-job.js';
 
 const USAGE = `usage: actormesh <command> [options]
 
 commands:
-  worker     serve this machine's procs to actormesh clients (actormesh worker --help)
-  --version  print the package version
+  worker                        serve this machine's procs to actormesh clients (actormesh worker --help)
+  job apply <module>#<export>   start the job a module exports (a Job, or a function returning one)
+  job state [--json]            the job in .actormesh/job.json: running or not, its meshes and workers
+  job kill                      end the job's workers and remove its cache
+  --version                     print the package version
+options of job: --dir D (default .actormesh)
 `;
+
+/** `actormesh job apply|state|kill`. */
+async function job(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  let dir = JOB_DIR;
+  let json = false;
+  const pos: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    if (a === '--dir' && i + 1 < rest.length) dir = rest[++i]!;
+    else if (a.startsWith('--dir=')) dir = a.slice(6);
+    else if (a === '--json') json = true;
+    else pos.push(a);
+  }
+  switch (sub) {
+    case 'apply': {
+      const target = pos[0];
+      if (target === undefined || !target.includes('#')) {
+        process.stderr.write(`actormesh job apply: expected <module>#<export>, e.g. ./jobs.js#trainers\n`);
+        return 2;
+      }
+      const [mod, name] = target.split('#') as [string, string];
+      let exported: unknown;
+      try {
+        exported = (await import(moduleSpecifier(mod)))[name];
+      } catch (e) {
+        throw new JobError('BadModule', `cannot import ${mod}: ${(e as Error).message}`, { cause: e });
+      }
+      const j = (typeof exported === 'function' ? await (exported as () => unknown)() : exported) as Job | undefined;
+      if (j === undefined || typeof (j as Job).apply !== 'function') {
+        process.stderr.write(`actormesh job apply: ${target} is not a Job (export a ProcessJob, or a function returning one)\n`);
+        return 2;
+      }
+      await j.apply();
+      return printState(dir, json);
+    }
+    case 'state':
+      return printState(dir, json);
+    case 'kill': {
+      const j = loadJob(dir);
+      if (j === undefined) {
+        process.stderr.write(`actormesh job kill: no job in ${dir}\n`);
+        return 0;
+      }
+      await j.kill();
+      process.stderr.write(`actormesh job kill: done\n`);
+      return 0;
+    }
+    default:
+      process.stderr.write(`actormesh job: expected apply, state or kill\n${USAGE}`);
+      return 2;
+  }
+}
+
+async function printState(dir: string, json: boolean): Promise<number> {
+  const cache = readJobCache(dir);
+  const j = loadJob(dir);
+  const running = cache !== undefined && j !== undefined && (await j.canRun(cache));
+  const state = { running, kind: cache?.kind ?? null, workers: cache?.workers ?? {}, createdAt: cache?.createdAt ?? null };
+  if (json) process.stdout.write(`${JSON.stringify(state)}\n`);
+  else if (cache === undefined) process.stdout.write(`no job in ${dir}\n`);
+  else {
+    process.stdout.write(`${cache.kind} ${running ? 'running' : 'not running'} (since ${cache.createdAt})\n`);
+    for (const [mesh, addrs] of Object.entries(cache.workers)) process.stdout.write(`  ${mesh}: ${addrs.join(' ')}\n`);
+  }
+  return running || cache === undefined ? 0 : 1;
+}
 
 /** A module given on the command line: paths (./x.js, /x.js) become file URLs, bare names stay. */
 function moduleSpecifier(m: string): string {
@@ -64,6 +137,8 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'worker':
       return worker(rest);
+    case 'job':
+      return job(rest);
     case '--version':
     case '-v':
       process.stdout.write(`${PACKAGE_VERSION}\n`);

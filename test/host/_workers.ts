@@ -87,12 +87,18 @@ export function childrenOf(ppid: number): number[] {
   return out;
 }
 
+/** Whether `pid` runs (a zombie waiting for this machine's lazy reaper counts as gone). */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return true;
   }
 }
 

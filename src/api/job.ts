@@ -1,0 +1,132 @@
+/**
+ * Jobs (Monarch's `monarch.job`): where the workers of one or more host meshes come from, and how
+ * a later client finds them again. `state()` gives `{[meshName]: HostMesh}`, starting the workers
+ * if needed (`apply()`), or attaching to the ones a previous client started, found in the job's
+ * cache file (`.actormesh/job.json`).
+ *
+ * Invariants:
+ * - The cache is JSON data (kind, spec, worker addresses, process ids, the path of the secret
+ *   file), never code: loading it runs nothing (Monarch pickles the job object).
+ * - A cached job is reused only when its spec equals the caller's and it still runs
+ *   (`canRun`); otherwise what is left of it is killed and the cache replaced.
+ * - The mesh secret lives in its own file (mode 0600) next to the cache, never in the cache.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ActormeshError } from '../errors.js';
+import type { HostMesh } from './host-mesh.js';
+
+/** The host meshes of a running job, by mesh name. */
+export type JobState = Readonly<Record<string, HostMesh>>;
+
+/** Default directory of a job's cache, secret and logs (relative to the working directory). */
+export const JOB_DIR = '.actormesh';
+
+/** What a job writes to `<dir>/job.json`. */
+export interface JobCache {
+  readonly kind: string;
+  readonly spec: unknown;
+  /** Worker addresses per mesh name, in host-rank order. */
+  readonly workers: Readonly<Record<string, readonly string[]>>;
+  /** Process ids of the workers (local jobs) whose process groups `kill()` ends. */
+  readonly pids: readonly number[];
+  readonly secretFile: string;
+  readonly createdAt: string;
+}
+
+export interface Job {
+  readonly kind: string;
+  /** Starts the workers unless this job already runs them. */
+  apply(): Promise<void>;
+  /** The host meshes, attached (applying the job first if it does not run). */
+  state(): Promise<JobState>;
+  /** Ends every worker of the job and removes its cache. */
+  kill(): Promise<void>;
+  /** Whether the job described by `cache` still runs and matches this job's spec. */
+  canRun(cache: JobCache): Promise<boolean>;
+}
+
+/** A job's cache or spec is unusable, or its workers did not come up. */
+export class JobError extends ActormeshError {
+  constructor(variant: 'BadCache' | 'BadSpec' | 'StartFailed' | 'BadModule', message: string, options?: { cause?: unknown }) {
+    super('JobError', variant, message, options);
+  }
+}
+
+export function cachePath(dir: string): string {
+  return join(resolve(dir), 'job.json');
+}
+
+/** Reads `<dir>/job.json`; undefined when there is none; `JobError('BadCache')` when it is malformed. */
+export function readJobCache(dir: string = JOB_DIR): JobCache | undefined {
+  const p = cachePath(dir);
+  if (!existsSync(p)) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(readFileSync(p, 'utf8'));
+  } catch (e) {
+    throw new JobError('BadCache', `${p} is not JSON: ${(e as Error).message}; delete it or run \`actormesh job kill\``, { cause: e });
+  }
+  const o = v as Partial<JobCache> | null;
+  const ok =
+    typeof o === 'object' &&
+    o !== null &&
+    typeof o.kind === 'string' &&
+    typeof o.workers === 'object' &&
+    o.workers !== null &&
+    Object.values(o.workers).every((a) => Array.isArray(a) && a.every((x) => typeof x === 'string')) &&
+    Array.isArray(o.pids) &&
+    o.pids.every((x) => Number.isSafeInteger(x) && x > 0) &&
+    typeof o.secretFile === 'string';
+  if (!ok) throw new JobError('BadCache', `${p} does not describe a job; expected {kind, spec, workers: {mesh: [addr]}, pids, secretFile, createdAt}`);
+  return o as JobCache;
+}
+
+export function writeJobCache(dir: string, cache: JobCache): void {
+  const p = cachePath(dir);
+  mkdirSync(dirname(p), { recursive: true });
+  writeFileSync(p, `${JSON.stringify(cache, null, 2)}\n`);
+}
+
+export function removeJobCache(dir: string): void {
+  rmSync(cachePath(dir), { force: true });
+}
+
+/** A fresh mesh secret in `<dir>/secret` (mode 0600); returns its path. */
+export function newSecretFile(dir: string): string {
+  const p = join(resolve(dir), 'secret');
+  mkdirSync(dirname(p), { recursive: true });
+  writeFileSync(p, `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600 });
+  chmodSync(p, 0o600);
+  return p;
+}
+
+export function readSecret(file: string): string {
+  try {
+    const s = readFileSync(file, 'utf8').trim();
+    if (s === '') throw new Error('empty');
+    return s;
+  } catch (e) {
+    throw new JobError('BadCache', `the job's secret file ${file} cannot be read (${(e as Error).message}); run \`actormesh job kill\` and apply again`, {
+      cause: e,
+    });
+  }
+}
+
+/** Structural equality of two JSON-like specs (key order ignored). */
+export function sameSpec(a: unknown, b: unknown): boolean {
+  return canonical(a) === canonical(b);
+}
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (typeof v === 'object' && v !== null) {
+    return `{${Object.keys(v)
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
