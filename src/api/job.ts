@@ -130,3 +130,48 @@ function canonical(v: unknown): string {
   }
   return JSON.stringify(v);
 }
+
+/** How long `kill()` waits after SIGTERM before SIGKILL. */
+const KILL_GRACE_MS = 1000;
+
+/** Whether `pid` runs (a zombie waiting for a lazy reaper counts as gone). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc: trust kill(0)
+  }
+}
+
+/** SIGTERM every worker's process group, SIGKILL what is left after `KILL_GRACE_MS`. */
+export async function killPids(pids: readonly number[]): Promise<void> {
+  const signal = (sig: NodeJS.Signals) => {
+    for (const p of pids) {
+      try {
+        process.kill(-p, sig);
+      } catch {
+        /* gone */
+      }
+    }
+  };
+  signal('SIGTERM');
+  const end = Date.now() + KILL_GRACE_MS;
+  while (Date.now() < end && pids.some(alive)) await new Promise((r) => setTimeout(r, 25));
+  if (pids.some(alive)) signal('SIGKILL');
+  const hard = Date.now() + 5000;
+  while (pids.some(alive) && Date.now() < hard) await new Promise((r) => setTimeout(r, 10));
+}
+
+export function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-10).join('\n');
+  } catch {
+    return '(no stderr)';
+  }
+}

@@ -79,7 +79,7 @@ Options:
                        port 0 picks a free port
   --advertise ADDR     address peers dial (default: the listen IP; for 0.0.0.0 or ::
                        the first non-internal IPv4 of this machine)
-  --secret-file FILE   file holding the mesh secret (surrounding whitespace trimmed)
+  --secret-file FILE   file holding the mesh secret (surrounding whitespace trimmed; - = stdin)
   --tls-cert FILE      TLS certificate (PEM), with --tls-key
   --tls-key FILE       TLS private key (PEM), with --tls-cert
   --tls-ca FILE        CA (PEM) that must have signed client certificates (mutual TLS)
@@ -352,7 +352,9 @@ function tlsOf(raw: RawArgs): WorkerTls | undefined {
  * and `--flag=value`. Throws `WorkerUsageError` on any mistake, and variant `Help` for `--help`.
  */
 export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv, deps: WorkerArgsDeps = {}): WorkerOptions {
-  const readFile = deps.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
+  // `-` is this process's stdin (a launcher such as ssh writes the secret there): read through the
+  // descriptor, which works for sockets too (opening /dev/stdin does not).
+  const readFile = deps.readFile ?? ((p: string) => (p === '-' ? readFileSync(0, 'utf8') : readFileSync(p, 'utf8')));
   const lookup: Resolve =
     deps.lookup ??
     ((host: string) => {

@@ -4,7 +4,6 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -35,7 +34,7 @@ import {
 } from '../../src/index.js';
 import { channelDialer } from '../../src/mailbox/client.js';
 import { Probe, HOST_ACTORS_MODULE } from '../host/fixtures/host-actors.js';
-import { alive, childrenOf, eventually, runCli, startWorker, stopAll, type Worker } from '../host/_workers.js';
+import { alive, childrenOf, eventually, freePort, runCli, startWorker, stopAll, type Worker } from '../host/_workers.js';
 
 const SECRET = 'test-secret-0123456789';
 const ENV = { ACTORMESH_SECRET: SECRET };
@@ -329,18 +328,6 @@ test('a worker restarted on the same address: a long-lived client attaches again
   assert.deepEqual((await h2.shutdown()).missingHosts, []);
   assert.deepEqual((await h1.shutdown()).missingHosts, [w1.addr]);
 });
-
-/** A port free right now (the worker listens on it explicitly, so it can be reused at once). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs the forgetful client to its end (it must exit by itself); its JSON line. */
 async function forgetfulClient(args: string[]): Promise<{ code: number | null; procs: number[]; workers: number[]; ms: number }> {

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { createServer, type AddressInfo } from 'node:net';
 import { parseReadyLine } from '../../src/host/worker-options.js';
 
 export const CLI = fileURLToPath(new URL('../../src/api/cli-main.ts', import.meta.url));
@@ -87,19 +88,18 @@ export function childrenOf(ppid: number): number[] {
   return out;
 }
 
-/** Whether `pid` runs (a zombie waiting for this machine's lazy reaper counts as gone). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
-  } catch {
-    return true;
-  }
+export { alive } from '../../src/api/job.js';
+
+/** A port free right now (a worker listening on it explicitly can reuse it at once). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
 }
 
 /** Polls `f` every 50 ms until it is true; false after `ms`. */
