@@ -54,6 +54,11 @@ export abstract class CachedJob implements Job {
   /** Before the workers' processes are ended (e.g. ask remote workers to shut down). */
   protected async beforeKill(_cache: JobCache): Promise<void> {}
 
+  /** Ends what `cache` describes (default: the workers' process groups). */
+  protected async discard(cache: JobCache): Promise<void> {
+    await killPids(cache.pids);
+  }
+
   async canRun(cache: JobCache): Promise<boolean> {
     return cache.kind === this.kind && sameSpec(cache.spec, this.spec) && cache.pids.every(alive);
   }
@@ -66,7 +71,7 @@ export abstract class CachedJob implements Job {
         this.cache = old;
         return;
       }
-      await killPids(old.pids);
+      await this.discard(old);
       removeJobCache(this.dir);
     }
     this.cache = await this.start();
@@ -92,7 +97,7 @@ export abstract class CachedJob implements Job {
     this.cache = undefined;
     if (cache === undefined) return;
     await this.beforeKill(cache);
-    await killPids(cache.pids);
+    await this.discard(cache);
     removeJobCache(this.dir);
   }
 }

@@ -19,6 +19,7 @@ export { thisProc } from './this-proc.js';
 export { JobError, JOB_DIR, readJobCache, type Job, type JobState, type JobCache } from './job.js';
 export { ProcessJob, loadJob, type ProcessJobSpec, type ProcessJobOptions } from './process-job.js';
 export { SSHJob, type SSHJobSpec, type SSHJobOptions } from './ssh-job.js';
+export { SlurmJob, type SlurmJobSpec, type SlurmJobOptions } from './slurm-job.js';
 export { ActorMesh, ActorMeshRef, type ActorMeshRefOf, type SliceSpec, type MeshRuntime, DEFAULT_CALL_TIMEOUT_MS } from '../mesh/actor-mesh.js';
 export {
   MeshActor,

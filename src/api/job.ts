@@ -33,6 +33,8 @@ export interface JobCache {
   readonly pids: readonly number[];
   readonly secretFile: string;
   readonly createdAt: string;
+  /** The scheduler's id of the job (`SlurmJob`: the SLURM job id). */
+  readonly schedulerJobId?: string;
 }
 
 export interface Job {

@@ -10,6 +10,7 @@ import { workerCommand, type AttachOptions } from './host-mesh.js';
 import { CachedJob, checkMeshName, launchWorkers, type WorkerLaunch } from './cached-job.js';
 import { JOB_DIR, JobError, newSecretFile, readJobCache, type Job, type JobCache } from './job.js';
 import { SSHJob, type SSHJobSpec } from './ssh-job.js';
+import { SlurmJob, type SlurmJobSpec } from './slurm-job.js';
 
 export interface ProcessJobSpec {
   /** Workers per mesh name, e.g. `{trainers: 2, eval: 1}`. */
@@ -78,5 +79,6 @@ export function loadJob(dir: string = JOB_DIR): Job | undefined {
   if (cache === undefined) return undefined;
   if (cache.kind === KIND) return new ProcessJob(cache.spec as ProcessJobSpec, { dir });
   if (cache.kind === 'SSHJob') return new SSHJob(cache.spec as SSHJobSpec, { dir });
-  throw new JobError('BadCache', `${dir}/job.json is a ${cache.kind} job, which this version cannot load; expected ProcessJob or SSHJob`);
+  if (cache.kind === 'SlurmJob') return new SlurmJob(cache.spec as SlurmJobSpec, { dir });
+  throw new JobError('BadCache', `${dir}/job.json is a ${cache.kind} job, which this version cannot load; expected ProcessJob, SSHJob or SlurmJob`);
 }

@@ -1,0 +1,111 @@
+// SlurmJob on a real SLURM cluster on this machine: 4 nodes from several slurmd daemons (SLURM's
+// multiple-slurmd mode, one NodeAddr, so worker ports come from SLURM_NODEID), brought up by
+// test/_support/slurm-cluster.sh (the recipe of the project's SLURM notes) and torn down after.
+// Needs root and Debian's slurmctld, slurmd, slurm-client and munge; skipped otherwise (`bash
+// .ci/run` installs them). The parsers are also checked against recorded scheduler output.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync, execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SlurmJob, JobError } from '../../src/index.js';
+import { parseHostnames, parseNodeAddr, parseSqueueJson, parseSqueueLine } from '../../src/api/slurm.js';
+import { Probe, HOST_ACTORS_MODULE } from '../host/fixtures/host-actors.js';
+import { CLI, alive, eventually } from '../host/_workers.js';
+
+const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
+const skip =
+  isRoot && ['sbatch', 'slurmctld', 'slurmd', 'munged', 'runuser'].every(has)
+    ? false
+    : 'needs root and SLURM: apt-get install slurmctld slurmd slurm-client munge (bash .ci/run installs them and runs this test)';
+const CLUSTER = fileURLToPath(new URL('../_support/slurm-cluster.sh', import.meta.url));
+let base = '';
+
+before(() => {
+  if (skip !== false) return;
+  base = mkdtempSync(join(tmpdir(), 'actormesh-slurm-'));
+  chmodSync(base, 0o755); // slurmctld (user slurm) must reach its state directory
+  execFileSync('bash', [CLUSTER, 'up-multi', '4'], { env: { ...process.env, AM_SLURM_DIR: base }, stdio: ['ignore', 'ignore', 'inherit'], timeout: 90_000 });
+  process.env['SLURM_CONF'] = join(base, 'slurm.conf');
+});
+
+after(() => {
+  if (skip !== false || base === '') return;
+  spawnSync('bash', [CLUSTER, 'down'], { env: { ...process.env, AM_SLURM_DIR: base }, stdio: 'ignore', timeout: 90_000 });
+  rmSync(base, { recursive: true, force: true });
+});
+
+const workerCommand = [process.execPath, '--import', import.meta.resolve('tsx'), CLI];
+
+test('SlurmJob: sbatch, attach to the workers of 3 nodes, spawn, call, reattach from a new job object, kill leaves no worker', { skip }, async () => {
+  const dir = join(base, 'job');
+  const spec = { meshes: { trainers: 2, data: 1 }, port: 23000, workerCommand, partition: 'debug', timeLimit: '00:10:00' };
+  const job = new SlurmJob(spec, { dir, jobStartTimeoutMs: 60_000, attach: { logs: 'off' } });
+  try {
+    const { trainers, data } = await job.state();
+    assert.deepEqual(trainers!.hosts, ['tcp:127.0.0.1:23000', 'tcp:127.0.0.1:23001']);
+    assert.deepEqual(data!.hosts, ['tcp:127.0.0.1:23002']);
+    const m = await (await trainers!.spawnProcs({ gpus: 2 }, { modules: [HOST_ACTORS_MODULE] })).spawn('p', Probe, undefined);
+    const who = (await m.whoami.call()).values() as Array<readonly [number, number, number]>;
+    assert.deepEqual(
+      who.map((x) => x[2]),
+      [trainers!.infos[0]!.pid, trainers!.infos[0]!.pid, trainers!.infos[1]!.pid, trainers!.infos[1]!.pid],
+    );
+    const cache = JSON.parse(readFileSync(join(dir, 'job.json'), 'utf8')) as { schedulerJobId: string };
+    assert.match(cache.schedulerJobId, /^\d+$/);
+    await trainers!.stop();
+    await data!.stop();
+    const again = await new SlurmJob(spec, { dir, attach: { logs: 'off' } }).state();
+    assert.deepEqual(
+      again['trainers']!.infos.map((i) => i.pid),
+      trainers!.infos.map((i) => i.pid),
+    );
+    for (const h of Object.values(again)) await h.stop();
+    const pids = [...trainers!.infos, ...data!.infos].map((i) => i.pid);
+    await job.kill();
+    assert.ok(await eventually(() => pids.every((p) => !alive(p)), 5000 + 1000), 'the workers are gone within KillWait + 1 s');
+    const q = execFileSync('squeue', ['-h', '-j', cache.schedulerJobId, '-o', '%T'], { encoding: 'utf8' }).trim();
+    assert.ok(q === '' || q === 'CANCELLED' || q === 'COMPLETING', `job state after kill: ${q}`);
+  } finally {
+    await job.kill();
+  }
+});
+
+test('a SlurmJob that cannot start (more nodes than the cluster has) fails naming PENDING and the reason, and is cancelled', { skip }, async () => {
+  const job = new SlurmJob({ meshes: { big: 9 }, workerCommand }, { dir: join(base, 'big'), jobStartTimeoutMs: 3000 });
+  const t0 = Date.now();
+  const err = await job.apply().then(
+    () => assert.fail('the job cannot run'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof JobError, String(err));
+  assert.match(err.message, /did not start within 3000 ms: state PENDING, reason \w+/);
+  assert.ok(Date.now() - t0 < 3000 + 35_000);
+  const id = /SLURM job (\d+)/.exec(err.message)![1]!;
+  const q = execFileSync('squeue', ['-h', '-j', id, '-o', '%T'], { encoding: 'utf8' }).trim();
+  assert.ok(q === '' || q === 'CANCELLED', `job state after the failure: ${q}`);
+});
+
+test('scheduler output parsing: squeue -o lines, scontrol lines, and squeue --json of 22.05 (every job listed, string nodes) and of the 24.11 layout', () => {
+  assert.deepEqual(parseSqueueLine('RUNNING|node[1-2]|None\n'), { state: 'RUNNING', nodes: 'node[1-2]', reason: 'None' });
+  assert.deepEqual(parseSqueueLine('PENDING||PartitionConfig'), { state: 'PENDING', nodes: '', reason: 'PartitionConfig' });
+  assert.equal(parseSqueueLine('\n'), undefined);
+  assert.throws(() => parseSqueueLine('slurm_load_jobs error: Invalid job id'), JobError);
+  assert.equal(parseNodeAddr('NodeName=node1 Arch=x86_64 CoresPerSocket=1 CPUAlloc=0 NodeAddr=127.0.0.1 NodeHostName=vm Version=22.05.8'), '127.0.0.1');
+  assert.equal(parseNodeAddr('NodeName=host2 NodeAddr=10.77.1.12 NodeHostName=host2'), '10.77.1.12');
+  assert.deepEqual(parseHostnames('node1\nnode2\n'), ['node1', 'node2']);
+  // Recorded on Slurm 22.05.8 (`squeue --json -j 2`, trimmed to the fields read): all three jobs come back.
+  const v2205 = readFileSync(new URL('../fixtures/slurm/squeue-json-22.05.json', import.meta.url), 'utf8');
+  assert.deepEqual(parseSqueueJson(v2205, '2'), { state: 'RUNNING', nodes: 'node[1-2]', reason: 'None' });
+  assert.deepEqual(parseSqueueJson(v2205, '3'), { state: 'PENDING', nodes: '', reason: 'PartitionConfig' });
+  assert.equal(parseSqueueJson(v2205, '99'), undefined);
+  // The 24.11 layout (state as a flag list, nodes under job_resources), written from its documented schema.
+  const v2411 = JSON.stringify({
+    jobs: [{ job_id: 7, job_state: ['RUNNING'], state_reason: 'None', job_resources: { nodes: { allocation: [{ name: 'node1' }, { name: 'node2' }] } } }],
+  });
+  assert.deepEqual(parseSqueueJson(v2411, '7'), { state: 'RUNNING', nodes: 'node1,node2', reason: 'None' });
+  assert.throws(() => parseSqueueJson('not json', '1'), JobError);
+});
