@@ -10,7 +10,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'bench', 'results');
-const AREAS = ['peers', 'hotpath', 'codec', 'actor', 'channel', 'procmesh', 'hosts', 'cast', 'loadtest-mesh', 'appendix'];
+const AREAS = ['peers', 'hotpath', 'codec', 'actor', 'channel', 'procmesh', 'hosts', 'slurm', 'cast', 'loadtest-mesh', 'appendix'];
 /** Headings one level down (not inside fenced code blocks, where `# ` is a shell comment). */
 function demote(md) {
   let fenced = false;
