@@ -89,6 +89,39 @@ test('a SlurmJob that cannot start (more nodes than the cluster has) fails namin
   assert.ok(q === '' || q === 'CANCELLED', `job state after the failure: ${q}`);
 });
 
+test(
+  'SlurmJob on 3 nodes in network namespaces with their own IPs: workers advertise 10.77.1.11-13, the client attaches from the bridge, kill leaves none',
+  { skip },
+  async () => {
+    // Replace the multiple-slurmd cluster by the namespace one (the same controller port).
+    execFileSync('bash', [CLUSTER, 'down'], { env: { ...process.env, AM_SLURM_DIR: base }, stdio: 'ignore', timeout: 90_000 });
+    execFileSync('bash', [CLUSTER, 'up-netns', '3'], { env: { ...process.env, AM_SLURM_DIR: base }, stdio: ['ignore', 'ignore', 'inherit'], timeout: 90_000 });
+    const job = new SlurmJob(
+      { meshes: { w: 3 }, port: 25000, workerCommand },
+      { dir: join(base, 'netns'), jobStartTimeoutMs: 60_000, attach: { logs: 'off' } },
+    );
+    try {
+      const { w } = await job.state();
+      assert.deepEqual(w!.hosts, ['tcp:10.77.1.11:25000', 'tcp:10.77.1.12:25001', 'tcp:10.77.1.13:25002']);
+      assert.deepEqual(
+        w!.infos.map((i) => i.hostname),
+        ['host1', 'host2', 'host3'],
+      );
+      const m = await (await w!.spawnProcs({ gpus: 1 }, { modules: [HOST_ACTORS_MODULE] })).spawn('p', Probe, undefined);
+      assert.deepEqual(
+        ((await m.whoami.call()).values() as Array<readonly [number, number, number]>).map((x) => x[0]),
+        [0, 1, 2],
+      );
+      await w!.stop();
+      const pids = w!.infos.map((i) => i.pid);
+      await job.kill();
+      assert.ok(await eventually(() => pids.every((p) => !alive(p)), 6000), 'the workers are gone');
+    } finally {
+      await job.kill();
+    }
+  },
+);
+
 test('scheduler output parsing: squeue -o lines, scontrol lines, and squeue --json of 22.05 (every job listed, string nodes) and of the 24.11 layout', () => {
   assert.deepEqual(parseSqueueLine('RUNNING|node[1-2]|None\n'), { state: 'RUNNING', nodes: 'node[1-2]', reason: 'None' });
   assert.deepEqual(parseSqueueLine('PENDING||PartitionConfig'), { state: 'PENDING', nodes: '', reason: 'PartitionConfig' });
