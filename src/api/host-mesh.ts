@@ -333,12 +333,24 @@ async function attachOne(
   connectTimeoutMs: number,
   timeoutMs: number,
 ): Promise<AttachResult> {
-  // A restarted worker at an address this client knew: start a fresh session (never resume the old one).
-  // A link that is down (a lost host, a worker restarted at this address) is not resumed: attach
-  // starts a fresh session, so nothing of an old one is resent into a new worker (Monarch #4310).
-  const prior = nc.watches.get(addr);
-  const link = nc.router.linkState(addr);
-  if (prior?.lost !== undefined || (link !== undefined && !link.connected)) nc.router.redial(addr, `re-attaching to ${addr}`);
+  // A host given up on is dialed afresh; a worker restarted at this address ends the old session
+  // (ServerRestarted) and the request bounces: then once more on a fresh session (Monarch #4310).
+  if (nc.watches.get(addr)?.lost !== undefined) nc.router.redial(addr, `re-attaching to ${addr}`);
+  const first = await attachOnce(nc, inst, bounces, addr, hostMesh, connectTimeoutMs, timeoutMs);
+  if (first.ok || !/restart/i.test(first.failure.detail)) return first;
+  nc.router.redial(addr, `${addr} restarted`);
+  return attachOnce(nc, inst, bounces, addr, hostMesh, connectTimeoutMs, timeoutMs);
+}
+
+async function attachOnce(
+  nc: NetClient,
+  inst: Instance,
+  bounces: Map<string, (e: MessageEnvelope) => void>,
+  addr: string,
+  hostMesh: string,
+  connectTimeoutMs: number,
+  timeoutMs: number,
+): Promise<AttachResult> {
   const client = nc.router.clientFor(addr) as MailboxClient;
   const [ph, prx] = inst.openOncePort<HostInfo>('HostInfo');
   const timers: NodeJS.Timeout[] = [];
@@ -625,6 +637,14 @@ export class HostMesh implements IdleStoppable {
         failures.push({ host: String(a), reason: 'InvalidAddress', detail: (e as Error).message });
       }
     }
+    hosts.forEach((h, i) => {
+      if (hosts.indexOf(h) !== i)
+        failures.push({
+          host: h,
+          reason: 'InvalidAddress',
+          detail: `listed more than once (as ${String(addrs[hosts.indexOf(h)])} and ${String(addrs[i])}); one worker serves one host`,
+        });
+    });
     if (failures.length > 0) throw new AttachError(failures, addrs.length);
     const secret = resolveSecret(opts.secret);
     const ncP = netClient(secret, hosts.map(parseAddr), opts);

@@ -465,3 +465,17 @@ test('a proc killed on a worker: its rank fails with the kill reason, the worker
     assert.deepEqual((await hosts.shutdown()).missingHosts, []);
   }
 });
+
+test('a worker listed twice fails attach at once, naming the duplicate', async () => {
+  const [w] = await workers(1);
+  const e = await HostMesh.attach([w!.addr, w!.addr.replace(/^tcp:/, 'tcp://')], { secret: SECRET, logs: 'off' }).then(
+    () => assert.fail('attach should fail'),
+    (err: unknown) => err,
+  );
+  assert.ok(e instanceof AttachError, String(e));
+  assert.deepEqual(
+    e.failures.map((f) => [f.host, f.reason]),
+    [[w!.addr, 'InvalidAddress']],
+  );
+  assert.match(e.failures[0]!.detail, /listed more than once/);
+});
