@@ -324,33 +324,30 @@ function watchFor(nc: NetClient, addr: string): HostWatch {
 /** Per host: what attaching found. */
 type AttachResult = { ok: true; info: HostInfo } | { ok: false; failure: AttachFailure };
 
-async function attachOne(
-  nc: NetClient,
-  inst: Instance,
-  bounces: Map<string, (e: MessageEnvelope) => void>,
-  addr: string,
-  hostMesh: string,
-  connectTimeoutMs: number,
-  timeoutMs: number,
-): Promise<AttachResult> {
+/** What the attach of every host of one host mesh shares. */
+interface AttachRun {
+  readonly nc: NetClient;
+  readonly inst: Instance;
+  /** Bounced requests, by worker address. */
+  readonly bounces: Map<string, (e: MessageEnvelope) => void>;
+  readonly hostMesh: string;
+  readonly connectTimeoutMs: number;
+  readonly timeoutMs: number;
+}
+
+async function attachOne(run: AttachRun, addr: string): Promise<AttachResult> {
+  const { nc } = run;
   // A host given up on is dialed afresh; a worker restarted at this address ends the old session
   // (ServerRestarted) and the request bounces: then once more on a fresh session (Monarch #4310).
   if (nc.watches.get(addr)?.lost !== undefined) nc.router.redial(addr, `re-attaching to ${addr}`);
-  const first = await attachOnce(nc, inst, bounces, addr, hostMesh, connectTimeoutMs, timeoutMs);
+  const first = await attachOnce(run, addr);
   if (first.ok || !/restart/i.test(first.failure.detail)) return first;
   nc.router.redial(addr, `${addr} restarted`);
-  return attachOnce(nc, inst, bounces, addr, hostMesh, connectTimeoutMs, timeoutMs);
+  return attachOnce(run, addr);
 }
 
-async function attachOnce(
-  nc: NetClient,
-  inst: Instance,
-  bounces: Map<string, (e: MessageEnvelope) => void>,
-  addr: string,
-  hostMesh: string,
-  connectTimeoutMs: number,
-  timeoutMs: number,
-): Promise<AttachResult> {
+async function attachOnce(run: AttachRun, addr: string): Promise<AttachResult> {
+  const { nc, inst, bounces, hostMesh, connectTimeoutMs, timeoutMs } = run;
   const client = nc.router.clientFor(addr) as MailboxClient;
   const [ph, prx] = inst.openOncePort<HostInfo>('HostInfo');
   const timers: NodeJS.Timeout[] = [];
@@ -665,7 +662,8 @@ export class HostMesh implements IdleStoppable {
     const timeoutMs = opts.timeoutMs ?? config.get(MESH_ATTACH_CONFIG_TIMEOUT);
     let results: AttachResult[];
     try {
-      results = await Promise.all(hosts.map((h) => attachOne(nc, inst, bounces, h, name, connectTimeoutMs, timeoutMs)));
+      const run: AttachRun = { nc, inst, bounces, hostMesh: name, connectTimeoutMs, timeoutMs };
+      results = await Promise.all(hosts.map((h) => attachOne(run, h)));
     } finally {
       inst.stop?.();
       void pump;
