@@ -39,7 +39,7 @@ export abstract class CachedJob implements Job {
   abstract readonly kind: string;
   abstract readonly spec: unknown;
   protected readonly dir: string;
-  private cache: JobCache | undefined;
+  protected cache: JobCache | undefined;
 
   constructor(
     dir: string | undefined,

@@ -94,7 +94,7 @@ export class SlurmJob extends CachedJob {
   }
 
   /** The batch script (`#SBATCH` options, then one `srun` of `workerScript` per node) and the per-node worker script. */
-  scripts(secretFile: string, logDir: string, workerScript: string): { batch: string; worker: string } {
+  scripts(secretFile: string, logDir: string, workerScript: string, client?: readonly string[]): { batch: string; worker: string } {
     const s = this.spec;
     const total = Object.values(s.meshes).reduce((a, b) => a + b, 0);
     const lines = [
@@ -113,11 +113,20 @@ export class SlurmJob extends CachedJob {
     if (s.account !== undefined) lines.push(`#SBATCH --account=${s.account}`);
     if (s.qos !== undefined) lines.push(`#SBATCH --qos=${s.qos}`);
     for (const a of s.slurmArgs ?? []) lines.push(`#SBATCH ${a}`);
-    lines.push(
-      `export ACTORMESH_SECRET_FILE=${shellQuote(secretFile)}`,
-      `mkdir -p ${shellQuote(logDir)}/$SLURM_JOB_ID`,
-      `srun --ntasks-per-node=1 bash ${shellQuote(workerScript)}`,
-    );
+    lines.push(`export ACTORMESH_SECRET_FILE=${shellQuote(secretFile)}`, `mkdir -p ${shellQuote(logDir)}/$SLURM_JOB_ID`);
+    if (client === undefined) lines.push(`srun --ntasks-per-node=1 bash ${shellQuote(workerScript)}`);
+    else
+      // Batch mode: the workers in the background, the client in the allocation; the job ends
+      // (workers stopped) with the client's exit code.
+      lines.push(
+        `srun --ntasks-per-node=1 bash ${shellQuote(workerScript)} &`,
+        'workers=$!',
+        `ACTORMESH_BATCH_JOB=1 ${client.map(shellQuote).join(' ')}`,
+        'code=$?',
+        'kill $workers 2>/dev/null',
+        'wait $workers 2>/dev/null',
+        'exit $code',
+      );
     const cmd = (s.workerCommand ?? ['npx', 'actormesh']).map(shellQuote).join(' ');
     const modules = s.modules !== undefined && s.modules.length > 0 ? ` --modules ${shellQuote(s.modules.join(','))}` : '';
     const worker = [
@@ -130,14 +139,52 @@ export class SlurmJob extends CachedJob {
     return { batch: `${lines.join('\n')}\n`, worker: `${worker.join('\n')}\n` };
   }
 
-  protected async start(): Promise<JobCache> {
+  /**
+   * Batch mode: submits the job with `command` (the client, e.g. `['node', 'train.js']`) running
+   * inside the allocation with `ACTORMESH_BATCH_JOB=1`, where `state()` of the same job finds the
+   * workers of its own allocation instead of submitting; the job ends, its workers stopped, with
+   * the client's exit code. Resolves with the SLURM job id once submitted.
+   */
+  async applyWithClient(command: readonly string[]): Promise<string> {
+    if (!Array.isArray(command) || command.length === 0) throw new JobError('BadSpec', 'applyWithClient needs the client command, e.g. ["node", "train.js"]');
+    const { secretFile, logDir, workerScript } = this.prepare();
+    const { batch, worker } = this.scripts(secretFile, logDir, workerScript, command);
+    writeFileSync(workerScript, worker, { mode: 0o755 });
+    return submit(batch);
+  }
+
+  /** Inside a batch job (`ACTORMESH_BATCH_JOB=1`): the workers of this allocation, never a new job. */
+  override async apply(): Promise<void> {
+    const id = process.env['SLURM_JOB_ID'];
+    if (process.env['ACTORMESH_BATCH_JOB'] !== '1' || id === undefined) return super.apply();
+    if (this.cache !== undefined) return;
+    const logDir = resolve(this.opts.logDir ?? join(this.dir, 'logs'));
+    this.cache = await this.awaitWorkers(id, join(this.dir, 'secret'), logDir, false);
+  }
+
+  /** Inside a batch job the allocation ends with the client: nothing to kill. */
+  override async kill(): Promise<void> {
+    if (process.env['ACTORMESH_BATCH_JOB'] === '1' && process.env['SLURM_JOB_ID'] !== undefined) return;
+    return super.kill();
+  }
+
+  private prepare(): { secretFile: string; logDir: string; workerScript: string } {
     const secretFile = newSecretFile(this.dir);
     const logDir = resolve(this.opts.logDir ?? join(this.dir, 'logs'));
     mkdirSync(logDir, { recursive: true });
-    const workerScript = join(logDir, 'worker.sh');
+    return { secretFile, logDir, workerScript: join(logDir, 'worker.sh') };
+  }
+
+  protected async start(): Promise<JobCache> {
+    const { secretFile, logDir, workerScript } = this.prepare();
     const { batch, worker } = this.scripts(secretFile, logDir, workerScript);
     writeFileSync(workerScript, worker, { mode: 0o755 });
     const id = await submit(batch);
+    return this.awaitWorkers(id, secretFile, logDir, true);
+  }
+
+  /** Waits for job `id` to run and all its workers to be ready; with `cancelOnFailure`, a failure cancels the job. */
+  private async awaitWorkers(id: string, secretFile: string, logDir: string, cancelOnFailure: boolean): Promise<JobCache> {
     const total = Object.values(this.spec.meshes).reduce((a, b) => a + b, 0);
     const timeout = this.opts.jobStartTimeoutMs ?? 600_000;
     const t0 = Date.now();
@@ -174,7 +221,7 @@ export class SlurmJob extends CachedJob {
         await new Promise((r) => setTimeout(r, POLL_MS));
       }
     } catch (e) {
-      await cancel(id);
+      if (cancelOnFailure) await cancel(id);
       throw e;
     }
   }

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +88,31 @@ test('a SlurmJob that cannot start (more nodes than the cluster has) fails namin
   const q = execFileSync('squeue', ['-h', '-j', id, '-o', '%T'], { encoding: 'utf8' }).trim();
   assert.ok(q === '' || q === 'CANCELLED', `job state after the failure: ${q}`);
 });
+
+test('SlurmJob batch mode: the client runs inside the allocation, attaches to its workers, and the job ends with it', { skip }, async () => {
+  const dir = join(base, 'batch');
+  const job = new SlurmJob({ meshes: { w: 2 }, port: 23500, workerCommand }, { dir });
+  const client = [process.execPath, '--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./fixtures/slurm-batch-client.ts', import.meta.url)), dir];
+  const id = await job.applyWithClient(client);
+  const state = () => execFileSync('squeue', ['-h', '-j', id, '-o', '%T'], { encoding: 'utf8' }).trim();
+  assert.ok(await eventuallyAsync(() => ['', 'COMPLETED'].includes(state()), 90_000), `the job ended (state ${state()})`);
+  const out = readFileSync(join(dir, 'logs', `slurm_${id}.out`), 'utf8');
+  assert.match(out, new RegExp(`batch client: 2 members in job ${id}`));
+  assert.match(execFileSync('scontrol', ['show', 'job', id], { encoding: 'utf8' }), /ExitCode=0:0/);
+  const pids = readdirSync(join(dir, 'logs', id)).map((f) => Number(/pid=(\d+)/.exec(readFileSync(join(dir, 'logs', id, f), 'utf8'))![1]));
+  assert.equal(pids.length, 2);
+  assert.ok(await eventually(() => pids.every((p) => !alive(p)), 6000), 'the workers ended with the job');
+});
+
+/** Polls `f` every 200 ms until true; false after `ms`. */
+async function eventuallyAsync(f: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (f()) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return f();
+}
 
 test(
   'SlurmJob on 3 nodes in network namespaces with their own IPs: workers advertise 10.77.1.11-13, the client attaches from the bridge, kill leaves none',
