@@ -528,6 +528,17 @@ export class HostMeshRef {
     }
     const procs = new ProcMesh(pm, nc);
     deaths.setProcs(procs);
+    if (this.owner === undefined) {
+      // A ref without its owner in this process (parsed from text): these procs are this
+      // process's to stop, and the client's port must not outlive them.
+      nc.users++;
+      thisHost().adopt({
+        idleStop: async () => {
+          await procs.stop().catch(() => undefined);
+          await releaseNetClient(nc);
+        },
+      });
+    }
     this.owner?.procMeshes.add(procs);
     void alloc.ended.then(() => {
       for (const f of unlost) f();
@@ -646,6 +657,18 @@ export class HostMesh implements IdleStoppable {
     const secret = resolveSecret(opts.secret);
     const ncP = netClient(secret, hosts.map(parseAddr), opts);
     const nc = await ncP;
+    // This attach uses the client from now on; a failed attach releases it (its port would
+    // otherwise keep the process alive).
+    nc.users++;
+    try {
+      return await HostMesh.attachWith(nc, ncP, hosts, opts);
+    } catch (e) {
+      await releaseNetClient(nc);
+      throw e;
+    }
+  }
+
+  private static async attachWith(nc: NetClient, ncP: Promise<NetClient>, hosts: readonly string[], opts: AttachOptions): Promise<HostMesh> {
     const name = `${opts.name ?? 'hosts'}-${ShortUuid.generate()}`;
     const inst = nc.proc.instance(`attach-${ShortUuid.generate()}`);
     const bounces = new Map<string, (e: MessageEnvelope) => void>();
@@ -686,7 +709,6 @@ export class HostMesh implements IdleStoppable {
     for (const i of infos)
       if (i.version !== PACKAGE_VERSION) console.warn(`actormesh: worker ${i.addr} runs actormesh ${i.version}, this client ${PACKAGE_VERSION}`);
     for (const h of hosts) watchFor(nc, h).hostMeshes.add(name);
-    nc.users++;
     return new HostMesh(ncP, name, hosts, infos, opts.logs);
   }
 

@@ -479,3 +479,12 @@ test('a worker listed twice fails attach at once, naming the duplicate', async (
   );
   assert.match(e.failures[0]!.detail, /listed more than once/);
 });
+
+test('a script whose attach failed exits by itself', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/failed-attach-client.ts', import.meta.url))], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(r.status, 0, `status ${r.status} signal ${r.signal}\n${r.stderr}`);
+  assert.match(r.stdout, /attach failed: AttachError/);
+});
