@@ -18,11 +18,13 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Proc } from '../actor/proc.js';
-import { ProcId } from '../core/ids.js';
+import { ProcId, parsePortId } from '../core/ids.js';
 import { formatAddr, serve, setDefaultSecret, setDefaultTls, toAddr, type ChannelAddr } from '../channel/index.js';
 import type { ServeOptions } from '../channel/index.js';
-import { channelDialer, type MailboxClient } from '../mailbox/client.js';
+import { channelDialer, MailboxClient } from '../mailbox/client.js';
 import { serveMailbox } from '../mailbox/server.js';
+import { EnvelopeDecoder, isRouteShared, readRoute } from '../mailbox/envelope-codec.js';
+import { remoteReturnHandle } from '../mailbox/undeliverable.js';
 import { DialMailboxRouter } from '../mailbox/routers.js';
 import { BaseMailboxSender } from '../mailbox/sender.js';
 import type { MessageEnvelope, ReturnHandle } from '../mailbox/envelope.js';
@@ -66,6 +68,57 @@ export interface WorkerHandle {
   readonly done: Promise<number>;
   /** Stops every proc, closes the port, resolves `done` with `code` (default 143). */
   stop(code?: number): Promise<void>;
+}
+
+/**
+ * Forwards envelopes bound for this worker's procs as received, without decoding and re-encoding
+ * them (the common full envelope; route-shared ones, whose route is that of an earlier envelope
+ * of their frame, take the decoded path). Destinations are resolved once per destination text
+ * and forgotten whenever a proc's route changes.
+ */
+class RawForwarder {
+  private readonly procOf = new Map<string, string | null>();
+  private readonly decoder = new EnvelopeDecoder();
+  constructor(
+    private readonly out: DialMailboxRouter,
+    private readonly returns: ReturnHandle,
+  ) {}
+
+  readonly forward = (bytes: Uint8Array): boolean => {
+    if (isRouteShared(bytes)) return false;
+    let dest: string;
+    try {
+      dest = readRoute(bytes).dest;
+    } catch {
+      return false; // malformed: the decoded path reports it
+    }
+    let addr = this.procOf.get(dest);
+    if (addr === undefined) {
+      try {
+        addr = this.out.lookup(parsePortId(dest).actor) ?? null;
+      } catch {
+        addr = null;
+      }
+      if (this.procOf.size >= 4096) this.procOf.clear();
+      this.procOf.set(dest, addr);
+    }
+    if (addr === null) return false;
+    const client = this.out.clientFor(addr);
+    if (!(client instanceof MailboxClient)) return false;
+    client.postEncoded(bytes, (b, err) => {
+      try {
+        this.decoder.decode(b).fail('BrokenLink', `channel to ${addr} failed: ${err.message}`, this.returns);
+      } catch {
+        /* undecodable: it was forwarded as received, so it was never readable here either */
+      }
+    });
+    return true;
+  };
+
+  /** A proc's route changed: resolve destinations anew. */
+  invalidate(): void {
+    this.procOf.clear();
+  }
 }
 
 /** Routes what arrives at the worker's port: service proc, a running proc of this worker, or onward. */
@@ -115,7 +168,9 @@ export async function startWorker(cfg: WorkerConfig): Promise<WorkerHandle> {
   });
   const service = new Proc(ProcId.direct(advertised, SERVICE_PROC_NAME), out);
   service.setSupervisionCoordinator((ev) => log(`supervision event in the service proc: ${ev}`));
-  const server = serveMailbox(rx, new Gateway(service, out, advertised), { log });
+  const gateway = new Gateway(service, out, advertised);
+  const raw = new RawForwarder(out, remoteReturnHandle(gateway));
+  const server = serveMailbox(rx, gateway, { log, forward: raw.forward });
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));
   let agent: HostAgent | undefined;
@@ -140,8 +195,14 @@ export async function startWorker(cfg: WorkerConfig): Promise<WorkerHandle> {
       ...(cfg.secret !== undefined ? { [MESH_SECRET_ENV]: cfg.secret } : {}),
       ...(tlsDial !== undefined ? { [MESH_TLS_CA_ENV]: tlsDial.ca, [MESH_TLS_CERT_ENV]: tlsDial.cert, [MESH_TLS_KEY_ENV]: tlsDial.key } : {}),
     },
-    bindProc: (id, addr) => out.bind(id, addr),
-    unbindProc: (id) => out.unbind(id),
+    bindProc: (id, addr) => {
+      out.bind(id, addr);
+      raw.invalidate();
+    },
+    unbindProc: (id) => {
+      out.unbind(id);
+      raw.invalidate();
+    },
     exit: (code) => void stop(code),
     log,
   };

@@ -79,6 +79,17 @@ export class MailboxClient extends BaseMailboxSender {
     this.tx.tryPost(bytes, this.handlerFor(returnHandle));
   }
 
+  /**
+   * Posts an envelope that is already encoded as a full envelope (a gateway forwarding what it
+   * received, not decoded): the bytes go out as they are. The next encoded envelope starts a new
+   * route-shared run (a run must not span bytes this client did not lay out). If the envelope is
+   * finally undelivered, `onReturn` gets its bytes and the reason.
+   */
+  postEncoded(bytes: Uint8Array, onReturn: (bytes: Uint8Array, err: ChannelError) => void): void {
+    this.framesSeen = -1;
+    this.tx.tryPost(bytes, onReturn);
+  }
+
   /** True once the underlying Tx is closed for good. */
   get closed(): boolean {
     return this.tx.status === 'Closed';

@@ -340,6 +340,11 @@ export interface Route {
   returnUndeliverable: boolean;
 }
 
+/** Whether `bytes` is a route-shared envelope (RouteRef + payload: its route is an earlier envelope's). */
+export function isRouteShared(bytes: Uint8Array): boolean {
+  return bytes.length >= ROUTE_REF_BYTES && bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0 && bytes[3] === 0;
+}
+
 /**
  * Reads the routing header without decoding the payload (a route-shared envelope: from the
  * envelope it refers to, with its own ttl and flags). Throws `FrameError` when malformed.

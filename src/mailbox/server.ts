@@ -23,12 +23,26 @@ export interface MailboxServerHandle {
   stop(): Promise<void>;
 }
 
-export function serveMailbox(rx: Rx, sender: MailboxSender, opts: { log?: (line: string) => void } = {}): MailboxServerHandle {
+export interface ServeMailboxOptions {
+  log?: (line: string) => void;
+  /**
+   * Sees each received envelope's bytes first and returns true when it took care of them (a
+   * gateway forwarding them as they are); otherwise they are decoded and posted as usual.
+   */
+  forward?: (bytes: Uint8Array) => boolean;
+}
+
+export function serveMailbox(rx: Rx, sender: MailboxSender, opts: ServeMailboxOptions = {}): MailboxServerHandle {
   const log = opts.log ?? ((l: string) => console.warn(`[actormesh mailbox server] ${l}`));
   const decoder = new EnvelopeDecoder();
   const returnHandle = remoteReturnHandle(sender);
   const stats = { posted: 0, malformed: 0 };
+  const forward = opts.forward;
   const deliver = (bytes: Uint8Array): void => {
+    if (forward !== undefined && forward(bytes)) {
+      stats.posted++;
+      return;
+    }
     let env;
     try {
       env = decoder.decode(bytes);

@@ -488,3 +488,34 @@ test('a script whose attach failed exits by itself', () => {
   assert.equal(r.status, 0, `status ${r.status} signal ${r.signal}\n${r.stderr}`);
   assert.match(r.stdout, /attach failed: AttachError/);
 });
+
+test('streams of casts through the workers (full and route-shared envelopes) reach every member exactly once and in order', async () => {
+  const ws = await workers(2);
+  const hosts = await HostMesh.attach(
+    ws.map((w) => w.addr),
+    { secret: SECRET, logs: 'off' },
+  );
+  try {
+    const m = await (await hosts.spawnProcs({ gpus: 2 }, { modules: [HOST_ACTORS_MODULE] })).spawn('p', Probe, undefined);
+    for (let i = 0; i < 3000; i++) m.next.broadcast(i);
+    assert.deepEqual((await m.tally.call()).values(), [
+      [3000, 0],
+      [3000, 0],
+      [3000, 0],
+      [3000, 0],
+    ]);
+    // One member: consecutive envelopes share their route (route-shared runs in a frame), which
+    // the worker decodes while it forwards full envelopes as received; both kinds interleave.
+    const one = m.slice({ hosts: 1, gpus: 1 });
+    for (let i = 3000; i < 6000; i++) one.next.broadcast(i);
+    m.slice({ hosts: 1 }).next.broadcast(6000);
+    assert.deepEqual((await m.tally.call()).values(), [
+      [3000, 0],
+      [3000, 0],
+      [3001, 1],
+      [3001 + 3000, 0],
+    ]);
+  } finally {
+    assert.deepEqual((await hosts.shutdown()).missingHosts, []);
+  }
+});
