@@ -18,8 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { HostMesh, thisHost } from 'actormesh';
 import { HostsAdder, ACTORS_MODULE } from './actors.mjs';
 import { check, checkAll, pct } from '../peers/workloads.mjs';
+import { serveOps } from '../peers/protocol.mjs';
 
-const PREFIX = '@@peers ';
 const SECRET = randomBytes(18).toString('base64url');
 const RESOLVED = import.meta.resolve('actormesh');
 /** The package's `actormesh` command (package.json "bin"), next to the resolved bundle. */
@@ -27,14 +27,6 @@ const CLI = fileURLToPath(new URL('./cli.js', RESOLVED));
 const WORKER_READY_MS = 30_000;
 const ATTACH = { secret: SECRET, logs: 'off', timeoutMs: 20_000, connectTimeoutMs: 5_000 };
 const READY_RE = /^actormesh worker ready (\S+) pid=(\d+) version=(\S+) protocol=(\d+)/;
-
-function send(obj) {
-  process.stdout.write(PREFIX + JSON.stringify(obj) + '\n');
-}
-
-function errorText(e) {
-  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-}
 
 /**
  * CPU time (µs) a process used so far: the sum of its threads' `se.sum_exec_runtime` from
@@ -335,43 +327,15 @@ const ops = {
 
 // --- the protocol loop ------------------------------------------------------------------------
 
-let closing;
-const close = () =>
-  (closing ??= (async () => {
+serveOps(
+  ops,
+  async () => {
     for (const v of Object.keys(live)) await stopVariant(v).catch(() => undefined);
     if (hosts !== undefined) await ops['teardown-hosts']().catch(() => undefined);
     await thisHost()
       .shutdown()
       .catch(() => undefined);
     await killWorkers(3000);
-  })());
-
-let chain = Promise.resolve();
-const handle = async (line) => {
-  let cmd;
-  try {
-    cmd = JSON.parse(line);
-  } catch {
-    return;
-  }
-  if (cmd.op === 'exit') {
-    await close();
-    send({ id: cmd.id, ok: true, result: {} });
-    process.exit(0);
-  }
-  const fn = ops[cmd.op];
-  if (fn === undefined) return send({ id: cmd.id, ok: false, error: `unknown op ${cmd.op}` });
-  try {
-    send({ id: cmd.id, ok: true, result: await fn(cmd) });
-  } catch (e) {
-    send({ id: cmd.id, ok: false, error: errorText(e) });
-  }
-};
-const rl = createInterface({ input: process.stdin });
-rl.on('line', (line) => {
-  if (line.trim() !== '') chain = chain.then(() => handle(line));
-});
-rl.on('close', () => {
-  chain = chain.then(close).then(() => process.exit(0));
-});
-send({ ready: true, pid: process.pid, info: { resolved: RESOLVED, cli: CLI, node: process.version } });
+  },
+  { resolved: RESOLVED, cli: CLI, node: process.version },
+);

@@ -27,18 +27,28 @@ function errorText(e) {
  */
 export async function serve(driver, info = {}) {
   const state = { single: undefined, fanout: undefined };
-  let closing;
-  const close = () =>
-    (closing ??= (async () => {
+  const ops = Object.fromEntries(Object.entries(workloads).map(([name, fn]) => [name, (cmd) => fn(driver, state, cmd)]));
+  serveOps(
+    ops,
+    async () => {
       // Best effort: stop what is still running, then the system itself.
       for (const k of ['single', 'fanout']) {
         if (state[k] !== undefined) await driver.stop(state[k]).catch(() => undefined);
         state[k] = undefined;
       }
       await driver.close().catch(() => undefined);
-    })());
+    },
+    info,
+  );
+}
 
-  // Commands run strictly one after another, in arrival order.
+/**
+ * The command loop: `ops[cmd.op](cmd)` answers each command, one at a time in arrival order;
+ * `exit` or the end of stdin runs `close` (once) and exits the process. Sends the ready line.
+ */
+export function serveOps(ops, close, info = {}) {
+  let closing;
+  const closeOnce = () => (closing ??= close());
   let chain = Promise.resolve();
   const handle = async (line) => {
     let cmd;
@@ -48,17 +58,17 @@ export async function serve(driver, info = {}) {
       return;
     }
     if (cmd.op === 'exit') {
-      await close();
+      await closeOnce();
       send({ id: cmd.id, ok: true, result: {} });
       process.exit(0);
     }
-    const fn = workloads[cmd.op];
+    const fn = ops[cmd.op];
     if (fn === undefined) {
       send({ id: cmd.id, ok: false, error: `unknown op ${cmd.op}` });
       return;
     }
     try {
-      send({ id: cmd.id, ok: true, result: await fn(driver, state, cmd) });
+      send({ id: cmd.id, ok: true, result: await fn(cmd) });
     } catch (e) {
       send({ id: cmd.id, ok: false, error: errorText(e) });
     }
@@ -69,7 +79,7 @@ export async function serve(driver, info = {}) {
   });
   // End of stdin: finish the queued commands, then stop everything and exit.
   rl.on('close', () => {
-    chain = chain.then(close).then(() => process.exit(0));
+    chain = chain.then(closeOnce).then(() => process.exit(0));
   });
   send({ ready: true, pid: process.pid, info });
 }
