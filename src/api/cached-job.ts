@@ -29,10 +29,33 @@ import {
   type JobState,
 } from './job.js';
 
-/** Checks a mesh name of a job spec (a letter, then letters, digits, `_` or `-`). */
-export function checkMeshName(name: string): void {
-  if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(name))
-    throw new JobError('BadSpec', `mesh name ${JSON.stringify(name)}: expected a letter, then letters, digits, _ or -`);
+/**
+ * Checks the `meshes` of a job spec: at least one, each named with a letter, then letters, digits,
+ * `_` or `-`, and each value accepted by `why` (undefined when good, else what is wrong).
+ * `needs` says what was expected (`meshes, e.g. {meshes: {trainers: 2}}`).
+ */
+export function checkMeshes<V>(
+  kind: string,
+  spec: { readonly meshes?: Readonly<Record<string, V>> } | undefined,
+  needs: string,
+  why: (v: V) => string | undefined,
+): void {
+  const meshes = spec?.meshes;
+  if (typeof meshes !== 'object' || meshes === null || Object.keys(meshes).length === 0)
+    throw new JobError('BadSpec', `${kind} needs ${needs}; got ${JSON.stringify(spec)}`);
+  for (const [name, v] of Object.entries(meshes)) {
+    if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(name))
+      throw new JobError('BadSpec', `mesh name ${JSON.stringify(name)}: expected a letter, then letters, digits, _ or -`);
+    const bad = why(v);
+    if (bad !== undefined) throw new JobError('BadSpec', `mesh ${name}: ${bad}`);
+  }
+}
+
+/** The port of a job spec (`given`, else `dflt`); `JobError('BadSpec')` outside 1..65535. */
+export function checkPort(given: number | undefined, dflt: number): number {
+  const port = given ?? dflt;
+  if (!Number.isSafeInteger(port) || port < 1 || port > 65535) throw new JobError('BadSpec', `port ${String(given)}: expected 1..65535`);
+  return port;
 }
 
 export abstract class CachedJob implements Job {

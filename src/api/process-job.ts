@@ -7,7 +7,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { workerCommand, type AttachOptions } from './host-mesh.js';
-import { CachedJob, checkMeshName, launchWorkers, type WorkerLaunch } from './cached-job.js';
+import { CachedJob, checkMeshes, launchWorkers, type WorkerLaunch } from './cached-job.js';
 import { JOB_DIR, JobError, newSecretFile, readJobCache, type Job, type JobCache } from './job.js';
 import { SSHJob, type SSHJobSpec } from './ssh-job.js';
 import { SlurmJob, type SlurmJobSpec } from './slurm-job.js';
@@ -39,14 +39,10 @@ export class ProcessJob extends CachedJob {
     private readonly opts: ProcessJobOptions = {},
   ) {
     super(opts.dir, opts.attach);
-    const meshes = spec?.meshes;
-    if (typeof meshes !== 'object' || meshes === null || Object.keys(meshes).length === 0)
-      throw new JobError('BadSpec', `ProcessJob needs meshes, e.g. {meshes: {trainers: 2}}; got ${JSON.stringify(spec)}`);
-    for (const [name, n] of Object.entries(meshes)) {
-      checkMeshName(name);
-      if (!Number.isSafeInteger(n) || n < 1) throw new JobError('BadSpec', `mesh ${name}: ${String(n)} workers; expected a positive integer`);
-    }
-    this.spec = { meshes: { ...meshes }, ...(spec.modules !== undefined ? { modules: [...spec.modules] } : {}) };
+    checkMeshes(KIND, spec, 'meshes, e.g. {meshes: {trainers: 2}}', (n) =>
+      Number.isSafeInteger(n) && n >= 1 ? undefined : `${String(n)} workers; expected a positive integer`,
+    );
+    this.spec = { meshes: { ...spec.meshes }, ...(spec.modules !== undefined ? { modules: [...spec.modules] } : {}) };
   }
 
   protected async start(): Promise<JobCache> {

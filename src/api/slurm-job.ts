@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parseReadyLine } from '../host/worker-options.js';
 import type { AttachOptions } from './host-mesh.js';
-import { CachedJob, checkMeshName } from './cached-job.js';
+import { CachedJob, checkMeshes, checkPort } from './cached-job.js';
 import { JobError, newSecretFile, sameSpec, tail, type JobCache } from './job.js';
 import { TERMINAL_STATES, parseSqueueLine, type QueueEntry } from './slurm.js';
 
@@ -70,18 +70,12 @@ export class SlurmJob extends CachedJob {
     private readonly opts: SlurmJobOptions = {},
   ) {
     super(opts.dir, opts.attach);
-    const meshes = spec?.meshes;
-    if (typeof meshes !== 'object' || meshes === null || Object.keys(meshes).length === 0)
-      throw new JobError('BadSpec', `SlurmJob needs meshes, e.g. {meshes: {trainers: 2}}; got ${JSON.stringify(spec)}`);
-    for (const [name, n] of Object.entries(meshes)) {
-      checkMeshName(name);
-      if (!Number.isSafeInteger(n) || n < 1) throw new JobError('BadSpec', `mesh ${name}: ${String(n)} nodes; expected a positive integer`);
-    }
+    checkMeshes(KIND, spec, 'meshes, e.g. {meshes: {trainers: 2}}', (n) =>
+      Number.isSafeInteger(n) && n >= 1 ? undefined : `${String(n)} nodes; expected a positive integer`,
+    );
     for (const a of spec.slurmArgs ?? [])
       if (!a.startsWith('-') || /[\n\r]/.test(a)) throw new JobError('BadSpec', `slurmArgs entry ${JSON.stringify(a)}: expected one option starting with -`);
-    const port = spec.port ?? 22222;
-    if (!Number.isSafeInteger(port) || port < 1 || port > 65535) throw new JobError('BadSpec', `port ${String(spec.port)}: expected 1..65535`);
-    this.spec = { ...spec, port };
+    this.spec = { ...spec, port: checkPort(spec.port, 22222) };
   }
 
   override async canRun(cache: JobCache): Promise<boolean> {

@@ -15,8 +15,8 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { HostMesh, type AttachOptions } from './host-mesh.js';
-import { CachedJob, checkMeshName, launchWorkers, type WorkerLaunch } from './cached-job.js';
-import { JobError, newSecretFile, readSecret, type JobCache } from './job.js';
+import { CachedJob, checkMeshes, checkPort, launchWorkers, type WorkerLaunch } from './cached-job.js';
+import { newSecretFile, readSecret, type JobCache } from './job.js';
 
 export interface SSHJobSpec {
   /** Host names per mesh, e.g. `{trainers: ['node1', 'node2']}`: one worker on each. */
@@ -52,17 +52,12 @@ export class SSHJob extends CachedJob {
     private readonly opts: SSHJobOptions = {},
   ) {
     super(opts.dir, opts.attach);
-    const meshes = spec?.meshes;
-    if (typeof meshes !== 'object' || meshes === null || Object.keys(meshes).length === 0)
-      throw new JobError('BadSpec', `SSHJob needs meshes of host names, e.g. {meshes: {trainers: ['node1', 'node2']}}; got ${JSON.stringify(spec)}`);
-    for (const [name, hosts] of Object.entries(meshes)) {
-      checkMeshName(name);
-      if (!Array.isArray(hosts) || hosts.length === 0 || hosts.some((h) => typeof h !== 'string' || !/^[A-Za-z0-9.-]+$/.test(h)))
-        throw new JobError('BadSpec', `mesh ${name}: expected a non-empty array of host names or IPs, got ${JSON.stringify(hosts)}`);
-    }
-    const port = spec.port ?? 26600;
-    if (!Number.isSafeInteger(port) || port < 1 || port > 65535) throw new JobError('BadSpec', `port ${String(spec.port)}: expected 1..65535`);
-    this.spec = { ...spec, port };
+    checkMeshes(KIND, spec, "meshes of host names, e.g. {meshes: {trainers: ['node1', 'node2']}}", (hosts) =>
+      Array.isArray(hosts) && hosts.length > 0 && hosts.every((h) => typeof h === 'string' && /^[A-Za-z0-9.-]+$/.test(h))
+        ? undefined
+        : `expected a non-empty array of host names or IPs, got ${JSON.stringify(hosts)}`,
+    );
+    this.spec = { ...spec, port: checkPort(spec.port, 26600) };
   }
 
   /** Asks every reachable worker to shut down (its procs first); the ssh sessions are ended after. */
