@@ -8,9 +8,10 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { HostMesh, config, MESH_HOST_LINK_TIMEOUT, MESH_HOST_UNRESPONSIVE_TIMEOUT, MESH_KEEPALIVE_INTERVAL, type MeshFailure } from '../../src/index.js';
+import { HostMesh, config, MESH_HOST_LINK_TIMEOUT, MESH_HOST_UNRESPONSIVE_TIMEOUT, MESH_KEEPALIVE_INTERVAL } from '../../src/index.js';
 import { Probe, HOST_ACTORS_MODULE } from '../host/fixtures/host-actors.js';
 import { eventually, runCli, startWorker, stopAll } from '../host/_workers.js';
+import { failureRecorder } from '../_support/failure-recorder.js';
 
 const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
 const hasIp = spawnSync('ip', ['netns', 'list']).status === 0;
@@ -103,7 +104,7 @@ test(
     ];
     try {
       const ws = await Promise.all(NS.map((ns) => startWorker(['--listen', 'tcp:0.0.0.0:26600'], { ACTORMESH_SECRET: SECRET }, inNs(ns))));
-      const failures: MeshFailure[] = [];
+      const rec = failureRecorder();
       const hosts = await HostMesh.attach(
         ws.map((w) => w.addr),
         { secret: SECRET, logs: 'off' },
@@ -111,10 +112,7 @@ test(
       const m = await (
         await hosts.spawnProcs({ gpus: 1 }, { modules: [HOST_ACTORS_MODULE] })
       ).spawn('p', Probe, undefined, {
-        onSupervise: (f) => {
-          failures.push(f);
-          return true;
-        },
+        onSupervise: rec.onSupervise,
       });
       // Short cut: calls made while host 1's link is down complete once it is back, exactly once each.
       ip('link', 'set', `${NS[1]}a`, 'down');
@@ -126,18 +124,18 @@ test(
         results.map((r) => r.values()),
         Array.from({ length: 5 }, () => [true, true]),
       );
-      assert.deepEqual(failures, [], 'a 3 s cut is not a failure');
+      assert.deepEqual(rec.seen(), [], 'a 3 s cut is not a failure');
       // Let the worker's own link (its keepalive answers) recover from TCP's retransmission backoff.
       await new Promise((r) => setTimeout(r, 3000));
       assert.deepEqual((await m.slice({ hosts: 1 }).say.call('after the short cut')).values(), [true]);
-      assert.deepEqual(failures, []);
+      assert.deepEqual(rec.seen(), []);
       // Long cut: host 1's rank fails; host 0 keeps answering.
       ip('link', 'set', `${NS[1]}a`, 'down');
       const t0 = Date.now();
-      assert.ok(await eventually(() => failures.length > 0, 20_000), 'the long cut became a supervision failure');
+      assert.ok(await eventually(() => rec.seen().length > 0, 20_000), 'the long cut became a supervision failure');
       const took = Date.now() - t0;
-      assert.ok(took >= 5000, `failed after ${took} ms, before MESH_HOST_UNRESPONSIVE_TIMEOUT: ${failures.map(String).join('; ')}`);
-      assert.deepEqual([...new Set((failures as MeshFailure[]).map((f) => f.rank))], [1]);
+      assert.ok(took >= 5000, `failed after ${took} ms, before MESH_HOST_UNRESPONSIVE_TIMEOUT: ${rec.seen().map(String).join('; ')}`);
+      assert.deepEqual([...new Set(rec.seen().map((f) => f.rank))], [1]);
       assert.deepEqual((await m.slice({ hosts: 0 }).say.call('still here')).values(), [true]);
       ip('link', 'set', `${NS[1]}a`, 'up');
       const r = await hosts.shutdown();

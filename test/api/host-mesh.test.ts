@@ -30,11 +30,11 @@ import {
   formatAddr,
   type Handlers,
   type PortRef,
-  type MeshFailure,
 } from '../../src/index.js';
 import { channelDialer } from '../../src/mailbox/client.js';
 import { Probe, HOST_ACTORS_MODULE } from '../host/fixtures/host-actors.js';
 import { alive, childrenOf, eventually, freePort, runCli, startWorker, stopAll, type Worker } from '../host/_workers.js';
+import { failureRecorder } from '../_support/failure-recorder.js';
 
 const SECRET = 'test-secret-0123456789';
 const ENV = { ACTORMESH_SECRET: SECRET };
@@ -233,17 +233,14 @@ test('the client config reaches the procs on every worker, and proc output comes
 
 test('a worker killed with SIGKILL: its ranks fail in onSupervise, a call waiting on them rejects, the other host answers, shutdown lists it missing', async () => {
   const ws = await workers(2);
-  const failures: MeshFailure[] = [];
+  const rec = failureRecorder();
   const hosts = await HostMesh.attach(
     ws.map((w) => w.addr),
     { secret: SECRET, logs: 'off' },
   );
   const procs = await hosts.spawnProcs({ gpus: 2 }, { modules: [HOST_ACTORS_MODULE] });
   const m = await procs.spawn('p', Probe, undefined, {
-    onSupervise: (f) => {
-      failures.push(f);
-      return true;
-    },
+    onSupervise: rec.onSupervise,
   });
   await m.whoami.call();
   const pending = m.slice({ hosts: 1 }).slow.call(60_000);
@@ -251,10 +248,10 @@ test('a worker killed with SIGKILL: its ranks fail in onSupervise, a call waitin
   process.kill(-ws[1]!.pid, 'SIGKILL');
   await assert.rejects(pending);
   const rejectedAfter = Date.now() - t0;
-  assert.ok(await eventually(() => failures.length >= 2, 15_000), `failures: ${failures.map(String).join('; ')}`);
+  assert.ok(await eventually(() => rec.seen().length >= 2, 15_000), `failures: ${rec.seen().map(String).join('; ')}`);
   assert.ok(Date.now() - t0 < 15_000);
   assert.ok(rejectedAfter < 15_000, `the pending call rejected after ${rejectedAfter} ms`);
-  const failedRanks = [...new Set(failures.map((f) => f.rank))].sort();
+  const failedRanks = [...new Set(rec.seen().map((f) => f.rank))].sort();
   assert.deepEqual(failedRanks, [2, 3]);
   assert.deepEqual(
     ((await m.slice({ hosts: 0 }).whoami.call()).values() as Array<readonly [number, number, number]>).map((x) => x[2]),
@@ -397,23 +394,20 @@ test('a worker speaking another protocol fails attach with ProtocolMismatch, nam
 test('a client blocked longer than MESH_HOST_UNRESPONSIVE_TIMEOUT does not take its live workers for lost', async () => {
   const restore = config.override(MESH_HOST_UNRESPONSIVE_TIMEOUT, 1500);
   const [w] = await workers(1);
-  const failures: MeshFailure[] = [];
+  const rec = failureRecorder();
   const hosts = await HostMesh.attach([w!.addr], { secret: SECRET, logs: 'off' });
   try {
     const m = await (
       await hosts.spawnProcs({ gpus: 1 }, { modules: [HOST_ACTORS_MODULE] })
     ).spawn('p', Probe, undefined, {
-      onSupervise: (f) => {
-        failures.push(f);
-        return true;
-      },
+      onSupervise: rec.onSupervise,
     });
     const end = Date.now() + 4000;
     while (Date.now() < end) {
       /* this process is busy: keepalive answers wait unread in its socket */
     }
     await new Promise((r) => setTimeout(r, 1000));
-    assert.deepEqual(failures, []);
+    assert.deepEqual(rec.seen(), []);
     assert.equal(((await m.whoami.call()).values() as unknown[]).length, 1);
   } finally {
     restore.restore();
@@ -439,7 +433,7 @@ test('proc output can go to files, one per proc and stream', async () => {
 
 test('a proc killed on a worker: its rank fails with the kill reason, the worker and the other ranks carry on', async () => {
   const ws = await workers(2);
-  const failures: MeshFailure[] = [];
+  const rec = failureRecorder();
   const hosts = await HostMesh.attach(
     ws.map((w) => w.addr),
     { secret: SECRET, logs: 'off' },
@@ -448,16 +442,13 @@ test('a proc killed on a worker: its rank fails with the kill reason, the worker
     const m = await (
       await hosts.spawnProcs({ gpus: 2 }, { modules: [HOST_ACTORS_MODULE] })
     ).spawn('p', Probe, undefined, {
-      onSupervise: (f) => {
-        failures.push(f);
-        return true;
-      },
+      onSupervise: rec.onSupervise,
     });
     const who = (await m.whoami.call()).values() as Array<readonly [number, number, number]>;
     process.kill(who[3]![1], 'SIGKILL');
-    assert.ok(await eventually(() => failures.length > 0, 10_000), 'the owner is told');
-    assert.deepEqual([...new Set(failures.map((f) => f.rank))], [3]);
-    assert.match(String(failures[0]), /Killed\(9\)/);
+    assert.ok(await eventually(() => rec.seen().length > 0, 10_000), 'the owner is told');
+    assert.deepEqual([...new Set(rec.seen().map((f) => f.rank))], [3]);
+    assert.match(String(rec.seen()[0]), /Killed\(9\)/);
     assert.ok(ws.every((w) => alive(w.pid)));
     assert.equal(((await m.slice({ hosts: 0 }).whoami.call()).values() as unknown[]).length, 2);
     assert.equal(((await m.slice({ hosts: 1, gpus: 0 }).whoami.call()).values() as unknown[]).length, 1);

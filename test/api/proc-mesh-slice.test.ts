@@ -2,9 +2,10 @@
 // a proc death reaches meshes on slices with the slice's rank; a slice cannot stop the procs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { thisHost, ApiUsageError, type MeshFailure } from '../../src/index.js';
+import { thisHost, ApiUsageError } from '../../src/index.js';
 import { Probe, HOST_ACTORS_MODULE } from '../host/fixtures/host-actors.js';
 import { eventually } from '../host/_workers.js';
+import { failureRecorder } from '../_support/failure-recorder.js';
 
 test('spawn on a ProcMesh slice: actors on those procs only, slice ranks, proc deaths mapped to the slice, stop refused', async () => {
   const procs = await thisHost().spawnProcs({ gpus: 4 }, { modules: [HOST_ACTORS_MODULE] });
@@ -14,12 +15,9 @@ test('spawn on a ProcMesh slice: actors on those procs only, slice ranks, proc d
     const odd = procs.slice({ gpus: [1, 4, 2] });
     assert.equal(String(odd.extent()), '{gpus: 2}');
     assert.equal(odd.size, 2);
-    const failures: MeshFailure[] = [];
+    const rec = failureRecorder();
     const m = await odd.spawn('odd', Probe, undefined, {
-      onSupervise: (f) => {
-        failures.push(f);
-        return true;
-      },
+      onSupervise: rec.onSupervise,
     });
     const first = await procs.slice({ gpus: 0 }).spawn('first', Probe, undefined, { onSupervise: () => true });
     const who = (await m.whoami.call()).values() as Array<readonly [number, number, number]>;
@@ -32,8 +30,8 @@ test('spawn on a ProcMesh slice: actors on those procs only, slice ranks, proc d
       [pids[1], pids[3]],
     );
     process.kill(pids[3]!, 'SIGKILL');
-    assert.ok(await eventually(() => failures.length > 0, 10_000), 'the slice mesh is told');
-    assert.deepEqual([...new Set(failures.map((f) => f.rank))], [1]);
+    assert.ok(await eventually(() => rec.seen().length > 0, 10_000), 'the slice mesh is told');
+    assert.deepEqual([...new Set(rec.seen().map((f) => f.rank))], [1]);
     assert.deepEqual(((await first.whoami.call()).values() as Array<readonly [number, number, number]>)[0]![1], pids[0]);
     await assert.rejects(odd.stop(), (e: unknown) => e instanceof ApiUsageError && e.variant === 'NotOwned');
   } finally {

@@ -12,6 +12,7 @@ import { MailboxClient, channelDialer } from '../../src/mailbox/client.js';
 import { serveMailbox } from '../../src/mailbox/server.js';
 import WebSocket from 'ws';
 import net from 'node:net';
+import { captureEnvelopes } from '../_support/envelopes.js';
 
 const quiet = { log: (_: string) => {}, ackIntervalMs: 5 };
 const u32 = (i: number) => new Uint8Array(new Uint32Array([i]).buffer);
@@ -101,18 +102,13 @@ test('a DialMailboxRouter replaces a client whose server restarted: the next env
   const world = new WorldId('incarnation');
   const A = new ActorId(new RankedProcId(world, 0), 'a', 0);
   const B = new ActorId(new RankedProcId(world, 1), 'b', 0);
-  const capture = (mb: Mailbox): MessageEnvelope[] => {
-    const got: MessageEnvelope[] = [];
-    mb.bind(1025n, { once: false, raw: (env: MessageEnvelope) => void got.push(env), sink: () => {} } as never);
-    return got;
-  };
   const envelope = (v: number) => new MessageEnvelope(A, B.port(1025n), new Uint8Array([v]), 'Ping');
   const noReturn = returnHandleOf((e) => assert.fail(`unexpected return: ${e.errors.at(-1)?.message}`));
 
   const rx1 = await NetRx.listen(toAddr(`tcp:127.0.0.1:${await freePort()}`), quiet);
   const addr = formatAddr(rx1.addr);
   const mb1 = new Mailbox(B, UNROUTABLE);
-  const got1 = capture(mb1);
+  const got1 = captureEnvelopes(mb1, 1025n);
   const s1 = serveMailbox(rx1, mb1);
   const router = new DialMailboxRouter({ dialer: channelDialer({ reuseReverse: false, minBackoffMs: 2, maxBackoffMs: 20 }) });
   router.bind(B.proc, addr);
@@ -130,7 +126,7 @@ test('a DialMailboxRouter replaces a client whose server restarted: the next env
   );
   const rx2 = await NetRx.listen(toAddr(addr), quiet);
   const mb2 = new Mailbox(B, UNROUTABLE);
-  const got2 = capture(mb2);
+  const got2 = captureEnvelopes(mb2, 1025n);
   const s2 = serveMailbox(rx2, mb2);
   assert.equal((await within(c1.tx.whenClosed()))?.variant, 'ServerRestarted');
   assert.equal(c1.stale, true, 'a client whose server restarted is stale');

@@ -11,6 +11,7 @@ import { DialMailboxRouter } from '../../src/mailbox/routers.js';
 import { MailboxClient, channelDialer } from '../../src/mailbox/client.js';
 import { serveMailbox } from '../../src/mailbox/server.js';
 import { startProxy } from './_proxy.js';
+import { captureEnvelopes } from '../_support/envelopes.js';
 
 const quiet = { log: (_: string) => {}, ackIntervalMs: 5 };
 const u32 = (i: number) => new Uint8Array(new Uint32Array([i]).buffer);
@@ -103,8 +104,7 @@ test('MailboxClient.linkState and DialMailboxRouter.linkState report the cached 
   const rx = await NetRx.listen(toAddr('tcp:127.0.0.1:0'), quiet);
   const addr = formatAddr(rx.addr);
   const mb = new Mailbox(B, UNROUTABLE);
-  const got: MessageEnvelope[] = [];
-  mb.bind(1025n, { once: false, raw: (env: MessageEnvelope) => void got.push(env), sink: () => {} } as never);
+  const got = captureEnvelopes(mb, 1025n);
   const server = serveMailbox(rx, mb);
   const router = new DialMailboxRouter({ dialer: channelDialer({ reuseReverse: false, minBackoffMs: 2, maxBackoffMs: 20 }) });
   router.bind(B.proc, addr);

@@ -10,16 +10,12 @@ import { UNDELIVERABLE_PORT, decodeBounced } from '../../src/mailbox/undeliverab
 import { MailboxClient, installChannelDialer } from '../../src/mailbox/client.js';
 import { serveMailbox } from '../../src/mailbox/server.js';
 import { serve, anyAddr, formatAddr } from '../../src/channel/index.js';
+import { captureEnvelopes } from '../_support/envelopes.js';
 
 const world = new WorldId('mbtest');
 const A = new ActorId(new RankedProcId(world, 0), 'a', 0);
 const B = new ActorId(new RankedProcId(world, 1), 'b', 0);
 
-function capture(mb: Mailbox, index: bigint): MessageEnvelope[] {
-  const got: MessageEnvelope[] = [];
-  mb.bind(index, { once: false, raw: (env: MessageEnvelope) => void got.push(env), sink: () => {} } as never);
-  return got;
-}
 const until = async (cond: () => boolean) => {
   while (!cond()) await new Promise((r) => setTimeout(r, 5));
 };
@@ -27,7 +23,7 @@ const until = async (cond: () => boolean) => {
 test('envelopes posted to a MailboxClient reach the remote mailbox intact and in order', async () => {
   const [addr, rx] = await serve(anyAddr('unix'));
   const mbB = new Mailbox(B, UNROUTABLE);
-  const got = capture(mbB, 1025n);
+  const got = captureEnvelopes(mbB, 1025n);
   const server = serveMailbox(rx, mbB);
   const client = MailboxClient.dial(formatAddr(addr));
   const failed: MessageEnvelope[] = [];
@@ -54,7 +50,7 @@ test('an envelope the remote side cannot deliver comes back to the sender marked
   const [addrA, rxA] = await serve(anyAddr('tcp'));
   const [addrB, rxB] = await serve(anyAddr('tcp'));
   const mbA = new Mailbox(A, UNROUTABLE);
-  const bounced = capture(mbA, UNDELIVERABLE_PORT);
+  const bounced = captureEnvelopes(mbA, UNDELIVERABLE_PORT);
   const mbB = new Mailbox(B, MailboxClient.dial(formatAddr(addrA)));
   const sA = serveMailbox(rxA, mbA);
   const sB = serveMailbox(rxB, mbB);
@@ -99,7 +95,7 @@ test('a DialMailboxRouter dials the real channel address embedded in a direct pr
   const [addr, rx] = await serve(anyAddr('tcp'));
   const C = new ActorId(new DirectProcId(formatAddr(addr), 'procC'), 'c', 0);
   const mbC = new Mailbox(C, UNROUTABLE);
-  const got = capture(mbC, 2000n);
+  const got = captureEnvelopes(mbC, 2000n);
   const server = serveMailbox(rx, mbC);
   const uninstall = installChannelDialer();
   try {

@@ -11,6 +11,7 @@ import { MailboxClient, channelDialer } from '../../src/mailbox/client.js';
 import { serveMailbox } from '../../src/mailbox/server.js';
 import { startProxy } from '../channel/_proxy.js';
 import { serve, anyAddr, formatAddr, NetRx, ReverseTx, NetTx, type ChannelAddr } from '../../src/channel/index.js';
+import { captureEnvelopes } from '../_support/envelopes.js';
 
 const until = async (cond: () => boolean, ms = 5000) => {
   const end = Date.now() + ms;
@@ -26,8 +27,7 @@ async function node(name: string, opts: { deliveryTimeoutMs?: number } = {}) {
   const id = new ActorId(new DirectProcId(formatAddr(addr), name), name, 0);
   const router = new DialMailboxRouter({ dialer: channelDialer({ returnAddr: addr, minBackoffMs: 5, maxBackoffMs: 20 }) });
   const mb = new Mailbox(id, router);
-  const got: MessageEnvelope[] = [];
-  mb.bind(1025n, { once: false, raw: (env: MessageEnvelope) => void got.push(env), sink: () => {} } as never);
+  const got = captureEnvelopes(mb, 1025n);
   const server = serveMailbox(rx, mb);
   return { addr: addr as ChannelAddr, rx: rx as NetRx, id, router, mb, got, server };
 }

@@ -5,7 +5,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { thisHost, SupervisionError } from '../../src/api/index.js';
 import { Tally, LIVENESS_ACTORS } from './fixtures/liveness-actors.js';
-import { failureRecorder } from './_failure-recorder.js';
+import { failureRecorder } from '../_support/failure-recorder.js';
 
 after(() => thisHost().shutdown());
 

@@ -4,7 +4,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { thisHost, SupervisionError, Actor, type Handlers, type Context } from '../../src/api/index.js';
 import { TestActor, FIXTURE_MODULE } from './_cast-fixture.js';
-import { failureRecorder } from './_failure-recorder.js';
+import { failureRecorder } from '../_support/failure-recorder.js';
 import type { ActorMeshOf } from '../../src/api/index.js';
 import { MESSAGE_DELIVERY_TIMEOUT, config } from '../../src/core/config.js';
 

@@ -1,5 +1,5 @@
 // Records the supervision failures a mesh's `onSupervise` receives, with when each arrived, and
-// waits (bounded) for the first one. Shared by the supervision tests; not a test file.
+// waits (bounded) for the first one. Shared by the tests of supervision; not a test file.
 import type { MeshFailure } from '../../src/api/index.js';
 
 export interface RecordedFailure {
@@ -12,6 +12,8 @@ export function failureRecorder() {
   let wake: (() => void) | undefined;
   return {
     failures,
+    /** The failures so far, in arrival order. */
+    seen: (): MeshFailure[] => failures.map((r) => r.f),
     /** Pass as the spawn's `onSupervise`: records the failure and marks it handled. */
     onSupervise: (f: MeshFailure) => {
       failures.push({ at: Date.now(), f });
