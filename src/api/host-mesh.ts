@@ -50,7 +50,7 @@ import {
   PROC_SPAWN_MAX_IDLE,
 } from '../core/config.js';
 import { formatAddr, parseAddr, serve, type ChannelAddr } from '../channel/index.js';
-import { channelDialer, MailboxClient } from '../mailbox/client.js';
+import { channelDialer, closeClients, recordingDialer, type MailboxClient } from '../mailbox/client.js';
 import { serveMailbox, type MailboxServerHandle } from '../mailbox/server.js';
 import { DialMailboxRouter } from '../mailbox/routers.js';
 import type { MessageEnvelope } from '../mailbox/envelope.js';
@@ -65,7 +65,7 @@ import { LogFolder, type LogLine } from '../host/log-fold.js';
 import { hostAgentId, PROTOCOL_VERSION, type HostInfo } from '../host/protocol.js';
 import { RemoteAlloc } from '../host/remote-alloc.js';
 import { PACKAGE_VERSION } from '../host/worker.js';
-import { parseReadyLine } from '../host/worker-options.js';
+import { advertisedAddress, parseReadyLine } from '../host/worker-options.js';
 import { AttachError, HostMeshRefParseError, HostMeshStoppedError, NotOwnedError, WorkerStartError, type AttachFailure } from '../host/errors.js';
 import { ProcMesh, isWorker, ApiUsageError, thisHost, watchProcDeaths, type IdleStoppable, type SpawnProcsOptions } from './host.js';
 import type { SliceSpec } from '../mesh/actor-mesh.js';
@@ -185,21 +185,11 @@ async function createNetClient(secret: string | undefined, workers: readonly Cha
     ...(opts.tls !== undefined ? { tls: opts.tls } : {}),
     log: () => {},
   });
-  let addr = formatAddr(bound);
-  if (opts.advertise !== undefined) {
-    const a = parseAddr(opts.advertise);
-    addr = formatAddr(a.transport === 'tcp' && a.port === 0 && bound.transport === 'tcp' ? { ...a, port: bound.port } : a);
-  }
-  const clients: MailboxClient[] = [];
-  const dial = channelDialer({ ...(secret !== undefined ? { secret } : {}), ...(opts.tls !== undefined ? { tls: opts.tls } : {}), returnAddr: bound });
-  const router = new DialMailboxRouter({
-    directAddressedRemoteOnly: true,
-    dialer: (a) => {
-      const c = dial(a) as MailboxClient;
-      clients.push(c);
-      return c;
-    },
-  });
+  const addr = advertisedAddress(opts.advertise, bound);
+  const { dialer, clients } = recordingDialer(
+    channelDialer({ ...(secret !== undefined ? { secret } : {}), ...(opts.tls !== undefined ? { tls: opts.tls } : {}), returnAddr: bound }),
+  );
+  const router = new DialMailboxRouter({ directAddressedRemoteOnly: true, dialer });
   const proc = new Proc(ProcId.direct(addr, `client-${ShortUuid.generate()}`), router);
   proc.setSupervisionCoordinator((ev) => console.error(`actormesh: supervision event in the host mesh client: ${ev}`));
   const server: MailboxServerHandle = serveMailbox(rx, proc, { log: () => {} });
@@ -237,8 +227,7 @@ async function createNetClient(secret: string | undefined, workers: readonly Cha
     async close() {
       clearInterval(timer);
       await proc.destroyAndWait(500);
-      await Promise.race([Promise.all(clients.map((c) => c.close().catch(() => undefined))), new Promise((r) => setTimeout(r, 1000).unref())]);
-      for (const c of clients) c.abort('the host mesh client was closed');
+      await closeClients(clients, 1000, 'the host mesh client was closed');
       await server.stop().catch(() => undefined);
     },
   };

@@ -164,6 +164,16 @@ export function withPort(addr: string, port: number): string {
   return formatAddr(a.transport === 'tcp' ? { ...a, port } : a);
 }
 
+/**
+ * The address a server that bound `bound` is reached at: `advertise` (its port 0 filled with the
+ * bound port), else the bound address itself.
+ */
+export function advertisedAddress(advertise: string | undefined, bound: ChannelAddr): string {
+  if (advertise === undefined) return formatAddr(bound);
+  const a = parseAddr(advertise);
+  return a.transport === 'tcp' && a.port === 0 && bound.transport === 'tcp' ? withPort(advertise, bound.port) : formatAddr(a);
+}
+
 function whyInvalid(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   return /^invalid channel address .*?: (.*); expected /.exec(msg)?.[1] ?? msg;

@@ -19,9 +19,9 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Proc } from '../actor/proc.js';
 import { ProcId, parsePortId } from '../core/ids.js';
-import { formatAddr, serve, setDefaultSecret, setDefaultTls, toAddr, type ChannelAddr } from '../channel/index.js';
+import { serve, setDefaultSecret, setDefaultTls, toAddr, type ChannelAddr } from '../channel/index.js';
 import type { ServeOptions } from '../channel/index.js';
-import { channelDialer, MailboxClient } from '../mailbox/client.js';
+import { channelDialer, closeClients, recordingDialer, MailboxClient } from '../mailbox/client.js';
 import { serveMailbox } from '../mailbox/server.js';
 import { EnvelopeDecoder, isRouteShared, readRoute } from '../mailbox/envelope-codec.js';
 import { remoteReturnHandle } from '../mailbox/undeliverable.js';
@@ -31,6 +31,7 @@ import type { MessageEnvelope, ReturnHandle } from '../mailbox/envelope.js';
 import { MESH_SECRET_ENV, MESH_TLS_CA_ENV, MESH_TLS_CERT_ENV, MESH_TLS_KEY_ENV } from '../mesh/alloc/index.js';
 import '../mesh/proc-mesh-agent.js';
 import { HostAgent, type HostServices } from './host-agent.js';
+import { advertisedAddress } from './worker-options.js';
 import { HOST_AGENT_NAME, PROTOCOL_VERSION, SERVICE_PROC_NAME } from './protocol.js';
 
 /** The package version this worker runs (from package.json; `0.0.0` when it cannot be read). */
@@ -153,19 +154,11 @@ export async function startWorker(cfg: WorkerConfig): Promise<WorkerHandle> {
     ...(cfg.tls !== undefined ? { tls: cfg.tls } : {}),
     log: (l) => log(l),
   });
-  const advertised = advertisedAddr(cfg.advertise, bound);
+  const advertised = advertisedAddress(cfg.advertise, bound);
   const incarnation = randomBytes(8).toString('hex');
-  const clients: MailboxClient[] = [];
   // TLS comes from the process default (tcp dials only: the procs' local sockets stay plain).
-  const dial = channelDialer(cfg.secret !== undefined ? { secret: cfg.secret } : {});
-  const out = new DialMailboxRouter({
-    directAddressedRemoteOnly: true,
-    dialer: (addr) => {
-      const c = dial(addr) as MailboxClient;
-      clients.push(c);
-      return c;
-    },
-  });
+  const { dialer, clients } = recordingDialer(channelDialer(cfg.secret !== undefined ? { secret: cfg.secret } : {}));
+  const out = new DialMailboxRouter({ directAddressedRemoteOnly: true, dialer });
   const service = new Proc(ProcId.direct(advertised, SERVICE_PROC_NAME), out);
   service.setSupervisionCoordinator((ev) => log(`supervision event in the service proc: ${ev}`));
   const gateway = new Gateway(service, out, advertised);
@@ -180,8 +173,7 @@ export async function startWorker(cfg: WorkerConfig): Promise<WorkerHandle> {
       const cx = service.instance(`stopper_${randomBytes(3).toString('hex')}`);
       await agent?.stopAll(cx).catch(() => undefined);
       // Let replies already sent (a shutdown ack) leave before the port closes.
-      await Promise.race([Promise.all(clients.map((c) => c.close().catch(() => undefined))), sleep(1000)]);
-      for (const c of clients) c.abort('the worker stopped');
+      await closeClients(clients, 1000, 'the worker stopped');
       await server.stop().catch(() => undefined);
       await service.destroyAndWait(500).catch(() => undefined);
       resolveDone(code);
@@ -218,12 +210,3 @@ export async function startWorker(cfg: WorkerConfig): Promise<WorkerHandle> {
     stop: (code = 143) => stop(code),
   };
 }
-
-function advertisedAddr(advertise: string | undefined, bound: ChannelAddr): string {
-  if (advertise === undefined) return formatAddr(bound);
-  const a = toAddr(advertise);
-  if (a.transport === 'tcp' && a.port === 0 && bound.transport === 'tcp') return formatAddr({ ...a, port: bound.port });
-  return formatAddr(a);
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());

@@ -139,6 +139,39 @@ export interface ChannelDialerOptions extends DialOptions {
   reuseReverse?: boolean;
 }
 
+/**
+ * A dialer that keeps the clients it opened, so that their owner can close them all
+ * (`closeClients`) when it closes.
+ */
+export function recordingDialer(dial: Dialer): { readonly dialer: Dialer; readonly clients: MailboxClient[] } {
+  const clients: MailboxClient[] = [];
+  return {
+    clients,
+    dialer: (addr) => {
+      const c = dial(addr) as MailboxClient;
+      clients.push(c);
+      return c;
+    },
+  };
+}
+
+/**
+ * Closes `clients`, waiting at most `waitMs` for what they hold to be acknowledged (a client to a
+ * dead peer would wait for its delivery timeout), then aborts whatever is left with `reason`.
+ */
+export async function closeClients(clients: readonly MailboxClient[], waitMs: number, reason: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(clients.map((c) => c.close().catch(() => undefined))),
+    new Promise<void>((r) => {
+      timer = setTimeout(r, waitMs);
+      timer.unref();
+    }),
+  ]);
+  clearTimeout(timer);
+  for (const c of clients) c.abort(reason);
+}
+
 /** A router dialer opening `MailboxClient`s over real channels (see `ChannelDialerOptions`). */
 export function channelDialer(opts: ChannelDialerOptions = {}): Dialer {
   const { reuseReverse = true, ...dialOpts } = opts;

@@ -26,7 +26,7 @@ import { ActorRef } from '../actor/refs.js';
 import { actorClassByName, encodeParams, registeredActorTypes } from '../actor/registry.js';
 import { ActorTypeNotRegistered } from '../actor/errors.js';
 import { anyAddr, formatAddr, serve, type Transport } from '../channel/index.js';
-import { MailboxClient } from '../mailbox/client.js';
+import { MailboxClient, closeClients, recordingDialer } from '../mailbox/client.js';
 import { serveMailbox, type MailboxServerHandle } from '../mailbox/server.js';
 import { DialMailboxRouter } from '../mailbox/routers.js';
 import { QueueingSender } from '../mailbox/sender.js';
@@ -598,14 +598,8 @@ export class AllocatedProcMesh {
    * client instance `name`. `close()` destroys it and closes its channel clients.
    */
   static createClient(name = 'client'): MeshClient {
-    const clients: MailboxClient[] = [];
-    const router = new DialMailboxRouter({
-      dialer: (addr) => {
-        const c = MailboxClient.dial(addr);
-        clients.push(c);
-        return c;
-      },
-    });
+    const { dialer, clients } = recordingDialer((addr) => MailboxClient.dial(addr));
+    const router = new DialMailboxRouter({ dialer });
     const proc = new Proc(ProcIds.ranked(new WorldId(`client_${ShortUuid.generate()}`), 0), router);
     proc.setSupervisionCoordinator((ev) => console.error(`actormesh: supervision event in client proc: ${ev}`));
     const cx = proc.instance(name);
@@ -615,15 +609,7 @@ export class AllocatedProcMesh {
       router,
       async close() {
         await proc.destroyAndWait(500);
-        // A client to a dead proc would wait for its delivery timeout: bound the wait.
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          Promise.all(clients.map((c) => c.close().catch(() => undefined))),
-          new Promise<void>((r) => (timer = setTimeout(r, CLIENT_CLOSE_WAIT_MS))),
-        ]);
-        clearTimeout(timer);
-        // Whatever is still unacknowledged goes to peers that are gone: stop waiting for them.
-        for (const c of clients) c.abort('the mesh client was closed');
+        await closeClients(clients, CLIENT_CLOSE_WAIT_MS, 'the mesh client was closed');
       },
     };
   }
