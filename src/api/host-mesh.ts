@@ -662,7 +662,7 @@ export class HostMesh implements IdleStoppable {
     const inst = nc.proc.instance(`attach-${ShortUuid.generate()}`);
     const bounces = new Map<string, (e: MessageEnvelope) => void>();
     inst.undeliverables!.background = true;
-    const pump = (async () => {
+    void (async () => {
       for (;;) {
         const env = await inst.undeliverables!.recv().catch(() => undefined);
         if (env === undefined) return;
@@ -677,8 +677,7 @@ export class HostMesh implements IdleStoppable {
       const run: AttachRun = { nc, inst, bounces, hostMesh: name, connectTimeoutMs, timeoutMs };
       results = await Promise.all(hosts.map((h) => attachOne(run, h)));
     } finally {
-      inst.stop?.();
-      void pump;
+      inst.stop();
     }
     const bad = results.filter((r): r is { ok: false; failure: AttachFailure } => !r.ok).map((r) => r.failure);
     if (bad.length > 0) {

@@ -325,7 +325,7 @@ function ensureRegistered(cls: ActorClass<any>): void {
  */
 export function watchProcDeaths(alloc: Alloc): { setProcs(p: ProcMesh): void; unwatch(): void } {
   const infos = new Map<string, ProcInfo>();
-  const shared = (alloc as { procsShareAddresses?: boolean }).procsShareAddresses === true;
+  const shared = alloc.procsShareAddresses === true;
   let procs: ProcMesh | undefined;
   const early: Array<[ProcInfo, ProcStopReason]> = [];
   const unwatch =

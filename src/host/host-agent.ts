@@ -25,7 +25,7 @@ import type { ConfigSnapshot } from '../core/config.js';
 import { Extent } from '../ndslice/extent.js';
 import { ProcessAllocator, initialize, type AllocatedProc, type ProcessAlloc, type ProcState } from '../mesh/alloc/index.js';
 import { COMM_ACTOR_MODULE } from '../mesh/comm-actor.js';
-import type { HostAgentMessage, HostEvent, HostInfo, Keepalive, SetClientConfig, ShutdownHost, SpawnProcs, SpawnedProc, StopProcs } from './protocol.js';
+import type { HostAgentMessage, HostInfo, Keepalive, SetClientConfig, ShutdownHost, SpawnProcs, SpawnedProc, StopProcs } from './protocol.js';
 import { PROTOCOL_VERSION } from './protocol.js';
 
 /** What the worker gives its agent (the agent runs in the worker's process). */
@@ -272,5 +272,3 @@ function send<T>(cx: Context, port: { send(cx: Context, msg: T, opts?: { returnU
 }
 
 const reply = send;
-
-export type { HostEvent };

@@ -167,13 +167,12 @@ export class RemoteAlloc implements Alloc {
   watch(f: (e: ProcState) => void): () => void {
     return this.events.watch(f);
   }
-  [Symbol.asyncIterator](): AsyncIterator<ProcState> {
-    return {
-      next: async () => {
-        const v = await this.next();
-        return v === null ? { done: true, value: undefined } : { done: false, value: v };
-      },
-    };
+  async *[Symbol.asyncIterator](): AsyncIterator<ProcState> {
+    for (;;) {
+      const e = await this.next();
+      if (e === null) return;
+      yield e;
+    }
   }
 
   stop(): Promise<void> {

@@ -695,12 +695,11 @@ class BorrowedAlloc implements Alloc {
   async stopAndWait(): Promise<void> {
     this.events.close();
   }
-  [Symbol.asyncIterator](): AsyncIterator<ProcState> {
-    return {
-      next: async () => {
-        const v = await this.next();
-        return v === null ? { done: true, value: undefined } : { done: false, value: v };
-      },
-    };
+  async *[Symbol.asyncIterator](): AsyncIterator<ProcState> {
+    for (;;) {
+      const e = await this.next();
+      if (e === null) return;
+      yield e;
+    }
   }
 }

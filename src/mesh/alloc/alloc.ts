@@ -132,6 +132,11 @@ export interface Alloc extends AsyncIterable<ProcState> {
   readonly transport: Transport;
   /** True when the procs live in this process. */
   readonly isLocal: boolean;
+  /**
+   * True when several procs are reached at one address (procs behind a worker's port): one proc's
+   * death then says nothing about the link to that address. Default false (one address per proc).
+   */
+  readonly procsShareAddresses?: boolean;
   /** Requests a stop: every proc then reports `Stopped`, then `next()` gives `null`. Idempotent. */
   stop(): Promise<void>;
   /** `stop()` and drain events until `null`. */
