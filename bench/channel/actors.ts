@@ -25,7 +25,7 @@ export async function servedProc(
     ...(opts.backend ? { backend: opts.backend } : {}),
   });
   const duplex = opts.duplex ?? !process.env.AM_ONEWAY;
-  installChannelDialer({ ...(opts.secret !== undefined ? { secret: opts.secret } : {}), ...(duplex ? { returnAddr: addr } : { reuseReverse: false }) });
+  installChannelDialer({ ...(opts.secret !== undefined ? { secret: opts.secret } : {}), ...(duplex ? { returnRx: rx } : { reuseReverse: false }) });
   const proc = new Proc(new DirectProcId(formatAddr(addr), name), new DialMailboxRouter());
   serveMailbox(rx, proc);
   return { proc, rx };

@@ -187,7 +187,7 @@ async function createNetClient(secret: string | undefined, workers: readonly Cha
   });
   const addr = advertisedAddress(opts.advertise, bound);
   const { dialer, clients } = recordingDialer(
-    channelDialer({ ...(secret !== undefined ? { secret } : {}), ...(opts.tls !== undefined ? { tls: opts.tls } : {}), returnAddr: bound }),
+    channelDialer({ ...(secret !== undefined ? { secret } : {}), ...(opts.tls !== undefined ? { tls: opts.tls } : {}), returnRx: rx }),
   );
   const router = new DialMailboxRouter({ directAddressedRemoteOnly: true, dialer });
   const proc = new Proc(ProcId.direct(addr, `client-${ShortUuid.generate()}`), router);

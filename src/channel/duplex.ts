@@ -32,7 +32,6 @@ import type { ChannelConfig } from './config.js';
 import { ChannelError } from './errors.js';
 import { SessionTx, type FrameLink } from './session-tx.js';
 import type { Tx } from './types.js';
-import type { NetRx } from './net-rx.js';
 
 /** Upgrade-request header carrying the dialer's return address (its served channel address). */
 export const RETURN_HEADER = 'x-actormesh-return';
@@ -42,21 +41,8 @@ export function addrKey(a: ChannelAddr | string): string {
   return formatAddr(toAddr(a));
 }
 
-const served = new Map<string, NetRx>();
+/** Live reverse Txs by the return address their client announced (for `dialReusing`). */
 const reverse = new Map<string, ReverseTx>();
-
-/** NetRx registers itself while it listens (a NetTx feeds reverse frames into it). */
-export function registerServed(rx: NetRx): void {
-  served.set(addrKey(rx.addr), rx);
-}
-export function unregisterServed(rx: NetRx): void {
-  const k = addrKey(rx.addr);
-  if (served.get(k) === rx) served.delete(k);
-}
-/** The NetRx this process serves at `addr`, if any. */
-export function servedRx(addr: ChannelAddr | string): NetRx | undefined {
-  return served.get(addrKey(addr));
-}
 
 /** The live reverse Tx to `addr` (a session whose client announced `addr`), if any. */
 export function reverseTxFor(addr: ChannelAddr | string): ReverseTx | undefined {

@@ -7,6 +7,7 @@ export { NetTx, type DialOptions } from './net-tx.js';
 export { LocalRx, LocalTx } from './local.js';
 export { AUTH_HEADER, makeProof, setDefaultSecret, defaultSecret, type Secret } from './auth.js';
 export { channelConfig, type ChannelConfig } from './config.js';
-export { ReverseTx, reverseTxFor, reverseTxCount, servedRx, RETURN_HEADER } from './duplex.js';
+export { ReverseTx, reverseTxFor, reverseTxCount, RETURN_HEADER } from './duplex.js';
+export { SessionRx, SessionInbox, type AckLink, type RxStats } from './session-rx.js';
 export { SessionTx, type FrameLink } from './session-tx.js';
 export { CLIENT_CERT_HEADER, CLIENT_PROOF_HEADER, type ServeTlsOptions, type DialTlsOptions } from './tls.js';

@@ -1,55 +1,47 @@
 /**
- * The network Rx: a uWebSockets.js server (tcp `listen`, unix `listen_unix`) where each
- * WebSocket carries one Tx session (spec host.md §1.4).
+ * The network Rx: a WebSocket server (server-backend.ts: uWebSockets.js by default, net-rx-uws.ts;
+ * or the `ws` server, net-rx-ws.ts) where each WebSocket carries one Tx session (spec host.md §1.4).
  *
  * Invariants enforced here:
  * - Authentication happens in `upgrade`: without a valid proof (auth.ts) the request gets 401
  *   and no WebSocket exists, so nothing the client sent is ever read as a frame.
- * - Exactly once into the queue per session: a Messages frame is accepted only after Init;
- *   messages with seq < next are retransmits and are dropped; seq > next is a gap, answered with
- *   Reject and the connection is closed. `next` survives reconnects (sessions outlive sockets).
- *   A newer connection with the same session takes the session over and the stale one is closed.
+ * - One `SessionRx` per client session (session-rx.ts: exactly once into the queue, cumulative
+ *   acks held back while the queue is full): a Messages frame is accepted only after Init; a
+ *   sequence gap is answered with Reject and the connection is closed. A newer connection with
+ *   the same session takes the session over and the stale one is closed.
  * - Any malformed frame closes only that connection, with a logged reason (and a Reject frame);
- *   frames above `maxFrameLength` are closed by uWS itself (maxPayloadLength) and logged.
- * - Acks are cumulative (`Ack(next)`: everything below `next` is enqueued), sent after
- *   `ackEveryN` messages or `ackIntervalMs`, and held back while the Rx queue is at capacity: with
- *   the Tx's bounded window this bounds memory on both sides when the consumer stops reading.
- *   While held back, a non-advancing Ack goes out every `ackIntervalMs` as a keep-alive, so a
- *   slow consumer is not mistaken for a dead peer by the Tx's delivery timeout.
+ *   frames above `maxFrameLength` are closed by the backend itself and logged.
  * - Duplex (duplex.ts): a client that announced its return address in the upgrade gets a reverse
  *   Tx for its session (attached to the session's current connection, re-attached on reconnect,
  *   ended by a clean close 1000 of the client, by session collection or by `close()`); Ack
  *   frames from that client acknowledge the reverse direction. Reverse frames are written while
- *   the socket's send buffer is below REVERSE_BUFFER_LIMIT, then after uWS's `drain`.
- * - The same session logic serves reverse messages arriving at a NetTx of this process
- *   (`openInbound`/`attachInbound`/`acceptInbound`): exactly once into this queue, acks held back
- *   while it is full.
- * - Incarnation: each NetRx picks a random `incarnation` when it starts listening and sends it in
- *   every upgrade response (header `INCARNATION_HEADER`, both backends). Sessions live in one
+ *   the socket's send buffer has room, then after its `drain` (net-rx-uws.ts).
+ * - The reverse direction of a NetTx dialed with this Rx as its `returnRx` feeds this queue
+ *   through the same `SessionInbox` (`inbox`), so its acks are held back while the queue is full.
+ * - Incarnation: each NetRx picks a random `incarnation` when it starts listening and its backend
+ *   sends it in every upgrade response (header `INCARNATION_HEADER`). Sessions live in one
  *   incarnation only, so a NetTx that reconnects to a different one knows its session is lost.
  * - TLS (`tls` option, uws backend only, tls.ts): served by uWS `SSLApp`; with `tls.ca` an upgrade
  *   without a valid client certificate proof is refused (496) before any frame is read, after
  *   the secret was checked (both apply).
  */
-import uWS from 'uWebSockets.js';
-import { WebSocketServer, type WebSocket as WsSocket } from 'ws';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { existsSync, unlinkSync } from 'node:fs';
 import { type ChannelAddr, formatAddr, toAddr } from './addr.js';
-import { AUTH_HEADER, ProofChecker, type Secret } from './auth.js';
+import { ProofChecker, type Secret } from './auth.js';
 import { channelConfig, type ChannelConfig } from './config.js';
 import { ChannelError, FrameError } from './errors.js';
 import { QueuedRx, RxQueue } from './queue.js';
 import type { Rx } from './types.js';
-import { RETURN_HEADER, ReverseTx, addrKey, endedError, registerServed, unregisterServed } from './duplex.js';
-import type { FrameLink } from './session-tx.js';
-import { FrameEncoder, FrameKind, decodeFrame, type DecodedFrame } from '../wire/frames.js';
+import { RETURN_HEADER, ReverseTx, addrKey, endedError } from './duplex.js';
+import { closedEnd, closedSend, type Admission, type ConnIO, type ConnSink, type ServerBackend, type UpgradeRequest } from './server-backend.js';
+import { UwsBackend } from './net-rx-uws.js';
+import { WsBackend } from './net-rx-ws.js';
+import { SessionInbox, SessionRx, type RxStats } from './session-rx.js';
+import { FrameEncoder, FrameKind, decodeFrame } from '../wire/frames.js';
 import { randomBytes } from 'node:crypto';
-import { CERT_REQUIRED_STATUS, CLIENT_CERT_HEADER, CLIENT_PROOF_HEADER, ClientCertChecker, REFUSED_HEADER, readPem, type ServeTlsOptions } from './tls.js';
+import { CERT_REQUIRED_STATUS, ClientCertChecker, REFUSED_HEADER, readPem, type ServeTlsOptions } from './tls.js';
 
-/** Upgrade-response header carrying the server's incarnation (random per listening NetRx). */
-export const INCARNATION_HEADER = 'x-actormesh-incarnation';
+export { INCARNATION_HEADER } from './server-backend.js';
 
 export interface ServeOptions extends Partial<ChannelConfig> {
   /** The mesh secret clients must prove; omit for an open server. */
@@ -70,53 +62,19 @@ export interface ServeOptions extends Partial<ChannelConfig> {
   tls?: ServeTlsOptions;
 }
 
-interface Session {
-  readonly id: bigint;
-  next: number;
-  acked: number;
-  sinceAck: number;
-  conn: Conn | undefined;
-  timer: NodeJS.Timeout | undefined;
-  detachedAt: number;
+/** A client session of this server: its receiving state, and the reverse direction if any. */
+class Session extends SessionRx<Conn> {
   /** Duplex: the reverse direction of this session (its client announced a return address). */
   reverse: ReverseTx | undefined;
 }
 
-/** The receiving state of a reverse direction at a NetTx of this process (see `openInbound`). */
-export type InboundSession = Session;
-/** A NetTx's connection as seen by the inbound session (acks go out through it). */
-export type InboundConn = Conn;
-
-interface Conn {
-  readonly connId: number;
-  readonly remote: string;
+interface Conn extends ConnIO {
   session: Session | undefined;
   /** Set once we decided to close it; later frames are ignored. */
   closing: boolean;
-  /** Sends one binary WebSocket message (copies `bytes`). No-op once closed. (Not `send`: uWS
-   * merges user data into its WebSocket object, so names must not shadow its methods.) */
-  write: (bytes: Uint8Array) => void;
-  /** Closes with a close frame. */
-  shut: (code: number, reason: string) => void;
   /** Duplex: the return address the client announced (canonical form), if any. */
   returnAddr: string | undefined;
-  /** Duplex: how reverse frames reach this connection (set when it opens). */
-  link: FrameLink | undefined;
-  /** Reverse frames' completions waiting for the send buffer to drain (uWS). */
-  drainWaiters: Array<() => void>;
 }
-
-/** Reverse frames wait for `drain` while uWS buffers more than this (below its maxBackpressure). */
-const REVERSE_BUFFER_LIMIT = 256 * 1024;
-/** Room in uWS's send buffer for acks and Init frames on top of the reverse frames' bound. */
-const BACKPRESSURE_SLACK = 64 * 1024;
-
-/** Received frames up to this size are copied into a shared slab of RX_SLAB_BYTES (see copyIn). */
-const RX_SLAB_COPY_MAX = 4096;
-const RX_SLAB_BYTES = 64 * 1024;
-
-const closedSend = (_: Uint8Array): void => {};
-const closedEnd = (_c: number, _r: string): void => {};
 
 let nextConnId = 1;
 
@@ -125,11 +83,9 @@ export class NetRx extends QueuedRx implements Rx {
   private readonly sessions = new Map<bigint, Session>();
   private readonly conns = new Set<Conn>();
   private readonly enc = new FrameEncoder(256);
-  private listenSocket: uWS.us_listen_socket | undefined;
-  private httpServer: http.Server | undefined;
-  private wss: WebSocketServer | undefined;
-  private readonly deferred = new Set<Session>();
-  private keepAlive: NodeJS.Timeout | undefined;
+  /** The queue, config and held-back acks shared by this server's sessions and reverse inbound ones. */
+  readonly inbox: SessionInbox;
+  private backend: ServerBackend | undefined;
   private readonly gc: NodeJS.Timeout;
   private closed = false;
   private readonly acceptReturn: boolean;
@@ -138,7 +94,7 @@ export class NetRx extends QueuedRx implements Rx {
   /** Mutual TLS: checks the client certificate proofs (server with `tls.ca`). */
   private certChecker: ClientCertChecker | undefined;
   /** Counters for tests and diagnostics. */
-  readonly stats = { frames: 0, messages: 0, retransmitsDropped: 0, protocolErrors: 0, refused: 0 };
+  readonly stats: RxStats = { frames: 0, messages: 0, retransmitsDropped: 0, protocolErrors: 0, refused: 0 };
 
   private constructor(
     public addr: ChannelAddr,
@@ -150,15 +106,7 @@ export class NetRx extends QueuedRx implements Rx {
     super();
     this.acceptReturn = acceptReturn;
     this.queue = new RxQueue(addr, cfg.rxCapacity);
-    this.queue.onBelowCapacity = () => {
-      const ds = [...this.deferred];
-      this.deferred.clear();
-      for (const s of ds) this.ackNow(s);
-      if (!this.deferred.size && this.keepAlive) {
-        clearInterval(this.keepAlive);
-        this.keepAlive = undefined;
-      }
-    };
+    this.inbox = new SessionInbox(this.queue, cfg, this.stats, this.enc);
     this.gc = setInterval(() => this.collectSessions(), Math.max(1000, cfg.deliveryTimeoutMs)).unref();
   }
 
@@ -176,26 +124,48 @@ export class NetRx extends QueuedRx implements Rx {
       return Promise.reject(new ChannelError('Server', `unix socket path ${addr.path} already exists`, formatAddr(addr)));
     }
     if (addr.transport === 'local') return Promise.reject(new ChannelError('InvalidAddress', 'NetRx serves tcp or unix, not local', formatAddr(addr)));
-    let app: uWS.TemplatedApp | undefined;
-    if (opts.tls !== undefined) {
-      const where = formatAddr(addr);
-      if (opts.backend === 'ws')
-        return Promise.reject(new ChannelError('TlsError', `TLS is not supported with backend 'ws' (serving ${where}); use the default uws backend`, where));
-      if (addr.transport !== 'tcp') return Promise.reject(new ChannelError('TlsError', `TLS is supported on tcp addresses only, not ${where}`, where));
-      try {
-        app = rx.sslApp(opts.tls, where);
-      } catch (e) {
-        return Promise.reject(e);
+    const where = formatAddr(addr);
+    try {
+      if (opts.tls !== undefined) {
+        if (opts.backend === 'ws')
+          throw new ChannelError('TlsError', `TLS is not supported with backend 'ws' (serving ${where}); use the default uws backend`, where);
+        if (addr.transport !== 'tcp') throw new ChannelError('TlsError', `TLS is supported on tcp addresses only, not ${where}`, where);
+        // Files checked first, so that a bad path gets a clear error.
+        readPem(opts.tls.cert, 'cert', where);
+        readPem(opts.tls.key, 'key', where);
+        if (opts.tls.ca !== undefined) rx.certChecker = new ClientCertChecker(readPem(opts.tls.ca, 'ca', where), where);
       }
+      const sink = rx.sink();
+      rx.backend = opts.backend === 'ws' ? new WsBackend(sink) : new UwsBackend(sink, opts.tls, where);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    const started = opts.backend === 'ws' ? rx.startWs() : rx.startUws(app ?? uWS.App());
-    return started.then((r) => {
-      registerServed(r);
-      return r;
-    });
+    return rx.backend.listen(addr).then(
+      (port) => {
+        if (addr.transport === 'tcp' && addr.port === 0) rx.addr = { ...addr, port };
+        return rx;
+      },
+      (e: unknown) => {
+        throw new ChannelError('Server', `cannot listen on ${where}${e instanceof Error ? `: ${e.message}` : ''}`, where, { cause: e });
+      },
+    );
   }
 
-  private newConn(remote: string, returnAddr?: string): Conn {
+  /** This server as its backend sees it. */
+  private sink(): ConnSink<Conn> {
+    return {
+      cfg: this.cfg,
+      incarnation: this.incarnation,
+      admit: (req) => this.admit(req),
+      newConn: (remote, ret) => this.newConn(remote, ret),
+      opened: (c) => this.conns.add(c),
+      frame: (c, buf) => this.onFrame(c, buf),
+      closed: (c, code, why) => this.closed_(c, code, why),
+    };
+  }
+
+  /** A connection admitted with return address `ret` ('' for none). */
+  private newConn(remote: string, ret: string): Conn {
     return {
       connId: nextConnId++,
       remote,
@@ -203,10 +173,42 @@ export class NetRx extends QueuedRx implements Rx {
       closing: false,
       write: closedSend,
       shut: closedEnd,
-      returnAddr,
+      returnAddr: ret || undefined,
       link: undefined,
       drainWaiters: [],
     };
+  }
+  /**
+   * Admission of an upgrade: the mesh secret's proof, then (mutual TLS) the
+   * client certificate's, then a valid return address if one is announced.
+   */
+  private admit(req: UpgradeRequest): Admission {
+    if (this.closed) return { ok: false, status: '503 Service Unavailable', body: 'channel closed' };
+    const refuse = (why: string): void => {
+      this.stats.refused++;
+      this.log(`refused connection from ${req.remote} to ${formatAddr(this.addr)}: ${why}`);
+    };
+    const why = this.checker?.check(req.proof);
+    if (why) {
+      refuse(why);
+      return { ok: false, status: '401 Unauthorized', body: `actormesh: ${why}` };
+    }
+    const certWhy = this.certChecker?.check(req.clientCert, req.clientProof);
+    if (certWhy) {
+      refuse(certWhy);
+      return {
+        ok: false,
+        status: `${CERT_REQUIRED_STATUS} SSL Certificate Required`,
+        body: `actormesh: ${certWhy}`,
+        headers: { [REFUSED_HEADER]: certWhy.replace(/[^\x20-\x7e]/g, '?') },
+      };
+    }
+    const ret = this.returnOf(req.returnHeader);
+    if (ret === undefined) {
+      refuse(`invalid ${RETURN_HEADER} header ${JSON.stringify(req.returnHeader.slice(0, 80))}; expected a tcp or unix channel address`);
+      return { ok: false, status: '400 Bad Request', body: `actormesh: invalid ${RETURN_HEADER} header` };
+    }
+    return { ok: true, ret };
   }
 
   /** The canonical return address in an upgrade header, '' when absent, undefined when invalid. */
@@ -218,231 +220,6 @@ export class NetRx extends QueuedRx implements Rx {
     } catch {
       return undefined;
     }
-  }
-
-  /** The uWS SSLApp for `tls` (files checked first, so that a bad path gets a clear error). */
-  private sslApp(tls: ServeTlsOptions, where: string): uWS.TemplatedApp {
-    readPem(tls.cert, 'cert', where);
-    readPem(tls.key, 'key', where);
-    if (tls.ca !== undefined) this.certChecker = new ClientCertChecker(readPem(tls.ca, 'ca', where), where);
-    try {
-      return uWS.SSLApp({ cert_file_name: tls.cert, key_file_name: tls.key, ...(tls.ca !== undefined ? { ca_file_name: tls.ca } : {}) });
-    } catch (e) {
-      throw new ChannelError(
-        'TlsError',
-        `cannot serve TLS on ${where}: uWS could not load cert ${tls.cert}, key ${tls.key}${tls.ca !== undefined ? `, ca ${tls.ca}` : ''} (${(e as Error).message}; are they PEM, and does the key match the certificate?)`,
-        where,
-        { cause: e },
-      );
-    }
-  }
-
-  /** The `ws` backend: a node http server whose upgrades are authenticated before `handleUpgrade`. */
-  private startWs(): Promise<NetRx> {
-    const server = http.createServer((_req, res) => {
-      res.writeHead(426).end('actormesh channel: WebSocket upgrade required');
-    });
-    const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: this.cfg.maxFrameLength });
-    this.httpServer = server;
-    this.wss = wss;
-    wss.on('headers', (headers) => headers.push(`${INCARNATION_HEADER}: ${this.incarnation}`));
-    server.on('upgrade', (req, socket, head) => {
-      const remote = req.socket.remoteAddress ?? 'unix';
-      const proofHeader = req.headers[AUTH_HEADER];
-      const why = this.closed ? 'channel closed' : this.checker?.check(typeof proofHeader === 'string' ? proofHeader : '');
-      if (why) {
-        if (!this.closed) {
-          this.stats.refused++;
-          this.log(`refused connection from ${remote} to ${formatAddr(this.addr)}: ${why}`);
-        }
-        socket.end(`HTTP/1.1 ${this.closed ? '503 Service Unavailable' : '401 Unauthorized'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-        return;
-      }
-      const rh = req.headers[RETURN_HEADER];
-      const ret = this.returnOf(typeof rh === 'string' ? rh : undefined);
-      if (ret === undefined) {
-        this.stats.refused++;
-        this.log(`refused connection from ${remote} to ${formatAddr(this.addr)}: invalid ${RETURN_HEADER} header; expected a tcp or unix channel address`);
-        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-        return;
-      }
-      wss.handleUpgrade(req, socket, head, (ws: WsSocket) => {
-        const c = this.newConn(remote, ret || undefined);
-        c.write = (b) => ws.send(b);
-        c.shut = (code, r) => ws.close(code, r);
-        // `ws` may keep the frame's bytes until the write completes.
-        c.link = { write: (b, done) => (c.write === closedSend ? undefined : ws.send(b, () => done())) };
-        this.conns.add(c);
-        ws.on('message', (data: Buffer) => this.onFrame(c, new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
-        let err = '';
-        ws.on('error', (e) => {
-          err = e.message;
-        });
-        ws.on('close', (code) => {
-          c.write = closedSend;
-          c.shut = closedEnd;
-          this.closed_(c, code === 1009 || err ? 1006 : code, err);
-        });
-      });
-    });
-    const a = this.addr;
-    return new Promise((resolve, reject) => {
-      server.once('error', (e) => reject(new ChannelError('Server', `cannot listen on ${formatAddr(a)}: ${e.message}`, formatAddr(a), { cause: e })));
-      const done = () => {
-        if (a.transport === 'tcp' && a.port === 0) this.addr = { ...a, port: (server.address() as AddressInfo).port };
-        resolve(this);
-      };
-      if (a.transport === 'tcp') server.listen(a.port, a.host, done);
-      else if (a.transport === 'unix') server.listen(a.path, done);
-    });
-  }
-
-  private startUws(app: uWS.TemplatedApp): Promise<NetRx> {
-    app.ws<Conn>('/*', {
-      maxPayloadLength: this.cfg.maxFrameLength,
-      // Above this uWS would drop a message silently: make sure flow control never gets there
-      // (a reverse Tx has at most maxWritesInFlight frames of batchBytes out after the buffer
-      // passed REVERSE_BUFFER_LIMIT, plus acks), and close the connection rather than drop if it
-      // ever does (the session then resends everything unacknowledged after the reconnect).
-      maxBackpressure: REVERSE_BUFFER_LIMIT + this.cfg.maxWritesInFlight * this.cfg.batchBytes + BACKPRESSURE_SLACK,
-      closeOnBackpressureLimit: 1,
-      idleTimeout: 0,
-      compression: uWS.DISABLED,
-      sendPingsAutomatically: false,
-      upgrade: (res, req, context) => this.upgrade(res, req, context),
-      open: (ws) => {
-        const c = ws.getUserData();
-        c.write = (b) => void ws.send(b, true);
-        c.shut = (code, r) => ws.end(code, r);
-        // uWS copies on send. A frame is done at the next tick (like a socket write's callback),
-        // or after `drain` while the send buffer is above the limit: until then later posts
-        // coalesce into one frame (a send outside a uWS callback is a syscall of its own).
-        c.link = {
-          write: (b, done) => {
-            if (c.write === closedSend) return;
-            ws.send(b, true);
-            if (ws.getBufferedAmount() > REVERSE_BUFFER_LIMIT) c.drainWaiters.push(done);
-            else process.nextTick(done);
-          },
-          // A frame in parts: one WebSocket message in fragments, corked into one write (uWS
-          // copies each part into its send buffer, so nothing is concatenated here).
-          writeParts: (parts, done) => {
-            if (c.write === closedSend) return;
-            const last = parts.length - 1;
-            ws.cork(() => {
-              ws.sendFirstFragment(parts[0]!, true);
-              for (let i = 1; i < last; i++) ws.sendFragment(parts[i]!);
-              ws.sendLastFragment(parts[last]!);
-            });
-            if (ws.getBufferedAmount() > REVERSE_BUFFER_LIMIT) c.drainWaiters.push(done);
-            else process.nextTick(done);
-          },
-        };
-        this.conns.add(c);
-      },
-      drain: (ws) => {
-        const c = ws.getUserData();
-        if (c.drainWaiters.length === 0 || ws.getBufferedAmount() > REVERSE_BUFFER_LIMIT) return;
-        const w = c.drainWaiters;
-        c.drainWaiters = [];
-        for (const d of w) d();
-      },
-      // uWS neuters `msg` after this callback; the queue keeps views into one copy.
-      message: (ws, msg) => this.onFrame(ws.getUserData(), this.copyIn(msg)),
-      close: (ws, code, message) => {
-        const c = ws.getUserData();
-        c.write = closedSend;
-        c.shut = closedEnd;
-        this.closed_(c, code, message.byteLength ? Buffer.from(message).toString() : '');
-      },
-    });
-    app.any('/*', (res) => {
-      res.writeStatus('426 Upgrade Required').end('actormesh channel: WebSocket upgrade required');
-    });
-    const a = this.addr;
-    return new Promise((resolve, reject) => {
-      const done = (ls: uWS.us_listen_socket | false) => {
-        if (!ls) {
-          reject(new ChannelError('Server', `cannot listen on ${formatAddr(a)}`, formatAddr(a)));
-          return;
-        }
-        this.listenSocket = ls;
-        if (a.transport === 'tcp' && a.port === 0) this.addr = { ...a, port: uWS.us_socket_local_port(ls as unknown as uWS.us_socket) };
-        resolve(this);
-      };
-      if (a.transport === 'tcp') app.listen(a.host, a.port, done);
-      else if (a.transport === 'unix') app.listen_unix(done, a.path);
-    });
-  }
-
-  /**
-   * Copies a uWS message out of uWS's receive buffer. Small frames (the latency path: one message
-   * per frame) are carved from a shared slab, because `ArrayBuffer.slice` gives every frame its
-   * own off-heap backing store (≈ 0.5 µs each); large frames get their own buffer. A slab is freed
-   * once no message view into it is referenced any more.
-   */
-  private copyIn(msg: ArrayBuffer): Uint8Array {
-    const n = msg.byteLength;
-    if (n > RX_SLAB_COPY_MAX) return new Uint8Array(msg.slice(0));
-    if (this.slabPos + n > this.slab.length) {
-      this.slab = new Uint8Array(RX_SLAB_BYTES);
-      this.slabPos = 0;
-    }
-    const out = this.slab.subarray(this.slabPos, this.slabPos + n);
-    out.set(new Uint8Array(msg));
-    // 8-aligned starts keep frames' internal alignment (envelopes sit 4-aligned in a frame).
-    this.slabPos = (this.slabPos + n + 7) & ~7;
-    return out;
-  }
-  private slab = new Uint8Array(0);
-  private slabPos = 0;
-
-  private upgrade(res: uWS.HttpResponse, req: uWS.HttpRequest, context: uWS.us_socket_context_t): void {
-    const key = req.getHeader('sec-websocket-key');
-    const proto = req.getHeader('sec-websocket-protocol');
-    const ext = req.getHeader('sec-websocket-extensions');
-    const proof = req.getHeader(AUTH_HEADER);
-    const retHeader = req.getHeader(RETURN_HEADER);
-    const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
-    if (this.closed) {
-      res.writeStatus('503 Service Unavailable').end('channel closed');
-      return;
-    }
-    if (this.checker) {
-      const why = this.checker.check(proof);
-      if (why) {
-        this.stats.refused++;
-        this.log(`refused connection from ${remote} to ${formatAddr(this.addr)}: ${why}`);
-        res.writeStatus('401 Unauthorized').end(`actormesh: ${why}`, true);
-        return;
-      }
-    }
-    if (this.certChecker) {
-      const why = this.certChecker.check(req.getHeader(CLIENT_CERT_HEADER), req.getHeader(CLIENT_PROOF_HEADER));
-      if (why) {
-        this.stats.refused++;
-        this.log(`refused connection from ${remote} to ${formatAddr(this.addr)}: ${why}`);
-        res
-          .writeStatus(`${CERT_REQUIRED_STATUS} SSL Certificate Required`)
-          .writeHeader(REFUSED_HEADER, why.replace(/[^\x20-\x7e]/g, '?'))
-          .end(`actormesh: ${why}`, true);
-        return;
-      }
-    }
-    const ret = this.returnOf(retHeader);
-    if (ret === undefined) {
-      this.stats.refused++;
-      this.log(
-        `refused connection from ${remote} to ${formatAddr(this.addr)}: invalid ${RETURN_HEADER} header ${JSON.stringify(retHeader.slice(0, 80))}; expected a tcp or unix channel address`,
-      );
-      res.writeStatus('400 Bad Request').end(`actormesh: invalid ${RETURN_HEADER} header`, true);
-      return;
-    }
-    // The status first: uWS would write `200 OK` before the first header, and upgrade() keeps a status already written.
-    res.cork(() => {
-      res.writeStatus('101 Switching Protocols').writeHeader(INCARNATION_HEADER, this.incarnation);
-      res.upgrade(this.newConn(remote, ret || undefined), key, proto, ext, context);
-    });
   }
 
   private protocolError(c: Conn, reason: string): void {
@@ -474,19 +251,17 @@ export class NetRx extends QueuedRx implements Rx {
         if (c.session) return this.protocolError(c, 'second Init on one connection');
         let s = this.sessions.get(f.session);
         if (!s) {
-          s = newSession(f.session);
+          s = new Session(f.session, this.inbox);
           this.sessions.set(f.session, s);
         }
-        const prev = s.conn;
+        const prev = s.link;
         if (prev && prev !== c) {
           prev.session = undefined;
           this.protocolError(prev, `session ${f.session} taken over by connection ${c.connId}`);
           this.stats.protocolErrors--; // a takeover is not the peer's fault
         }
-        s.conn = c;
         c.session = s;
-        // Tell the reconnected Tx what already arrived so it trims its resend.
-        if (s.next > 0) this.sendAck(s, s.next);
+        s.attach(c);
         if (c.returnAddr !== undefined && c.link !== undefined) {
           if (s.reverse === undefined || s.reverse.status === 'Closed')
             s.reverse = new ReverseTx(toAddr(c.returnAddr), this.cfg, randomBytes(8).readBigUInt64BE(0));
@@ -498,7 +273,9 @@ export class NetRx extends QueuedRx implements Rx {
         const s = c.session;
         if (!s) return this.protocolError(c, 'Messages frame before Init');
         s.reverse?.heard();
-        return this.accept(c, s, f);
+        const gap = s.accept(f.seq, f.messages);
+        if (gap !== undefined) this.protocolError(c, gap);
+        return;
       }
       case FrameKind.Ack: {
         const r = c.session?.reverse;
@@ -511,65 +288,6 @@ export class NetRx extends QueuedRx implements Rx {
     }
   }
 
-  /** A Messages frame of session `s` on connection `c`: exactly once into the queue, then acks. */
-  private accept(c: Conn, s: Session, f: DecodedFrame & { kind: FrameKind.Messages }): void {
-    const n = f.messages.length;
-    if (f.seq > s.next) return this.protocolError(c, `sequence gap in session ${s.id}: expected seq ${s.next}, got ${f.seq}`);
-    const skip = s.next - f.seq;
-    if (skip >= n) {
-      this.stats.retransmitsDropped += n;
-      return;
-    }
-    this.stats.retransmitsDropped += skip;
-    this.stats.messages += n - skip;
-    this.queue.pushMany(f.messages, skip);
-    s.next = f.seq + n;
-    s.sinceAck += n - skip;
-    if (s.sinceAck >= this.cfg.ackEveryN) this.ackNow(s);
-    else if (!s.timer) s.timer = setTimeout(() => this.ackNow(s), this.cfg.ackIntervalMs);
-  }
-
-  // ---- the inbound side of a reverse direction (used by NetTx, net-tx.ts) ----
-
-  /** A fresh inbound session for reverse session `id` (not listed with this server's sessions). */
-  openInbound(id: bigint): InboundSession {
-    return newSession(id);
-  }
-  /** Binds inbound session `s` to a NetTx connection; tells the peer what already arrived. */
-  attachInbound(s: InboundSession, write: (b: Uint8Array) => void, shut: (code: number, reason: string) => void): InboundConn {
-    const c = this.newConn('reverse');
-    c.write = write;
-    c.shut = shut;
-    c.session = s;
-    s.conn = c;
-    if (s.next > 0) this.sendAck(s, s.next);
-    return c;
-  }
-  /** Reverse Messages from the peer on connection `c`. */
-  acceptInbound(c: InboundConn, f: DecodedFrame & { kind: FrameKind.Messages }): void {
-    const s = c.session;
-    if (c.closing || s === undefined) return;
-    this.stats.frames++;
-    this.accept(c, s, f);
-  }
-  /** Acks everything received on `c` now (best effort, before the NetTx closes). */
-  flushInboundAck(c: InboundConn): void {
-    const s = c.session;
-    if (s !== undefined && s.conn === c && s.next > s.acked && !this.queue.full) this.sendAck(s, s.next);
-  }
-  /** The NetTx connection `c` is gone. */
-  detachInbound(c: InboundConn): void {
-    c.closing = true;
-    c.write = closedSend;
-    c.shut = closedEnd;
-    const s = c.session;
-    if (s !== undefined && s.conn === c) {
-      s.conn = undefined;
-      if (s.timer) clearTimeout(s.timer);
-      s.timer = undefined;
-      this.deferred.delete(s);
-    }
-  }
   /**
    * Takes every message synchronously as it arrives, in order, instead of through `recv` (the
    * latency path of a mailbox server: no promise per batch). `onClose` runs when the Rx closes.
@@ -585,30 +303,7 @@ export class NetRx extends QueuedRx implements Rx {
     this.log(line);
   }
 
-  private ackNow(s: Session): void {
-    if (s.timer) {
-      clearTimeout(s.timer);
-      s.timer = undefined;
-    }
-    if (this.queue.full && !this.closed) {
-      this.deferred.add(s);
-      this.keepAlive ??= setInterval(() => {
-        for (const d of this.deferred) this.sendAck(d, d.acked);
-      }, this.cfg.ackIntervalMs);
-      return;
-    }
-    this.sendAck(s, s.next);
-  }
-
-  /** Sends Ack(upTo): every message of the session below `upTo` is enqueued. */
-  private sendAck(s: Session, upTo: number): void {
-    if (upTo === s.next) s.sinceAck = 0;
-    const c = s.conn;
-    if (!c || c.closing) return;
-    s.acked = upTo;
-    c.write(this.enc.ack(upTo));
-  }
-
+  /** Connection `c` closed with `code` (1006 when it just went away). */
   private closed_(c: Conn, code: number, why: string): void {
     this.conns.delete(c);
     // The server library closes protocol violations itself (e.g. a frame above maxPayloadLength)
@@ -622,13 +317,10 @@ export class NetRx extends QueuedRx implements Rx {
     c.closing = true;
     c.drainWaiters = [];
     const s = c.session;
-    if (s && s.conn === c) {
-      s.conn = undefined;
-      s.detachedAt = Date.now();
-    }
+    s?.detach(c);
     if (s && s.reverse && c.link) {
       // 1000: the client closed its Tx for good, so the session (and its reverse) is over.
-      if (code === 1000 && s.conn === undefined) s.reverse.end(endedError(s.reverse.addr, 'the peer closed the session'));
+      if (code === 1000 && s.link === undefined) s.reverse.end(endedError(s.reverse.addr, 'the peer closed the session'));
       else s.reverse.detach(c.link);
     }
   }
@@ -637,11 +329,10 @@ export class NetRx extends QueuedRx implements Rx {
   private collectSessions(): void {
     const limit = Date.now() - 2 * this.cfg.deliveryTimeoutMs;
     for (const [id, s] of this.sessions) {
-      if (!s.conn && s.detachedAt < limit) {
-        if (s.timer) clearTimeout(s.timer);
+      if (!s.link && s.detachedAt < limit) {
+        s.quiesce();
         s.reverse?.end(endedError(s.reverse.addr, 'its session was forgotten by the server'));
         this.sessions.delete(id);
-        this.deferred.delete(s);
       }
     }
   }
@@ -655,13 +346,11 @@ export class NetRx extends QueuedRx implements Rx {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    unregisterServed(this);
+    this.inbox.close();
     clearInterval(this.gc);
-    if (this.keepAlive) clearInterval(this.keepAlive);
     for (const s of this.sessions.values()) {
-      if (s.timer) clearTimeout(s.timer);
-      s.timer = undefined;
-      if (s.next > s.acked) this.sendAck(s, s.next);
+      s.quiesce();
+      s.flushAck();
       s.reverse?.end(endedError(s.reverse.addr, `the server ${formatAddr(this.addr)} closed`));
     }
     for (const c of [...this.conns]) {
@@ -672,14 +361,7 @@ export class NetRx extends QueuedRx implements Rx {
         /* gone */
       }
     }
-    if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket);
-    this.listenSocket = undefined;
-    if (this.httpServer) {
-      this.wss?.close();
-      for (const ws of this.wss?.clients ?? []) ws.terminate();
-      this.httpServer.close();
-      this.httpServer.closeAllConnections();
-    }
+    this.backend?.close();
     const a = this.addr;
     if (a.transport === 'unix' && !a.abstract) {
       try {
@@ -690,10 +372,6 @@ export class NetRx extends QueuedRx implements Rx {
     }
     this.queue.close();
   }
-}
-
-function newSession(id: bigint): Session {
-  return { id, next: 0, acked: 0, sinceAck: 0, conn: undefined, timer: undefined, detachedAt: 0, reverse: undefined };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

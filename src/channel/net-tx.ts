@@ -11,10 +11,11 @@
  * - The upgrade is refused (401/403) → the Tx is Closed for good (`Unauthorized`); a Reject frame
  *   → Closed (`Rejected`); any other loss → reconnect with exponential backoff until the delivery
  *   timeout.
- * - Duplex (duplex.ts): with `returnAddr` set to an address this process serves, the upgrade
- *   announces it and the server may send a reverse session (Init(reverseId) + Messages) back over
- *   this socket. Those messages go into that NetRx's queue through an inbound session that lives
- *   as long as this Tx (dedup by seq across reconnects, acks held back while the Rx is full).
+ * - Duplex (duplex.ts): dialed with `returnRx` (a NetRx of this process), the upgrade announces
+ *   that Rx's address while it listens, and the server may send a reverse session
+ *   (Init(reverseId) + Messages) back over this socket. Those messages go into that Rx's queue
+ *   through a `SessionRx` (session-rx.ts) that lives as long as this Tx (dedup by seq across
+ *   reconnects, acks held back while the Rx is full).
  *   Anything malformed, or reverse Messages nobody asked for, closes only this connection.
  * - The connection (socket and reconnect timer) keeps the process alive only while messages are
  *   pending (SessionTx.keepAlive): an idle Tx never holds a finished program open.
@@ -31,15 +32,17 @@
  */
 import WebSocket from 'ws';
 import { randomBytes, randomFillSync } from 'node:crypto';
-import { type ChannelAddr, formatAddr, toAddr } from './addr.js';
+import { type ChannelAddr, formatAddr } from './addr.js';
 import { AUTH_HEADER, makeProof, type Secret } from './auth.js';
 import { channelConfig, type ChannelConfig } from './config.js';
 import { ChannelError } from './errors.js';
-import { RETURN_HEADER, addrKey, servedRx } from './duplex.js';
+import { RETURN_HEADER, addrKey } from './duplex.js';
 import { SessionTx, type FrameLink } from './session-tx.js';
-import { INCARNATION_HEADER, type InboundConn, type InboundSession, type NetRx } from './net-rx.js';
+import { SessionRx, type AckLink } from './session-rx.js';
+import { NetRx } from './net-rx.js';
+import { INCARNATION_HEADER } from './server-backend.js';
 import { CERT_REQUIRED_STATUS, ClientCertProver, REFUSED_HEADER, certFailure, readPem, tlsReason, type DialTlsOptions } from './tls.js';
-import type { LinkState } from './types.js';
+import type { LinkState, Rx } from './types.js';
 import type { IncomingMessage } from 'node:http';
 import { FrameEncoder, FrameKind, decodeFrame } from '../wire/frames.js';
 
@@ -50,11 +53,11 @@ export interface DialOptions extends Partial<ChannelConfig> {
   minBackoffMs?: number;
   maxBackoffMs?: number;
   /**
-   * Duplex: the address of a channel this process serves (a NetRx of this process). The peer may
-   * then send its traffic for that address back over this connection (duplex.ts). Ignored when
-   * no NetRx of this process serves it.
+   * Duplex: an Rx this process serves (as returned by `serve`; a network one). Its address is
+   * announced in the upgrade, and the peer may then send its traffic for that address back over
+   * this connection, into this Rx (duplex.ts). Not announced once the Rx is closed.
    */
-  returnAddr?: ChannelAddr | string;
+  returnRx?: Rx;
   /**
    * Dial over TLS (`wss://`; tcp addresses only; PEM file paths, see tls.ts). Give `cert` and
    * `key` for a server that requires client certificates (mutual TLS).
@@ -73,10 +76,10 @@ export class NetTx extends SessionTx {
   private readonly minBackoff: number;
   private readonly maxBackoff: number;
   /** Duplex: the NetRx reverse messages go to, and its inbound state (one reverse session at a time). */
+  private readonly returnRx: NetRx | undefined;
   private readonly returnKey: string | undefined;
-  private returnRx: NetRx | undefined;
-  private inbound: InboundSession | undefined;
-  private inConn: InboundConn | undefined;
+  private inbound: SessionRx | undefined;
+  private inConn: (AckLink & { closing: boolean }) | undefined;
   /** Received frames are copied here when `ws` hands them unaligned (envelopes are read 4-aligned). */
   private slab = new Uint8Array(0);
   private slabPos = 0;
@@ -92,7 +95,7 @@ export class NetTx extends SessionTx {
   constructor(addr: ChannelAddr, opts: DialOptions = {}) {
     const o: Partial<DialOptions> = {};
     for (const [k, v] of Object.entries(opts)) if (v !== undefined) (o as Record<string, unknown>)[k] = v;
-    delete o.returnAddr;
+    delete o.returnRx;
     delete o.tls;
     const cfg: ChannelConfig = { ...channelConfig(), ...o };
     super(addr, cfg);
@@ -118,7 +121,12 @@ export class NetTx extends SessionTx {
       if (tls.servername !== undefined) c.servername = tls.servername;
       this.tlsConnect = c;
     }
-    if (opts.returnAddr !== undefined) this.returnKey = addrKey(toAddr(opts.returnAddr));
+    if (opts.returnRx !== undefined) {
+      if (!(opts.returnRx instanceof NetRx))
+        throw new ChannelError('InvalidAddress', `returnRx must be a network Rx (tcp or unix), not one serving ${formatAddr(opts.returnRx.addr)}`, where);
+      this.returnRx = opts.returnRx;
+      this.returnKey = addrKey(opts.returnRx.addr);
+    }
     this.connect();
   }
 
@@ -126,13 +134,8 @@ export class NetTx extends SessionTx {
     if (this.status === 'Closed') return;
     const headers: Record<string, string> = {};
     if (this.secret !== undefined) headers[AUTH_HEADER] = makeProof(this.secret);
-    // Announce the return address only while this process serves it.
-    const rx = this.returnKey !== undefined ? servedRx(this.returnKey) : undefined;
-    if (rx !== this.returnRx) {
-      this.returnRx = rx;
-      this.inbound = undefined;
-    }
-    if (rx !== undefined) headers[RETURN_HEADER] = this.returnKey!;
+    // Announce the return address only while the Rx listens.
+    if (this.returnRx !== undefined && !this.returnRx.isClosed) headers[RETURN_HEADER] = this.returnKey!;
     if (this.prover !== undefined) Object.assign(headers, this.prover.headers());
     const ws = new WebSocket(this.url, {
       ...this.tlsConnect,
@@ -322,21 +325,23 @@ export class NetTx extends SessionTx {
         // The server opens (or resumes) the reverse direction of this session.
         const rx = this.returnRx;
         if (rx === undefined || rx.isClosed) return this.broken(ws, 'reverse session offered but no return address was announced');
-        if (this.inbound === undefined || this.inbound.id !== f.session) this.inbound = rx.openInbound(f.session);
+        if (this.inbound === undefined || this.inbound.id !== f.session) this.inbound = new SessionRx(f.session, rx.inbox);
         this.dropInbound();
-        this.inConn = rx.attachInbound(
-          this.inbound,
-          (b) => ws.send(b),
-          (code, r) => ws.close(code, r),
-        );
+        this.inConn = { closing: false, write: (b) => ws.send(b) };
+        this.inbound.attach(this.inConn);
         return;
       }
       case FrameKind.Messages: {
         const rx = this.returnRx;
-        const c = this.inConn;
-        if (rx === undefined || c === undefined) return this.broken(ws, 'reverse Messages before the reverse Init');
+        const s = this.inbound;
+        if (rx === undefined || s === undefined || this.inConn === undefined) return this.broken(ws, 'reverse Messages before the reverse Init');
         if (rx.isClosed) return; // not acked: the peer's delivery timeout returns them
-        rx.acceptInbound(c, f);
+        rx.stats.frames++;
+        const gap = s.accept(f.seq, f.messages);
+        if (gap !== undefined) {
+          rx.stats.protocolErrors++;
+          this.broken(ws, gap);
+        }
         return;
       }
     }
@@ -356,9 +361,13 @@ export class NetTx extends SessionTx {
   }
 
   private dropInbound(): void {
-    if (this.inConn !== undefined) {
-      this.returnRx?.detachInbound(this.inConn);
-      this.inConn = undefined;
+    const c = this.inConn;
+    if (c === undefined) return;
+    this.inConn = undefined;
+    c.closing = true;
+    if (this.inbound !== undefined && this.inbound.link === c) {
+      this.inbound.detach(c);
+      this.inbound.quiesce();
     }
   }
 
@@ -375,7 +384,7 @@ export class NetTx extends SessionTx {
     const ws = this.ws;
     this.ws = undefined;
     // Acknowledge what the reverse direction delivered, so the peer returns only the rest.
-    if (ws && this.inConn && this.returnRx) this.returnRx.flushInboundAck(this.inConn);
+    if (ws && this.inConn && this.returnRx && !this.returnRx.queue.full) this.inbound?.flushAck();
     this.dropInbound();
     if (ws) {
       ws.removeAllListeners();

@@ -134,7 +134,7 @@ export interface ChannelDialerOptions extends DialOptions {
   /**
    * Duplex (channel/duplex.ts): send to a peer over the connection it dialed to this process
    * when it announced its address (default true; false = always dial, one-way channels). Set
-   * `returnAddr` to this process's served mailbox address to offer the same to the peers dialed.
+   * `returnRx` to the Rx this process's mailbox serves to offer the same to the peers dialed.
    */
   reuseReverse?: boolean;
 }

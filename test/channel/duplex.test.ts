@@ -22,7 +22,7 @@ for (const backend of ['uws', 'ws'] as const)
   test(`a reply to the dialer travels over the connection the dialer opened (${backend} server): no connection to the dialer is made`, async () => {
     const [aAddr, aRx] = await serve(anyAddr('tcp'));
     const [bAddr, bRx] = await serve(anyAddr('tcp'), { backend });
-    const tx = dial(bAddr, { returnAddr: aAddr });
+    const tx = dial(bAddr, { returnRx: aRx });
     await tx.send(new TextEncoder().encode('ping'));
     assert.equal(new TextDecoder().decode(await bRx.recv()), 'ping');
     const back = dialReusing(formatAddr(aAddr));
@@ -41,7 +41,7 @@ for (const backend of ['uws', 'ws'] as const)
 test('without a reverse session for an address, dialReusing dials it (one-way fallback)', async () => {
   const [aAddr, aRx] = await serve(anyAddr('tcp'));
   const [bAddr, bRx] = await serve(anyAddr('tcp'));
-  const plain = dial(bAddr); // no returnAddr: one-way, as Monarch
+  const plain = dial(bAddr); // no returnRx: one-way, as Monarch
   await plain.send(u32(1));
   await bRx.recv();
   assert.equal(reverseTxFor(aAddr), undefined);
@@ -51,12 +51,14 @@ test('without a reverse session for an address, dialReusing dials it (one-way fa
   assert.equal(readU32(await aRx.recv()), 2);
   assert.equal((aRx as NetRx).connections, 1);
   await Promise.all([plain.close(), toA.close()]);
-  // A return address this process does not serve is not announced.
+  // A return Rx that no longer listens is not announced.
   const [cAddr, cRx] = await serve(anyAddr('tcp'));
-  const ghost = dial(cAddr, { returnAddr: 'tcp:127.0.0.1:1' });
+  const [dAddr, dRx] = await serve(anyAddr('tcp'));
+  await dRx.close();
+  const ghost = dial(cAddr, { returnRx: dRx });
   await ghost.send(u32(3));
   await cRx.recv();
-  assert.equal(reverseTxFor('tcp:127.0.0.1:1'), undefined);
+  assert.equal(reverseTxFor(dAddr), undefined);
   await ghost.close();
   await Promise.all([aRx.close(), bRx.close(), cRx.close()]);
 });
@@ -65,7 +67,7 @@ test('the reverse direction delivers exactly once and in order across 10 forced 
   const [aAddr, aRx] = await serve(anyAddr('tcp'));
   const [, bRx] = await serve(anyAddr('tcp'));
   const proxy = await startProxy((bRx as NetRx).addr.transport === 'tcp' ? ((bRx as NetRx).addr as { port: number }).port : 0);
-  const tx = dial(`tcp:127.0.0.1:${proxy.port}`, { returnAddr: aAddr, minBackoffMs: 1, maxBackoffMs: 10 });
+  const tx = dial(`tcp:127.0.0.1:${proxy.port}`, { returnRx: aRx, minBackoffMs: 1, maxBackoffMs: 10 });
   await tx.send(u32(0));
   await bRx.recv();
   const rev = reverseTxFor(aAddr)!;
@@ -103,7 +105,7 @@ test('when the dialer cannot come back, the reverse direction times out and retu
   const [aAddr, aRx] = await serve(anyAddr('tcp'));
   const [bAddr, bRx] = await serve(anyAddr('tcp'), { deliveryTimeoutMs: 200 });
   const proxy = await startProxy((bAddr as { port: number }).port);
-  const tx = dial(`tcp:127.0.0.1:${proxy.port}`, { returnAddr: aAddr, minBackoffMs: 5, maxBackoffMs: 20 });
+  const tx = dial(`tcp:127.0.0.1:${proxy.port}`, { returnRx: aRx, minBackoffMs: 5, maxBackoffMs: 20 });
   await tx.send(u32(0));
   await bRx.recv();
   const rev = reverseTxFor(aAddr)!;
@@ -149,9 +151,9 @@ async function rogueServer(frames: (enc: FrameEncoder) => Uint8Array[]): Promise
 
 async function expectClosedForCause(frames: (enc: FrameEncoder) => Uint8Array[], reason: RegExp): Promise<void> {
   const lines: string[] = [];
-  const [aAddr, aRx] = await serve(anyAddr('tcp'), { log: (l) => lines.push(l) });
+  const [, aRx] = await serve(anyAddr('tcp'), { log: (l) => lines.push(l) });
   const rogue = await rogueServer(frames);
-  const tx = dial(`tcp:127.0.0.1:${rogue.port}`, { returnAddr: aAddr, minBackoffMs: 5, maxBackoffMs: 10 });
+  const tx = dial(`tcp:127.0.0.1:${rogue.port}`, { returnRx: aRx, minBackoffMs: 5, maxBackoffMs: 10 });
   tx.post(u32(1));
   await until(() => rogue.connections() >= 3 && lines.some((l) => reason.test(l)));
   assert.equal(tx.status, 'Active', 'the Tx reconnects after closing the bad connection');
@@ -192,7 +194,7 @@ test('an invalid return address in the upgrade is refused with a logged reason',
 test('messages posted in one turn on the reverse direction are coalesced into few frames', async () => {
   const [aAddr, aRx] = await serve(anyAddr('tcp'));
   const [bAddr, bRx] = await serve(anyAddr('tcp'));
-  const tx = dial(bAddr, { returnAddr: aAddr });
+  const tx = dial(bAddr, { returnRx: aRx });
   await tx.send(u32(0));
   await bRx.recv();
   const rev = reverseTxFor(aAddr)!;
@@ -209,7 +211,7 @@ test('messages posted in one turn on the reverse direction are coalesced into fe
 test('a reverse direction whose receiver stops reading is bounded by its window and high-water mark', async () => {
   const [aAddr, aRx] = await serve(anyAddr('tcp'), { rxCapacity: 50, ackIntervalMs: 5 });
   const [bAddr, bRx] = await serve(anyAddr('tcp'), { windowBytes: 4096, batchBytes: 1024, highWaterBytes: 16_384 });
-  const tx = dial(bAddr, { returnAddr: aAddr });
+  const tx = dial(bAddr, { returnRx: aRx });
   await tx.send(u32(0));
   await bRx.recv();
   const rev = reverseTxFor(aAddr)!;

@@ -238,7 +238,7 @@ test(
     const { LOG_RETURN_HANDLE } = await import('../../src/mailbox/sender.js');
     const [aAddr, aRx] = await serve(anyAddr('tcp'));
     const [bAddr, bRx] = await serve(anyAddr('tcp'), { backend: 'uws' });
-    const tx = dial(bAddr, { returnAddr: aAddr });
+    const tx = dial(bAddr, { returnRx: aRx });
     await tx.send(new Uint8Array([1]));
     await bRx.recv();
     const rev = reverseTxFor(aAddr)!;

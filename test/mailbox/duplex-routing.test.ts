@@ -25,7 +25,7 @@ const until = async (cond: () => boolean, ms = 5000) => {
 async function node(name: string, opts: { deliveryTimeoutMs?: number } = {}) {
   const [addr, rx] = await serve(anyAddr('tcp'), opts);
   const id = new ActorId(new DirectProcId(formatAddr(addr), name), name, 0);
-  const router = new DialMailboxRouter({ dialer: channelDialer({ returnAddr: addr, minBackoffMs: 5, maxBackoffMs: 20 }) });
+  const router = new DialMailboxRouter({ dialer: channelDialer({ returnRx: rx, minBackoffMs: 5, maxBackoffMs: 20 }) });
   const mb = new Mailbox(id, router);
   const got = captureEnvelopes(mb, 1025n);
   const server = serveMailbox(rx, mb);
