@@ -1,105 +1,23 @@
 /**
- * Channel addresses (spec host.md §1.3): `tcp:IP:PORT`, `unix:/path`, `unix:@name`, `local:N`,
- * with `!` accepted as the separator (`tcp!1.2.3.4:80`) and zmq-style URLs (`tcp://h:p`,
- * `tcp://*:p`, `ipc:///path`, `inproc://N`). `toString()` always prints the canonical form
- * (`transport:address`), and `parse(toString(a))` equals `a`.
+ * Channel addresses as the channel layer uses them: parsing that throws `ChannelError`
+ * (the grammar itself is core/addr.ts), and addresses to serve on (`anyAddr`).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { isIP } from 'node:net';
+import { ADDR_EXPECTED, parseAddrWith, type ChannelAddr, type Transport } from '../core/addr.js';
 import { ChannelError } from './errors.js';
 
-export type Transport = 'tcp' | 'unix' | 'local';
-
-export type ChannelAddr =
-  | { readonly transport: 'tcp'; readonly host: string; readonly port: number }
-  | { readonly transport: 'unix'; readonly path: string; readonly abstract: boolean }
-  | { readonly transport: 'local'; readonly index: number };
+export { type Transport, type ChannelAddr, formatAddr } from '../core/addr.js';
 
 function invalid(input: string, why: string): ChannelError {
-  return new ChannelError(
-    'InvalidAddress',
-    `invalid channel address ${JSON.stringify(input)}: ${why}; expected tcp:IP:PORT, unix:/path, unix:@name or local:N`,
-    input,
-  );
+  return new ChannelError('InvalidAddress', `invalid channel address ${JSON.stringify(input)}: ${why}; expected ${ADDR_EXPECTED}`, input);
 }
 
-function parsePort(input: string, s: string): number {
-  if (!/^\d{1,5}$/.test(s)) throw invalid(input, `port ${JSON.stringify(s)} is not a number`);
-  const port = Number(s);
-  if (port > 65535) throw invalid(input, `port ${port} is out of range 0..65535`);
-  return port;
-}
-
-function parseHostPort(input: string, rest: string): ChannelAddr {
-  // [v6]:port, v4:port, host:port
-  let host: string;
-  let portStr: string;
-  if (rest.startsWith('[')) {
-    const close = rest.indexOf(']');
-    if (close < 0 || rest[close + 1] !== ':') throw invalid(input, 'unterminated IPv6 address');
-    host = rest.slice(1, close);
-    portStr = rest.slice(close + 2);
-  } else {
-    const colon = rest.lastIndexOf(':');
-    if (colon < 0) throw invalid(input, 'missing :PORT');
-    host = rest.slice(0, colon);
-    portStr = rest.slice(colon + 1);
-  }
-  if (host === '*') host = '0.0.0.0';
-  if (!host) throw invalid(input, 'missing host');
-  if (!isIP(host) && !/^[A-Za-z0-9.-]+$/.test(host)) throw invalid(input, `bad host ${JSON.stringify(host)}`);
-  return { transport: 'tcp', host, port: parsePort(input, portStr) };
-}
-
-function parseLocal(input: string, s: string): ChannelAddr {
-  if (!/^\d+$/.test(s)) throw invalid(input, `local index ${JSON.stringify(s)} is not a non-negative integer`);
-  return { transport: 'local', index: Number(s) };
-}
-
-function parseUnix(input: string, s: string): ChannelAddr {
-  if (!s) throw invalid(input, 'empty unix socket path');
-  if (s.startsWith('@')) return { transport: 'unix', path: s.slice(1), abstract: true };
-  return { transport: 'unix', path: s, abstract: false };
-}
-
-/** Parses a channel address; throws `ChannelError` (variant `InvalidAddress`) on bad input. */
+/** Parses a channel address (grammar: core/addr.ts); throws `ChannelError` (variant `InvalidAddress`) on bad input. */
 export function parseAddr(input: string): ChannelAddr {
-  if (typeof input !== 'string') throw invalid(String(input), 'not a string');
-  const url = /^(tcp|ipc|inproc):\/\/(.*)$/.exec(input);
-  if (url) {
-    const [, scheme, rest] = url as unknown as [string, string, string];
-    if (scheme === 'tcp') return parseHostPort(input, rest);
-    if (scheme === 'ipc') return parseUnix(input, rest);
-    return parseLocal(input, rest);
-  }
-  const m = /^([a-z]+)[:!](.*)$/.exec(input);
-  if (!m) throw invalid(input, 'missing transport prefix');
-  const [, transport, rest] = m as unknown as [string, string, string];
-  switch (transport) {
-    case 'tcp':
-      return parseHostPort(input, rest);
-    case 'unix':
-      return parseUnix(input, rest);
-    case 'local':
-      return parseLocal(input, rest);
-    default:
-      throw invalid(input, `unknown transport ${JSON.stringify(transport)}`);
-  }
-}
-
-/** Canonical display form of an address. */
-export function formatAddr(a: ChannelAddr): string {
-  switch (a.transport) {
-    case 'tcp':
-      return a.host.includes(':') ? `tcp:[${a.host}]:${a.port}` : `tcp:${a.host}:${a.port}`;
-    case 'unix':
-      return a.abstract ? `unix:@${a.path}` : `unix:${a.path}`;
-    case 'local':
-      return `local:${a.index}`;
-  }
+  return parseAddrWith(input, invalid);
 }
 
 /** Accepts a string or an address object. */

@@ -14,6 +14,7 @@
  */
 import { ActormeshError } from '../errors.js';
 import { typeNameOfPort, TYPED_PORT_BIT } from './typeinfo.js';
+import { ADDR_EXPECTED, formatAddr, parseAddrWith } from './addr.js';
 
 /** A reference string (or JSON form) was malformed. `input` is the offending text. */
 export class IdParseError extends ActormeshError {
@@ -82,34 +83,15 @@ function checkPort(n: unknown): bigint {
 // ---------------------------------------------------------------------------------------------
 // Channel addresses embedded in direct proc ids.
 
-const TRANSPORTS = new Set(['tcp', 'unix', 'local', 'metatls', 'sim']);
+const addrError = (input: string, why: string): IdParseError => new IdParseError('ChannelAddr', input, `a channel address ${ADDR_EXPECTED}`, why);
 
 /**
- * Canonical text of the address part of a direct proc id: accepts `<transport>:<rest>` or
- * `<transport>!<rest>` for transports tcp/unix/local/metatls/sim and the zmq-style URLs
- * `tcp://h:p`, `inproc://N`, `ipc:///path`, normalizing to `transport:rest`. Throws
- * `IdParseError`. (The channel layer validates the rest of an address when it dials or serves it.)
+ * Canonical text of the address part of a direct proc id, in the one channel-address grammar
+ * (core/addr.ts: `tcp:1.2.3.4:5`, `tcp!…`, `tcp://h:p`, `unix:/p`, `unix:@name`, `ipc://`,
+ * `local:N`, `inproc://N`). Throws `IdParseError`.
  */
 export function parseChannelAddrText(text: string): string {
-  const zmq = /^([a-z]+):\/\/(.+)$/.exec(text);
-  if (zmq) {
-    const [, scheme, rest] = zmq as unknown as [string, string, string];
-    if (scheme === 'tcp') return `tcp:${rest}`;
-    if (scheme === 'inproc') return `local:${rest}`;
-    if (scheme === 'ipc') return `unix:${rest}`;
-    if (scheme === 'metatls') return `metatls:${rest}`;
-    throw new IdParseError(
-      'ChannelAddr',
-      text,
-      'a channel address tcp:/unix:/local:/metatls:/sim: or tcp://, inproc://, ipc://',
-      `unknown URL scheme ${JSON.stringify(scheme)}`,
-    );
-  }
-  const m = /^([a-z]+)[:!](.+)$/.exec(text);
-  if (!m || !TRANSPORTS.has(m[1]!)) {
-    throw new IdParseError('ChannelAddr', text, 'a channel address <transport>:<addr> with transport tcp, unix, local, metatls or sim');
-  }
-  return `${m[1]}:${m[2]}`;
+  return formatAddr(parseAddrWith(text, addrError));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -234,7 +216,7 @@ export const ProcId = {
   ranked(world: WorldId | string, rank: number): RankedProcId {
     return new RankedProcId(typeof world === 'string' ? new WorldId(world) : world, rank);
   },
-  /** `addr` is parsed/canonicalized through the installed channel address parser. */
+  /** `addr` is parsed and canonicalized (core/addr.ts); a bad one throws `IdParseError`. */
   direct(addr: string, name: string): DirectProcId {
     return new DirectProcId(parseChannelAddrText(addr), name);
   },
@@ -552,13 +534,12 @@ function parseOld(text: string): Reference {
 }
 
 function parseNew(text: string, comma: number): Reference {
-  let addr: string;
-  try {
-    addr = parseChannelAddrText(text.slice(0, comma));
-  } catch (e) {
-    const detail = e instanceof Error ? e.message : String(e);
-    throw new IdParseError('ChannelAddr', text, 'a channel address before the first comma (e.g. tcp:1.2.3.4:5 or unix:@name)', detail);
-  }
+  const addr = formatAddr(
+    parseAddrWith(
+      text.slice(0, comma),
+      (head, why) => new IdParseError('ChannelAddr', text, `a channel address before the first comma (${ADDR_EXPECTED})`, `${JSON.stringify(head)}: ${why}`),
+    ),
+  );
   const c = new Cursor(text, comma + 1);
   const procName = c.elem('a proc name after the channel address');
   const proc = new DirectProcId(addr, procName);
