@@ -9,6 +9,8 @@
  *   connection is closed rather than a message dropped if it is ever reached (the session then
  *   resends everything unacknowledged after the reconnect).
  * - uWS neuters a message's buffer after its callback: frames are copied out first (`copyIn`).
+ * - A routed upgrade (a path the sink's `relay` resolves) becomes a relayed connection (relay.ts)
+ *   once its upstream is open, or the server's own connection if the upstream cannot be reached.
  */
 import uWS from 'uWebSockets.js';
 import type { ChannelAddr } from './addr.js';
@@ -17,6 +19,16 @@ import { ChannelError } from './errors.js';
 import { RETURN_HEADER } from './duplex.js';
 import { CLIENT_CERT_HEADER, CLIENT_PROOF_HEADER, type ServeTlsOptions } from './tls.js';
 import { INCARNATION_HEADER, closedEnd, closedSend, type ConnIO, type ConnSink, type ServerBackend } from './server-backend.js';
+import { RelayConn, openUpstream, type RelayTarget } from './relay.js';
+
+/** How long a relayed upgrade waits for its upstream before the server serves it itself. */
+const RELAY_CONNECT_TIMEOUT_MS = 5000;
+
+/** uWS copies a user data object's own properties onto its socket: a relayed one carries its RelayConn. */
+interface RelayData {
+  readonly relayConn: RelayConn;
+}
+const isRelay = (u: object): u is RelayData => (u as Partial<RelayData>).relayConn !== undefined;
 
 /** Reverse frames wait for `drain` while uWS buffers more than this (below its maxBackpressure). */
 const REVERSE_BUFFER_LIMIT = 256 * 1024;
@@ -30,6 +42,7 @@ const RX_SLAB_BYTES = 64 * 1024;
 export class UwsBackend<C extends ConnIO> implements ServerBackend {
   private readonly app: uWS.TemplatedApp;
   private listenSocket: uWS.us_listen_socket | undefined;
+  private readonly relays = new Set<RelayConn>();
 
   /** `tls` (PEM paths already checked by the caller) makes it an `SSLApp`; `where` names the address in errors. */
   constructor(
@@ -44,7 +57,7 @@ export class UwsBackend<C extends ConnIO> implements ServerBackend {
   private route(): void {
     const sink = this.sink;
     const cfg = sink.cfg;
-    this.app.ws<C>('/*', {
+    this.app.ws<C | RelayData>('/*', {
       maxPayloadLength: cfg.maxFrameLength,
       // A reverse Tx has at most maxWritesInFlight frames of batchBytes out after the buffer
       // passed REVERSE_BUFFER_LIMIT, plus acks.
@@ -55,7 +68,17 @@ export class UwsBackend<C extends ConnIO> implements ServerBackend {
       sendPingsAutomatically: false,
       upgrade: (res, req, context) => this.upgrade(res, req, context),
       open: (ws) => {
-        const c = ws.getUserData();
+        const u = ws.getUserData();
+        if (isRelay(u)) {
+          this.relays.add(u.relayConn);
+          u.relayConn.attach({
+            send: (b) => void ws.send(b, true),
+            close: (code, reason) => (code === undefined ? ws.close() : ws.end(code, reason)),
+            bufferedAmount: () => ws.getBufferedAmount(),
+          });
+          return;
+        }
+        const c = u;
         c.write = (b) => void ws.send(b, true);
         c.shut = (code, r) => ws.end(code, r);
         // uWS copies on send. A frame is done at the next tick (like a socket write's callback),
@@ -86,14 +109,24 @@ export class UwsBackend<C extends ConnIO> implements ServerBackend {
       },
       drain: (ws) => {
         const c = ws.getUserData();
+        if (isRelay(c)) return c.relayConn.drained();
         if (c.drainWaiters.length === 0 || ws.getBufferedAmount() > REVERSE_BUFFER_LIMIT) return;
         const w = c.drainWaiters;
         c.drainWaiters = [];
         for (const d of w) d();
       },
-      message: (ws, msg) => sink.frame(ws.getUserData(), this.copyIn(msg)),
+      message: (ws, msg) => {
+        const u = ws.getUserData();
+        if (isRelay(u)) u.relayConn.fromClient(msg);
+        else sink.frame(u, this.copyIn(msg));
+      },
       close: (ws, code, message) => {
         const c = ws.getUserData();
+        if (isRelay(c)) {
+          this.relays.delete(c.relayConn);
+          c.relayConn.clientClosed(code);
+          return;
+        }
         c.write = closedSend;
         c.shut = closedEnd;
         c.drainWaiters = [];
@@ -126,11 +159,50 @@ export class UwsBackend<C extends ConnIO> implements ServerBackend {
       });
       return;
     }
+    const url = req.getUrl();
+    const target = url.length > 1 ? this.sink.relay?.(url.slice(1)) : undefined;
+    if (target !== undefined) return this.relayUpgrade(res, target, key, proto, ext, context, remote, a.ret);
+    this.upgradeOwn(res, key, proto, ext, context, remote, a.ret);
+  }
+
+  /** Upgrades to a connection of the server itself. */
+  private upgradeOwn(res: uWS.HttpResponse, key: string, proto: string, ext: string, context: uWS.us_socket_context_t, remote: string, ret: string): void {
     // The status first: uWS would write `200 OK` before the first header, and upgrade() keeps a status already written.
     res.cork(() => {
       res.writeStatus('101 Switching Protocols').writeHeader(INCARNATION_HEADER, this.sink.incarnation);
-      res.upgrade(this.sink.newConn(remote, a.ret), key, proto, ext, context);
+      res.upgrade(this.sink.newConn(remote, ret), key, proto, ext, context);
     });
+  }
+
+  /** Opens the upstream of a routed upgrade, then upgrades the client into a relayed connection. */
+  private relayUpgrade(
+    res: uWS.HttpResponse,
+    target: RelayTarget,
+    key: string,
+    proto: string,
+    ext: string,
+    context: uWS.us_socket_context_t,
+    remote: string,
+    ret: string,
+  ): void {
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    void openUpstream(target, { maxPayload: this.sink.cfg.maxFrameLength, timeoutMs: RELAY_CONNECT_TIMEOUT_MS, incarnationHeader: INCARNATION_HEADER }).then(
+      (opened) => {
+        if (aborted) {
+          opened?.up.terminate();
+          return;
+        }
+        if (opened === undefined) return this.upgradeOwn(res, key, proto, ext, context, remote, ret);
+        const rc = new RelayConn(opened.up, remote);
+        res.cork(() => {
+          res.writeStatus('101 Switching Protocols').writeHeader(INCARNATION_HEADER, opened.incarnation);
+          res.upgrade({ relayConn: rc }, key, proto, ext, context);
+        });
+      },
+    );
   }
 
   /**
@@ -173,6 +245,8 @@ export class UwsBackend<C extends ConnIO> implements ServerBackend {
   close(): void {
     if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket);
     this.listenSocket = undefined;
+    for (const r of [...this.relays]) r.terminate();
+    this.relays.clear();
   }
 }
 

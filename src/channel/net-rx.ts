@@ -35,6 +35,7 @@ import type { Rx } from './types.js';
 import { RETURN_HEADER, ReverseTx, addrKey, endedError } from './duplex.js';
 import { closedEnd, closedSend, type Admission, type ConnIO, type ConnSink, type ServerBackend, type UpgradeRequest } from './server-backend.js';
 import { UwsBackend } from './net-rx-uws.js';
+import type { RelayResolver } from './relay.js';
 import { WsBackend } from './net-rx-ws.js';
 import { SessionInbox, SessionRx, type RxStats } from './session-rx.js';
 import { FrameEncoder, FrameKind, decodeFrame } from '../wire/frames.js';
@@ -60,6 +61,11 @@ export interface ServeOptions extends Partial<ChannelConfig> {
    * certificate issued by it (mutual TLS).
    */
   tls?: ServeTlsOptions;
+  /**
+   * Relays (uws backend): an upgrade whose WebSocket path this resolves is joined to the
+   * connection it names instead of being served here (relay.ts: a worker's port to its procs).
+   */
+  relay?: RelayResolver;
 }
 
 /** A client session of this server: its receiving state, and the reverse direction if any. */
@@ -91,6 +97,8 @@ export class NetRx extends QueuedRx implements Rx {
   private readonly acceptReturn: boolean;
   /** Random id of this server instance, sent in every upgrade response (`INCARNATION_HEADER`). */
   readonly incarnation = randomBytes(8).toString('hex');
+  /** Routed upgrades (uws backend): where a route leads (relay.ts). */
+  private relay: RelayResolver | undefined;
   /** Mutual TLS: checks the client certificate proofs (server with `tls.ca`). */
   private certChecker: ClientCertChecker | undefined;
   /** Counters for tests and diagnostics. */
@@ -135,6 +143,7 @@ export class NetRx extends QueuedRx implements Rx {
         readPem(opts.tls.key, 'key', where);
         if (opts.tls.ca !== undefined) rx.certChecker = new ClientCertChecker(readPem(opts.tls.ca, 'ca', where), where);
       }
+      rx.relay = opts.relay;
       const sink = rx.sink();
       rx.backend = opts.backend === 'ws' ? new WsBackend(sink) : new UwsBackend(sink, opts.tls, where);
     } catch (e) {
@@ -156,6 +165,7 @@ export class NetRx extends QueuedRx implements Rx {
     return {
       cfg: this.cfg,
       incarnation: this.incarnation,
+      ...(this.relay !== undefined ? { relay: this.relay } : {}),
       admit: (req) => this.admit(req),
       newConn: (remote, ret) => this.newConn(remote, ret),
       opened: (c) => this.conns.add(c),

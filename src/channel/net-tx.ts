@@ -105,7 +105,9 @@ export class NetTx extends SessionTx {
     this.backoff = this.minBackoff;
     const where = formatAddr(addr);
     const tls = opts.tls;
-    if (addr.transport === 'tcp') this.url = `${tls ? 'wss' : 'ws'}://${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}/`;
+    // A routed address asks for its route as the WebSocket path (a worker relays it, relay.ts).
+    if (addr.transport === 'tcp')
+      this.url = `${tls ? 'wss' : 'ws'}://${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}/${addr.route ?? ''}`;
     else if (addr.transport === 'unix' && !addr.abstract) this.url = `ws+unix://${addr.path}:/`;
     else throw new ChannelError('InvalidAddress', `cannot dial ${where} over the network; expected tcp:IP:PORT or unix:/path`, where);
     if (tls !== undefined) {

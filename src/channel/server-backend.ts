@@ -14,6 +14,7 @@
 import type { ChannelAddr } from './addr.js';
 import type { ChannelConfig } from './config.js';
 import type { FrameLink } from './session-tx.js';
+import type { RelayResolver } from './relay.js';
 
 /** Upgrade-response header carrying the server's incarnation (random per listening NetRx). */
 export const INCARNATION_HEADER = 'x-actormesh-incarnation';
@@ -54,6 +55,8 @@ export type Admission =
 export interface ConnSink<C extends ConnIO> {
   readonly cfg: ChannelConfig;
   readonly incarnation: string;
+  /** Routed upgrades: where a route leads (relay.ts); absent or undefined = serve it here. */
+  readonly relay?: RelayResolver;
   admit(req: UpgradeRequest): Admission;
   newConn(remote: string, ret: string): C;
   opened(c: C): void;

@@ -5,13 +5,18 @@
  * `unix:@name`, `local:N`, with `!` accepted as the separator (`tcp!1.2.3.4:80`) and zmq-style
  * URLs (`tcp://h:p`, `tcp://*:p`, `ipc:///path`, `inproc://N`). `formatAddr` always prints the
  * canonical form (`transport:address`), and parsing it gives the same address back.
+ *
+ * A tcp address may name a route behind its port (`tcp:10.0.0.7:26600/proc/w%5B3%5D`): the
+ * WebSocket path a connection asks for, which a worker's port relays to one of its procs
+ * (channel/relay.ts). Routes are made of unreserved URL characters and `%XX` escapes only
+ * (`routeSegment`), so a routed address never contains a comma or a space.
  */
 import { isIP } from 'node:net';
 
 export type Transport = 'tcp' | 'unix' | 'local';
 
 export type ChannelAddr =
-  | { readonly transport: 'tcp'; readonly host: string; readonly port: number }
+  | { readonly transport: 'tcp'; readonly host: string; readonly port: number; readonly route?: string }
   | { readonly transport: 'unix'; readonly path: string; readonly abstract: boolean }
   | { readonly transport: 'local'; readonly index: number };
 
@@ -28,7 +33,23 @@ function parsePort(invalid: AddrErrorFactory, input: string, s: string): number 
   return port;
 }
 
-function parseHostPort(invalid: AddrErrorFactory, input: string, rest: string): ChannelAddr {
+/** Characters of a route: unreserved URL characters, `%` escapes and `/` separators. */
+const ROUTE_RE = /^[A-Za-z0-9._~%/-]+$/;
+
+/** `s` as one route segment: unreserved URL characters kept, everything else `%XX` (UTF-8). */
+export function routeSegment(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+function parseHostPort(invalid: AddrErrorFactory, input: string, hostPort: string): ChannelAddr {
+  let rest = hostPort;
+  let route: string | undefined;
+  const slash = rest.indexOf('/', rest.startsWith('[') ? rest.indexOf(']') + 1 : 0);
+  if (slash >= 0) {
+    route = rest.slice(slash + 1);
+    rest = rest.slice(0, slash);
+    if (!ROUTE_RE.test(route)) throw invalid(input, `bad route ${JSON.stringify(route)} (unreserved URL characters, %XX escapes and / only)`);
+  }
   // [v6]:port, v4:port, host:port
   let host: string;
   let portStr: string;
@@ -46,7 +67,8 @@ function parseHostPort(invalid: AddrErrorFactory, input: string, rest: string): 
   if (host === '*') host = '0.0.0.0';
   if (!host) throw invalid(input, 'missing host');
   if (!isIP(host) && !/^[A-Za-z0-9.-]+$/.test(host)) throw invalid(input, `bad host ${JSON.stringify(host)}`);
-  return { transport: 'tcp', host, port: parsePort(invalid, input, portStr) };
+  const port = parsePort(invalid, input, portStr);
+  return route === undefined ? { transport: 'tcp', host, port } : { transport: 'tcp', host, port, route };
 }
 
 function parseLocal(invalid: AddrErrorFactory, input: string, s: string): ChannelAddr {
@@ -92,7 +114,7 @@ export function parseAddrWith(input: string, invalid: AddrErrorFactory): Channel
 export function formatAddr(a: ChannelAddr): string {
   switch (a.transport) {
     case 'tcp':
-      return a.host.includes(':') ? `tcp:[${a.host}]:${a.port}` : `tcp:${a.host}:${a.port}`;
+      return `${a.host.includes(':') ? `tcp:[${a.host}]:${a.port}` : `tcp:${a.host}:${a.port}`}${a.route !== undefined ? `/${a.route}` : ''}`;
     case 'unix':
       return a.abstract ? `unix:@${a.path}` : `unix:${a.path}`;
     case 'local':

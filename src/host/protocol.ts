@@ -13,6 +13,7 @@
  *   different package version is only a warning.
  */
 import { ActorId, ProcId } from '../core/ids.js';
+import { routeSegment } from '../core/addr.js';
 import type { ConfigSnapshot } from '../core/config.js';
 import type { PortRef } from '../actor/refs.js';
 import type { ProcStopReason } from '../mesh/alloc/alloc.js';
@@ -118,3 +119,21 @@ export interface ShutdownHost {
 }
 
 export type HostAgentMessage = SetClientConfig | SpawnProcs | StopProcs | Keepalive | ShutdownHost;
+
+/** The route prefix of procs behind a worker's port: `tcp:W:P/proc/<proc id>`. */
+const PROC_ROUTE = 'proc/';
+
+/** The address a client binds proc `procId` of the worker at `workerAddr` to (relayed to the proc). */
+export function procRoute(workerAddr: string, procId: ProcId): string {
+  return `${workerAddr}/${PROC_ROUTE}${routeSegment(procId.toString())}`;
+}
+
+/** The proc a route names (`procRoute`), if it is one. */
+export function procOfRoute(route: string): ProcId | undefined {
+  if (!route.startsWith(PROC_ROUTE)) return undefined;
+  try {
+    return ProcId.parse(decodeURIComponent(route.slice(PROC_ROUTE.length)));
+  } catch {
+    return undefined;
+  }
+}

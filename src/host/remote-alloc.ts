@@ -5,8 +5,9 @@
  * (extent `{hosts: N, ...perHost}`).
  *
  * Invariants:
- * - Every proc's address is its worker's address (the worker's gateway routes to the proc), so a
- *   client holds one connection per worker, whatever the number of procs.
+ * - Every proc's address is a route behind its worker's port (`procRoute`: `tcp:W:P/proc/<id>`),
+ *   which the worker relays to the proc (channel/relay.ts): everything still enters the machine
+ *   through the worker's one port, and the session runs end to end between client and proc.
  * - Each proc reports `Stopped` exactly once: when its worker says it died (`ProcStopped` with
  *   the reason), when its host is lost (`HostWatchdog`, for every proc of that host at once), or
  *   when the alloc is stopped (`Stopped`). The stream ends after `stop()` once every proc did.
@@ -22,7 +23,7 @@ import type { Extent } from '../ndslice/extent.js';
 import { type Alloc, type AllocSpec, type ProcState, ProcStopReason } from '../mesh/alloc/alloc.js';
 import { EventQueue } from '../mesh/alloc/event-queue.js';
 import type { PortReceiver } from '../mailbox/receiver.js';
-import { hostAgentId, type HostEvent, type SpawnedProc, type SpawnProcsReply } from './protocol.js';
+import { hostAgentId, procRoute, type HostEvent, type SpawnedProc, type SpawnProcsReply } from './protocol.js';
 
 export interface RemoteAllocSpec {
   readonly cx: Context;
@@ -57,8 +58,8 @@ export class RemoteAlloc implements Alloc {
   readonly worldId: WorldId;
   readonly transport = 'tcp' as const;
   readonly isLocal = false;
-  /** Procs share their worker's address: one proc's death must not abort the link to its worker. */
-  readonly procsShareAddresses = true;
+  /** Each proc has its own (routed) address: a proc's death ends only its own link. */
+  readonly procsShareAddresses = false;
   private readonly events = new EventQueue<ProcState>();
   private readonly procs: RemoteProc[] = [];
   /** One events port per host (a worker's events name its procs by their index on that host). */
@@ -128,7 +129,7 @@ export class RemoteAlloc implements Alloc {
       const createKey = ShortUuid.generate();
       this.procs[rank] = { createKey, host: h, stopped: false };
       this.events.push({ kind: 'Created', createKey, point: this.extent.pointOfRank(rank), pid: p.pid });
-      this.events.push({ kind: 'Running', createKey, procId: p.procId, agent: new ActorRef(p.agent), addr });
+      this.events.push({ kind: 'Running', createKey, procId: p.procId, agent: new ActorRef(p.agent), addr: procRoute(addr, p.procId) });
     });
     if (this.lostHosts.has(h)) this.hostLost(h);
   }

@@ -7,6 +7,10 @@
  * - One listening port per worker; the gateway delivers an envelope to the service proc, to one
  *   of this worker's running procs (bound by the agent while it runs), or dials the destination's
  *   own address (replies to clients); anything else comes back undeliverable, never silently.
+ * - A connection that asks for a proc's route (`procRoute`, the address a client binds that
+ *   proc to) is relayed to that proc's local socket while the proc runs (channel/relay.ts): the
+ *   session runs end to end between client and proc, and the worker only copies messages. A
+ *   route to a proc that is not running here is served by the gateway as above.
  * - With a secret, every connection to the port must prove it in its upgrade (channel/auth.ts),
  *   and procs started here prove it on their own links to other machines (`ACTORMESH_SECRET` in
  *   their environment, never on a command line).
@@ -19,7 +23,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Proc } from '../actor/proc.js';
 import { ProcId, parsePortId } from '../core/ids.js';
-import { serve, setDefaultSecret, setDefaultTls, toAddr, type ChannelAddr } from '../channel/index.js';
+import { AUTH_HEADER, makeProof, serve, setDefaultSecret, setDefaultTls, toAddr, type ChannelAddr } from '../channel/index.js';
+import type { RelayTarget } from '../channel/relay.js';
 import type { ServeOptions } from '../channel/index.js';
 import { channelDialer, closeClients, recordingDialer, MailboxClient } from '../mailbox/client.js';
 import { serveMailbox } from '../mailbox/server.js';
@@ -32,7 +37,7 @@ import { MESH_SECRET_ENV, MESH_TLS_CA_ENV, MESH_TLS_CERT_ENV, MESH_TLS_KEY_ENV }
 import '../mesh/proc-mesh-agent.js';
 import { HostAgent, type HostServices } from './host-agent.js';
 import { advertisedAddress } from './worker-options.js';
-import { HOST_AGENT_NAME, PROTOCOL_VERSION, SERVICE_PROC_NAME } from './protocol.js';
+import { HOST_AGENT_NAME, PROTOCOL_VERSION, SERVICE_PROC_NAME, procOfRoute } from './protocol.js';
 
 /** The package version this worker runs (from package.json; `0.0.0` when it cannot be read). */
 export const PACKAGE_VERSION: string = (() => {
@@ -149,16 +154,30 @@ export async function startWorker(cfg: WorkerConfig): Promise<WorkerHandle> {
   // Mutual TLS: this worker's own links (replies to clients) and its procs' links use it too.
   const tlsDial = cfg.tls?.ca !== undefined ? { ca: cfg.tls.ca, cert: cfg.tls.cert, key: cfg.tls.key } : undefined;
   if (tlsDial !== undefined) setDefaultTls(tlsDial);
+  // Routed connections to running procs are relayed (bound once `out` exists, below).
+  let relayTo: (route: string) => RelayTarget | undefined = () => undefined;
   const [bound, rx] = await serve(toAddr(cfg.listen), {
     ...(cfg.secret !== undefined ? { secret: cfg.secret } : {}),
     ...(cfg.tls !== undefined ? { tls: cfg.tls } : {}),
     log: (l) => log(l),
+    relay: (route) => relayTo(route),
   });
   const advertised = advertisedAddress(cfg.advertise, bound);
   const incarnation = randomBytes(8).toString('hex');
   // TLS comes from the process default (tcp dials only: the procs' local sockets stay plain).
   const { dialer, clients } = recordingDialer(channelDialer(cfg.secret !== undefined ? { secret: cfg.secret } : {}));
   const out = new DialMailboxRouter({ directAddressedRemoteOnly: true, dialer });
+  const secret = cfg.secret;
+  relayTo = (route) => {
+    const procId = procOfRoute(route);
+    const addr = procId === undefined ? undefined : out.lookup(procId);
+    if (addr === undefined) return undefined;
+    try {
+      return { addr: toAddr(addr), ...(secret !== undefined ? { headers: { [AUTH_HEADER]: makeProof(secret) } } : {}) };
+    } catch {
+      return undefined;
+    }
+  };
   const service = new Proc(ProcId.direct(advertised, SERVICE_PROC_NAME), out);
   service.setSupervisionCoordinator((ev) => log(`supervision event in the service proc: ${ev}`));
   const gateway = new Gateway(service, out, advertised);
