@@ -1,5 +1,5 @@
 /**
- * Channel addresses (spec host.md §1.3): `tcp:IP:PORT`, `unix:/path`, `unix:@name`, `local:N`,
+ * Channel addresses (Monarch hyperactor/src/channel.rs `ChannelAddr`): `tcp:IP:PORT`, `unix:/path`, `unix:@name`, `local:N`,
  * with `!` accepted as the separator (`tcp!1.2.3.4:80`) and zmq-style URLs (`tcp://h:p`,
  * `tcp://*:p`, `ipc:///path`, `inproc://N`). `toString()` always prints the canonical form
  * (`transport:address`), and `parse(toString(a))` equals `a`.

@@ -1,6 +1,6 @@
 /**
  * The network Rx: a uWebSockets.js server (tcp `listen`, unix `listen_unix`) where each
- * WebSocket carries one Tx session (spec host.md §1.4).
+ * WebSocket carries one Tx session (Monarch hyperactor/src/channel/net.rs `NetRx`, `tcp::serve`, `unix::serve`).
  *
  * Invariants enforced here:
  * - Authentication happens in `upgrade`: without a valid proof (auth.ts) the request gets 401
