@@ -313,8 +313,10 @@ users:
         const c = (tpl.spec.containers as Obj[]).find((x) => x['name'] === 'worker')!;
         const env = this.containerEnv(ns, c, ip);
         const cmd = [...(c['command'] ?? []), ...(c['args'] ?? [])].map((a: string) => a.replace(/\$\(([A-Z_]+)\)/g, (_, v: string) => env[v] ?? ''));
-        const args = cmd.slice(cmd.indexOf('worker') + 1);
-        const w = pod.netns !== undefined ? await startWorker(args, env, pod.netns.exec) : await startWorker(args.map((a) => a.replace('tcp:0.0.0.0:', `tcp:${ip}:`)), env);
+        // In its own namespace the worker listens as the container says; on loopback, on its pod IP.
+        const rest = cmd.slice(cmd.indexOf('worker') + 1);
+        const args = pod.netns !== undefined ? rest : rest.map((a) => a.replace('tcp:0.0.0.0:', `tcp:${ip}:`));
+        const w = await startWorker(args, env, pod.netns?.exec ?? []);
         const p = this.pods.get(`${ns}/${name}`);
         if (this.closed || p === undefined || p.owner !== key) return void (await stopWorker(w)); // deleted meanwhile
         p.worker = w;

@@ -1,6 +1,7 @@
 // KubernetesJob against a fake API server (test/_support/fake-kube.ts: no cluster can run here)
-// whose pods are real `actormesh worker` processes on loopback IPs: provisioning (StatefulSet +
-// headless Service + Secret) end to end with a second client and the CLI, attach-only by label,
+// whose pods are real `actormesh worker` processes on loopback IPs (in their own network
+// namespaces: kubernetes-job-netns.test.ts): provisioning (StatefulSet + headless Service +
+// Secret) end to end with a second client and the CLI, attach-only by label,
 // golden manifests, readiness flapping, a watch that ends early, a timeout naming the missing
 // ranks, API errors as typed errors, kubeconfig and service-account credentials, and an
 // out-of-cluster client through (stand-in) `kubectl port-forward`.
