@@ -1,4 +1,4 @@
-// Routing kernel: comm-actor cast routing over a compiled selection program (spec hotpath.md §5, §16(b)).
+// Routing kernel: comm-actor cast routing over a compiled selection program (Monarch ndslice/src/selection/routing.rs `RoutingFrame::next_steps`).
 //
 // Program (Int32 words, written by src/selection/kernels.ts at `inputPtr(n)`, then `loadProgram(n)`):
 //   [nd, offset, nNodes, nCanon, root, sizes[nd], strides[nd], nodes[nNodes * 8]]

@@ -1,4 +1,4 @@
-// Slice kernels: batch operations over ndslice slices, one call per region (spec hotpath.md §16).
+// Slice kernels: batch operations over ndslice slices, one call per region (docs/architecture.md).
 //
 // Memory layout (no managed objects; runtime stub):
 // - a static header area (`header()`) holding two slice descriptors, A at header() and B at

@@ -4,8 +4,9 @@
  * mesh, then stop everything and exit with no child left behind.
  * Run: `npx tsx examples/demo.ts`
  */
-import { Extent, statusesToRankedValues, Status } from '../src/index.js';
-import { ProcessAllocator, AllocatedProcMesh, castDirect } from '../src/mesh/index.js';
+import { Extent, Status } from 'actormesh';
+import { statusesToRankedValues } from 'actormesh/valuemesh';
+import { ProcessAllocator, AllocatedProcMesh, castDirect } from 'actormesh/mesh';
 import { Greeter, type Greeting } from './greeter.js';
 
 const t0 = performance.now();

@@ -3,8 +3,8 @@
  * can import it: `registerActor(Greeter, { module: import.meta.url })` records this file's URL
  * and ProcessAlloc children import it before spawning anything.
  */
-import { Actor, type Context, type Handlers, type OncePortRef, type PortRef, registerActor } from '../src/actor/index.js';
-import { castPointOf } from '../src/mesh/cast-direct.js';
+import { Actor, type Context, type Handlers, type OncePortRef, type PortRef, registerActor } from 'actormesh';
+import { castPointOf } from 'actormesh/mesh';
 
 export interface Greeting {
   readonly text: string;

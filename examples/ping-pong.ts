@@ -15,12 +15,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Actor, ActorRef, Proc, type Handlers } from '../src/actor/index.js';
-import { DirectProcId } from '../src/core/ids.js';
-import { DialMailboxRouter } from '../src/mailbox/routers.js';
-import { installChannelDialer } from '../src/mailbox/client.js';
-import { serveMailbox } from '../src/mailbox/server.js';
-import { serve, anyAddr, formatAddr, type Transport } from '../src/channel/index.js';
+import { Actor, ActorRef, type Handlers } from 'actormesh';
+import { Proc } from 'actormesh/actor';
+import { DirectProcId } from 'actormesh/core';
+import { DialMailboxRouter, installChannelDialer, serveMailbox } from 'actormesh/mailbox';
+import { serve, anyAddr, formatAddr, type Transport } from 'actormesh/channel';
 
 type PongerMsg = { type: 'ping'; n: number; replyTo: string };
 type PingerMsg = { type: 'pong'; n: number; pid: number };

@@ -2,19 +2,9 @@
  * Slicing a region and reading a status mesh: the hot-path building blocks on their own.
  * Run: `npx tsx examples/slicing.ts`
  */
-import {
-  Extent,
-  Region,
-  Selection,
-  compact,
-  parseSelection,
-  Status,
-  StatusAccumState,
-  StatusOverlay,
-  RankedValues,
-  waitRankStatus,
-  statusesToRankedValues,
-} from '../src/index.js';
+import { Extent, Region, Selection, parseSelection, Status } from 'actormesh';
+import { compact } from 'actormesh/selection';
+import { StatusAccumState, StatusOverlay, RankedValues, waitRankStatus, statusesToRankedValues } from 'actormesh/valuemesh';
 
 // An extent is an ordered list of (label, size) pairs.
 const extent = Extent.of([

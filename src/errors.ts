@@ -4,7 +4,7 @@
  * Invariant: `variant` is the name of the error variant in Monarch's specification
  * (`InvalidDims`, `EmptyRange`, `OverlappingRanges`, ...). Several Monarch enums share a variant
  * name (`EmptyRange` exists for slices, views, shapes, selections and overlays), so the TS class
- * may carry a prefix while `variant` stays the spec's name. `kind` names the enum the variant
+ * may carry a prefix while `variant` stays Monarch's name. `kind` names the enum the variant
  * belongs to (`SliceError`, `ViewError`, ...). Payload fields of the variant are plain own
  * properties of the error object (`err.expected`, `err.got`, ...).
  */

@@ -1,32 +1,152 @@
 /**
- * actormesh — public API. Layers, bottom up: WASM kernels ← ndslice / selection / value mesh ←
- * wire and channels ← mailbox ← actor / proc ← mesh ← this barrel.
+ * actormesh — the package root: what a program needs to spawn procs and actor meshes, call their
+ * endpoints, slice them, handle their failures and start workers on other machines, with the
+ * value types it sees and the errors it catches. Everything else is reachable through the
+ * layer's own entry point (`actormesh/ndslice`, `actormesh/selection`, `actormesh/valuemesh`,
+ * `actormesh/core`, `actormesh/channel`, `actormesh/mailbox`, `actormesh/actor`,
+ * `actormesh/mesh`, `actormesh/host`, `actormesh/api`; see the README's "Package layout"). A name
+ * means one thing across all of them.
  */
-export { ActormeshError, WasmKernelError } from './errors.js';
-export * from './ndslice/index.js';
-export * from './selection/index.js';
-export * from './valuemesh/index.js';
-export * from './core/index.js';
-export * from './mailbox/index.js';
-export * from './actor/index.js';
-export * from './channel/index.js';
-export { MailboxClient, installChannelDialer } from './mailbox/client.js';
-export { serveMailbox } from './mailbox/server.js';
-export * from './mesh/index.js';
-export * from './api/index.js';
 
-// Names that two layers define; the explicit exports below resolve them for the package root.
-// The mesh layer's errors are Monarch's v1::Error variants; the lower layers' twins stay
-// reachable under a qualified name.
-export { ActorSpawnError, type SliceSpec, type CastTarget } from './mesh/index.js';
-export { ProcActorSpawnError } from './actor/index.js';
-export type { CastTarget as MeshCastTarget } from './api/index.js';
-// Port accumulators (with reducers, usable by endpoints' `reduce`) are the user-facing ones; the
-// plain state accumulators of the value-mesh layer keep a qualified name.
-export { sumAccumulator, maxAccumulator, minAccumulator, type Accumulator } from './api/index.js';
+// Errors: the root of every error actormesh throws on purpose (`kind`, `variant`), and its kernel
+// failure.
+export { ActormeshError, WasmKernelError } from './errors.js';
+
+// Procs on this machine, host meshes of workers, jobs (src/api).
 export {
-  sumAccumulator as sumStateAccumulator,
-  maxAccumulator as maxStateAccumulator,
-  minAccumulator as minStateAccumulator,
-  type Accumulator as StateAccumulator,
-} from './valuemesh/index.js';
+  thisHost,
+  Host,
+  ProcMesh,
+  isWorker,
+  thisProc,
+  HostMesh,
+  HostMeshRef,
+  ProcessJob,
+  SSHJob,
+  SlurmJob,
+  KubernetesJob,
+  loadJob,
+  ApiUsageError,
+  JobError,
+  KubeApiError,
+  KubeConfigError,
+  PodsNotReadyError,
+  type SpawnOptions,
+  type SpawnProcsOptions,
+  type ActorMeshOf,
+  type AttachOptions,
+  type HostSpawnProcsOptions,
+  type ShutdownResult,
+  type Job,
+  type JobState,
+  type ProcessJobSpec,
+  type ProcessJobOptions,
+  type SSHJobSpec,
+  type SSHJobOptions,
+  type SlurmJobSpec,
+  type SlurmJobOptions,
+  type KubernetesJobSpec,
+  type KubernetesJobOptions,
+  type KubernetesMeshSpec,
+} from './api/index.js';
+
+// Workers and attaching to them (src/host).
+export {
+  startWorker,
+  AttachError,
+  HostMeshStoppedError,
+  NotOwnedError,
+  HostMeshRefParseError,
+  WorkerStartError,
+  type WorkerConfig,
+  type WorkerHandle,
+  type AttachFailure,
+  type AttachFailureReason,
+} from './host/index.js';
+
+// Actor meshes, endpoints, supervision; the mesh errors (Monarch's v1::Error) and the allocation
+// errors a spawn passes through (src/mesh).
+export {
+  ActorMesh,
+  ActorMeshRef,
+  MeshActor,
+  castPoint,
+  meshPoint,
+  castSender,
+  RESERVED_ENDPOINT_NAMES,
+  DEFAULT_CALL_TIMEOUT_MS,
+  MeshFailure,
+  MeshHealth,
+  setUnhandledFaultHook,
+  EndpointError,
+  EndpointUsageError,
+  ReservedEndpointNameError,
+  SupervisionError,
+  CastUndeliverableError,
+  ActorSpawnError,
+  ActorStopError,
+  ActorTypeNotRegistered,
+  NotExist,
+  UnroutableMesh,
+  ConfigurationError,
+  CallError,
+  SendingError,
+  CastingError,
+  ControllerActorSpawnError,
+  InvalidMeshArgument,
+  InvalidRankCardinality,
+  AllocatorError,
+  AllocIncompleteError,
+  NotEnoughResourcesError,
+  AllocOtherError,
+  type ActorMeshRefOf,
+  type SliceSpec,
+  type Endpoint,
+  type Endpoints,
+  type CheckedEndpoints,
+  type EndpointFn,
+  type CallOptions,
+  type FaultHook,
+  type SuperviseHandler,
+  type MeshFailureKind,
+} from './mesh/index.js';
+
+// Actors and the references that travel in messages (src/actor).
+export {
+  Actor,
+  registerActor,
+  ActorRef,
+  PortRef,
+  OncePortRef,
+  type Context,
+  type Handler,
+  type Handlers,
+  type Message,
+  type ActorClass,
+  type RegisterActorOptions,
+  type AskOptions,
+  type SendOptions,
+} from './actor/index.js';
+
+// Accumulators for `endpoint.reduce` and accumulating ports; the errors of asks and ports
+// (src/mailbox).
+export {
+  sumAccumulator,
+  maxAccumulator,
+  minAccumulator,
+  registerReducer,
+  TimeoutError,
+  PortClosedError,
+  type Accumulator,
+  type Reducer,
+  type ReducerSpec,
+} from './mailbox/index.js';
+
+// A rank inside a message arrives as the receiver's rank in the cast region (src/core).
+export { Rank } from './core/index.js';
+
+// Value types: extents, regions, points, shapes, slices (src/ndslice), selections
+// (src/selection), value meshes and statuses (src/valuemesh).
+export { Extent, Region, Point, Shape, Slice } from './ndslice/index.js';
+export { Selection, parseSelection } from './selection/index.js';
+export { ValueMesh, Status, StatusMesh } from './valuemesh/index.js';

@@ -1,5 +1,6 @@
 /**
- * Status reduction during a spawn (spec hotpath.md §10–§11, §15, §16(c)/(d)): n single-rank status
+ * Status reduction during a spawn (Monarch hyperactor_mesh/src/v1/value_mesh.rs
+ * `ValueMesh::merge_from_overlay`, hyperactor_mesh/src/resource.rs `GetRankStatus::wait`): n single-rank status
  * overlays, in shuffled rank order (each Running, ~1% Failed), merged one by one into an n-rank
  * status mesh with a completion check after every update, as the client side of a spawn does.
  *

@@ -18,7 +18,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Loadtest, LoadtestResult } from '../loadtest.js';
-import { thisHost, isWorker, type ActorMeshOf, type MeshFailure, type ProcMesh } from '../../src/api/index.js';
+import { thisHost, isWorker, type ActorMeshOf, type MeshFailure, type ProcMesh } from '../../src/index.js';
 import { Tally, LIVENESS_ACTORS } from '../../test/mesh/fixtures/liveness-actors.js';
 import { MemoryWatch } from '../../test/_support/memory.js';
 import { alive, checkExitsByItself } from '../../test/api/_exit-script.js';

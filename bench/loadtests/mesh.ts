@@ -13,7 +13,7 @@
  * actor may have seen a gap or a reordering. Client memory is sampled over time.
  */
 import type { LoadtestOptions, LoadtestResult } from '../loadtest.js';
-import { thisHost, isWorker, MeshActor, registerActor, SupervisionError, type Context, type MeshFailure, meshPoint } from '../../src/api/index.js';
+import { thisHost, isWorker, MeshActor, registerActor, SupervisionError, type Context, type MeshFailure, meshPoint } from '../../src/index.js';
 import { PortId } from '../../src/core/ids.js';
 import { portIndexOf } from '../../src/core/typeinfo.js';
 import { endpointMessage, MODE_NONE } from '../../src/mesh/endpoint.js';

@@ -16,7 +16,7 @@ import { spawn } from 'node:child_process';
 import WebSocket from 'ws';
 import type { BenchRow, SuiteOptions, SuiteResult } from '../lib.js';
 import { percentile, timeNsAsync } from '../lib.js';
-import { thisHost, isWorker, MeshActor, registerActor, sumAccumulator, PortRef, type Context } from '../../src/api/index.js';
+import { thisHost, isWorker, MeshActor, registerActor, sumAccumulator, PortRef, type Context } from '../../src/index.js';
 import { PortId } from '../../src/core/ids.js';
 import { portIndexOf } from '../../src/core/typeinfo.js';
 import { endpointMessage, MODE_CALL, type CallReply } from '../../src/mesh/endpoint.js';

@@ -1,6 +1,6 @@
 /**
  * Golden-vector runner for files in the format of `test/fixtures/conformance/hotpath.json`
- * (spec hotpath.md §18): `{about, encoding, ops, cases: [{op, input, expected, source, ...}]}`.
+ * (test/fixtures/conformance/README.md): `{about, encoding, ops, cases: [{op, input, expected, source, ...}]}`.
  *
  * Each `op` is dispatched to a handler registered in scripts/conformance/ops/*.ts. A handler takes
  * the case's `input` and returns a JSON-shaped value, or throws. Comparison rules:

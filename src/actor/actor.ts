@@ -1,5 +1,5 @@
 /**
- * The actor base class (spec host.md §2.1–§2.2).
+ * The actor base class (Monarch hyperactor/src/actor.rs `Actor`, `Handler`).
  *
  * An actor is a class extending `Actor<Params, Msg>` where `Msg` is a union of message objects
  * discriminated by a string `type`. The class declares a static `typeName` (its registry name)

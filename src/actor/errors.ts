@@ -1,5 +1,5 @@
 /**
- * Typed errors of the actor layer (spec host.md §2.1, §8).
+ * Typed errors of the actor layer (Monarch hyperactor/src/actor.rs `ActorErrorKind`, hyperactor_mesh/src/v1.rs `Error`).
  */
 import { ActormeshError } from '../errors.js';
 import type { ActorSupervisionEvent } from './supervision.js';
@@ -65,7 +65,7 @@ export class ProcActorSpawnError extends ActormeshError {
   }
 }
 
-/** No actor class registered under this type name (spec §8 `ActorTypeNotRegistered`). */
+/** No actor class registered under this type name (Monarch hyperactor_mesh/src/v1.rs `Error::ActorTypeNotRegistered`). */
 export class ActorTypeNotRegistered extends ActormeshError {
   readonly typeName: string;
   constructor(typeName: string, known: string[]) {

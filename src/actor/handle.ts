@@ -1,5 +1,5 @@
 /**
- * `ActorHandle`: the local handle returned by `spawn` (spec host.md §2.3).
+ * `ActorHandle`: the local handle returned by `spawn` (Monarch hyperactor/src/actor.rs `ActorHandle`).
  */
 import type { ActorId } from '../core/ids.js';
 import type { Actor, Message, MessageOf } from './actor.js';

@@ -1,4 +1,4 @@
-/** Actors, procs, refs and supervision (spec host.md §2). */
+/** Actors, procs, refs and supervision (Monarch hyperactor/src/{actor.rs, proc.rs, reference.rs, supervision.rs}). */
 export {
   Actor,
   type ActorClass,

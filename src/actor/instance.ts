@@ -1,5 +1,5 @@
 /**
- * Actor instances, contexts and handles (spec host.md §2.1, §2.3).
+ * Actor instances, contexts and handles (Monarch hyperactor/src/proc.rs `Instance`, `Context`).
  *
  * An `Instance` owns an actor's mailbox, its work queue, its children and its status. Actor
  * instances run the actor loop; client instances (`proc.instance(name)`) have no loop and serve

@@ -1,6 +1,6 @@
 /**
- * `Proc`: a set of actors sharing a proc id, a muxer and a forwarder (spec host.md §1.5 step 3,
- * §2.1).
+ * `Proc`: a set of actors sharing a proc id, a muxer and a forwarder (Monarch
+ * hyperactor/src/proc.rs `Proc`).
  *
  * Invariants:
  * - Root actor names are unique per proc (also across stopped actors: ids are never reused);

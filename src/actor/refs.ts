@@ -1,5 +1,5 @@
 /**
- * Serializable references (spec host.md §2.3–§2.4): `ActorRef<A>`, `PortRef<T>`, `OncePortRef<T>`.
+ * Serializable references (Monarch hyperactor/src/reference.rs `ActorRef`, `PortRef`, `OncePortRef`): `ActorRef<A>`, `PortRef<T>`, `OncePortRef<T>`.
  *
  * Invariants:
  * - A ref is plain data (ids + flags): it can be put inside messages, sent to other processes and

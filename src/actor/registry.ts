@@ -1,5 +1,5 @@
 /**
- * Registry of actor types by name (Monarch's `remote!` / `Remote::collect`, spec host.md §2.2),
+ * Registry of actor types by name (Monarch's `remote!` / hyperactor/src/actor/remote.rs `Remote::collect`),
  * so a proc can spawn an actor from (type name, serialized params), e.g. on request from another
  * process.
  *

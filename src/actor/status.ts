@@ -1,5 +1,5 @@
 /**
- * Actor lifecycle status (Monarch's `ActorStatus`, spec host.md §2.1).
+ * Actor lifecycle status (Monarch hyperactor/src/actor.rs `ActorStatus`).
  *
  * Invariant (enforced by `StatusCell.set`): a terminal status (Stopped, Failed) never changes
  * again; any non-terminal status may move to any status.

@@ -1,5 +1,5 @@
 /**
- * Supervision events (Monarch's `ActorSupervisionEvent`, spec host.md §2.1).
+ * Supervision events (Monarch hyperactor/src/supervision.rs `ActorSupervisionEvent`).
  *
  * An event says that `actorId` reached a failed terminal status. When a parent fails because it
  * did not handle a child's event, its status wraps that event; `rootCause` unwraps the chain to

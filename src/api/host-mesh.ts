@@ -94,6 +94,14 @@ export interface AttachOptions {
    * files in `dir` (`<host>_<point>.stdout.log` / `.stderr.log`, one pair per proc).
    */
   logs?: 'fold' | 'off' | ((line: LogLine) => void) | { dir: string };
+  /**
+   * Where to connect instead of a worker's advertised address, e.g. `{'tcp:10.1.2.3:26600':
+   * 'tcp:127.0.0.1:40001'}` (a client outside a Kubernetes cluster, through `kubectl
+   * port-forward`). Messages still name the worker by its advertised address; the procs on the
+   * workers still dial this client at its own address (`listen`/`advertise`), which must be
+   * reachable from them. Kept for every later dial of this process to that worker.
+   */
+  dialVia?: Readonly<Record<string, string>>;
 }
 
 export interface HostSpawnProcsOptions extends Omit<SpawnProcsOptions, 'alloc'> {
@@ -136,6 +144,21 @@ interface HostWatch {
 }
 
 const netClients = new Map<string, Promise<NetClient>>();
+
+/** `AttachOptions.dialVia` of every attach so far: worker address → the address connected to. */
+const dialVia = new Map<string, string>();
+
+/** Where to connect for `addr`: its `dialVia` entry; a proc's route behind a worker keeps its route on the worker's entry. */
+function viaOf(addr: string): string {
+  const direct = dialVia.get(addr);
+  if (direct !== undefined || dialVia.size === 0) return direct ?? addr;
+  const a = parseAddr(addr);
+  if (a.transport !== 'tcp' || a.route === undefined) return addr;
+  const via = dialVia.get(formatAddr({ transport: 'tcp', host: a.host, port: a.port }));
+  if (via === undefined) return addr;
+  const v = parseAddr(via);
+  return v.transport === 'tcp' ? formatAddr({ ...v, route: a.route }) : addr;
+}
 
 function resolveSecret(secret: string | undefined): string | undefined {
   if (secret !== undefined) return secret;
@@ -189,7 +212,7 @@ async function createNetClient(secret: string | undefined, workers: readonly Cha
   const { dialer, clients } = recordingDialer(
     channelDialer({ ...(secret !== undefined ? { secret } : {}), ...(opts.tls !== undefined ? { tls: opts.tls } : {}), returnRx: rx }),
   );
-  const router = new DialMailboxRouter({ directAddressedRemoteOnly: true, dialer });
+  const router = new DialMailboxRouter({ directAddressedRemoteOnly: true, dialer: (a) => dialer(viaOf(a)) });
   const proc = new Proc(ProcId.direct(addr, `client-${ShortUuid.generate()}`), router);
   proc.setSupervisionCoordinator((ev) => console.error(`actormesh: supervision event in the host mesh client: ${ev}`));
   const server: MailboxServerHandle = serveMailbox(rx, proc, { log: () => {} });
@@ -644,7 +667,12 @@ export class HostMesh implements IdleStoppable {
     });
     if (failures.length > 0) throw new AttachError(failures, addrs.length);
     const secret = resolveSecret(opts.secret);
-    const ncP = netClient(secret, hosts.map(parseAddr), opts);
+    for (const [a, via] of Object.entries(opts.dialVia ?? {})) dialVia.set(canonicalAddr(a), canonicalAddr(via));
+    const ncP = netClient(
+      secret,
+      hosts.map((h) => parseAddr(dialVia.get(h) ?? h)),
+      opts,
+    );
     const nc = await ncP;
     // This attach uses the client from now on; a failed attach releases it (its port would
     // otherwise keep the process alive).

@@ -1,5 +1,5 @@
 /**
- * The user-facing entry points (spec host.md §10): `thisHost()` (the local machine),
+ * The user-facing entry points (Monarch python/monarch/_src/actor/v1/host_mesh.py `this_host`, `this_proc`): `thisHost()` (the local machine),
  * `host.spawnProcs({gpus: 4})` → a `ProcMesh` of child processes (or in-process procs with
  * `{alloc: 'local'}`), `procs.spawn(name, Class, params)` → a typed `ActorMesh`.
  *
@@ -34,11 +34,11 @@ import { Extent } from '../ndslice/extent.js';
 import { Region } from '../ndslice/region.js';
 import { Slice } from '../ndslice/slice.js';
 import { LocalAllocator, ProcessAllocator, BOOTSTRAP_ADDR_ENV, ProcStopReason, type Alloc, type ProcState } from '../mesh/alloc/index.js';
-import { AllocatedProcMesh, type MeshClient, type ProcMeshRef, type SliceSpec } from '../mesh/proc-mesh.js';
+import { AllocatedProcMesh, type MeshClient, type ProcMeshRef } from '../mesh/proc-mesh.js';
 import '../mesh/proc-mesh-agent.js'; // registers ProcMeshAgent (the agent every alloc boots)
 import { COMM_ACTOR_MODULE } from '../mesh/comm-actor.js';
 import { COMM_ACTOR_NAME, memberName } from '../mesh/cast-protocol.js';
-import { ActorMesh } from '../mesh/actor-mesh.js';
+import { ActorMesh, type SliceSpec } from '../mesh/actor-mesh.js';
 import { ReservedEndpointNameError, type CheckedEndpoints, type Endpoints } from '../mesh/endpoint.js';
 import { ActorSpawnError } from '../mesh/errors.js';
 import { pendingReceives } from '../mailbox/receiver.js';

@@ -33,7 +33,7 @@ export interface JobCache {
   readonly pids: readonly number[];
   readonly secretFile: string;
   readonly createdAt: string;
-  /** The scheduler's id of the job (`SlurmJob`: the SLURM job id). */
+  /** The scheduler's id of the job (`SlurmJob`: the SLURM job id; `KubernetesJob`: `<namespace>/<name>`). */
   readonly schedulerJobId?: string;
 }
 

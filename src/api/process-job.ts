@@ -11,6 +11,7 @@ import { CachedJob, checkMeshes, launchWorkers, type WorkerLaunch } from './cach
 import { JOB_DIR, JobError, newSecretFile, readJobCache, type Job, type JobCache } from './job.js';
 import { SSHJob, type SSHJobSpec } from './ssh-job.js';
 import { SlurmJob, type SlurmJobSpec } from './slurm-job.js';
+import { KubernetesJob, type KubernetesJobSpec } from './kubernetes-job.js';
 
 export interface ProcessJobSpec {
   /** Workers per mesh name, e.g. `{trainers: 2, eval: 1}`. */
@@ -76,5 +77,9 @@ export function loadJob(dir: string = JOB_DIR): Job | undefined {
   if (cache.kind === KIND) return new ProcessJob(cache.spec as ProcessJobSpec, { dir });
   if (cache.kind === 'SSHJob') return new SSHJob(cache.spec as SSHJobSpec, { dir });
   if (cache.kind === 'SlurmJob') return new SlurmJob(cache.spec as SlurmJobSpec, { dir });
-  throw new JobError('BadCache', `${dir}/job.json is a ${cache.kind} job, which this version cannot load; expected ProcessJob, SSHJob or SlurmJob`);
+  if (cache.kind === 'KubernetesJob') return new KubernetesJob(cache.spec as KubernetesJobSpec, { dir });
+  throw new JobError(
+    'BadCache',
+    `${dir}/job.json is a ${cache.kind} job, which this version cannot load; expected ProcessJob, SSHJob, SlurmJob or KubernetesJob`,
+  );
 }

@@ -1,5 +1,5 @@
 /**
- * `serve(addr)` and `dial(addr)` (spec host.md §1.4), dispatching on the transport.
+ * `serve(addr)` and `dial(addr)` (Monarch hyperactor/src/channel.rs `serve`, `dial`), dispatching on the transport.
  */
 import { type ChannelAddr, formatAddr, toAddr } from './addr.js';
 import { dialLocal, serveLocal } from './local.js';

@@ -1,5 +1,6 @@
 /**
- * Channel tunables in one place. The four spec keys (host.md §9) come from the layered runtime
+ * Channel tunables in one place. The four Monarch keys (hyperactor/src/config.rs `MESSAGE_ACK_EVERY_N_MESSAGES`,
+ * `MESSAGE_ACK_TIME_INTERVAL`, `MESSAGE_DELIVERY_TIMEOUT`, `CODEC_MAX_FRAME_LENGTH`) come from the layered runtime
  * config (`src/core/config.ts`, env vars HYPERACTOR_*); the rest are actormesh's flow-control
  * bounds. Every value can be overridden per `serve`/`dial` call through its options.
  */

@@ -1,7 +1,7 @@
 import { ActormeshError } from '../errors.js';
 
 /**
- * Variants of Monarch's `ChannelError` (spec host.md §8), and actormesh's own: `Unauthorized`
+ * Variants of Monarch's `ChannelError` (hyperactor/src/channel.rs), and actormesh's own: `Unauthorized`
  * (wrong or missing mesh secret), `ServerRestarted` (a reconnect reached a new incarnation of the
  * server: the session is lost) and `TlsError` (TLS configuration or certificate verification).
  */

@@ -1,5 +1,5 @@
 /**
- * The `local:N` transport (spec host.md §1.4): an in-process registry of receive queues. No
+ * The `local:N` transport (Monarch hyperactor/src/channel/local.rs `serve`, `dial`): an in-process registry of receive queues. No
  * sessions or acks: a post is enqueued synchronously, so per-Tx order is the call order.
  * A Tx turns Closed when its Rx closes; later messages are returned as `Closed`.
  */

@@ -1,6 +1,7 @@
 /**
  * The network Rx: a WebSocket server (server-backend.ts: uWebSockets.js by default, net-rx-uws.ts;
- * or the `ws` server, net-rx-ws.ts) where each WebSocket carries one Tx session (spec host.md §1.4).
+ * or the `ws` server, net-rx-ws.ts) where each WebSocket carries one Tx session (Monarch
+ * hyperactor/src/channel/net.rs `NetRx`, `tcp::serve`, `unix::serve`).
  *
  * Invariants enforced here:
  * - Authentication happens in `upgrade`: without a valid proof (auth.ts) the request gets 401

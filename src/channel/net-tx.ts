@@ -1,6 +1,6 @@
 /**
  * The network Tx: a `ws` client (permessage-deflate off; unix sockets via `ws+unix:`) running one
- * session (spec host.md §1.4). The FIFO, acks, window, delivery timeout and return paths are
+ * session (Monarch hyperactor/src/channel/net.rs `NetTx`). The FIFO, acks, window, delivery timeout and return paths are
  * `SessionTx`'s (session-tx.ts); this module owns the connection.
  *
  * Invariants enforced here:

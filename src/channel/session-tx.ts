@@ -1,5 +1,5 @@
 /**
- * The sending half of one channel session (spec host.md §1.4), whatever carries its frames: a
+ * The sending half of one channel session (Monarch hyperactor/src/channel.rs `Tx`, hyperactor/src/channel/net.rs `NetTx`), whatever carries its frames: a
  * dialed WebSocket (`NetTx`, net-tx.ts) or the server side of a connection the peer dialed
  * (`ReverseTx`, reverse-tx.ts). Subclasses bring a `FrameLink` up and down; this class owns the
  * FIFO, sequence numbers, acks, the window, the delivery timeout and the return paths.

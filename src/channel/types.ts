@@ -1,5 +1,5 @@
 /**
- * The Tx/Rx contract of spec host.md §1.4, over opaque byte messages.
+ * The Tx/Rx contract of Monarch hyperactor/src/channel.rs `Tx`, `Rx`, over opaque byte messages.
  */
 import type { ChannelAddr } from './addr.js';
 import type { ChannelError } from './errors.js';

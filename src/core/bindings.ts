@@ -1,5 +1,5 @@
 /**
- * Bindings (spec §2.5): values inside a message that casting rewrites per destination without
+ * Bindings (Monarch hyperactor/src/message.rs `Bindings`, `Bind`, `Unbind`): values inside a message that casting rewrites per destination without
  * decoding the message, such as `Rank` (the receiver's rank) and splittable port references.
  *
  * `encodeMessage` (codec.ts) replaces every instance of a bindable class by a slot number in the

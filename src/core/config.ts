@@ -1,6 +1,6 @@
 /**
- * Layered runtime configuration (Monarch `hyperactor::config::global`) and the key table of
- * spec §9.
+ * Layered runtime configuration (Monarch `hyperactor::config::global`) and its keys
+ * (hyperactor/src/config.rs, hyperactor_mesh/src/config.rs).
  *
  * Invariants:
  * - `get(key)` returns the value of the highest layer that has one, in the order
@@ -56,7 +56,7 @@ export function configKeyByName(name: string): ConfigKey<unknown> | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §9 key table (Monarch names, env vars and defaults). Durations are milliseconds.
+// Key table (Monarch names, env vars and defaults: hyperactor/src/config.rs `declare_attrs!`). Durations are milliseconds.
 
 const GiB = 1024 ** 3;
 

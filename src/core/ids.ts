@@ -5,7 +5,8 @@
  * Invariants enforced here:
  * - ids are immutable values; `equals` is structural and `key` is the canonical display form
  *   without the typed-port annotation, computed once and cached (cheap hash-map key).
- * - `toString()` is the canonical display form of spec §1.1, and `parseReference(x.toString())`
+ * - `toString()` is the canonical display form of Monarch's `impl Display for Reference`
+ *   (hyperactor/src/reference.rs), and `parseReference(x.toString())`
  *   gives back an id equal to `x` (the `<type>` annotation of typed ports is ignored on parse).
  * - names never contain the delimiters `[ ] . , < >` or whitespace (checked on construction), so
  *   every display form parses back unambiguously.
@@ -432,7 +433,7 @@ export function referenceFromJSON(v: unknown): Reference {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Parsing (spec §1.1).
+// Parsing (Monarch hyperactor/src/reference.rs `impl FromStr for Reference`).
 
 const EXPECTED_ANY = 'w, w[rank], w.actor, w[rank].actor[pid], w[rank].actor[pid][port] or addr,proc[,actor[pid][port]]';
 
@@ -549,7 +550,7 @@ function parseNew(text: string, comma: number): Reference {
   return parseActorTail(c, proc, name);
 }
 
-/** Parses any reference display form (§1.1). Throws `IdParseError` on malformed text. */
+/** Parses any reference display form (see the module comment). Throws `IdParseError` on malformed text. */
 export function parseReference(text: string): Reference {
   if (typeof text !== 'string') throw new IdParseError('Empty', String(text), `a reference string (${EXPECTED_ANY})`, `got ${typeof text}`);
   if (text.length === 0) throw new IdParseError('Empty', text, `a reference string (${EXPECTED_ANY})`, 'empty string');
@@ -651,8 +652,9 @@ function cmpNum<T extends number | bigint>(a: T | undefined, b: T | undefined): 
 /**
  * Total order over references (Monarch's `Ord for Reference`, with the intended "ranked before
  * direct"): `w` < `w.actor` < `w[1]` < `w[1].a` < `w[2]` < … < any direct reference. (Monarch's
- * tuple puts `world_id()`, which is None for direct procs, first, so its code sorts direct procs
- * before ranked ones despite the comment saying otherwise; the spec asks for ranked first.)
+ * hyperactor/src/reference.rs `impl Ord for Reference` compares a tuple whose first element,
+ * `world_id()`, is None for direct procs, so it sorts direct procs before ranked ones although
+ * its comment says "Ranked procs precede direct procs"; we do what the comment says.)
  */
 export function compareReferences(a: Reference, b: Reference): number {
   const pa = procOf(a);

@@ -1,5 +1,5 @@
 /**
- * Accumulators, reducers and accumulating ports (spec host.md §2.4).
+ * Accumulators, reducers and accumulating ports (Monarch hyperactor/src/accum.rs `Accumulator`, `CommReducer`, `ReducerSpec`).
  *
  * - An `Accumulator<S, U>` folds updates `U` into a state `S`; an accumulating port pushes a
  *   snapshot of the whole state after every update to a coalescing receiver, so `recv` yields
@@ -37,7 +37,7 @@ export interface Reducer<U> {
 }
 
 /**
- * Structurally compatible with the value-mesh module's `Accumulator` (`init` + `accumulate`), so
+ * Structurally compatible with the value-mesh module's `StateAccumulator` (`init` + `accumulate`), so
  * its accumulators plug in directly; `reducerSpec` and `snapshot` are optional extras.
  */
 export interface Accumulator<S, U> {
@@ -88,9 +88,9 @@ registerReducer<Num>('max', () => maxReducer);
 registerReducer<Num>('min', () => minReducer);
 
 /** A watermark update: (rank, value) pairs; a later pair for the same rank wins. */
-export type WatermarkUpdate = ReadonlyArray<readonly [number, number]>;
+export type WatermarkPairs = ReadonlyArray<readonly [number, number]>;
 
-registerReducer<WatermarkUpdate>('watermark', () => ({
+registerReducer<WatermarkPairs>('watermark', () => ({
   reduce: (a, b) => {
     const m = new Map<number, number>(a as Array<[number, number]>);
     for (const [r, v] of b) m.set(r, v);
@@ -134,7 +134,7 @@ export interface WatermarkState {
   readonly watermark: number | undefined;
 }
 
-export function watermarkAccumulator(): Accumulator<WatermarkState, WatermarkUpdate> {
+export function watermarkAccumulator(): Accumulator<WatermarkState, WatermarkPairs> {
   return {
     reducerSpec: { name: 'watermark' },
     init: () => ({ values: new Map(), watermark: undefined }),

@@ -1,6 +1,6 @@
 /**
- * `MailboxClient`: a MailboxSender that forwards envelopes over one channel Tx (spec host.md §1.5
- * step 5). One client per channel address gives per-(process, destination) FIFO.
+ * `MailboxClient`: a MailboxSender that forwards envelopes over one channel Tx (Monarch
+ * hyperactor/src/mailbox.rs `MailboxClient`). One client per channel address gives per-(process, destination) FIFO.
  *
  * Invariant: every envelope handed to `postUnchecked` either reaches the peer's queue or comes
  * back through its return handle marked `BrokenLink` (the Tx returned it: delivery timeout,

@@ -1,5 +1,5 @@
 /**
- * `MessageEnvelope`: what travels between mailboxes (spec host.md §1.5).
+ * `MessageEnvelope`: what travels between mailboxes (Monarch hyperactor/src/mailbox.rs `MessageEnvelope`).
  *
  * Invariants:
  * - `data` is the serialized payload and is opaque to every router and channel; only the
@@ -27,7 +27,7 @@ import { MESSAGE_TTL_DEFAULT, config } from '../core/config.js';
 import { type DeliveryError, type DeliveryErrorKind, deliveryError, displayDeliveryError } from './errors.js';
 
 /**
- * One cast-time rewritable value extracted from the payload (spec §2.5), in payload order:
+ * One cast-time rewritable value extracted from the payload (Monarch hyperactor/src/message.rs `Bindings`), in payload order:
  * `tag` names the bindable kind (e.g. `PortRef`, `Rank`), `bytes` is its encoded value.
  */
 export interface WireBinding {
@@ -43,7 +43,7 @@ export const NO_BINDINGS: readonly WireBinding[] = Object.freeze([]) as readonly
 /** The shared (frozen) error list of envelopes that have none yet; see `recordError`. */
 export const NO_ERRORS: readonly DeliveryError[] = Object.freeze([]) as readonly DeliveryError[];
 
-/** Well-known header keys (spec §9). */
+/** Well-known header keys (Monarch hyperactor_mesh/src/comm/multicast.rs `CAST_POINT`, …). */
 export const HEADER = {
   CAST_ORIGINATING_SENDER: 'CAST_ORIGINATING_SENDER',
   CAST_POINT: 'CAST_POINT',

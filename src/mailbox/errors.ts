@@ -1,5 +1,5 @@
 /**
- * Typed errors of the mailbox layer (spec host.md §1.7, §8): delivery failures recorded on
+ * Typed errors of the mailbox layer (Monarch hyperactor/src/mailbox.rs `DeliveryError`, `MailboxError`): delivery failures recorded on
  * envelopes, mailbox errors (closed ports, receive timeouts) and sender errors.
  */
 import { ActormeshError } from '../errors.js';

@@ -1,20 +1,24 @@
-/** Mailboxes, ports, envelopes, routers, accumulators (spec host.md §1.5–§1.7, §2.4). */
+/** Mailboxes, ports, envelopes, routers, accumulators (Monarch hyperactor/src/mailbox.rs, hyperactor/src/accum.rs). */
 export * from './errors.js';
 export * from './envelope.js';
 export * from './sender.js';
 export * from './mailbox.js';
 export * from './receiver.js';
 export {
-  type Accumulator as PortAccumulator,
+  type Accumulator,
   type Reducer,
   type ReducerSpec,
   type ReducerOpts,
-  type WatermarkUpdate as WatermarkPairs,
+  type WatermarkPairs,
   type WatermarkState,
   Accumulators,
   AccumPort,
   UnknownReducerError,
   openAccumPort,
+  sumAccumulator,
+  maxAccumulator,
+  minAccumulator,
+  watermarkAccumulator,
   registerReducer,
   reducerOf,
   registeredReducers,
@@ -25,3 +29,5 @@ export * from './undeliverable.js';
 export { type EncodedPayload, encodePayload, decodePayload, decodeEnvelopePayload, toWire, fromWire } from './payload.js';
 export { type Deadline, deadline } from './deadline.js';
 export * from './status-accum.js';
+export { MailboxClient, installChannelDialer, channelDialer, type ChannelDialerOptions } from './client.js';
+export { serveMailbox, type MailboxServerHandle, type ServeMailboxOptions } from './server.js';

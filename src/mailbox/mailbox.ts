@@ -1,6 +1,6 @@
 /**
- * `Mailbox`: an actor's port table and its connection to the rest of the world (spec host.md
- * §1.5 step 2 and 7, §2.4).
+ * `Mailbox`: an actor's port table and its connection to the rest of the world (Monarch
+ * hyperactor/src/mailbox.rs `Mailbox`).
  *
  * Invariants:
  * - Typed handler ports live at `portIndexOf(typeName)` (bit 63 set), ephemeral ports are

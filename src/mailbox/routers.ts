@@ -1,5 +1,5 @@
 /**
- * Routers (spec host.md §1.5 step 4): the muxer (ActorId → mailbox), the in-memory prefix router,
+ * Routers (Monarch hyperactor/src/mailbox.rs `MailboxRouter`, `DialMailboxRouter`): the muxer (ActorId → mailbox), the in-memory prefix router,
  * and the dialing router with an address book.
  *
  * Invariants:

@@ -1,5 +1,5 @@
 /**
- * `MailboxSender`: anything that accepts envelopes (spec host.md §1.5) — mailboxes, procs,
+ * `MailboxSender`: anything that accepts envelopes (Monarch hyperactor/src/mailbox.rs `MailboxSender`) — mailboxes, procs,
  * routers, network clients (`src/mailbox/client.ts`), queueing senders.
  *
  * Invariant: `post` is the hop entry point and applies the TTL policy exactly once (decrement; a

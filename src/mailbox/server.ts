@@ -1,7 +1,7 @@
 /**
- * `serveMailbox(rx, sender)`: the remote side of a MailboxClient (spec host.md §1.5 step 6).
+ * `serveMailbox(rx, sender)`: the remote side of a MailboxClient (Monarch hyperactor/src/mailbox.rs `MailboxServer::serve`).
  * Every envelope received on `rx` is `post`ed into `sender` (a Proc, a host router, a
- * DialMailboxRouter…) with the return-to-sender handle of §1.7.
+ * DialMailboxRouter…) with the return-to-sender handle (hyperactor/src/mailbox/undeliverable.rs).
  *
  * Invariants: envelopes are posted in arrival order, one at a time (from a network Rx directly in
  * the socket callback that received them, see `NetRx.consume`); an envelope that cannot be

@@ -1,5 +1,5 @@
 /**
- * Split ports (spec host.md §2.4): a fresh port on a relaying actor (the comm actor when casting)
+ * Split ports (Monarch hyperactor/src/reference.rs `PortId::split`): a fresh port on a relaying actor (the comm actor when casting)
  * that forwards to an original port, optionally pre-reducing.
  *
  * Invariants:

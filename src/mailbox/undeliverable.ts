@@ -1,5 +1,5 @@
 /**
- * Returning undeliverable envelopes across processes (spec host.md §1.7).
+ * Returning undeliverable envelopes across processes (Monarch hyperactor/src/mailbox/undeliverable.rs `return_undeliverable`).
  *
  * A remote hop that cannot deliver an envelope cannot call the sender's return handle; it posts a
  * NEW envelope to the sender's well-known port `Undeliverable<MessageEnvelope>` (the typed port

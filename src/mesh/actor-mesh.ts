@@ -1,5 +1,5 @@
 /**
- * ActorMesh / ActorMeshRef (spec host.md §6.1–§6.4): a named set of actors, one per proc of a
+ * ActorMesh / ActorMeshRef (Monarch hyperactor_mesh/src/v1/actor_mesh.rs): a named set of actors, one per proc of a
  * proc mesh (or `perProc` per proc, an extra innermost dimension), seen through a region.
  *
  * - `slice({label: index | [start, end?, step?]})` narrows the region (an index drops the dim, a

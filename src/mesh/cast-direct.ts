@@ -1,5 +1,5 @@
 /**
- * Direct casting (spec host.md §6.2, "no root comm actor" path): one envelope per destination,
+ * Direct casting (Monarch hyperactor_mesh/src/v1/actor_mesh.rs `ActorMeshRef::cast`, the path without a root comm actor): one envelope per destination,
  * sent straight from the caller, with every `Rank` binding rewritten to the destination's rank
  * and the cast headers `CAST_POINT` (the destination's point in the cast region) and
  * `CAST_ORIGINATING_SENDER` (the caller) set.
@@ -25,7 +25,7 @@ import { Point } from '../ndslice/index.js';
 import { CastingError } from './errors.js';
 
 /** One destination of a cast: the actor and its point in the cast region. */
-export interface CastTarget {
+export interface CastDestination {
   readonly actorId: ActorId;
   readonly point: Point;
 }
@@ -37,7 +37,7 @@ export interface CastOptions {
 }
 
 /** How a mesh delivers a message to every member of a (sliced) mesh. */
-export type MeshCaster = (cx: Context, meshName: string, targets: readonly CastTarget[], msg: Message, opts?: CastOptions) => void;
+export type MeshCaster = (cx: Context, meshName: string, targets: readonly CastDestination[], msg: Message, opts?: CastOptions) => void;
 
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder();
@@ -63,7 +63,7 @@ export function castSenderOf(headers: Headers): ActorId | undefined {
  * Sends `msg` to every target's handler port for `msg.type`, rank-rebound and with cast headers.
  * Throws `CastingError` if the message cannot be serialized.
  */
-export function castDirect<M extends Message>(cx: Context, meshName: string, targets: readonly CastTarget[], msg: M, opts: CastOptions = {}): void {
+export function castDirect<M extends Message>(cx: Context, meshName: string, targets: readonly CastDestination[], msg: M, opts: CastOptions = {}): void {
   const type = msg.type;
   let data: Uint8Array;
   let wire: readonly WireBinding[];

@@ -1,5 +1,5 @@
 /**
- * The cast protocol (spec host.md §6.3, §2.5): what a cast carries from its sender through the
+ * The cast protocol (Monarch hyperactor_mesh/src/comm/multicast.rs, hyperactor_mesh/src/comm.rs): what a cast carries from its sender through the
  * comm actors to every member, the messages comm actors exchange, the headers a delivered cast
  * carries, how members of a proc are named, and the counting reducer of endpoint `reduce`.
  *

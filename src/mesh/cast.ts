@@ -1,11 +1,11 @@
 /**
- * Client-side cast construction (spec host.md §6.2).
+ * Client-side cast construction (Monarch hyperactor_mesh/src/v1/actor_mesh.rs `ActorMeshRef::cast`).
  *
  * A cast target is an actor mesh seen through a region: `root` is the whole actor mesh (labels
  * and a row-major slice from 0; with `perProc` members per proc, proc rank p holds actor base
  * ranks `p·perProc … p·perProc + perProc − 1`), `region` the (possibly sliced) part cast to, in
  * root base ranks. The message is serialized once with its bindings extracted; the selection is
- * expressed over the root slice (`reifySlice` for a slice, `ofRanks` otherwise) and sent as one
+ * expressed over the root slice (`reifySlice` for a slice, `ofRanksBalanced` otherwise) and sent as one
  * `comm.cast` to the root comm actor, which numbers it on the stream (mesh id, sender).
  *
  * Invariant: a cast either is handed to the root comm actor whole or throws `CastingError`
@@ -21,7 +21,7 @@ import { encodePayload } from '../mailbox/payload.js';
 import { HEADER, MessageEnvelope, type WireBinding } from '../mailbox/envelope.js';
 import { Region } from '../ndslice/region.js';
 import { Slice } from '../ndslice/slice.js';
-import { ofRanks, reifySlice } from '../selection/reify.js';
+import { ofRanksBalanced, reifySlice } from '../selection/reify.js';
 import type { Selection } from '../selection/selection.js';
 import { CAST_MESH_POINT, type CastBody, type CommMsg, type RegionJSON, memberName, routingSteps } from './cast-protocol.js';
 import { RoutingFrame, type RoutingFrameJSON } from '../selection/routing.js';
@@ -75,7 +75,7 @@ export function selectionForRegion(root: Region, region: Region): Selection {
       /* fall through to explicit ranks */
     }
   }
-  return ofRanks(root.slice, region.slice.iter());
+  return ofRanksBalanced(root.slice, region.slice.iter());
 }
 
 /** Serializes `msg` into a cast body for `target` (throws `CastingError`). */

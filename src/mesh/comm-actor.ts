@@ -1,10 +1,11 @@
 /**
- * CommActor: one per proc of a proc mesh, the relays of cast trees (spec host.md §6.3, §2.5).
+ * CommActor: one per proc of a proc mesh, the relays of cast trees (Monarch hyperactor_mesh/src/comm.rs `CommActor`).
  *
  * Mode `Mesh(rank, peers)`: `rank` is this proc's rank in the root proc mesh, `peers[r]` the comm
  * actor of proc rank r. The mode comes with the spawn params or by a separate `comm.mode` message;
  * casts and forwards that arrive before it are queued and handled, in order, once configured
- * (spec §12.5).
+ * (Monarch hyperactor_mesh/src/v1/proc_mesh.rs `ProcMesh::create` sends `CommActorMode` in a
+ * separate message that a forward could overtake).
  *
  * A cast is routed over the *actor* root slice: with `perProc` actors per proc, actor base rank
  * `b` lives on proc `floor(b / perProc)` (Monarch's 1:1 case is `perProc = 1`). Every comm actor
@@ -353,7 +354,7 @@ export class CommActor extends Actor<CommParams, CommMsg> {
 
   /**
    * A forward or a delivery bounced: return it to the original sender with a `Multicast` error
-   * (spec §6.3); anything else is only logged.
+   * (Monarch hyperactor_mesh/src/comm.rs `CommActor` `handle_undeliverable_message`); anything else is only logged.
    */
   override handleUndeliverable(cx: Context, env: MessageEnvelope): void {
     let sender: ActorId | undefined;

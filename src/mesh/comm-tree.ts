@@ -1,5 +1,5 @@
 /**
- * Comm trees on proc meshes (spec §5.2 step 8): one comm actor per proc, spawned when a proc mesh
+ * Comm trees on proc meshes (Monarch hyperactor_mesh/src/v1/proc_mesh.rs `ProcMesh::create`): one comm actor per proc, spawned when a proc mesh
  * is allocated with the `commTree` option (`AllocatedProcMesh.allocate(cx, alloc, name, { commTree })`),
  * and the caster that sends the mesh's agent casts through them.
  *
@@ -13,7 +13,7 @@ import type { Context } from '../actor/instance.js';
 import { ActorRef } from '../actor/refs.js';
 import { Slice } from '../ndslice/slice.js';
 import { Region } from '../ndslice/region.js';
-import { castDirect, type CastTarget, type MeshCaster } from './cast-direct.js';
+import { castDirect, type CastDestination, type MeshCaster } from './cast-direct.js';
 import { castMessage } from './cast.js';
 import { castsPointToPoint } from './cast-plan.js';
 import { COMM_ACTOR_NAME, type CommMsg } from './cast-protocol.js';
@@ -63,7 +63,7 @@ export function treeCaster(root: Region, procIds: readonly ProcId[], peers: read
   };
 }
 
-function regionOfTargets(targets: readonly CastTarget[], rankOf: Map<string, number>): Region | undefined {
+function regionOfTargets(targets: readonly CastDestination[], rankOf: Map<string, number>): Region | undefined {
   if (targets.length === 0) return undefined;
   const extent = targets[0]!.point.extent;
   if (extent.numRanks !== targets.length) return undefined;

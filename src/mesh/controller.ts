@@ -1,5 +1,5 @@
 /**
- * Mesh lifetime tied to the owner (spec host.md §6.5): `ActorMeshController` is spawned as a
+ * Mesh lifetime tied to the owner (Monarch hyperactor_mesh/src/v1/mesh_controller.rs `ActorMeshController`): `ActorMeshController` is spawned as a
  * **child of the owner** for every actor mesh an actor owns; when the owner stops (and so its
  * children), the controller's `cleanup` stops the mesh. A client owner (no actor loop, cannot have
  * children) keeps its meshes in a registry instead, stopped by `stopOwnedMeshes(cx)` (called by

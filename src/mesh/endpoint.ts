@@ -1,5 +1,5 @@
 /**
- * Typed endpoints (spec host.md §10, §6.4): actor classes declare `endpoints`, meshes expose them
+ * Typed endpoints (Monarch python/monarch/_src/actor/endpoint.py `Endpoint`): actor classes declare `endpoints`, meshes expose them
  * as `mesh.<name>.call(...)`, `.callOne`, `.choose`, `.broadcast`, `.stream`, `.reduce`.
  *
  * ```ts

@@ -1,5 +1,5 @@
 /**
- * The mesh layer's error taxonomy (Monarch `v1::Error`, spec host.md §8).
+ * The mesh layer's error taxonomy (Monarch hyperactor_mesh/src/v1.rs `Error`).
  *
  * Every class extends `ActormeshError` with `kind = 'MeshError'` and `variant` = the Rust variant
  * name; payload fields are own properties. Errors that carry per-rank statuses keep them as a

@@ -1,5 +1,5 @@
 /**
- * `ProcMeshAgent`: the per-proc agent of an allocated proc mesh (spec host.md §5.5). Allocs spawn
+ * `ProcMeshAgent`: the per-proc agent of an allocated proc mesh (Monarch hyperactor_mesh/src/proc_mesh/mesh_agent.rs `ProcMeshAgent`). Allocs spawn
  * it by registry type name `ProcMeshAgent` in every proc they boot.
  *
  * Invariants:

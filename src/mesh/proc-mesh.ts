@@ -1,5 +1,5 @@
 /**
- * `AllocatedProcMesh` / `ProcMeshRef` / `ProcRef` (spec host.md §5): a mesh of procs from an `Alloc`, each
+ * `AllocatedProcMesh` / `ProcMeshRef` / `ProcRef` (Monarch hyperactor_mesh/src/v1/proc_mesh.rs `ProcMesh`, `ProcMeshRef`, `ProcRef`): a mesh of procs from an `Alloc`, each
  * with a `ProcMeshAgent`, and the operations that spawn, query and stop actor meshes on it through
  * the resource protocol.
  *
@@ -35,7 +35,8 @@ import { PortClosedError, TimeoutError } from '../mailbox/errors.js';
 import { Extent, Point, Range, Region } from '../ndslice/index.js';
 import { Status, ValueMesh, waitRankStatus, statusesToRankedValues, type StatusAccumState, type StatusMesh } from '../valuemesh/index.js';
 import { type Alloc, type AllocatedProc, type ProcState, initialize } from './alloc/alloc.js';
-import { castDirect, type CastTarget, type MeshCaster } from './cast-direct.js';
+import { castDirect, type CastDestination, type MeshCaster } from './cast-direct.js';
+import type { SliceSpec } from './actor-mesh.js';
 import { ActorSpawnError, ActorStopError, ConfigurationError, InvalidMeshArgument, InvalidRankCardinality, NotExist, UnroutableMesh } from './errors.js';
 import { ProcMeshAgent, type Configure, type AgentStatus } from './proc-mesh-agent.js';
 import type { ActorState, CreateOrUpdate, GetRankStatus, GetState, State, Stop, StopAll } from './resource.js';
@@ -57,9 +58,6 @@ export class ProcRef {
     return `${this.procId}#${this.createRank}`;
   }
 }
-
-/** A slice specification: `{label: index}` (drops the dim) or `{label: [start, end?, step?]}`. */
-export type SliceSpec = Record<string, number | readonly [number, (number | null)?, number?]>;
 
 /** The result of a successful spawn: the actors named `name` on every proc of `procMesh`. */
 export class AllocatedActorMesh<A extends Actor<any, any>> {
@@ -171,7 +169,7 @@ export class ProcMeshRef {
   }
 
   /** Cast targets: the actor `name` (default: the agent) on every rank of this ref. */
-  targets(name?: Name | string): CastTarget[] {
+  targets(name?: Name | string): CastDestination[] {
     const e = this.reg.extent();
     return this.ranks.map((r, i) => ({ actorId: name === undefined ? r.agent.actorId : r.actorId(name), point: e.pointOfRank(i) }));
   }
@@ -274,7 +272,7 @@ export class ProcMeshRef {
   }
 
   /**
-   * Spawns `cls` named `name` on every proc (spec §5.4 spawn_with_name): cast CreateOrUpdate, then
+   * Spawns `cls` named `name` on every proc (Monarch hyperactor_mesh/src/v1/proc_mesh.rs `ProcMeshRef::spawn_with_name`): cast CreateOrUpdate, then
    * GetRankStatus into a status-accumulating port, and wait (idle ACTOR_SPAWN_MAX_IDLE) until
    * every rank reported. Any terminating rank, or a timeout, ⇒ `ActorSpawnError{statuses}`.
    */
@@ -465,7 +463,7 @@ export class AllocatedProcMesh {
   }
 
   /**
-   * Allocates a proc mesh from `alloc` (spec §5.2): initialize the alloc, serve the caller's proc
+   * Allocates a proc mesh from `alloc` (Monarch hyperactor_mesh/src/v1/proc_mesh.rs `ProcMesh::allocate`): initialize the alloc, serve the caller's proc
    * on the alloc transport, bind routes to the procs in the caller's router, configure every
    * agent with the address book and wait until each answered, then start monitoring the alloc.
    * Given a `Proc` instead of a context, a client instance of that proc does the work.

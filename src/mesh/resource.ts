@@ -1,5 +1,5 @@
 /**
- * The resource protocol (Monarch `resource.rs`, spec host.md §3): the messages a mesh agent
+ * The resource protocol (Monarch hyperactor_mesh/src/resource.rs): the messages a mesh agent
  * understands for the resources (actors) it manages by name, and the state it reports.
  *
  * - `CreateOrUpdate{name, rank, spec}` is idempotent by name (an existing name is a no-op).

@@ -1,5 +1,5 @@
 /**
- * Mesh supervision toward the owner (spec host.md §6.5): failures of a mesh's actors or procs
+ * Mesh supervision toward the owner (Monarch monarch_hyperactor/src/v1/actor_mesh.rs `actor_states_monitor`): failures of a mesh's actors or procs
  * become `MeshFailure`s delivered to the owner's handler, or else to the process-wide
  * `unhandledFaultHook` (default: print a clear message naming the actor, rank and error, then
  * exit the client with code 1).

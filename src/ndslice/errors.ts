@@ -1,5 +1,6 @@
 /**
- * Typed errors of the ndslice layer: one class per Rust error variant (spec hotpath.md §13).
+ * Typed errors of the ndslice layer: one class per Rust error variant (Monarch ndslice/src/slice.rs `SliceError`, view.rs `ExtentError`, `PointError`, `ViewError`,
+ * shape.rs `ShapeError`).
  *
  * Invariant: `kind` is the Rust enum (`SliceError`, `ExtentError`, `PointError`, `ViewError`,
  * `RegionError`, `ShapeError`, `PointParseError`, `RegionParseError`), `variant` the Rust variant

@@ -1,5 +1,5 @@
 /**
- * `Extent(labels, sizes)`: named dimensions with sizes (spec hotpath.md §1.2, §1.3).
+ * `Extent(labels, sizes)`: named dimensions with sizes (Monarch ndslice/src/view.rs `Extent`).
  *
  * Invariants: `labels.length == sizes.length`; sizes are non-negative safe integers. Duplicate
  * labels and zero sizes are accepted (as in Rust). A 0-d extent (`unity`) has exactly one rank, and

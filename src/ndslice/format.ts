@@ -1,5 +1,6 @@
 /**
- * Text formats of ndslice values (spec hotpath.md §1.6): label quoting and the parsers of the
+ * Text formats of ndslice values (Monarch ndslice/src/view.rs `impl Display`/`FromStr` for `Extent`, `Point`, `Region`;
+ * ndslice/src/shape.rs for `Shape`): label quoting and the parsers of the
  * Point, Region and Shape displays. The parsers return plain parts; the classes build and validate.
  *
  * Label quoting: a label made only of ASCII letters, digits and `_` (including the empty label) is

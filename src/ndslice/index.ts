@@ -1,6 +1,6 @@
 /**
  * ndslice: slices, extents, points, regions, shapes, ranges, views and their text formats
- * (spec hotpath.md §1–§3), with the bulk slice operations in WebAssembly.
+ * (Monarch ndslice/src/{slice.rs, view.rs, shape.rs}), with the bulk slice operations in WebAssembly.
  */
 export { Range, RangeInvalidStep } from './range.js';
 export { Slice, type SliceLike } from './slice.js';

@@ -1,5 +1,5 @@
 /**
- * `Point(rank, extent)`: one position of an extent (spec hotpath.md §1.3). Only the rank is
+ * `Point(rank, extent)`: one position of an extent (Monarch ndslice/src/view.rs `Point`). Only the rank is
  * stored; coordinates are recomputed by successive division.
  *
  * Invariant: `0 <= rank < extent.numRanks` (enforced by the `Extent` factories, the only callers

@@ -1,10 +1,10 @@
 /**
  * `Region(labels, slice)`: a labelled, possibly strided and offset hyper-rectangle of base ranks
- * (spec hotpath.md §1.4, §3.1). Rank `i` of a region is base rank `slice.get(i)`.
+ * (Monarch ndslice/src/view.rs `Region`). Rank `i` of a region is base rank `slice.get(i)`.
  *
  * Invariant: `labels.length == slice.numDim` (Rust checks it only later, by panicking in
  * `extent()`; we reject it at construction with `RegionDimMismatch`). `isSubset` and `remap` keep
- * Rust's sorted-merge semantics (QUIRK §17.9: correct only for regions that enumerate base ranks in
+ * Rust's sorted-merge semantics (`Region::is_subset`, `Region::remap`: correct only for regions that enumerate base ranks in
  * ascending order; a column-major region is reported as not a subset of its own hull).
  */
 import { ActormeshError } from '../errors.js';

@@ -1,6 +1,6 @@
 /**
  * `Shape(labels, slice)`: the v0 twin of Region, used by the comm-actor cast path and `select!`
- * (spec hotpath.md §1.5, §3.3).
+ * (Monarch ndslice/src/shape.rs `Shape`).
  *
  * Invariant: `labels.length == slice.numDim` (`DimSliceMismatch`). `select` keeps every dim,
  * `at` removes one, `selectIter` keeps the leading dims as size 1 (unlike `groupBy`).

@@ -1,5 +1,5 @@
 /**
- * `Slice(offset, sizes, strides)`: a strided hyper-rectangle of base ranks (spec hotpath.md §1.1, §2).
+ * `Slice(offset, sizes, strides)`: a strided hyper-rectangle of base ranks (Monarch ndslice/src/slice.rs `Slice`).
  *
  * Invariants: `sizes` and `strides` have the same length and hold non-negative safe integers.
  * `Slice.new` is the only validating constructor (rectangular, unique, large-enough strides);
@@ -34,7 +34,7 @@ function natArray(what: string, xs: readonly number[]): number[] {
   return xs.map((x, i) => checkNat(`${what}[${i}]`, x));
 }
 
-/** Validation of spec §1.1 step 2: sort (stride, size) and check divisibility, uniqueness, space. */
+/** Validation of Monarch ndslice/src/slice.rs `Slice::new`: sort (stride, size) and check divisibility, uniqueness, space. */
 function validate(sizes: readonly number[], strides: readonly number[]): void {
   if (sizes.length !== strides.length) throw new InvalidDims(sizes.length, strides.length);
   const pairs = strides.map((s, i) => [s, sizes[i]!] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
@@ -64,7 +64,7 @@ export class Slice implements SliceLike {
     this.strides = Object.freeze(strides);
   }
 
-  /** Validating constructor (spec §1.1). */
+  /** Validating constructor (Monarch `Slice::new`). */
   static new(offset: number, sizes: readonly number[], strides: readonly number[]): Slice {
     checkNat('offset', offset);
     const sz = natArray('sizes', sizes);
@@ -168,7 +168,7 @@ export class Slice implements SliceLike {
     return pos === 0 ? coords : undefined;
   }
 
-  /** Inverse of `location` for members (spec §2), else `ValueNotInSlice`. */
+  /** Inverse of `location` for members (Monarch `Slice::coordinates`), else `ValueNotInSlice`. */
   coordinates(value: number): number[] {
     const c = this.tryCoordinates(value);
     if (!c) throw new ValueNotInSlice(value);

@@ -1,5 +1,5 @@
 /**
- * The View traits (spec hotpath.md §3.2): `View<T>` is anything with a region and an item per rank
+ * The View traits (Monarch ndslice/src/view.rs `View`, `Ranked`, `RankedSliceable`): `View<T>` is anything with a region and an item per rank
  * (Region, Extent, ValueMesh, mesh refs); the ViewExt operations (`range`, `groupBy`, `iter`,
  * `values`) are functions over regions and views so every View shares one implementation.
  *

@@ -1,5 +1,5 @@
 /**
- * Typed errors of the selection layer (spec hotpath.md §4, §5, §13).
+ * Typed errors of the selection layer (Monarch ndslice/src/shape.rs `ShapeError`, selection.rs, selection/routing.rs).
  *
  * Invariant: `variant` is the Rust variant name (`SelectionTooDeep`, `EmptyRange`,
  * `SelectionDynamic`, `NonContiguous`, `ParseError`); where Rust panics (`contains` on

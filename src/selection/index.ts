@@ -1,5 +1,5 @@
 /**
- * Selections, comm-tree routing and reshape (spec hotpath.md §4–§5). See the module comments of
+ * Selections, comm-tree routing and reshape (Monarch ndslice/src/selection.rs, selection/routing.rs, reshape.rs). See the module comments of
  * each file for invariants.
  */
 export {
@@ -19,7 +19,7 @@ export {
   embed0d,
 } from './selection.js';
 export type { SelectionKind, SelectionJSON } from './selection.js';
-export { normalize, reify as reifyNormalized, normalizedKey, selectionKey, compareNormalized } from './normalize.js';
+export { normalize, reifyNormalized, normalizedKey, selectionKey, compareNormalized } from './normalize.js';
 export type { NormalizedSelection } from './normalize.js';
 export { parseSelection, compact } from './parse.js';
 export { ofRanks, unionOf, reifySlice, reifySlices, difference, without, selectionFrom, selectionFromOne, selectionOnRoot } from './reify.js';

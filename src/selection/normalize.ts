@@ -1,5 +1,5 @@
 /**
- * `normalize` (spec hotpath.md §4): a canonical form used as the routing-frame dedup key.
+ * `normalize` (Monarch ndslice/src/selection/normal.rs `NormalizedSelection`): a canonical form used as the routing-frame dedup key.
  *
  * Unions and intersections become ordered sets (order: `false < true < all < first < range < any <
  * union < intersection`, payloads compared structurally, as Rust's derived `Ord`), rewritten
@@ -133,25 +133,26 @@ export function normalize(s: Selection): NormalizedSelection {
 }
 
 /** Back to a `Selection`; sets become left-associated binary trees in set order. */
-export function reify(n: NormalizedSelection): Selection {
+export function reifyNormalized(n: NormalizedSelection): Selection {
   switch (n.kind) {
     case 'true':
       return Selection.true_();
     case 'false':
       return Selection.false_();
     case 'all':
-      return new AllSel(reify(n.inner));
+      return new AllSel(reifyNormalized(n.inner));
     case 'first':
-      return new FirstSel(reify(n.inner));
+      return new FirstSel(reifyNormalized(n.inner));
     case 'any':
-      return new AnySel(reify(n.inner));
+      return new AnySel(reifyNormalized(n.inner));
     case 'range':
-      return new RangeSel(n.range, reify(n.inner));
+      return new RangeSel(n.range, reifyNormalized(n.inner));
     case 'union':
     case 'intersection': {
       if (n.set.length === 0) return n.kind === 'union' ? Selection.false_() : Selection.true_();
-      let acc = reify(n.set[0]!);
-      for (let i = 1; i < n.set.length; i++) acc = n.kind === 'union' ? new UnionSel(acc, reify(n.set[i]!)) : new IntersectionSel(acc, reify(n.set[i]!));
+      let acc = reifyNormalized(n.set[0]!);
+      for (let i = 1; i < n.set.length; i++)
+        acc = n.kind === 'union' ? new UnionSel(acc, reifyNormalized(n.set[i]!)) : new IntersectionSel(acc, reifyNormalized(n.set[i]!));
       return acc;
     }
   }

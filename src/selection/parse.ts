@@ -1,5 +1,5 @@
 /**
- * Selection text syntax (spec hotpath.md §4, Rust `selection/parse.rs`) and the compact display that
+ * Selection text syntax (Monarch ndslice/src/selection/parse.rs) and the compact display that
  * round-trips through it.
  *
  * Grammar (whitespace is removed first):

@@ -7,7 +7,7 @@
  *
  * Invariants: the selection is canonicalized to the slice's dims and validated (too deep →
  * `SelectionTooDeep`) before encoding; structurally equal subtrees share one node id; two residual
- * nodes share a `canon` id iff their normal forms are equal (the dedup key of spec §5); a 0-d slice is
+ * nodes share a `canon` id iff their normal forms are equal (the dedup key of Monarch ndslice/src/selection/routing.rs `RoutingFrameKey`); a 0-d slice is
  * embedded as `(offset, [1], [1])`; every base rank fits in i31 (else `RankOverflow`).
  */
 import { RankOverflow } from '../ndslice/errors.js';

@@ -1,5 +1,5 @@
 /**
- * Building selections from ranks and slices (spec hotpath.md §4): `ofRanks`, `reifySlice`,
+ * Building selections from ranks and slices (Monarch ndslice/src/selection.rs): `ofRanks`, `reifySlice`,
  * `reifySlices`, `difference`, `without`, `selectionFrom`, `selectionOnRoot`.
  *
  * Invariant: every selection built here evaluates (leniently) on its base slice to exactly the
@@ -23,8 +23,8 @@ function pointSelection(coords: readonly number[]): Selection {
 }
 
 /**
- * Union of `arms` in order: left-associated (as Rust) up to 2 arms, balanced beyond, so that a
- * union of thousands of ranks stays shallow (depth log2 n) for the recursive algorithms.
+ * Union of `arms` in order: left-associated up to 2 arms, balanced beyond, so that a union of
+ * thousands of ranks stays shallow (depth log2 n) for the recursive algorithms.
  */
 export function unionOf(arms: readonly Selection[]): Selection {
   if (arms.length === 0) return Selection.false_();
@@ -32,12 +32,8 @@ export function unionOf(arms: readonly Selection[]): Selection {
   return build(0, arms.length);
 }
 
-/**
- * One nested single-index range per rank (ascending, duplicates dropped), joined by `unionOf`
- * (Rust: a left-associated chain, which is as deep as the rank count); no ranks → `false`;
- * a rank outside the slice → `ValueNotInSlice`.
- */
-export function ofRanks(slice: SliceLike, ranks: Iterable<number>): Selection {
+/** One nested single-index range per rank, ascending, duplicates dropped; `ValueNotInSlice` for a non-member. */
+function rankArms(slice: SliceLike, ranks: Iterable<number>): Selection[] {
   const s = asSlice(slice);
   const sorted = Array.from(new Set(ranks)).sort((a, b) => a - b);
   const arms: Selection[] = [];
@@ -46,7 +42,31 @@ export function ofRanks(slice: SliceLike, ranks: Iterable<number>): Selection {
     if (!c) throw new ValueNotInSlice(r);
     arms.push(pointSelection(c));
   }
-  return unionOf(arms);
+  return arms;
+}
+
+/**
+ * The tree of Monarch's `Selection::of_ranks` (ndslice/src/selection.rs): the ranks ascending
+ * with duplicates dropped (its `BTreeSet`), each `range(c0, range(c1, … range(cn-1, true)))` of
+ * its coordinates (a 0-d slice's one rank is `true`), folded left by `union`:
+ * `union(union(r0, r1), r2)`; no ranks → `false`; a rank outside the slice → `ValueNotInSlice`
+ * (the smallest such rank). The chain is as deep as the rank count, so the recursive algorithms
+ * run out of stack (`InvalidSelection`) for several thousand ranks: use `ofRanksBalanced` there.
+ */
+export function ofRanks(slice: SliceLike, ranks: Iterable<number>): Selection {
+  const arms = rankArms(slice, ranks);
+  if (arms.length === 0) return Selection.false_();
+  let acc = arms[0]!;
+  for (let i = 1; i < arms.length; i++) acc = new UnionSel(acc, arms[i]!);
+  return acc;
+}
+
+/**
+ * The arms of `ofRanks` joined by `unionOf` instead: the same ranks, depth log2 n, for rank
+ * sets of any size (casting to a region that is not a sub-slice of its root).
+ */
+export function ofRanksBalanced(slice: SliceLike, ranks: Iterable<number>): Selection {
+  return unionOf(rankArms(slice, ranks));
 }
 
 function sliceMembers(s: Slice): number[] {
@@ -91,11 +111,18 @@ export function reifySlice(base: SliceLike, view: SliceLike): Selection {
   return acc;
 }
 
-/** `unionOf` the `reifySlice` of the non-empty views; `false` if there are none. */
+/**
+ * The `reifySlice` of the non-empty views folded left by `union`, as Monarch's
+ * `ReifySlice::reify_slices` (ndslice/src/selection.rs); `false` if there are none.
+ */
 export function reifySlices(base: SliceLike, views: Iterable<SliceLike>): Selection {
-  const arms: Selection[] = [];
-  for (const view of views) if (asSlice(view).len > 0) arms.push(reifySlice(base, view));
-  return unionOf(arms);
+  let acc: Selection | undefined;
+  for (const view of views) {
+    if (asSlice(view).len === 0) continue;
+    const arm = reifySlice(base, view);
+    acc = acc === undefined ? arm : new UnionSel(acc, arm);
+  }
+  return acc ?? Selection.false_();
 }
 
 /** Ranks selected by `sel` in `slice` (evaluated with `opts`) that are not in `exclusions`. */
@@ -138,7 +165,7 @@ export function selectionFromOne(shape: { readonly labels: readonly string[] }, 
 }
 
 /**
- * A cast's selection over a sliced mesh re-expressed over the root slice (host.md §6.2):
+ * A cast's selection over a sliced mesh re-expressed over the root slice (Monarch hyperactor_mesh/src/v1/actor_mesh.rs `ActorMeshRef::cast`):
  * `normalize(sel) == true` ⇒ `reifySlice(root, sliced)`, else `ofRanks(root, eval(sel, sliced))`.
  */
 export function selectionOnRoot(root: SliceLike, sliced: SliceLike, sel: Selection): Selection {

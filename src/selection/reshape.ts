@@ -1,5 +1,5 @@
 /**
- * Bounding comm-tree fan-out by reshaping the root slice (spec hotpath.md §5, Rust `reshape.rs`):
+ * Bounding comm-tree fan-out by reshaping the root slice (Monarch ndslice/src/reshape.rs `reshape_with_limit`):
  * every dim larger than `limit` is factored into dims of size `<= limit` with strides chosen so
  * that every coordinate keeps its base rank.
  *

@@ -1,5 +1,5 @@
 /**
- * Comm-actor cast routing (spec hotpath.md §5, host.md §6.3): `RoutingFrame`, `nextSteps`,
+ * Comm-actor cast routing (Monarch ndslice/src/selection/routing.rs, hyperactor_mesh/src/comm.rs): `RoutingFrame`, `nextSteps`,
  * `deliverHere`, the dedup key, `resolveRouting`, and the comm-tree parent function.
  *
  * A frame is `(here, dim, selection, slice)`: it has routed dims `0..dim`; `here[j] = 0` for
@@ -66,7 +66,7 @@ export class RoutingFrame {
     return this.dim === this.slice.numDim && leafValue(this.selection);
   }
 
-  /** The frames one dimension further (spec §5 `nextSteps`); `any` picks its index at random. */
+  /** The frames one dimension further (Monarch `RoutingFrame::next_steps`); `any` picks its index at random. */
   nextSteps(): RoutingFrame[] {
     const out: RoutingFrame[] = [];
     if (this.dim < this.slice.numDim) this.stepsOf(this.selection, out);
@@ -185,7 +185,7 @@ export interface RoutingResolution {
 }
 
 /**
- * CommActor hop (spec §5 `resolveRouting`): frames located here deliver or recurse on their
+ * CommActor hop (Monarch ndslice/src/selection/routing.rs `resolve_routing`): frames located here deliver or recurse on their
  * deduplicated next steps (`dedup: false` disables dedup, for tests); others go to their peer.
  */
 export function resolveRouting(rank: number, frames: Iterable<RoutingFrame>, opts: { dedup?: boolean } = {}): RoutingResolution {

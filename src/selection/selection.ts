@@ -1,5 +1,5 @@
 /**
- * The selection algebra (spec hotpath.md §4): a tree consumed one dimension per structural node.
+ * The selection algebra (Monarch ndslice/src/selection.rs `Selection`): a tree consumed one dimension per structural node.
  *
  * | node | meaning at the current dim |
  * |---|---|
@@ -43,7 +43,7 @@ export const EvalOptions = {
 abstract class SelectionBase {
   abstract readonly kind: SelectionKind;
 
-  /** Base ranks selected in `slice`, depth-first, indices ascending (spec §4 "Evaluation"). */
+  /** Base ranks selected in `slice`, depth-first, indices ascending (Monarch `Selection::eval`). */
   eval(slice: SliceLike, opts: EvalOptions = {}): number[] {
     return guardDepth(() => evalSelection(this as unknown as Selection, slice, opts));
   }
@@ -60,7 +60,7 @@ abstract class SelectionBase {
     return s.kind === 'true';
   }
 
-  /** Pads every branch to depth `n` (spec §4). */
+  /** Pads every branch to depth `n` (Monarch `Selection::canonicalize_to_dimensions`). */
   canonicalizeToDimensions(n: number): Selection {
     return canonicalize(this as unknown as Selection, n, 0);
   }
@@ -301,13 +301,13 @@ export function guardDepth<T>(fn: () => T): T {
     return fn();
   } catch (e) {
     if (e instanceof RangeError && /call stack/i.test(e.message)) {
-      throw new InvalidSelection('the selection is nested too deeply to process (build large unions with unionOf/ofRanks, which stay balanced)');
+      throw new InvalidSelection('the selection is nested too deeply to process (build large unions with unionOf or ofRanksBalanced, which stay balanced)');
     }
     throw e;
   }
 }
 
-/** 0-d slices are evaluated as `(offset, [1], [1])` (spec §4). */
+/** 0-d slices are evaluated as `(offset, [1], [1])`, as Monarch `Selection::eval` does. */
 export function embed0d(slice: SliceLike): SliceLike {
   return slice.sizes.length === 0 ? { offset: slice.offset, sizes: [1], strides: [1] } : slice;
 }
@@ -464,7 +464,7 @@ function containsRec(s: Selection, coords: readonly number[], i: number): boolea
   if (s.kind === 'intersection') return containsRec(s.left, coords, i) && containsRec(s.right, coords, i);
   if (i >= coords.length) return false;
   if (s.kind === 'all') return containsRec(s.inner, coords, i + 1);
-  // QUIRK (spec §17.17): open ranges resolve against the number of dims, not the dim size.
+  // As Monarch `Selection::contains`: open ranges resolve against the number of dims, not the dim size.
   const [b, e, st] = s.range.resolve(coords.length);
   const c = coords[i]!;
   return c >= b && c < e && (c - b) % st === 0 && containsRec(s.inner, coords, i + 1);

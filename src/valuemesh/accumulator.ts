@@ -1,7 +1,7 @@
 /**
- * Accumulators and comm reducers (spec hotpath.md §10; Rust `hyperactor::accum`).
+ * Accumulators and comm reducers (Monarch hyperactor/src/accum.rs; hyperactor_mesh/src/v1/value_mesh.rs `ValueOverlayReducer`).
  *
- * An `Accumulator<S, U>` folds updates into a state: `accumulate` may mutate `state` in place and
+ * A `StateAccumulator<S, U>` folds updates into a state: `accumulate` may mutate `state` in place and
  * returns the state to keep (numbers are returned, meshes mutated). A `CommReducer<U>` combines
  * two updates into one (left fold over a split port's buffer).
  *
@@ -19,7 +19,7 @@ import { StatusMesh, StatusOverlay, StatusTable, type StatusSnapshot } from './s
 import { ValueMesh } from './value-mesh.js';
 import type { ValueOverlay } from './value-overlay.js';
 
-export interface Accumulator<S, U> {
+export interface StateAccumulator<S, U> {
   /** The initial state (Rust `State::default()`). */
   init(): S;
   /** Folds `update` into `state`; returns the state to keep (the same object when mutated). */
@@ -57,15 +57,15 @@ export const minReducer: CommReducer<Num> = {
 };
 
 /** Running sum (state starts at `zero`, 0 by default). */
-export function sumAccumulator<N extends Num = number>(zero: N = 0 as N): Accumulator<N, N> {
+export function sumStateAccumulator<N extends Num = number>(zero: N = 0 as N): StateAccumulator<N, N> {
   return { init: () => zero, accumulate: (s, u) => sumReducer.reduce(s, u) as N };
 }
 /** Running maximum (state starts as undefined = no value yet). */
-export function maxAccumulator<N extends Num = number>(): Accumulator<N | undefined, N> {
+export function maxStateAccumulator<N extends Num = number>(): StateAccumulator<N | undefined, N> {
   return { init: () => undefined, accumulate: (s, u) => (s === undefined ? u : (maxReducer.reduce(s, u) as N)) };
 }
 /** Running minimum (state starts as undefined = no value yet). */
-export function minAccumulator<N extends Num = number>(): Accumulator<N | undefined, N> {
+export function minStateAccumulator<N extends Num = number>(): StateAccumulator<N | undefined, N> {
   return { init: () => undefined, accumulate: (s, u) => (s === undefined ? u : (minReducer.reduce(s, u) as N)) };
 }
 
@@ -99,7 +99,7 @@ export const watermarkReducer: CommReducer<WatermarkUpdate<any>> = {
   },
 };
 
-export function lowWatermarkAccumulator<N extends Num = number>(): Accumulator<WatermarkUpdate<N>, WatermarkUpdate<N>> {
+export function lowWatermarkAccumulator<N extends Num = number>(): StateAccumulator<WatermarkUpdate<N>, WatermarkUpdate<N>> {
   return {
     init: () => new WatermarkUpdate<N>(),
     accumulate(state, update) {
@@ -115,7 +115,7 @@ export function lowWatermarkAccumulator<N extends Num = number>(): Accumulator<W
  * `OutOfBounds` update throws and leaves the state as it was (the template after a failed first
  * update).
  */
-export class ValueMeshAccumulator<T> implements Accumulator<ValueMesh<T>, ValueOverlay<T>> {
+export class ValueMeshAccumulator<T> implements StateAccumulator<ValueMesh<T>, ValueOverlay<T>> {
   constructor(readonly template: ValueMesh<T>) {}
   init(): ValueMesh<T> {
     return ValueMesh.empty<T>(this.template.same);
@@ -225,7 +225,7 @@ export class StatusAccumState implements StatusSnapshot {
  * The status accumulator of spawn/stop: template = all NotExist over `region`, updates = status
  * overlays (or generic `ValueOverlay<Status>`), right-wins.
  */
-export class StatusMeshAccumulator implements Accumulator<StatusAccumState, StatusOverlay | ValueOverlay<Status>> {
+export class StatusMeshAccumulator implements StateAccumulator<StatusAccumState, StatusOverlay | ValueOverlay<Status>> {
   constructor(readonly region: Region) {}
   init(): StatusAccumState {
     return new StatusAccumState(this.region);

@@ -1,5 +1,5 @@
 /**
- * Typed errors of the value-mesh layer (spec hotpath.md §6–§8, §13).
+ * Typed errors of the value-mesh layer (Monarch hyperactor_mesh/src/v1/value_mesh/value_overlay.rs `BuildError`, ndslice/src/view.rs `ViewError`).
  *
  * Invariant: `variant` is the Rust variant name and its payload fields are own properties.
  * Ranges in payloads are plain `{start, end}` objects (half-open), as Rust serializes
@@ -19,7 +19,7 @@ function fmtRange(r: RankRange): string {
 }
 
 /**
- * A builder got the wrong number of ranks. `actual` means, per builder (§17.14): the value count
+ * A builder got the wrong number of ranks. `actual` means, per builder (as Monarch's builders fill it): the value count
  * (dense builders), the number of distinct ranks seen or offending rank + 1 (indexed builders),
  * 0 / end / later start (`fromRangesWithDefault`).
  */
@@ -79,7 +79,7 @@ export class InvalidRankValue extends ActormeshError {
   }
 }
 
-/** A value that does not decode as a Status (spec §9 serde). */
+/** A value that does not decode as a Status (Monarch hyperactor_mesh/src/resource.rs `Status`, serde). */
 export class InvalidStatus extends ActormeshError {
   readonly value: unknown;
   constructor(value: unknown, detail: string) {

@@ -1,5 +1,5 @@
 /**
- * Value meshes, overlays, statuses and status reduction (spec hotpath.md §6–§12).
+ * Value meshes, overlays, statuses and status reduction (Monarch hyperactor_mesh/src/v1/value_mesh.rs, hyperactor_mesh/src/resource.rs).
  * Public barrel of src/valuemesh (the plain-TS kernel reference stays internal).
  */
 export { ValueMesh, type MeshRep, type ValueMeshJson } from './value-mesh.js';
@@ -12,16 +12,16 @@ export {
   sumReducer,
   maxReducer,
   minReducer,
-  sumAccumulator,
-  maxAccumulator,
-  minAccumulator,
+  sumStateAccumulator,
+  maxStateAccumulator,
+  minStateAccumulator,
   watermarkReducer,
   lowWatermarkAccumulator,
   WatermarkUpdate,
   ValueMeshAccumulator,
   StatusMeshAccumulator,
   StatusAccumState,
-  type Accumulator,
+  type StateAccumulator,
   type CommReducer,
 } from './accumulator.js';
 export { waitRankStatus, WaitLoop, fillNotExist, InvalidWaitArgument, type WaitResult, type WaitSource, type SnapshotReceiver } from './wait.js';

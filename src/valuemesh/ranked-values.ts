@@ -1,9 +1,9 @@
 /**
- * RankedValues<T>: the legacy interval list carried by spawn/stop errors (spec hotpath.md §11–§12).
+ * RankedValues<T>: the legacy interval list carried by spawn/stop errors (Monarch hyperactor_mesh/src/resource.rs `RankedValues`).
  *
  * Invariant: intervals are sorted, non-overlapping and touching equal intervals are coalesced
- * (`append`). `mergeFrom` is true right-wins (other wins on every rank it covers), not Monarch's
- * variant that leaves overlapping intervals when a right interval spans several left ones (§17.2).
+ * (`append`). `mergeFrom` is true right-wins (other wins on every rank it covers), whereas Monarch's
+ * `RankedValues::merge_from` leaves overlapping intervals when a right interval spans several left ones.
  */
 import { IncompleteRankedValues, checkRank, type RankRange } from './errors.js';
 import { mergeValueRuns, type ValueRun } from './rle.js';

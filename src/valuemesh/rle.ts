@@ -1,10 +1,11 @@
 /**
- * Run-length helpers over generic values (spec hotpath.md §7), plain TypeScript.
+ * Run-length helpers over generic values (Monarch hyperactor_mesh/src/v1/value_mesh/rle.rs), plain TypeScript.
  *
  * A *value run* is `{start, end, value}` (half-open, `start < end`); an *id run* indexes a table
  * instead. Invariants of outputs: sorted, non-overlapping, and touching runs with equal values are
- * coalesced by `append`. `mergeValueRuns` is true right-wins (§17.1: every left run a right run
- * covers is trimmed, whichever branch emitted the right run), not Monarch's buggy variant.
+ * coalesced by `append`. `mergeValueRuns` is true right-wins (every left run a right run covers is
+ * trimmed, whichever branch emitted the right run); Monarch's `merge_value_runs` leaves later
+ * left runs untrimmed when the right run has the current left run's value.
  * The status-specialised path runs the same algorithm over interned codes in WASM (kernels.ts).
  */
 import { TableBuilder, valueEquals, type Same } from './value-eq.js';

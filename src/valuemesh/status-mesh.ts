@@ -1,6 +1,6 @@
 /**
  * StatusMesh / StatusOverlay: the `ValueMesh<Status>` / `ValueOverlay<Status>` of the spawn/stop
- * status pipeline (spec hotpath.md §8–§10), specialised on interned status codes so merges run in
+ * status pipeline (Monarch hyperactor_mesh/src/v1.rs `StatusMesh`, `StatusOverlay`), specialised on interned status codes so merges run in
  * the `rle` WASM kernel over u32 `(start, end, code)` triples.
  *
  * Invariants: codes 0..4 are the payload-free statuses (their declaration order); codes >= 5 name
@@ -81,7 +81,7 @@ class Triples {
 }
 
 /**
- * A sparse status patch (ValueOverlay<Status> semantics, §8) over interned codes. Runs are a flat
+ * A sparse status patch (ValueOverlay<Status> semantics, value-overlay.ts) over interned codes. Runs are a flat
  * `[start, end, code, …]` array (a single-rank agent reply is one small object plus one array).
  */
 export class StatusOverlay {

@@ -1,5 +1,5 @@
 /**
- * Status of one rank's resource (proc or actor), spec hotpath.md §9.
+ * Status of one rank's resource (proc or actor) (Monarch hyperactor_mesh/src/resource.rs `Status`).
  *
  * Invariants: a `Status` is immutable; the five payload-free variants are singletons
  * (`Status.Running === Status.Running`), so `===` works for them while `equals` works for all.

@@ -1,10 +1,10 @@
 /**
- * ValueMesh<T>: a complete map rank → value over a Region (spec hotpath.md §6).
+ * ValueMesh<T>: a complete map rank → value over a Region (Monarch hyperactor_mesh/src/v1/value_mesh.rs `ValueMesh`).
  *
  * Representation: `Dense` (one value per rank, rank order) or `Compressed` (a table plus id runs).
  * Invariant of Compressed runs: non-empty, sorted, gap-free, non-overlapping and covering exactly
  * `0..numRanks` (for 0 ranks: no runs and an empty table). `mergeFromOverlay` keeps it because the
- * merge is true right-wins (§17.1). Semantics are representation-independent except `equals`,
+ * merge is true right-wins (see rle.ts). Semantics are representation-independent except `equals`,
  * which, like Rust's derived equality, compares the region and the representation structurally.
  */
 import { Extent, Region, viewIter, rangeView, checkSubset, type Point, type Range, type View } from '../ndslice/index.js';

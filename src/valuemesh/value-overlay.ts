@@ -1,10 +1,10 @@
 /**
- * ValueOverlay<T>: a sparse, partial patch of a value mesh (spec hotpath.md §8).
+ * ValueOverlay<T>: a sparse, partial patch of a value mesh (Monarch hyperactor_mesh/src/v1/value_mesh/value_overlay.rs `ValueOverlay`).
  *
  * Invariant (enforced by `pushRun`/`tryFromRuns`): runs are sorted by `(start, end)`, non-empty,
  * non-overlapping, and touching runs with equal values are coalesced. Region bounds are checked
  * only when the overlay is merged into a mesh. As in Monarch, a push that fails normalization
- * leaves the overlay empty (§8 QUIRK, §17.15): the golden file pins that behaviour.
+ * leaves the overlay empty (`ValueOverlay::push_run`): the golden file pins that behaviour.
  */
 import { OverlappingRanges, OverlayEmptyRange, checkRank, type RankRange } from './errors.js';
 import { mergeValueRuns, type ValueRun } from './rle.js';

@@ -1,5 +1,5 @@
 /**
- * `waitRankStatus`: Monarch's `GetRankStatus::wait` (spec hotpath.md §11).
+ * `waitRankStatus`: Monarch's `GetRankStatus::wait` (hyperactor_mesh/src/resource.rs).
  *
  * Rules: the latest snapshot wins (items are not merged); completion = none of the first
  * `numRanks` ranks is NotExist (Failed/Timeout/Stopped count as reported), checked after every

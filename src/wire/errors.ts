@@ -1,6 +1,6 @@
 import { ActormeshError } from '../errors.js';
 
-/** A frame that violates the wire protocol (spec §1.4); the connection that sent it is closed. */
+/** A frame that violates the wire protocol (docs/wire.md); the connection that sent it is closed. */
 export class FrameError extends ActormeshError {
   constructor(message: string) {
     super('CodecError', 'Codec', message);

@@ -1,6 +1,6 @@
 // Records the supervision failures a mesh's `onSupervise` receives, with when each arrived, and
 // waits (bounded) for the first one. Shared by the tests of supervision; not a test file.
-import type { MeshFailure } from '../../src/api/index.js';
+import type { MeshFailure } from '../../src/index.js';
 
 export interface RecordedFailure {
   readonly at: number;

@@ -3,7 +3,7 @@
 // argv[2] === 'kill-one': SIGKILL one worker first (its dead link must not hold the exit).
 // argv[2] === 'await-port': first await, with no timeout, a message an actor sends to a port of
 // the client 1.5 s later (a waiting `recv` is pending work: the script must not be shut down).
-import { thisHost, isWorker } from '../../src/api/index.js';
+import { thisHost, isWorker } from '../../src/index.js';
 import { Tally, LIVENESS_ACTORS } from '../mesh/fixtures/liveness-actors.js';
 
 if (!isWorker()) {

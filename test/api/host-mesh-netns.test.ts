@@ -6,61 +6,31 @@
 // MESH_HOST_UNRESPONSIVE_TIMEOUT fails that host's ranks, and the client attaches again after it heals.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { HostMesh, config, MESH_HOST_LINK_TIMEOUT, MESH_HOST_UNRESPONSIVE_TIMEOUT, MESH_KEEPALIVE_INTERVAL } from '../../src/index.js';
+import { HostMesh } from '../../src/index.js';
+import { config, MESH_HOST_LINK_TIMEOUT, MESH_HOST_UNRESPONSIVE_TIMEOUT, MESH_KEEPALIVE_INTERVAL } from '../../src/core/index.js';
 import { Probe, HOST_ACTORS_MODULE } from '../host/fixtures/host-actors.js';
 import { eventually, runCli, startWorker, stopAll } from '../host/_workers.js';
 import { failureRecorder } from '../_support/failure-recorder.js';
+import { NetnsBridge, ip, netnsSkip } from '../_support/netns.js';
 
-const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
-const hasIp = spawnSync('ip', ['netns', 'list']).status === 0;
-const skip = isRoot && hasIp ? false : 'needs root on Linux and iproute2 (`ip netns`): run `sudo npm test`, or `bash .ci/run`, which runs as root';
+const skip = netnsSkip();
 
 const SECRET = 'netns-secret-0123456789';
-const BRIDGE = 'amtbr0';
+// Bridge amtbr0 on 10.77.2.0/24, namespaces amt1 and amt2 (10.77.2.11, 10.77.2.12).
+const net = new NetnsBridge({ bridge: 'amtbr0', prefix: 'amt', subnet: '10.77.2' });
 const NS = ['amt1', 'amt2'];
-const ipOf = (i: number) => `10.77.2.${11 + i}`;
-
-function ip(...args: string[]): void {
-  const r = spawnSync('ip', args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr.trim()}`);
-}
-
-function teardown(): void {
-  for (const ns of NS) {
-    spawnSync('ip', ['link', 'del', `${ns}a`]);
-    spawnSync('ip', ['netns', 'del', ns]);
-    rmSync(`/etc/netns/${ns}`, { recursive: true, force: true });
-  }
-  spawnSync('ip', ['link', 'del', BRIDGE]);
-}
+const ipOf = (i: number) => net.ipOf(i + 1);
 
 before(() => {
   if (skip !== false) return;
-  teardown();
-  ip('link', 'add', BRIDGE, 'type', 'bridge');
-  ip('addr', 'add', '10.77.2.1/24', 'dev', BRIDGE);
-  ip('link', 'set', BRIDGE, 'up');
-  NS.forEach((ns, i) => {
-    ip('netns', 'add', ns);
-    ip('link', 'add', `${ns}a`, 'type', 'veth', 'peer', 'name', `${ns}b`);
-    ip('link', 'set', `${ns}b`, 'netns', ns);
-    ip('link', 'set', `${ns}a`, 'master', BRIDGE);
-    ip('link', 'set', `${ns}a`, 'up');
-    ip('-n', ns, 'addr', 'add', `${ipOf(i)}/24`, 'dev', `${ns}b`);
-    ip('-n', ns, 'link', 'set', `${ns}b`, 'up');
-    ip('-n', ns, 'link', 'set', 'lo', 'up');
-    ip('-n', ns, 'route', 'add', 'default', 'via', '10.77.2.1');
-    // The Debian trap of Monarch #4394: the machine's own name maps to 127.0.1.1.
-    mkdirSync(`/etc/netns/${ns}`, { recursive: true });
-    writeFileSync(`/etc/netns/${ns}/hosts`, `127.0.0.1 localhost\n127.0.1.1 host${i + 1}\n`);
-  });
+  net.up();
+  // The Debian trap of Monarch #4394: the machine's own name maps to 127.0.1.1.
+  [1, 2].forEach((n) => net.add(n, { hosts: `127.0.0.1 localhost\n127.0.1.1 host${n}\n` }));
 });
 
 after(async () => {
   await stopAll();
-  if (skip === false) teardown();
+  if (skip === false) net.down();
 });
 
 const inNs = (ns: string) => ['ip', 'netns', 'exec', ns];

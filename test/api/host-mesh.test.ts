@@ -16,21 +16,14 @@ import {
   NotOwnedError,
   HostMeshRefParseError,
   ConfigurationError,
-  config,
-  MESH_HOST_LINK_TIMEOUT,
-  MESH_HOST_UNRESPONSIVE_TIMEOUT,
-  MESH_KEEPALIVE_INTERVAL,
-  MESH_TAIL_LOG_LINES,
   Actor,
-  Proc,
-  ProcId,
-  DialMailboxRouter,
-  serve,
-  serveMailbox,
-  formatAddr,
   type Handlers,
   type PortRef,
 } from '../../src/index.js';
+import { config, MESH_HOST_LINK_TIMEOUT, MESH_HOST_UNRESPONSIVE_TIMEOUT, MESH_KEEPALIVE_INTERVAL, MESH_TAIL_LOG_LINES, ProcId } from '../../src/core/index.js';
+import { Proc } from '../../src/actor/index.js';
+import { DialMailboxRouter, serveMailbox } from '../../src/mailbox/index.js';
+import { serve, formatAddr } from '../../src/channel/index.js';
 import { channelDialer } from '../../src/mailbox/client.js';
 import { Probe, HOST_ACTORS_MODULE } from '../host/fixtures/host-actors.js';
 import { alive, childrenOf, eventually, freePort, runCli, startWorker, stopAll, type Worker } from '../host/_workers.js';

@@ -87,7 +87,8 @@ export async function localMesh<A extends Actor<any, any>>(
     },
   );
   if (opts.configureLate) {
-    // Mode arrives after the first casts (spec §12.5): the comm actors must queue them.
+    // Mode arrives after the first casts (Monarch's hyperactor_mesh/src/v1/proc_mesh.rs `ProcMesh::create`
+    // sends `CommActorMode` as a separate message): the comm actors must queue them.
     setTimeout(() => {
       for (let i = 0; i < nprocs; i++) procs[i]!.lookup(peers[i], CommActor)!.send({ type: 'comm.mode', rank: i, peers });
     }, 50);

@@ -1,7 +1,7 @@
 // Endpoint-test helper (not a test file): spawns an `EndpointProbe` mesh on child procs in either
 // cast mode, so the same checks run point to point and through the comm tree.
 import assert from 'node:assert/strict';
-import type { ActorMeshOf, ProcMesh, SpawnOptions } from '../../src/api/index.js';
+import type { ActorMeshOf, ProcMesh, SpawnOptions } from '../../src/index.js';
 import { CAST_POINT_TO_POINT_THRESHOLD, config } from '../../src/core/config.js';
 import { EndpointProbe } from './fixtures/endpoint-actors.js';
 

@@ -1,6 +1,6 @@
 // Child script for supervision-unhandled.test.ts: a client with no supervision handler whose mesh
 // member fails; the default unhandled-fault hook must exit the process with a clear message.
-import { thisHost } from '../../src/api/index.js';
+import { thisHost } from '../../src/index.js';
 import { TestActor } from './_cast-fixture.js';
 
 const procs = await thisHost().spawnProcs({ gpus: 2 }, { alloc: 'local' });

@@ -6,7 +6,7 @@
 // timing asserted).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { thisHost, type MeshFailure } from '../../src/api/index.js';
+import { thisHost, type MeshFailure } from '../../src/index.js';
 import { Tally, LIVENESS_ACTORS } from './fixtures/liveness-actors.js';
 import { MemoryWatch } from '../_support/memory.js';
 

@@ -5,7 +5,7 @@
 // are in flight.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { thisHost, Rank, SupervisionError, CastUndeliverableError, type ActorMeshOf, type MeshFailure, type ProcMesh } from '../../src/api/index.js';
+import { thisHost, Rank, SupervisionError, CastUndeliverableError, type ActorMeshOf, type MeshFailure, type ProcMesh } from '../../src/index.js';
 import type { MessageEnvelope } from '../../src/mailbox/envelope.js';
 import { type EndpointProbe, ENDPOINT_ACTORS } from './fixtures/endpoint-actors.js';
 import { spawnProbe } from './_endpoint-modes.js';

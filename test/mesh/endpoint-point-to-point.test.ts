@@ -5,7 +5,7 @@
 // arguments bound per receiver, concurrent calls kept apart, timeouts that leave nothing behind.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { thisHost, Rank, type ActorMeshOf, type ActorMeshRefOf, type ProcMesh } from '../../src/api/index.js';
+import { thisHost, Rank, type ActorMeshOf, type ActorMeshRefOf, type ProcMesh } from '../../src/index.js';
 import { TimeoutError } from '../../src/mailbox/errors.js';
 import { EndpointUsageError } from '../../src/mesh/endpoint.js';
 import { ReplyRouter } from '../../src/mesh/reply-collector.js';

@@ -2,7 +2,7 @@
 // channels) and ProcessAlloc (child processes over unix sockets).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { thisHost, sumAccumulator, SupervisionError } from '../../src/api/index.js';
+import { thisHost, sumAccumulator, SupervisionError } from '../../src/index.js';
 import { TestActor } from './_cast-fixture.js';
 import { CAST_POINT_TO_POINT_THRESHOLD, config } from '../../src/core/config.js';
 

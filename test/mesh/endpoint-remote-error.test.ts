@@ -5,7 +5,7 @@
 // member keeps running.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { thisHost, EndpointError, type ProcMesh } from '../../src/api/index.js';
+import { thisHost, EndpointError, type ProcMesh } from '../../src/index.js';
 import { ENDPOINT_ACTORS } from './fixtures/endpoint-actors.js';
 import { CAST_MODES, spawnProbe } from './_endpoint-modes.js';
 

@@ -6,7 +6,7 @@
 // test/api/reserved-endpoint-types.test.ts.)
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { thisHost, MeshActor } from '../../src/api/index.js';
+import { thisHost, MeshActor } from '../../src/index.js';
 import { Proc } from '../../src/actor/proc.js';
 import { ProcId } from '../../src/core/ids.js';
 import { RESERVED_ENDPOINT_NAMES, ReservedEndpointNameError } from '../../src/mesh/endpoint.js';

@@ -1,5 +1,5 @@
-// Proc meshes over LocalAlloc (procs in this process, `local` channels): Monarch's proc_mesh.rs
-// scenarios (spec host.md §11.1) plus the agent protocol.
+// Proc meshes over LocalAlloc (procs in this process, `local` channels): the tests of Monarch's
+// hyperactor_mesh/src/v1/proc_mesh.rs (test_proc_mesh_allocate, test_spawn_actor, ...) plus the agent protocol.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Extent, Region } from '../../src/ndslice/index.js';

@@ -1,5 +1,5 @@
-// Proc meshes over ProcessAlloc: one real child Node process per rank (spec host.md §11.1:
-// test_spawn_actor, test_failing_spawn_actor, actor states after a process died).
+// Proc meshes over ProcessAlloc: one real child Node process per rank (Monarch
+// hyperactor_mesh/src/v1/proc_mesh.rs test_spawn_actor, test_failing_spawn_actor, actor states after a process died).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Extent } from '../../src/ndslice/index.js';

@@ -3,7 +3,7 @@
 // answer a supervision poll in time.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { thisHost, SupervisionError } from '../../src/api/index.js';
+import { thisHost, SupervisionError } from '../../src/index.js';
 import { Tally, LIVENESS_ACTORS } from './fixtures/liveness-actors.js';
 import { failureRecorder } from '../_support/failure-recorder.js';
 

@@ -2,10 +2,10 @@
 // casts fail fast with SupervisionError, and meshes stop with their owner.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { thisHost, SupervisionError, Actor, type Handlers, type Context } from '../../src/api/index.js';
+import { thisHost, SupervisionError, Actor, type Handlers, type Context } from '../../src/index.js';
 import { TestActor, FIXTURE_MODULE } from './_cast-fixture.js';
 import { failureRecorder } from '../_support/failure-recorder.js';
-import type { ActorMeshOf } from '../../src/api/index.js';
+import type { ActorMeshOf } from '../../src/index.js';
 import { MESSAGE_DELIVERY_TIMEOUT, config } from '../../src/core/config.js';
 
 // Channel clients wait up to the delivery timeout for acks from the SIGKILLed proc before the

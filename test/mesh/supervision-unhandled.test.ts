@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { MeshHealth, MeshFailure, setUnhandledFaultHook } from '../../src/api/index.js';
+import { MeshHealth, MeshFailure, setUnhandledFaultHook } from '../../src/index.js';
 
 test('the default unhandled-fault hook exits the client naming the actor, rank and error', () => {
   const script = fileURLToPath(new URL('./_unhandled-fault-main.ts', import.meta.url));

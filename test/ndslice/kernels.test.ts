@@ -8,7 +8,7 @@ import { int, prng, randomRegion, randomSlice } from './prng.js';
 const wasm = sliceKernels();
 const arr = (x: Uint32Array | null) => (x ? Array.from(x) : null);
 
-/** Rust's `is_subset`/`remap` written directly from the spec text, over plain arrays. */
+/** Monarch's ndslice/src/view.rs `Region::is_subset`/`Region::remap` transcribed over plain arrays. */
 function specRemap(parent: number[], target: number[]): number[] | null {
   let i = 0;
   const out: number[] = [];
@@ -34,7 +34,7 @@ test('WASM enumerate equals the TS reference and Slice.get for random slices (se
   }
 });
 
-test('WASM isSubset and remap equal the TS reference and the spec merge for random region pairs (seeded)', () => {
+test('WASM isSubset and remap equal the TS reference and the Monarch merge for random region pairs (seeded)', () => {
   const rnd = prng(0xb0b);
   let subsets = 0;
   for (let k = 0; k < 400; k++) {
@@ -50,7 +50,7 @@ test('WASM isSubset and remap equal the TS reference and the spec merge for rand
   assert.ok(subsets > 100 && subsets < 400, `both outcomes exercised (${subsets} subsets)`);
 });
 
-test('WASM and TS merges equal the element-by-element spec merge on random non-ascending slices (seeded)', () => {
+test('WASM and TS merges equal the element-by-element Monarch merge on random non-ascending slices (seeded)', () => {
   const rnd = prng(0xc0de);
   for (let k = 0; k < 400; k++) {
     const a = randomSlice(rnd, 3, 4);
@@ -62,7 +62,7 @@ test('WASM and TS merges equal the element-by-element spec merge on random non-a
   }
 });
 
-test('the run-wise merge equals the spec merge on raw descriptors with zero, equal and overlapping strides (seeded)', () => {
+test('the run-wise merge equals the Monarch merge on raw descriptors with zero, equal and overlapping strides (seeded)', () => {
   const rnd = prng(0xfeed);
   const raw = () => {
     const d = int(rnd, 0, 3);

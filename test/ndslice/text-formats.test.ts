@@ -87,7 +87,7 @@ test('display/parse round-trips for random points (seeded)', () => {
   const rnd = prng(0x5eed01);
   for (let k = 0; k < 300; k++) {
     const e = randomExtent(rnd);
-    // the point parser keeps escapes other than \" and \\ verbatim (spec §1.6), so control characters do not round-trip
+    // the point parser keeps escapes other than \" and \\ verbatim (Monarch ndslice/src/view.rs `impl FromStr for Point`), so control characters do not round-trip
     if (e.labels.some((l) => /[\n\t\r\0]/.test(l))) continue;
     const p = e.pointOfRank(int(rnd, 0, e.numRanks - 1));
     const q = Point.parse(p.toString());

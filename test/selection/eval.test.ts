@@ -18,6 +18,7 @@ import {
   selectionFrom,
   selectionFromOne,
 } from '../../src/selection/index.js';
+import { ofRanksBalanced } from '../../src/selection/reify.js';
 import { prng, randomSelection, randomSlice, sorted } from './gen.js';
 
 const S = Selection;
@@ -157,10 +158,10 @@ test('fromJSON rejects malformed selections with InvalidSelection', () => {
   }
 });
 
-test('large rank sets stay shallow and absurdly deep trees fail with a typed error', () => {
+test('large rank sets stay shallow through ofRanksBalanced and absurdly deep trees fail with a typed error', () => {
   const mesh = Slice.rowMajor([1024, 8]);
   const ranks = Array.from({ length: 8192 }, (_, i) => (i * 7) % 8192);
-  const s = ofRanks(mesh, ranks);
+  const s = ofRanksBalanced(mesh, ranks);
   assert.deepEqual(s.eval(mesh), sorted(ranks));
   let deep: Selection = S.range(0, S.range(0));
   for (let i = 1; i < 200_000; i++) deep = S.union(deep, S.range(0, S.range(0)));

@@ -4,11 +4,11 @@ import {
   ReducerOperandMismatch,
   WatermarkUpdate,
   lowWatermarkAccumulator,
-  maxAccumulator,
+  maxStateAccumulator,
   maxReducer,
-  minAccumulator,
+  minStateAccumulator,
   minReducer,
-  sumAccumulator,
+  sumStateAccumulator,
   sumReducer,
   watermarkReducer,
 } from '../../src/valuemesh/index.js';
@@ -30,18 +30,18 @@ test('numeric reducers fold numbers and bigints', () => {
 });
 
 test('numeric accumulators start empty and keep a running aggregate', () => {
-  const s = sumAccumulator();
+  const s = sumStateAccumulator();
   assert.equal(
     [1, 2, 3].reduce((st, u) => s.accumulate(st, u), s.init()),
     6,
   );
-  const mx = maxAccumulator();
+  const mx = maxStateAccumulator();
   assert.equal(mx.init(), undefined);
   assert.equal(
     [4, 9, 2].reduce((st, u) => mx.accumulate(st, u), mx.init()),
     9,
   );
-  const mn = minAccumulator();
+  const mn = minStateAccumulator();
   assert.equal(
     [4, 9, 2].reduce((st, u) => mn.accumulate(st, u), mn.init()),
     2,

@@ -175,7 +175,7 @@ test('status overlays reduce in WASM exactly like generic overlays of statuses (
   }
 });
 
-test('every overlay error is an ActormeshError with the spec variant name', () => {
+test('every overlay error is an ActormeshError with the Monarch variant name', () => {
   const cases: [() => unknown, string][] = [
     [() => ValueOverlay.tryFromRuns([[0, 0, 1]]), 'EmptyRange'],
     [

@@ -74,7 +74,7 @@ test('gaps of both inputs are preserved', () => {
   ]);
 });
 
-test('§17.1 equal-value branch trims every later left run the right run covers (Monarch bug not copied)', () => {
+test('the equal-value branch trims every later left run the right run covers (Monarch bug not copied)', () => {
   // Rust returns [[0,6,5],[2,6,7]] (overlapping); the intended right-wins result:
   assert.deepEqual(
     allThree(

@@ -38,7 +38,7 @@ test('derived order: declaration order, then payload', () => {
     for (let j = 0; j < order.length; j++) assert.equal(order[i]!.compare(order[j]!), Math.sign(i - j), `${order[i]} vs ${order[j]}`);
 });
 
-test('predicates partition the variants as the spec says', () => {
+test('predicates partition the variants as the Monarch Status predicates do', () => {
   const t = (s: Status) => [s.isNotExist(), s.isHealthy(), s.isTerminating(), s.isFailure()];
   assert.deepEqual(t(Status.NotExist), [true, false, false, false]);
   assert.deepEqual(t(Status.Initializing), [false, true, false, false]);
@@ -74,7 +74,7 @@ test('ranked values: right-wins merge, rank(), first terminating/failed, materia
   ]);
   assert.deepEqual(rv.firstTerminating()?.[0], 2);
   assert.ok(rv.firstFailed()?.[1].equals(Status.failed('x')));
-  // §17.2: a right interval spanning two left intervals trims both
+  // a right interval spanning two left intervals trims both (Monarch's RankedValues::merge_from does not)
   const m = new RankedValues<number>([
     [0, 5, 1],
     [5, 10, 2],

@@ -74,7 +74,7 @@ test('compressed get answers by binary search and is undefined past the end', ()
   assert.equal(m.get(1.5), undefined);
 });
 
-test('fromRangesWithDefault: default at table id 0, adjacent equal overrides kept apart, errors per spec', () => {
+test('fromRangesWithDefault: default at table id 0, adjacent equal overrides kept apart, errors as in Monarch', () => {
   const m = ValueMesh.fromRangesWithDefault(region1(5), 0, [
     [1, 2, 7],
     [2, 4, 7],
@@ -130,7 +130,7 @@ test('mergeFromOverlay always leaves a Compressed mesh with a globally de-duplic
   assert.deepEqual(m.values(), [1, 2, 1, 2]);
 });
 
-test('§17.1: a mesh [5,5,7,7,7,7] merged with [(1..6,5)] is all 5 (true right-wins)', () => {
+test('right-wins merge: a mesh [5,5,7,7,7,7] merged with [(1..6,5)] is all 5 (true right-wins)', () => {
   const m = ValueMesh.fromDense(region1(6), [5, 5, 7, 7, 7, 7]).mergeFromOverlay(ValueOverlay.tryFromRuns([[1, 6, 5]]));
   assert.deepEqual(m.values(), [5, 5, 5, 5, 5, 5]);
   assert.deepEqual(

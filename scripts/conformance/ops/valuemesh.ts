@@ -1,6 +1,6 @@
 /**
  * Golden-vector handlers for `value_mesh.*`, `rle.*`, `overlay.*`, `ranked_values.*`, `status.*`
- * and `accum.*` (spec hotpath.md §6–§12; encodings in hotpath.json `encoding`).
+ * and `accum.*` (encodings in hotpath.json `encoding`).
  *
  * Where a generic result has a status-specialised (WASM) twin, the handler computes both and
  * throws an untyped error if they disagree, so the golden file also checks the kernel path.

@@ -1,5 +1,5 @@
 /**
- * The allocation interface (spec host.md §4.1): an `Allocator` turns an `AllocSpec` into an
+ * The allocation interface (Monarch hyperactor_mesh/src/alloc.rs `Allocator`, `Alloc`): an `Allocator` turns an `AllocSpec` into an
  * `Alloc`, a stream of `ProcState` events as procs come up, run and stop.
  *
  * Invariants:

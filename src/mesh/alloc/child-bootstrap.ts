@@ -1,5 +1,5 @@
 /**
- * Child side of ProcessAlloc (spec host.md §4.3 "v0 bootstrap"): install the client's config
+ * Child side of ProcessAlloc (Monarch hyperactor_mesh/src/bootstrap.rs, hyperactor_mesh/src/alloc/process.rs): install the client's config
  * snapshot, serve a listen channel, say `Hello` to the allocator, and on `StartProc` import the
  * client's actor modules, boot the proc with its agent and answer `StartedProc`; `StopAndExit`
  * destroys the procs and exits, `Exit` exits at once.

@@ -1,4 +1,4 @@
-/** Allocators: where the procs of a proc mesh come from (spec host.md §4). */
+/** Allocators: where the procs of a proc mesh come from (Monarch hyperactor_mesh/src/alloc.rs). */
 export * from './alloc.js';
 export { LocalAllocator, LocalAlloc } from './local.js';
 export { type BootedProc } from './proc-boot.js';

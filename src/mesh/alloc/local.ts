@@ -1,5 +1,5 @@
 /**
- * `LocalAllocator` / `LocalAlloc` (spec host.md §4.2): every proc lives in this process, served
+ * `LocalAllocator` / `LocalAlloc` (Monarch hyperactor_mesh/src/alloc/local.rs): every proc lives in this process, served
  * on a channel of the spec transport (`local`, `unix` or `tcp`) and registered in the
  * process-global router; each proc's agent is spawned by registry type name.
  *

@@ -1,5 +1,6 @@
 /**
- * Boots one alloc proc in this process (spec host.md §4.2, §5.5 "v0 bootstrap"): serve a channel
+ * Boots one alloc proc in this process (Monarch hyperactor_mesh/src/alloc/local.rs `LocalAlloc::next`, hyperactor_mesh/src/proc_mesh/mesh_agent.rs
+ * `ProcMeshAgent::bootstrap`): serve a channel
  * on the transport, create the proc with a queueing (reconfigurable) forwarder, register it in
  * the process-global router, serve it on the channel, spawn the agent by registry type name.
  *

@@ -1,5 +1,5 @@
 /**
- * `ProcessAllocator` / `ProcessAlloc` (spec host.md §4.3): one child Node process per rank,
+ * `ProcessAllocator` / `ProcessAlloc` (Monarch hyperactor_mesh/src/alloc/process.rs): one child Node process per rank,
  * bootstrapped over a unix channel (`Hello` → `StartProc` → `StartedProc`, `Heartbeat`,
  * `StopAndExit`), with the client's config snapshot shipped in the child's environment.
  *

@@ -1,5 +1,5 @@
 /**
- * The ProcessAlloc bootstrap protocol (spec host.md §4.3), encoded with the core codec over
+ * The ProcessAlloc bootstrap protocol (Monarch hyperactor_mesh/src/alloc/process.rs, hyperactor_mesh/src/bootstrap.rs `Allocator2Process`, `Process2AllocatorMessage`), encoded with the core codec over
  * channels: children send `Process2Allocator` frames to the allocator's unix bootstrap channel,
  * the allocator sends `Allocator2Process` messages to each child's listen channel.
  *

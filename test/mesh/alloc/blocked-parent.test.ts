@@ -4,7 +4,7 @@
 // afterwards, and the next call answers. `npm run loadtest -- liveness` blocks for 30 s.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { thisHost, type MeshFailure } from '../../../src/api/index.js';
+import { thisHost, type MeshFailure } from '../../../src/index.js';
 import { Tally, LIVENESS_ACTORS } from '../fixtures/liveness-actors.js';
 
 after(() => thisHost().shutdown());

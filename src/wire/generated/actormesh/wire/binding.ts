@@ -3,7 +3,7 @@
 import * as flatbuffers from 'flatbuffers';
 
 /**
- * One cast-time rewritable value extracted from the payload (spec §2.5).
+ * One cast-time rewritable value extracted from the payload (Monarch hyperactor/src/message.rs `Bindings`).
  */
 export class Binding {
   bb: flatbuffers.ByteBuffer|null = null;

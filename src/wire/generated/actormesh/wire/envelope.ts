@@ -8,7 +8,7 @@ import { Header } from '../../actormesh/wire/header.js';
 
 
 /**
- * A MessageEnvelope (spec §1.5). The routing header (sender, dest, ttl, flags) is readable
+ * A MessageEnvelope (Monarch hyperactor/src/mailbox.rs `MessageEnvelope`). The routing header (sender, dest, ttl, flags) is readable
  * without touching the payload.
  */
 export class Envelope {
