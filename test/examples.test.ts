@@ -11,6 +11,14 @@ test('the README quickstart is examples/quickstart.ts verbatim', () => {
   assert.equal(block[1]!.trim(), readFileSync('examples/quickstart.ts', 'utf8').trim());
 });
 
+test('the README SLURM session is examples/slurm.ts verbatim', () => {
+  const readme = readFileSync('README.md', 'utf8');
+  const section = readme.slice(readme.indexOf('**SLURM session**'));
+  const block = /```ts\n([\s\S]*?)```/.exec(section);
+  assert.ok(block, 'README has no ts block under **SLURM session**');
+  assert.equal(block[1]!.trim(), readFileSync('examples/slurm.ts', 'utf8').trim());
+});
+
 test('the quickstart runs as written: calls, slices, reduces, and survives a member failure', () => {
   // It imports 'actormesh' (the built package, dist/), as a user's program would.
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'examples/quickstart.ts'], { encoding: 'utf8', timeout: 60_000 });

@@ -30,6 +30,7 @@ const GOLDEN = fileURLToPath(new URL('../fixtures/kubernetes/', import.meta.url)
 const REATTACH = fileURLToPath(new URL('./fixtures/kube-reattach.ts', import.meta.url));
 const STAND_IN = fileURLToPath(new URL('./fixtures/kubectl-stand-in.mjs', import.meta.url));
 const DOCS = fileURLToPath(new URL('../../docs/kubernetes.md', import.meta.url));
+const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 const workerCommand = [process.execPath, '--import', 'tsx', CLI];
 
 after(async () => {
@@ -519,11 +520,17 @@ test('out of cluster: the client reaches each worker through its own kubectl por
 
 // --- the documented manifest -------------------------------------------------------------------
 
-test('docs/kubernetes.md: its manifest, applied as written, gives pods an attach-only KubernetesJob attaches to', async () => {
-  const text = readFileSync(DOCS, 'utf8');
+test('README and docs/kubernetes.md: the manifest, applied as written, gives pods an attach-only KubernetesJob attaches to', async () => {
+  const readme = readFileSync(README, 'utf8');
+  const start = readme.indexOf('\n## Across machines\n');
+  assert.ok(start >= 0, 'README has a section ## Across machines');
+  const end = readme.indexOf('\n## ', start + 1);
+  const text = readme.slice(start, end < 0 ? undefined : end);
   const block = /```yaml\n([\s\S]*?)```/.exec(text)?.[1];
-  assert.ok(block !== undefined, 'docs/kubernetes.md has a yaml block');
-  const objs = parseYamlDocuments(block, 'docs/kubernetes.md') as Array<{ kind: string; apiVersion: string; metadata: { name: string; namespace?: string } }>;
+  assert.ok(block !== undefined, "README's Across machines has a yaml block");
+  const docs = readFileSync(DOCS, 'utf8');
+  assert.equal(/```yaml\n([\s\S]*?)```/.exec(docs)?.[1], block, "docs/kubernetes.md's first yaml block is the README's manifest");
+  const objs = parseYamlDocuments(block, 'README.md') as Array<{ kind: string; apiVersion: string; metadata: { name: string; namespace?: string } }>;
   assert.deepEqual(objs.map((o) => o.kind).sort(), ['Secret', 'Service', 'StatefulSet']);
   const fake = await new FakeKube({ firstIp: 120 }).start();
   const dir = tempDir();
@@ -542,7 +549,8 @@ test('docs/kubernetes.md: its manifest, applied as written, gives pods an attach
       await client.create(`/${patched.apiVersion === 'v1' ? 'api/v1' : `apis/${patched.apiVersion}`}/namespaces/${ns}/${plural}`, patched);
     }
     const snippet = /new KubernetesJob\(\{ namespace: '(\w+)', secretName: '([\w-]+)' \}\)\s*\.addMesh\('(\w+)', \{ replicas: (\d+) \}\)/.exec(text);
-    assert.ok(snippet !== null, 'the docs show the attach-only client');
+    assert.ok(snippet !== null, 'the README shows the attach-only client');
+    assert.ok(docs.includes(snippet[0]), 'docs/kubernetes.md shows the same client');
     const [, ns, secretName, mesh, replicas] = snippet;
     const job = new KubernetesJob(
       { namespace: ns!, kubeconfig: fake.kubeconfig(), secretName: secretName! },

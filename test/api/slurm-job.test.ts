@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -102,6 +102,60 @@ test('SlurmJob batch mode: the client runs inside the allocation, attaches to it
   const pids = readdirSync(join(dir, 'logs', id)).map((f) => Number(/pid=(\d+)/.exec(readFileSync(join(dir, 'logs', id, f), 'utf8'))![1]));
   assert.equal(pids.length, 2);
   assert.ok(await eventually(() => pids.every((p) => !alive(p)), 6000), 'the workers ended with the job');
+});
+
+test('examples/slurm.ts runs as the README shows: 4 members on 2 nodes answer, then the job is cancelled and no worker or proc is left', { skip }, async () => {
+  // As written: from the repository root (tsx and the tsconfig paths resolve from there), its job in
+  // the default .actormesh/ there, its workers on the default port 22222 + the node's index.
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const jobDir = join(root, '.actormesh');
+  assert.ok(!existsSync(join(jobDir, 'job.json')), `${jobDir}/job.json exists: the example would reuse or replace that job`);
+  const hadDir = existsSync(jobDir);
+  let id: string | undefined;
+  try {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'examples/slurm.ts', 'debug'], {
+      cwd: root,
+      env: { ...process.env, SLURM_CONF: join(base, 'slurm.conf') },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(r.status, 0, `exit ${r.status}\n${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /^2 workers ready: tcp:127\.0\.0\.1:22222 tcp:127\.0\.0\.1:22223$/m);
+    assert.match(r.stdout, /^procs: \{hosts: 2, gpus: 2\}$/m);
+    const members = [...r.stdout.matchAll(/^ {2}rank (\d) on (node\d) \(host \S+, SLURM job (\d+)\) pid (\d+), worker pid (\d+)$/gm)].map(
+      ([, rank, node, job, pid, worker]) => ({ rank: Number(rank), node: node!, job: job!, pid: Number(pid), worker: Number(worker) }),
+    );
+    assert.deepEqual(
+      members.map((m) => m.rank),
+      [0, 1, 2, 3],
+      r.stdout,
+    );
+    id = members[0]!.job;
+    assert.ok(
+      members.every((m) => m.job === id),
+      'one SLURM job',
+    );
+    assert.match(r.stderr, new RegExp(`actormesh job: SLURM job ${id} \\w+, workers ready \\d/2`), 'progress on stderr while the workers start');
+    // Two procs on each of 2 nodes, each node's procs children of its own worker.
+    assert.equal(members[0]!.node, members[1]!.node);
+    assert.equal(members[2]!.node, members[3]!.node);
+    assert.notEqual(members[0]!.node, members[2]!.node);
+    assert.equal(members[0]!.worker, members[1]!.worker);
+    assert.equal(members[2]!.worker, members[3]!.worker);
+    assert.equal(new Set(members.map((m) => m.pid)).size, 4);
+    assert.match(r.stdout, /\njob killed\n$/);
+    const pids = [...new Set(members.flatMap((m) => [m.pid, m.worker]))];
+    assert.ok(await eventually(() => pids.every((p) => !alive(p)), 6000), 'the workers and their procs are gone');
+    const q = execFileSync('squeue', ['-h', '-j', id, '-o', '%T'], { encoding: 'utf8' }).trim();
+    assert.ok(q === '' || q === 'CANCELLED' || q === 'COMPLETING', `job state after kill: ${q}`);
+    assert.ok(!existsSync(join(jobDir, 'job.json')), 'kill() removed the cache');
+  } finally {
+    // A run that failed after submitting leaves its job in the cache: cancel it.
+    if (existsSync(join(jobDir, 'job.json')))
+      spawnSync('scancel', [(JSON.parse(readFileSync(join(jobDir, 'job.json'), 'utf8')) as { schedulerJobId: string }).schedulerJobId]);
+    if (!hadDir) rmSync(jobDir, { recursive: true, force: true });
+    else if (id !== undefined) for (const f of [`slurm_${id}.out`, `slurm_${id}.err`, id]) rmSync(join(jobDir, 'logs', f), { recursive: true, force: true });
+  }
 });
 
 /** Polls `f` every 200 ms until true; false after `ms`. */
