@@ -8,9 +8,18 @@
  * means one thing across all of them.
  */
 
-// Errors: the root of every error actormesh throws on purpose (`kind`, `variant`), and its kernel
-// failure.
-export { ActormeshError, WasmKernelError } from './errors.js';
+// Errors: the root of every error actormesh throws on purpose (`kind`, `variant`) and, below, one
+// base class per kind (named as its kind; `variant` a literal union), so a program catches by
+// kind and switches on `variant`. `instanceof` holds across two loaded copies of the package.
+// The variant classes of the lower layers stay in their entry points.
+export { ActormeshError, WasmError, WasmKernelError } from './base/errors.js';
+export { SliceError, ExtentError, PointError, ViewError, RegionError, RegionParseError, ShapeError } from './ndslice/index.js';
+export { SelectionError, SelectionParseError } from './selection/index.js';
+export { MeshError, BuildError, ValueMeshError } from './valuemesh/index.js';
+export { CodecError, ConfigError } from './core/index.js';
+export { ChannelError } from './channel/index.js';
+export { MailboxError, MailboxSenderError, UndeliverableMessageError } from './mailbox/index.js';
+export { ActorError, ProcError, ActorRegistryError } from './actor/index.js';
 
 // Procs on this machine, host meshes of workers, jobs (src/api).
 export {
@@ -31,6 +40,7 @@ export {
   KubeApiError,
   KubeConfigError,
   PodsNotReadyError,
+  KubernetesError,
   type SpawnOptions,
   type SpawnProcsOptions,
   type ActorMeshOf,
@@ -58,6 +68,8 @@ export {
   NotOwnedError,
   HostMeshRefParseError,
   WorkerStartError,
+  HostMeshError,
+  WorkerError,
   type WorkerConfig,
   type WorkerHandle,
   type AttachFailure,

@@ -1,8 +1,8 @@
 // The layering of src/, checked mechanically: the folders form the layers listed in the README's
 // "Layers" section (top = lowest), every import between folders goes down that list (a layer
 // imports only from the layers above it in the README), and no value import closes a cycle
-// between files except the allow-listed ones inside ndslice. `src/errors.ts` (the base error
-// class) sits below every layer; `src/index.ts` (the package root) above all of them.
+// between files except the allow-listed ones inside ndslice. `src/base` (the root error class) is
+// the lowest layer; `src/index.ts` (the package root) sits above all of them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -72,18 +72,18 @@ function readmeLayers(): string[] {
   return [...block.matchAll(/^src\/(\w+)\s/gm)].map((m) => m[1]!);
 }
 
-/** Layer rank of a source file: -1 for src/errors.ts, +∞ for src/index.ts, else its folder's. */
+/** Layer rank of a source file: +∞ for src/index.ts, else its folder's. */
 function rankOf(file: string, layers: readonly string[]): number {
   const rel = relative(SRC, file);
-  if (rel === 'errors.ts') return -1;
   if (rel === 'index.ts') return Number.POSITIVE_INFINITY;
   const r = layers.indexOf(rel.split('/')[0]!);
   assert.ok(r >= 0, `${file} is in no layer of the README's list (${layers.join(', ')})`);
   return r;
 }
 
-test('the README lists every folder of src/ as a layer, and only those', () => {
+test('the README lists every folder of src/ as a layer, and only those, with src/base lowest', () => {
   const layers = readmeLayers();
+  assert.equal(layers[0], 'base', 'src/base (the root error class) is the lowest layer');
   const folders = readdirSync(SRC)
     .filter((e) => statSync(join(SRC, e)).isDirectory())
     .sort();

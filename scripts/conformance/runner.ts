@@ -13,7 +13,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
-import { ActormeshError } from '../../src/errors.js';
+import { ActormeshError } from '../../src/base/errors.js';
 
 export type OpHandler = (input: any, kase: GoldenCase) => unknown;
 export interface GoldenCase {

@@ -26,7 +26,8 @@ import { type Accumulator, type ReducerOpts, openAccumPort } from '../mailbox/ac
 import { UNDELIVERABLE_PORT, decodeBounced } from '../mailbox/undeliverable.js';
 import { portIndexOf } from '../core/typeinfo.js';
 import type { Actor, ActorClass, Message, ParamsOf } from './actor.js';
-import { ActorError, ErrorDuringHandlingSupervisionError, UnhandledMessageType, UnhandledSupervisionEventError } from './errors.js';
+import { ActorError, ActorRegistryError, ErrorDuringHandlingSupervisionError, UnhandledMessageType, UnhandledSupervisionEventError } from './errors.js';
+import { DeserializationError } from '../core/codec-errors.js';
 import { OncePortHandle, PortHandle } from './port-handles.js';
 import type { ActorHandle } from './handle.js';
 import { type ActorStatus, ActorStatuses as Status, StatusCell, isTerminal } from './status.js';
@@ -130,7 +131,7 @@ export class Instance implements Context {
     this.actor = actor;
     const handlers = actor.handlers as Record<string, (cx: Context, m: any) => unknown>;
     if (typeof handlers !== 'object' || handlers === null) {
-      throw new TypeError(`actor ${this.self} has no handlers table`);
+      throw new ActorRegistryError('InvalidActorClass', `actor ${this.self} has no handlers table (expected an object of message handlers)`);
     }
     this.handlers = handlers;
     for (const type of Object.keys(handlers)) {
@@ -138,7 +139,7 @@ export class Instance implements Context {
         once: false,
         sink: (m, h) => {
           if (typeof m !== 'object' || m === null || (m as Message).type !== type) {
-            throw new TypeError(`payload is not a '${type}' message`);
+            throw new DeserializationError(type, `the payload is not a '${type}' message (expected an object whose type is '${type}')`);
           }
           this.enqueue(m, h);
         },

@@ -20,6 +20,7 @@ import type { Headers } from '../mailbox/envelope.js';
 import { setAskReplyFactory } from '../mailbox/payload.js';
 import type { ReducerOpts, ReducerSpec } from '../mailbox/accum.js';
 import { registerBindable, registerCodecClass } from '../core/codec.js';
+import { DeserializationError } from '../core/codec-errors.js';
 import { LAYOUT_KIND, registerLayout } from '../core/fast-codec.js';
 import type { Actor, AskableOf, MessageOf } from './actor.js';
 import type { Context } from './instance.js';
@@ -249,11 +250,11 @@ function indexIn(v: unknown): bigint | number {
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
   if (typeof v === 'bigint') return v;
   if (typeof v === 'string' && /^\d+$/.test(v)) return BigInt(v);
-  throw new TypeError(`bad port index in a serialized ref: ${String(v)}`);
+  throw new DeserializationError('port ref', `bad port index ${String(v)} (expected a non-negative integer)`);
 }
 
 function str(v: unknown, what: string): string {
-  if (typeof v !== 'string') throw new TypeError(`bad ${what} in a serialized ref`);
+  if (typeof v !== 'string') throw new DeserializationError('ref', `bad ${what} (expected a string, got ${typeof v})`);
   return v;
 }
 
@@ -271,7 +272,7 @@ registerBindable<PortRef<unknown>>({
   extract: (r) => [r.portId.actor.key, indexOut(r.portId), r.typeName, r.returnUndeliverable, r.reducerSpec ?? null, r.reducerOpts ?? null],
   rebind: (p) => {
     const a = p as unknown[];
-    if (!Array.isArray(a)) throw new TypeError('bad serialized PortRef');
+    if (!Array.isArray(a)) throw new DeserializationError('PortRef', 'expected an array');
     const port = new PortId(actorIdOf(str(a[0], 'actor id')), indexIn(a[1]));
     return new PortRef(port, str(a[2], 'type name'), {
       returnUndeliverable: a[3] !== false,
@@ -288,7 +289,7 @@ registerCodecClass<OncePortRef<unknown>>({
   toValue: (r) => [r.portId.actor.key, indexOut(r.portId), r.typeName, r.returnUndeliverable],
   fromValue: (p) => {
     const a = p as unknown[];
-    if (!Array.isArray(a)) throw new TypeError('bad serialized OncePortRef');
+    if (!Array.isArray(a)) throw new DeserializationError('OncePortRef', 'expected an array');
     return new OncePortRef(new PortId(actorIdOf(str(a[0], 'actor id')), indexIn(a[1])), str(a[2], 'type name'), a[3] !== false);
   },
 });

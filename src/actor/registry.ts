@@ -12,8 +12,7 @@
  */
 import { decode, encode } from '../core/codec.js';
 import type { Actor, ActorClass, AnyActorClass, ParamsOf } from './actor.js';
-import { ProcActorSpawnError, ActorTypeNotRegistered, DuplicateActorType, InvalidActorClass } from './errors.js';
-import { ActormeshError } from '../errors.js';
+import { ProcActorSpawnError, ActorTypeNotRegistered, DuplicateActorType, InvalidActorClass, ActorRegistryError } from './errors.js';
 
 const byName = new Map<string, ActorClass<any>>();
 /** typeName → URL of the defining module, for registrations that gave one. */
@@ -34,8 +33,7 @@ export function registerActor<C extends AnyActorClass>(cls: C, opts: RegisterAct
   }
   const module = opts?.module;
   if (module !== undefined && (typeof module !== 'string' || module === '')) {
-    throw new ActormeshError(
-      'Error',
+    throw new ActorRegistryError(
       'InvalidActorModule',
       `registerActor(${cls.typeName}): module ${JSON.stringify(module)} is not a module URL; expected import.meta.url of the defining module`,
     );

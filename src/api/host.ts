@@ -29,7 +29,7 @@ import { Name } from '../core/name.js';
 import type { Actor, ActorClass, ParamsOf } from '../actor/actor.js';
 import type { Context } from '../actor/instance.js';
 import { registerActor, actorClassByName } from '../actor/registry.js';
-import { ActormeshError } from '../errors.js';
+import { MeshError } from '../valuemesh/errors.js';
 import { Extent } from '../ndslice/extent.js';
 import { Region } from '../ndslice/region.js';
 import { Slice } from '../ndslice/slice.js';
@@ -46,9 +46,12 @@ import { MeshHealth, MeshFailure, SupervisionMonitor, pollActorStates, procStopp
 import { stopOwnedMeshes, superviseLifetime } from '../mesh/controller.js';
 
 /** Bad use of the user API. */
-export class ApiUsageError extends ActormeshError {
-  constructor(variant: string, message: string) {
-    super('MeshError', variant, message);
+export class ApiUsageError extends MeshError {
+  constructor(
+    variant: 'InvalidSlice' | 'SpawnInWorker' | 'InvalidHosts' | 'ProcMeshStopped' | 'InvalidPerProc' | 'NotOwned' | 'NoProcAgent' | 'ProcStopped',
+    message: string,
+  ) {
+    super(variant, message);
   }
 }
 

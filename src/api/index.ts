@@ -14,5 +14,5 @@ export { SSHJob, type SSHJobSpec, type SSHJobOptions } from './ssh-job.js';
 export { SlurmJob, type SlurmJobSpec, type SlurmJobOptions } from './slurm-job.js';
 export { KubernetesJob, type KubernetesJobSpec, type KubernetesJobOptions, type KubernetesMeshSpec } from './kubernetes-job.js';
 export { KubeApiError } from './kube-client.js';
-export { KubeConfigError } from './kube-yaml.js';
+export { KubeConfigError, KubernetesError, type KubernetesErrorVariant } from './kube-yaml.js';
 export { PodsNotReadyError } from './kube-pods.js';

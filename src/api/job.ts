@@ -14,7 +14,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ActormeshError } from '../errors.js';
+import { ActormeshError } from '../base/errors.js';
 import type { HostMesh } from './host-mesh.js';
 
 /** The host meshes of a running job, by mesh name. */
@@ -50,7 +50,7 @@ export interface Job {
 }
 
 /** A job's cache or spec is unusable, or its workers did not come up. */
-export class JobError extends ActormeshError {
+export class JobError extends ActormeshError<'JobError', 'BadCache' | 'BadSpec' | 'StartFailed' | 'BadModule'> {
   constructor(variant: 'BadCache' | 'BadSpec' | 'StartFailed' | 'BadModule', message: string, options?: { cause?: unknown }) {
     super('JobError', variant, message, options);
   }
@@ -105,15 +105,16 @@ export function newSecretFile(dir: string): string {
 }
 
 export function readSecret(file: string): string {
+  let s: string;
   try {
-    const s = readFileSync(file, 'utf8').trim();
-    if (s === '') throw new Error('empty');
-    return s;
+    s = readFileSync(file, 'utf8').trim();
   } catch (e) {
     throw new JobError('BadCache', `the job's secret file ${file} cannot be read (${(e as Error).message}); run \`actormesh job kill\` and apply again`, {
       cause: e,
     });
   }
+  if (s === '') throw new JobError('BadCache', `the job's secret file ${file} is empty; run \`actormesh job kill\` and apply again`);
+  return s;
 }
 
 /** Structural equality of two JSON-like specs (key order ignored). */

@@ -18,8 +18,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
-import { ActormeshError } from '../errors.js';
-import { KubeConfigError, parseYaml } from './kube-yaml.js';
+import { KubeConfigError, KubernetesError, parseYaml, type KubernetesErrorVariant } from './kube-yaml.js';
 
 export { KubeConfigError } from './kube-yaml.js';
 
@@ -41,7 +40,7 @@ export interface KubeConnection {
 }
 
 /** The API server answered outside 2xx (or the connection failed: `status` 0). */
-export class KubeApiError extends ActormeshError {
+export class KubeApiError extends KubernetesError {
   readonly status: number;
   readonly reason: string;
   /** The API's own message (its `Status.message`), or what went wrong on the connection. */
@@ -49,7 +48,7 @@ export class KubeApiError extends ActormeshError {
   readonly method: string;
   readonly path: string;
   constructor(method: string, path: string, status: number, reason: string, apiMessage: string, options?: { cause?: unknown }) {
-    super('KubernetesError', variantOf(status, reason), `Kubernetes API ${method} ${path}: ${describe(status, reason)}: ${apiMessage}${hint(status)}`, options);
+    super(variantOf(status, reason), `Kubernetes API ${method} ${path}: ${describe(status, reason)}: ${apiMessage}${hint(status)}`, options);
     this.status = status;
     this.reason = reason;
     this.apiMessage = apiMessage;
@@ -58,8 +57,8 @@ export class KubeApiError extends ActormeshError {
   }
 }
 
-function variantOf(status: number, reason: string): string {
-  const v: Record<number, string> = {
+function variantOf(status: number, reason: string): KubernetesErrorVariant {
+  const v: Record<number, KubernetesErrorVariant> = {
     0: 'Unreachable',
     400: 'BadRequest',
     401: 'Unauthorized',
@@ -69,7 +68,7 @@ function variantOf(status: number, reason: string): string {
     410: 'Gone',
     422: 'Invalid',
   };
-  return v[status] ?? (reason !== '' ? reason : 'ApiError');
+  return v[status] ?? (reason === 'BadResponse' || reason === 'BadEvent' ? reason : 'ApiError');
 }
 
 function describe(status: number, reason: string): string {

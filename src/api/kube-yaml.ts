@@ -7,12 +7,39 @@
  * Invariant: anything outside that subset (anchors, tags, block scalars `|`/`>`, flow mappings
  * with content, tabs in indentation) throws `KubeConfigError` naming the line; nothing is guessed.
  */
-import { ActormeshError } from '../errors.js';
+import { ActormeshError } from '../base/errors.js';
+
+/**
+ * Variants of `KubernetesError`: the API answered with an HTTP status (`BadRequest` 400 ...
+ * `Invalid` 422, `ApiError` for any other; the API's own reason is `KubeApiError.reason`), the
+ * server was unreachable, an answer or watch event was not JSON, or a kubeconfig or manifest is
+ * unusable (`BadConfig`).
+ */
+export type KubernetesErrorVariant =
+  | 'Unreachable'
+  | 'BadRequest'
+  | 'Unauthorized'
+  | 'Forbidden'
+  | 'NotFound'
+  | 'Conflict'
+  | 'Gone'
+  | 'Invalid'
+  | 'ApiError'
+  | 'BadResponse'
+  | 'BadEvent'
+  | 'BadConfig';
+
+/** An error talking to Kubernetes (defined here, below the client, which reads its kubeconfig with this module). */
+export class KubernetesError extends ActormeshError<'KubernetesError', KubernetesErrorVariant> {
+  constructor(variant: KubernetesErrorVariant, message: string, options?: { cause?: unknown }) {
+    super('KubernetesError', variant, message, options);
+  }
+}
 
 /** A kubeconfig or manifest cannot be read, or names something this client does not support. */
-export class KubeConfigError extends ActormeshError {
+export class KubeConfigError extends KubernetesError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('KubernetesError', 'BadConfig', message, options);
+    super('BadConfig', message, options);
   }
 }
 

@@ -1,4 +1,4 @@
-import { ActormeshError } from '../errors.js';
+import { ActormeshError } from '../base/errors.js';
 
 /**
  * Variants of Monarch's `ChannelError` (hyperactor/src/channel.rs), and actormesh's own: `Unauthorized`
@@ -12,7 +12,7 @@ export type ChannelErrorVariant =
  * An error of the channel layer: bad addresses, refused or broken connections, malformed frames,
  * delivery timeouts. `variant` names what went wrong; `addr` (when known) is the channel address.
  */
-export class ChannelError extends ActormeshError {
+export class ChannelError extends ActormeshError<'ChannelError', ChannelErrorVariant> {
   readonly addr: string | undefined;
   constructor(variant: ChannelErrorVariant, message: string, addr?: string, options?: { cause?: unknown }) {
     super('ChannelError', variant, message, options);

@@ -76,14 +76,16 @@ export class ClientCertProver {
   private readonly certB64: string;
   private readonly key: KeyObject;
   constructor(certPem: Buffer, keyPem: Buffer, addr: string) {
+    let bad: string | undefined;
     try {
       const leaf = new X509Certificate(certPem);
       this.key = createPrivateKey(keyPem);
-      if (!leaf.checkPrivateKey(this.key)) throw new Error('the private key does not match the certificate');
       this.certB64 = leaf.raw.toString('base64');
+      if (!leaf.checkPrivateKey(this.key)) bad = 'the private key does not match the certificate';
     } catch (e) {
       throw new ChannelError('TlsError', `invalid TLS client certificate or key for ${addr}: ${(e as Error).message}`, addr, { cause: e });
     }
+    if (bad !== undefined) throw new ChannelError('TlsError', `invalid TLS client certificate or key for ${addr}: ${bad}`, addr);
   }
   headers(now = Date.now()): Record<string, string> {
     const msg = `${now}.${randomBytes(12).toString('base64url')}`;

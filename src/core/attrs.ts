@@ -5,17 +5,20 @@
  * Invariant: for every key and every value `v` it can hold, `key.parse(key.format(v))` equals
  * `v`; snapshots and env vars therefore carry values as text without loss.
  */
-import { ActormeshError } from '../errors.js';
+import { ActormeshError } from '../base/errors.js';
 
 /** A configuration value (or env var / snapshot entry) was invalid, or a key unknown. */
-export class ConfigError extends ActormeshError {
+/** Variants of `ConfigError`. */
+export type ConfigErrorVariant = 'InvalidValue' | 'UnknownKey' | 'DuplicateKey' | 'InvalidFile' | 'InvalidLayer' | 'InvalidSnapshot';
+
+export class ConfigError extends ActormeshError<'ConfigError', ConfigErrorVariant> {
   /** The key's name (e.g. `MESSAGE_TTL_DEFAULT`), when known. */
   readonly key: string | undefined;
   /** The env var the value came from, if it came from the environment. */
   readonly envVar: string | undefined;
   readonly value: string | undefined;
   readonly expected: string;
-  constructor(variant: string, info: { key?: string; envVar?: string; value?: string; expected: string; detail?: string }) {
+  constructor(variant: ConfigErrorVariant, info: { key?: string; envVar?: string; value?: string; expected: string; detail?: string }) {
     const where = info.envVar ? `environment variable ${info.envVar}` : info.key ? `config key ${info.key}` : 'config';
     const got = info.value !== undefined ? ` has invalid value ${JSON.stringify(info.value)}` : '';
     super('ConfigError', variant, `${where}${got}${info.detail ? ` (${info.detail})` : ''}: expected ${info.expected}`);
@@ -26,13 +29,15 @@ export class ConfigError extends ActormeshError {
   }
 }
 
-/** Thrown by value parsers; `Config` rethrows it as a `ConfigError` naming key/env var/value. */
-export class AttrValueError extends Error {
-  constructor(
-    readonly expected: string,
-    readonly detail?: string,
-  ) {
-    super(`expected ${expected}${detail ? ` (${detail})` : ''}`);
+/**
+ * Thrown by value parsers (`key.parse(text)`, variant `InvalidValue`, naming no key); `Config`
+ * rethrows it as a `ConfigError` naming key, env var and value.
+ */
+export class AttrValueError extends ConfigError {
+  readonly detail: string | undefined;
+  constructor(expected: string, detail?: string) {
+    super('InvalidValue', { expected, ...(detail !== undefined ? { detail } : {}) });
+    this.detail = detail;
   }
 }
 

@@ -42,6 +42,7 @@
 
 import { markAsUntransferable } from 'node:worker_threads';
 import { type ActorId, parseActorId } from './ids.js';
+import { BindingError } from './codec-errors.js';
 
 /** How the fast path reaches the class registry of codec.ts. */
 export interface ShapeClassHooks {
@@ -279,8 +280,8 @@ export function registerLayout<T>(
   write: (obj: T, w: LayoutWriter) => boolean,
   read: (r: LayoutReader) => T,
 ): void {
-  if (!Number.isInteger(kind) || kind < 1 || kind > 255) throw new RangeError(`layout kind must be 1..255, got ${kind}`);
-  if (layoutsByKind[kind] !== undefined) throw new RangeError(`layout kind ${kind} is already registered`);
+  if (!Number.isInteger(kind) || kind < 1 || kind > 255) throw new BindingError('InvalidLayoutKind', `layout kind must be 1..255, got ${kind}`);
+  if (layoutsByKind[kind] !== undefined) throw new BindingError('DuplicateLayoutKind', `layout kind ${kind} is already registered`);
   const l: Layout = { kind, ctor, write: write as Layout['write'], read };
   layoutsByKind[kind] = l;
   layouts = [...layouts, l];

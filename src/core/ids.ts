@@ -13,27 +13,40 @@
  * - `compareReferences` is a total order: tuples (world?, rank?, direct(addr, name)?, actor?,
  *   pid?, port?) with absent sorting first, and every ranked/world reference before any direct one.
  */
-import { ActormeshError } from '../errors.js';
+import { ActormeshError } from '../base/errors.js';
 import { typeNameOfPort, TYPED_PORT_BIT } from './typeinfo.js';
 import { ADDR_EXPECTED, formatAddr, parseAddrWith } from './addr.js';
 
+/**
+ * Variants of `ReferenceParsingError` (Monarch hyperactor/src/reference.rs), with ours: `InvalidId`
+ * (an id built from an invalid component).
+ */
+export type ReferenceParsingErrorVariant = 'Empty' | 'Unexpected' | 'WrongType' | 'Json' | 'ChannelAddr' | 'InvalidId';
+
+/** A reference (actor, proc, port id) could not be parsed or built. */
+export class ReferenceParsingError extends ActormeshError<'ReferenceParsingError', ReferenceParsingErrorVariant> {
+  constructor(variant: ReferenceParsingErrorVariant, message: string, options?: { cause?: unknown }) {
+    super('ReferenceParsingError', variant, message, options);
+  }
+}
+
 /** A reference string (or JSON form) was malformed. `input` is the offending text. */
-export class IdParseError extends ActormeshError {
+export class IdParseError extends ReferenceParsingError {
   readonly input: string;
   readonly expected: string;
-  constructor(variant: string, input: string, expected: string, detail?: string) {
-    super('ReferenceParsingError', variant, `invalid reference ${JSON.stringify(input)}: ${detail ? detail + '; ' : ''}expected ${expected}`);
+  constructor(variant: Exclude<ReferenceParsingErrorVariant, 'InvalidId'>, input: string, expected: string, detail?: string) {
+    super(variant, `invalid reference ${JSON.stringify(input)}: ${detail ? detail + '; ' : ''}expected ${expected}`);
     this.input = input;
     this.expected = expected;
   }
 }
 
 /** An id was constructed from an invalid component (bad name, negative rank, port out of u64). */
-export class InvalidIdError extends ActormeshError {
+export class InvalidIdError extends ReferenceParsingError {
   readonly field: string;
   readonly value: unknown;
   constructor(field: string, value: unknown, expected: string) {
-    super('ReferenceError', 'InvalidId', `invalid ${field} ${describe(value)}: expected ${expected}`);
+    super('InvalidId', `invalid ${field} ${describe(value)}: expected ${expected}`);
     this.field = field;
     this.value = value;
   }

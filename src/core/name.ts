@@ -10,7 +10,7 @@
  *   reserved base that itself ends in `_` + 12 base58 characters (indistinguishable by syntax).
  */
 import { randomFillSync } from 'node:crypto';
-import { ActormeshError } from '../errors.js';
+import { ActormeshError } from '../base/errors.js';
 
 /** Flickr's base58 alphabet (no 0, O, I, l). */
 export const FLICKR_BASE58 = '123456789abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ';
@@ -22,10 +22,13 @@ const U64_MAX = (1n << 64n) - 1n;
 const TWO32 = 4294967296;
 
 /** A ShortUuid or Name string was malformed. */
-export class NameParseError extends ActormeshError {
+/** Variants of `NameParseError`. */
+export type NameParseErrorVariant = 'Empty' | 'InvalidBase' | 'InvalidChar' | 'OutOfRange' | 'Overflow';
+
+export class NameParseError extends ActormeshError<'NameParseError', NameParseErrorVariant> {
   readonly input: string;
   readonly expected: string;
-  constructor(variant: string, input: string, expected: string, detail: string) {
+  constructor(variant: NameParseErrorVariant, input: string, expected: string, detail: string) {
     super('NameParseError', variant, `invalid ${JSON.stringify(input)}: ${detail}; expected ${expected}`);
     this.input = input;
     this.expected = expected;

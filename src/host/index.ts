@@ -9,12 +9,15 @@ export {
   NotOwnedError,
   HostMeshRefParseError,
   WorkerStartError,
+  HostMeshError,
+  type HostMeshErrorVariant,
   type AttachFailure,
   type AttachFailureReason,
 } from './errors.js';
 export { startWorker, PACKAGE_VERSION, type WorkerConfig, type WorkerHandle } from './worker.js';
 export {
   WorkerUsageError,
+  WorkerError,
   WORKER_USAGE,
   parseWorkerArgs,
   resolveAdvertised,

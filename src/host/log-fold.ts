@@ -26,7 +26,7 @@
  *   `push` writes each line at once, unfolded.
  * - Nothing here keeps the process alive: the single timer is unref'd; `close()` clears it.
  */
-import { ActormeshError } from '../errors.js';
+import { ActormeshError } from '../base/errors.js';
 
 /** One line printed by a proc (without its trailing newline). */
 export interface LogLine {
@@ -53,7 +53,7 @@ export const DEFAULT_MAX_PENDING = 10_000;
 export const MAX_SOURCE_NAMES = 3;
 
 /** Invalid `LogFoldOptions`. */
-export class LogFoldError extends ActormeshError {
+export class LogFoldError extends ActormeshError<'LogFoldError', 'InvalidOption'> {
   readonly option: string;
   constructor(option: string, value: unknown, expected: string) {
     super('LogFoldError', 'InvalidOption', `LogFolder option ${option} has invalid value ${String(value)}: expected ${expected}`);

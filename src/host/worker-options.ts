@@ -23,17 +23,25 @@ import { readFileSync } from 'node:fs';
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { isIP, isIPv4, isIPv6 } from 'node:net';
 import { promises as dnsPromises } from 'node:dns';
-import { ActormeshError } from '../errors.js';
+import { ActormeshError } from '../base/errors.js';
 import { formatAddr, parseAddr, type ChannelAddr } from '../channel/addr.js';
+import { ChannelError } from '../channel/errors.js';
 
 export type WorkerUsageVariant = 'Usage' | 'Help' | 'Insecure' | 'LoopbackAdvertised' | 'SecretFile';
 
+/** An error of the worker command line (the kind's one class is `WorkerUsageError`). */
+export class WorkerError extends ActormeshError<'WorkerError', WorkerUsageVariant> {
+  constructor(variant: WorkerUsageVariant, message: string, options?: { cause?: unknown }) {
+    super('WorkerError', variant, message, options);
+  }
+}
+
 /** A bad `actormesh worker` command line (or `--help`): print `message`, exit with `exitCode`. */
-export class WorkerUsageError extends ActormeshError {
+export class WorkerUsageError extends WorkerError {
   /** 2 for every mistake; 0 for `Help`. */
   readonly exitCode: number;
   constructor(variant: WorkerUsageVariant, message: string, options?: { cause?: unknown }) {
-    super('WorkerError', variant, message, options);
+    super(variant, message, options);
     this.exitCode = variant === 'Help' ? 0 : 2;
   }
 }
@@ -159,7 +167,8 @@ function isUnspecifiedHost(host: string): boolean {
 
 /** `addr` (any accepted form) with its tcp port replaced by `port`, canonically printed; unix addresses are returned unchanged. */
 export function withPort(addr: string, port: number): string {
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port ${port} is out of range 0..65535`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ChannelError('InvalidAddress', `port ${port} is out of range 0..65535 (giving ${addr} a port)`, addr);
   const a = parseAddr(addr);
   return formatAddr(a.transport === 'tcp' ? { ...a, port } : a);
 }

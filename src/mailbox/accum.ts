@@ -13,12 +13,11 @@
  * `acc.accumulate(acc.accumulate(s, a), b)` equals `acc.accumulate(s, r.reduce(a, b))`, so
  * pre-reduction on a hop never changes what the final receiver observes.
  */
-import { ActormeshError } from '../errors.js';
 import { PortId } from '../core/ids.js';
 import type { Mailbox } from './mailbox.js';
 import { LocalPort } from './mailbox.js';
 import { CoalescingReceiver } from './receiver.js';
-import { PortClosedError } from './errors.js';
+import { MailboxError, PortClosedError } from './errors.js';
 import { sumReducer, maxReducer, minReducer } from '../valuemesh/index.js';
 
 /** Names a registered reducer and its parameters; travels inside PortRefs. */
@@ -52,10 +51,10 @@ export interface Accumulator<S, U> {
 }
 
 /** Unknown reducer name in a ReducerSpec. */
-export class UnknownReducerError extends ActormeshError {
+export class UnknownReducerError extends MailboxError {
   readonly reducer: string;
   constructor(name: string) {
-    super('MailboxError', 'UnknownReducer', `no reducer named '${name}' is registered (known: ${[...reducers.keys()].join(', ')})`);
+    super('UnknownReducer', `reducer '${name}'`, `no reducer of that name is registered (known: ${[...reducers.keys()].join(', ')})`);
     this.reducer = name;
   }
 }

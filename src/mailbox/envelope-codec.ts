@@ -28,6 +28,7 @@
  */
 import * as flatbuffers from 'flatbuffers';
 import { parseActorId, parsePortId, type ActorId, type PortId } from '../core/ids.js';
+import { SerializationError } from '../core/codec-errors.js';
 import { MessageEnvelope, EMPTY_HEADERS, NO_BINDINGS, NO_ERRORS, type WireBinding } from './envelope.js';
 import { DELIVERY_ERROR_KINDS, type DeliveryError } from './errors.js';
 import { Envelope } from '../wire/generated/actormesh/wire/envelope.js';
@@ -255,7 +256,7 @@ export class EnvelopeEncoder {
    */
   encodeAsk(env: MessageEnvelope): Uint8Array {
     const rp = env.replyPort;
-    if (!Number.isInteger(rp) || rp >= NO_REPLY_PORT) throw new RangeError(`reply port ${rp} does not fit the envelope's u32 field`);
+    if (!Number.isInteger(rp) || rp >= NO_REPLY_PORT) throw new SerializationError('envelope', `reply port ${rp} does not fit its u32 field`);
     const sender = this.utf8.get(env.sender.key, this.enc);
     const dest = this.utf8.get(env.dest.key, this.enc);
     const type = this.utf8.get(env.typeName, this.enc);
@@ -321,7 +322,7 @@ export class EnvelopeEncoder {
     if (errors) Envelope.addErrors(b, errors);
     if (env.replyPort >= 0) {
       if (!Number.isInteger(env.replyPort) || env.replyPort >= NO_REPLY_PORT)
-        throw new RangeError(`reply port ${env.replyPort} does not fit the envelope's u32 field`);
+        throw new SerializationError('envelope', `reply port ${env.replyPort} does not fit its u32 field`);
       Envelope.addReplyPort(b, env.replyPort);
     }
     // Always written (force: the schema defaults would otherwise drop ttl 64 / flags 1).

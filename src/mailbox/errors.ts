@@ -2,7 +2,7 @@
  * Typed errors of the mailbox layer (Monarch hyperactor/src/mailbox.rs `DeliveryError`, `MailboxError`): delivery failures recorded on
  * envelopes, mailbox errors (closed ports, receive timeouts) and sender errors.
  */
-import { ActormeshError } from '../errors.js';
+import { ActormeshError } from '../base/errors.js';
 
 /** The five ways a message can fail to reach its port (Monarch's `DeliveryError`). */
 export type DeliveryErrorKind = 'Unroutable' | 'BrokenLink' | 'Mailbox' | 'Multicast' | 'TtlExpired';
@@ -38,12 +38,15 @@ export function displayDeliveryError(e: DeliveryError): string {
   }
 }
 
+/** Variants of `MailboxError` (Monarch's `MailboxErrorKind`), with ours: `UnknownReducer`. */
+export type MailboxErrorVariant = 'Closed' | 'Recv' | 'Timeout' | 'Unbound' | 'AlreadyBound' | 'Other' | 'UnknownReducer';
+
 /** `MailboxError{actor, kind}`: an operation on a mailbox or port failed. */
-export class MailboxError extends ActormeshError {
-  /** Display form of the actor (or port) the error concerns. */
+export class MailboxError extends ActormeshError<'MailboxError', MailboxErrorVariant> {
+  /** Display form of the actor (or port, or operation) the error concerns. */
   readonly location: string;
-  constructor(variant: 'Closed' | 'Recv' | 'Timeout' | 'Unbound' | 'AlreadyBound' | 'Other', location: string, message: string) {
-    super('MailboxError', variant, `${location}: ${message}`);
+  constructor(variant: MailboxErrorVariant, location: string, message: string, options?: { cause?: unknown }) {
+    super('MailboxError', variant, `${location}: ${message}`, options);
     this.location = location;
   }
 }
@@ -56,20 +59,23 @@ export class PortClosedError extends MailboxError {
 }
 
 /** A receive or request did not complete in time. */
-export class TimeoutError extends ActormeshError {
+export class TimeoutError extends MailboxError {
   readonly timeoutMs: number;
   readonly what: string;
   constructor(what: string, timeoutMs: number) {
-    super('MailboxError', 'Timeout', `${what} timed out after ${timeoutMs} ms`);
+    super('Timeout', what, `timed out after ${timeoutMs} ms`);
     this.timeoutMs = timeoutMs;
     this.what = what;
   }
 }
 
+/** Variants of `MailboxSenderError` (Monarch's `MailboxSenderErrorKind`), with ours: `UnhandledMessageType`. */
+export type MailboxSenderErrorVariant = 'Serialize' | 'Closed' | 'Channel' | 'Other' | 'UnhandledMessageType';
+
 /** `MailboxSenderError{location, kind}`: a message could not be posted. */
-export class MailboxSenderError extends ActormeshError {
+export class MailboxSenderError extends ActormeshError<'MailboxSenderError', MailboxSenderErrorVariant> {
   readonly location: string;
-  constructor(variant: 'Serialize' | 'Closed' | 'Channel' | 'Other', location: string, message: string, options?: { cause?: unknown }) {
+  constructor(variant: MailboxSenderErrorVariant, location: string, message: string, options?: { cause?: unknown }) {
     super('MailboxSenderError', variant, `failed to post to ${location}: ${message}`, options);
     this.location = location;
   }
@@ -79,7 +85,7 @@ export class MailboxSenderError extends ActormeshError {
  * `UndeliverableMessageError`: `DeliveryFailure` when a message the actor sent came back
  * undeliverable (the actor's default reaction: fail), `ReturnFailure` when returning it failed.
  */
-export class UndeliverableMessageError extends ActormeshError {
+export class UndeliverableMessageError extends ActormeshError<'UndeliverableMessageError', 'DeliveryFailure' | 'ReturnFailure'> {
   readonly sender: string;
   readonly dest: string;
   readonly errors: readonly DeliveryError[];

@@ -38,7 +38,7 @@ import type { ActorId } from '../core/ids.js';
 import { Point } from '../ndslice/point.js';
 import { castPointOf, castSenderOf } from './cast-direct.js';
 import { ValueMesh } from '../valuemesh/value-mesh.js';
-import { ActormeshError } from '../errors.js';
+import { MeshError } from '../valuemesh/errors.js';
 import { CAST_MESH_POINT } from './cast-protocol.js';
 
 /** An endpoint implementation: gets the context first, then the caller's arguments. */
@@ -112,11 +112,10 @@ export type ReservedEndpointName = (typeof RESERVED_ENDPOINT_NAMES)[number];
 const RESERVED = new Set<string>(RESERVED_ENDPOINT_NAMES);
 
 /** An actor class declares an endpoint whose name is reserved by the mesh API. */
-export class ReservedEndpointNameError extends ActormeshError {
+export class ReservedEndpointNameError extends MeshError {
   readonly endpoint: string;
   constructor(actorClass: string, endpoint: string) {
     super(
-      'MeshError',
       'ReservedEndpointName',
       `${actorClass} declares an endpoint named '${endpoint}', a reserved word of actor meshes (mesh.${endpoint} is a mesh member; reserved: ${RESERVED_ENDPOINT_NAMES.join(', ')}); rename the endpoint`,
     );
@@ -247,7 +246,7 @@ export function castSender(cx: Context): ActorId | undefined {
  * An endpoint call failed on a member (the endpoint threw). `remoteName` is the class name of
  * what was thrown, `remoteStack` its stack as text (Monarch's `ActorError` traceback).
  */
-export class EndpointError extends ActormeshError {
+export class EndpointError extends MeshError {
   readonly endpoint: string;
   readonly rank: number;
   readonly actor: string;
@@ -256,7 +255,7 @@ export class EndpointError extends ActormeshError {
   readonly remoteStack: string;
   constructor(endpoint: string, actor: string, rank: number, remote: RemoteErrorInfo | string) {
     const info: RemoteErrorInfo = typeof remote === 'string' ? { name: 'Error', message: remote, stack: remote } : remote;
-    super('MeshError', 'EndpointError', `endpoint ${endpoint} failed: ${info.name}: ${info.message} (actor ${actor}, rank ${rank})`);
+    super('EndpointError', `endpoint ${endpoint} failed: ${info.name}: ${info.message} (actor ${actor}, rank ${rank})`);
     this.endpoint = endpoint;
     this.actor = actor;
     this.rank = rank;
@@ -277,9 +276,9 @@ export function remoteErrorFrom(v: unknown): RemoteErrorInfo {
 }
 
 /** Bad use of an endpoint (e.g. `callOne` on a mesh with more than one member). */
-export class EndpointUsageError extends ActormeshError {
-  constructor(variant: string, message: string) {
-    super('MeshError', variant, message);
+export class EndpointUsageError extends MeshError {
+  constructor(variant: 'NoEndpoints' | 'InvalidRank' | 'InvalidTimeout' | 'NoReducer' | 'CallOneOnMany' | 'UnboundMeshRef', message: string) {
+    super(variant, message);
   }
 }
 

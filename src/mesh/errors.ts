@@ -1,20 +1,21 @@
 /**
  * The mesh layer's error taxonomy (Monarch hyperactor_mesh/src/v1.rs `Error`).
  *
- * Every class extends `ActormeshError` with `kind = 'MeshError'` and `variant` = the Rust variant
- * name; payload fields are own properties. Errors that carry per-rank statuses keep them as a
+ * Every class extends `MeshError` (`kind = 'MeshError'`, defined with the value meshes, which
+ * fail with its `InvalidRankCardinality`) and `variant` = the Rust variant name; payload fields
+ * are own properties. Errors that carry per-rank statuses keep them as a
  * `RankedValues<Status>` and render them with `RankedValues.invert` order, e.g.
  * `Failed(test failure)=0..8` or `Running=0..3;Timeout(30s)=3..4`.
  *
  * `ActorTypeNotRegistered` is the actor layer's class (same variant), re-exported here;
  * `AllocatorError` comes from `./alloc` and passes through unchanged.
  */
-import { ActormeshError } from '../errors.js';
+import { ActormeshError } from '../base/errors.js';
 import type { RankedValues, Status } from '../valuemesh/index.js';
+import { MeshError } from '../valuemesh/errors.js';
 
 export { ActorTypeNotRegistered } from '../actor/errors.js';
-
-const KIND = 'MeshError';
+export { MeshError, type MeshErrorVariant } from '../valuemesh/errors.js';
 
 function causeText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -25,11 +26,10 @@ function causeText(e: unknown): string {
 export { InvalidRankCardinality } from '../valuemesh/errors.js';
 
 /** The caller's proc cannot route to a mesh: its forwarder is not a DialMailboxRouter. */
-export class UnroutableMesh extends ActormeshError {
+export class UnroutableMesh extends MeshError {
   readonly forwarder: string;
   constructor(forwarder: string) {
     super(
-      KIND,
       'UnroutableMesh',
       `cannot allocate a proc mesh from this proc: its forwarder is a ${forwarder}, expected a DialMailboxRouter (or a QueueingSender configured with one) so routes to the new procs can be bound`,
     );
@@ -38,53 +38,53 @@ export class UnroutableMesh extends ActormeshError {
 }
 
 /** Configuring a mesh agent (or a mesh) failed. */
-export class ConfigurationError extends ActormeshError {
+export class ConfigurationError extends MeshError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(KIND, 'ConfigurationError', `mesh configuration failed: ${message}`, options);
+    super('ConfigurationError', `mesh configuration failed: ${message}`, options);
   }
 }
 
 /** A request/response exchange with an agent failed. */
-export class CallError extends ActormeshError {
+export class CallError extends MeshError {
   readonly actor: string;
   constructor(actor: string, cause: unknown) {
-    super(KIND, 'CallError', `call to ${actor} failed: ${causeText(cause)}`, { cause });
+    super('CallError', `call to ${actor} failed: ${causeText(cause)}`, { cause });
     this.actor = actor;
   }
 }
 
 /** Sending to an actor failed synchronously. */
-export class SendingError extends ActormeshError {
+export class SendingError extends MeshError {
   readonly actor: string;
   constructor(actor: string, cause: unknown) {
-    super(KIND, 'SendingError', `sending to ${actor} failed: ${causeText(cause)}`, { cause });
+    super('SendingError', `sending to ${actor} failed: ${causeText(cause)}`, { cause });
     this.actor = actor;
   }
 }
 
 /** A cast could not be built (binding, unbinding, selection). */
-export class CastingError extends ActormeshError {
+export class CastingError extends MeshError {
   readonly meshName: string;
   constructor(meshName: string, cause: unknown) {
-    super(KIND, 'CastingError', `cannot cast to mesh ${meshName}: ${causeText(cause)}`, { cause });
+    super('CastingError', `cannot cast to mesh ${meshName}: ${causeText(cause)}`, { cause });
     this.meshName = meshName;
   }
 }
 
 /** Bad arguments to a mesh operation (wrong types, unknown labels…). */
-export class InvalidMeshArgument extends ActormeshError {
+export class InvalidMeshArgument extends MeshError {
   readonly argument: string;
   constructor(argument: string, detail: string) {
-    super(KIND, 'InvalidMeshArgument', `invalid ${argument}: ${detail}`);
+    super('InvalidMeshArgument', `invalid ${argument}: ${detail}`);
     this.argument = argument;
   }
 }
 
 /** State was requested for a name that no agent knows (or that failed to spawn). */
-export class NotExist extends ActormeshError {
+export class NotExist extends MeshError {
   readonly resourceName: string;
   constructor(name: string) {
-    super(KIND, 'NotExist', `resource '${name}' does not exist on the mesh (never spawned, or its spawn failed)`);
+    super('NotExist', `resource '${name}' does not exist on the mesh (never spawned, or its spawn failed)`);
     this.resourceName = name;
   }
 }
@@ -95,35 +95,38 @@ export function displayStatuses(statuses: RankedValues<Status>): string {
 }
 
 /** Spawning an actor mesh failed or timed out on some ranks. */
-export class ActorSpawnError extends ActormeshError {
+export class ActorSpawnError extends MeshError {
   readonly statuses: RankedValues<Status>;
   constructor(statuses: RankedValues<Status>, meshName?: string) {
-    super(KIND, 'ActorSpawnError', `error spawning actor mesh${meshName ? ` ${meshName}` : ''}: ${displayStatuses(statuses)}`);
+    super('ActorSpawnError', `error spawning actor mesh${meshName ? ` ${meshName}` : ''}: ${displayStatuses(statuses)}`);
     this.statuses = statuses;
   }
 }
 
 /** Stopping an actor mesh did not reach a terminal status on every rank. */
-export class ActorStopError extends ActormeshError {
+export class ActorStopError extends MeshError {
   readonly statuses: RankedValues<Status>;
   constructor(statuses: RankedValues<Status>, meshName?: string) {
-    super(KIND, 'ActorStopError', `error stopping actor mesh${meshName ? ` ${meshName}` : ''}: ${displayStatuses(statuses)}`);
+    super('ActorStopError', `error stopping actor mesh${meshName ? ` ${meshName}` : ''}: ${displayStatuses(statuses)}`);
     this.statuses = statuses;
   }
 }
 
 /** The controller actor of a new actor mesh could not be spawned. */
-export class ControllerActorSpawnError extends ActormeshError {
+export class ControllerActorSpawnError extends MeshError {
   readonly meshName: string;
   constructor(meshName: string, cause: unknown) {
-    super(KIND, 'ControllerActorSpawnError', `cannot spawn the controller of actor mesh ${meshName}: ${causeText(cause)}`, { cause });
+    super('ControllerActorSpawnError', `cannot spawn the controller of actor mesh ${meshName}: ${causeText(cause)}`, { cause });
     this.meshName = meshName;
   }
 }
 
-/** An agent-side operation failed (e.g. a second Configure). Recorded, never thrown across procs. */
-export class AgentError extends ActormeshError {
-  constructor(variant: 'AlreadyConfigured' | 'NotConfigured' | 'SupervisionEvents', message: string) {
+/** Variants of `ProcMeshAgentError`. */
+export type ProcMeshAgentErrorVariant = 'AlreadyConfigured' | 'NotConfigured' | 'SupervisionEvents';
+
+/** An agent-side operation failed (e.g. a second Configure, or a supervision event it does not record). */
+export class ProcMeshAgentError extends ActormeshError<'ProcMeshAgentError', ProcMeshAgentErrorVariant> {
+  constructor(variant: ProcMeshAgentErrorVariant, message: string) {
     super('ProcMeshAgentError', variant, message);
   }
 }

@@ -31,6 +31,7 @@ import { BaseMailboxSender, type MailboxSender, QueueingSender } from '../mailbo
 import type { MessageEnvelope, ReturnHandle } from '../mailbox/envelope.js';
 import { Status, StatusOverlay } from '../valuemesh/index.js';
 import type { ActorState, CreateOrUpdate, GetRankStatus, GetState, Stop, StopAll, SupervisionEventInfo } from './resource.js';
+import { ProcMeshAgentError } from './errors.js';
 // Side effects: the codec classes of the replies (Status, StatusOverlay) must exist in every
 // process that runs an agent, or replies would lose their classes on the wire.
 import './resource.js';
@@ -120,7 +121,7 @@ export class ProcMeshAgent extends Actor<unknown, ProcMeshAgentMessage> {
   }
 
   private onSupervisionEvent(ev: ActorSupervisionEvent): void {
-    if (!this.recordEvents) throw new Error(`unrecorded supervision event: ${ev}`);
+    if (!this.recordEvents) throw new ProcMeshAgentError('SupervisionEvents', `unrecorded supervision event: ${ev}`);
     const key = ev.actorId.key;
     const info: SupervisionEventInfo = { actorId: String(ev.actorId), status: 'Failed', message: ev.toString() };
     const list = this.events.get(key);

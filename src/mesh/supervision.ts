@@ -22,7 +22,7 @@
  * casts sent before the poll), so an unanswered poll only leaves a "slow" note on the health
  * state (`MeshHealth.slow`), cleared by the next answer.
  */
-import { ActormeshError } from '../errors.js';
+import { MeshError } from '../valuemesh/errors.js';
 import type { Slice } from '../ndslice/slice.js';
 import type { Context } from '../actor/instance.js';
 import { Rank } from '../core/bindings.js';
@@ -60,12 +60,11 @@ export class MeshFailure {
 }
 
 /** A cast, call or wait on a mesh whose members failed (or that was stopped). */
-export class SupervisionError extends ActormeshError {
+export class SupervisionError extends MeshError {
   readonly meshName: string;
   readonly failure: MeshFailure | undefined;
-  constructor(meshName: string, failure: MeshFailure | undefined, variant = 'SupervisionError') {
+  constructor(meshName: string, failure: MeshFailure | undefined, variant: 'SupervisionError' | 'MeshStopped' = 'SupervisionError') {
     super(
-      'MeshError',
       variant,
       failure === undefined
         ? `mesh ${meshName} is stopped; expected a live mesh (spawn a new one)`
@@ -109,13 +108,12 @@ interface Waiter {
 }
 
 /** A cast to a member came back undeliverable (e.g. no such endpoint, or the actor is gone). */
-export class CastUndeliverableError extends ActormeshError {
+export class CastUndeliverableError extends MeshError {
   readonly meshName: string;
   readonly dest: string;
   readonly typeName: string;
   constructor(meshName: string, typeName: string, dest: string, reason: string) {
     super(
-      'MeshError',
       'CastUndeliverable',
       `a cast of ${typeName} to ${dest} (mesh ${meshName}) was undeliverable: ${reason}; expected an actor of the mesh with a handler for ${typeName} (is the endpoint name right?)`,
     );

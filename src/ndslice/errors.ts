@@ -1,248 +1,335 @@
 /**
- * Typed errors of the ndslice layer: one class per Rust error variant (Monarch ndslice/src/slice.rs `SliceError`, view.rs `ExtentError`, `PointError`, `ViewError`,
- * shape.rs `ShapeError`).
+ * Typed errors of the ndslice layer (Monarch ndslice/src/slice.rs `SliceError`, view.rs
+ * `ExtentError`, `PointError`, `ViewError`, `RegionError`, shape.rs `ShapeError`, parse errors).
  *
- * Invariant: `kind` is the Rust enum (`SliceError`, `ExtentError`, `PointError`, `ViewError`,
- * `RegionError`, `ShapeError`, `PointParseError`, `RegionParseError`), `variant` the Rust variant
- * name, and the variant's payload fields are own properties. Where Rust panics (step 0, a step that
- * makes the ranged slice invalid, `coord(i)` past the dims, ranks that do not fit in u32) we throw
- * a typed error with a variant name of our own (`InvalidStep`, `CoordOutOfRange`, `RankOverflow`).
+ * Invariant: one base class per Rust enum, named as the enum and carrying it as `kind`; one
+ * subclass per variant, whose `variant` is the Rust variant name and whose payload fields are own
+ * properties. Where Rust panics (step 0, a step that makes the ranged slice invalid, `coord(i)` past
+ * the dims, ranks that do not fit in u32) we throw a typed error with a variant name of our own
+ * (`InvalidStep`, `CoordOutOfRange`, `RankOverflow`). The selection layer adds its evaluation
+ * variants to `ShapeError` (as Monarch's shape.rs does) and `NonContiguous` to `SliceError`.
  */
-import { ActormeshError } from '../errors.js';
+import { ActormeshError } from '../base/errors.js';
+
+type ErrorOptions = { cause?: unknown };
+
+/** Variants of `SliceError` (Monarch slice.rs), with ours: `InvalidStep`, `InvalidInteger`, `RankOverflow`, `BufferTooSmall`, `NonContiguous`. */
+export type SliceErrorVariant =
+  | 'InvalidDims'
+  | 'NonrectangularShape'
+  | 'NonuniqueStrides'
+  | 'StrideTooSmall'
+  | 'IndexOutOfRange'
+  | 'DimensionOutOfRange'
+  | 'EmptyRange'
+  | 'ValueNotInSlice'
+  | 'IncompatibleView'
+  | 'InvalidStep'
+  | 'InvalidInteger'
+  | 'RankOverflow'
+  | 'BufferTooSmall'
+  | 'NonContiguous';
+
+/** A slice (offset, sizes, strides) is invalid, or an index, value or view does not fit it. */
+export class SliceError extends ActormeshError<'SliceError', SliceErrorVariant> {
+  constructor(variant: SliceErrorVariant, message: string, options?: ErrorOptions) {
+    super('SliceError', variant, message, options);
+  }
+}
+
+/** Variants of `ExtentError` (Monarch view.rs), with ours: `ReorderedLabel`. */
+export type ExtentErrorVariant = 'DimMismatch' | 'OverlappingLabel' | 'ReorderedLabel';
+
+/** An extent's labels and sizes do not fit together. */
+export class ExtentError extends ActormeshError<'ExtentError', ExtentErrorVariant> {
+  constructor(variant: ExtentErrorVariant, message: string, options?: ErrorOptions) {
+    super('ExtentError', variant, message, options);
+  }
+}
+
+/** Variants of `PointError` (Monarch view.rs), with ours: `CoordOutOfRange`, `ParseError`. */
+export type PointErrorVariant = 'DimMismatch' | 'OutOfRangeIndex' | 'OutOfRangeRank' | 'CoordOutOfRange' | 'ParseError';
+
+/** A point does not fit its extent, or its text does not parse. */
+export class PointError extends ActormeshError<'PointError', PointErrorVariant> {
+  constructor(variant: PointErrorVariant, message: string, options?: ErrorOptions) {
+    super('PointError', variant, message, options);
+  }
+}
+
+/** Variants of `ViewError` (Monarch view.rs), with ours: `InvalidStep`. */
+export type ViewErrorVariant = 'InvalidDim' | 'EmptyRange' | 'InvalidRange' | 'InvalidStep';
+
+/** A view (ranging a dimension, taking a sub-region) does not fit the region it is taken of. */
+export class ViewError extends ActormeshError<'ViewError', ViewErrorVariant> {
+  constructor(variant: ViewErrorVariant, message: string, options?: ErrorOptions) {
+    super('ViewError', variant, message, options);
+  }
+}
+
+/** Variants of `RegionError` (Monarch view.rs), with ours: `DimMismatch`. */
+export type RegionErrorVariant = 'InvalidPoint' | 'OutOfRangeBaseRank' | 'DimMismatch';
+
+/** A point or base rank is not in a region, or a region's labels do not fit its slice. */
+export class RegionError extends ActormeshError<'RegionError', RegionErrorVariant> {
+  constructor(variant: RegionErrorVariant, message: string, options?: ErrorOptions) {
+    super('RegionError', variant, message, options);
+  }
+}
+
+/** Variants of `RegionParseError` (Monarch view.rs). */
+export type RegionParseErrorVariant = 'ParserError' | 'SliceError';
+
+/** A region's text form does not parse. */
+export class RegionParseError extends ActormeshError<'RegionParseError', RegionParseErrorVariant> {
+  constructor(variant: RegionParseErrorVariant, message: string, options?: ErrorOptions) {
+    super('RegionParseError', variant, message, options);
+  }
+}
+
+/**
+ * Variants of `ShapeError` (Monarch shape.rs), with ours: `ParseError`, `InvalidStep` (a `Range`
+ * with step 0; Rust panics on it later). The selection layer's evaluation errors are variants of it.
+ */
+export type ShapeErrorVariant =
+  'InvalidLabels' | 'EmptyRange' | 'OutOfRange' | 'SliceError' | 'DimSliceMismatch' | 'ParseError' | 'InvalidStep' | 'SelectionTooDeep' | 'SelectionDynamic';
+
+/** A shape, range or selection does not fit the labels and sizes it is applied to. */
+export class ShapeError extends ActormeshError<'ShapeError', ShapeErrorVariant> {
+  constructor(variant: ShapeErrorVariant, message: string, options?: ErrorOptions) {
+    super('ShapeError', variant, message, options);
+  }
+}
 
 // ---------------------------------------------------------------- SliceError
 
-export class InvalidDims extends ActormeshError {
+export class InvalidDims extends SliceError {
   readonly expected: number;
   readonly got: number;
   constructor(expected: number, got: number) {
-    super('SliceError', 'InvalidDims', `invalid dimensions: expected ${expected}, got ${got}`);
+    super('InvalidDims', `invalid dimensions: expected ${expected}, got ${got}`);
     this.expected = expected;
     this.got = got;
   }
 }
 
-export class NonrectangularShape extends ActormeshError {
+export class NonrectangularShape extends SliceError {
   constructor() {
-    super('SliceError', 'NonrectangularShape', 'nonrectangular shape: after sorting, every stride must be a multiple of the previous one');
+    super('NonrectangularShape', 'nonrectangular shape: after sorting, every stride must be a multiple of the previous one');
   }
 }
 
-export class NonuniqueStrides extends ActormeshError {
+export class NonuniqueStrides extends SliceError {
   constructor() {
-    super('SliceError', 'NonuniqueStrides', 'nonunique strides: two dimensions of size > 1 share a stride');
+    super('NonuniqueStrides', 'nonunique strides: two dimensions of size > 1 share a stride');
   }
 }
 
-export class StrideTooSmall extends ActormeshError {
+export class StrideTooSmall extends SliceError {
   readonly stride: number;
   readonly space: number;
   constructor(stride: number, space: number) {
-    super('SliceError', 'StrideTooSmall', `stride ${stride} is smaller than the space ${space} spanned by the smaller strides (expected a stride >= ${space})`);
+    super('StrideTooSmall', `stride ${stride} is smaller than the space ${space} spanned by the smaller strides (expected a stride >= ${space})`);
     this.stride = stride;
     this.space = space;
   }
 }
 
-export class IndexOutOfRange extends ActormeshError {
+export class IndexOutOfRange extends SliceError {
   readonly index: number;
   readonly total: number;
   constructor(index: number, total: number) {
-    super('SliceError', 'IndexOutOfRange', `index out of range: ${index} (expected < ${total})`);
+    super('IndexOutOfRange', `index out of range: ${index} (expected < ${total})`);
     this.index = index;
     this.total = total;
   }
 }
 
-export class DimensionOutOfRange extends ActormeshError {
+export class DimensionOutOfRange extends SliceError {
   readonly dim: number;
   readonly ndims: number;
   constructor(dim: number, ndims: number) {
-    super('SliceError', 'DimensionOutOfRange', `dimension ${dim} out of range (the slice has ${ndims} dimensions)`);
+    super('DimensionOutOfRange', `dimension ${dim} out of range (the slice has ${ndims} dimensions)`);
     this.dim = dim;
     this.ndims = ndims;
   }
 }
 
-export class SliceEmptyRange extends ActormeshError {
+export class SliceEmptyRange extends SliceError {
   readonly begin: number;
   readonly end: number;
   readonly step: number;
   constructor(begin: number, end: number, step: number) {
-    super('SliceError', 'EmptyRange', `empty range ${begin}..${end} step ${step} (expected end > begin)`);
+    super('EmptyRange', `empty range ${begin}..${end} step ${step} (expected end > begin)`);
     this.begin = begin;
     this.end = end;
     this.step = step;
   }
 }
 
-export class ValueNotInSlice extends ActormeshError {
+export class ValueNotInSlice extends SliceError {
   readonly value: number;
   constructor(value: number) {
-    super('SliceError', 'ValueNotInSlice', `value ${value} is not in the slice`);
+    super('ValueNotInSlice', `value ${value} is not in the slice`);
     this.value = value;
   }
 }
 
-export class IncompatibleView extends ActormeshError {
+export class IncompatibleView extends SliceError {
   readonly reason: string;
   constructor(reason: string) {
-    super('SliceError', 'IncompatibleView', `incompatible view: ${reason}`);
+    super('IncompatibleView', `incompatible view: ${reason}`);
     this.reason = reason;
   }
 }
 
 /** Rust panics on a zero step (`div_ceil(0)` / `step_by(0)`); we reject it. */
-export class SliceInvalidStep extends ActormeshError {
+export class SliceInvalidStep extends SliceError {
   readonly step: number;
   constructor(step: number) {
-    super('SliceError', 'InvalidStep', `invalid step ${step} (expected a step >= 1)`);
+    super('InvalidStep', `invalid step ${step} (expected a step >= 1)`);
     this.step = step;
   }
 }
 
 /** A number that is not a non-negative safe integer was given where a size/stride/offset/index was expected. */
-export class InvalidInteger extends ActormeshError {
+export class InvalidInteger extends SliceError {
   readonly what: string;
   readonly value: unknown;
   constructor(what: string, value: unknown) {
-    super('SliceError', 'InvalidInteger', `${what} must be a non-negative integer, got ${String(value)}`);
+    super('InvalidInteger', `${what} must be a non-negative integer, got ${String(value)}`);
     this.what = what;
     this.value = value;
   }
 }
 
 /** A slice whose base ranks (or rank count) do not fit in u32 cannot go through the WASM kernels. */
-export class RankOverflow extends ActormeshError {
+export class RankOverflow extends SliceError {
   readonly max: number;
   constructor(max: number) {
-    super('SliceError', 'RankOverflow', `slice reaches base rank ${max}, which does not fit in u32 (expected every base rank and the rank count < 2^32)`);
+    super('RankOverflow', `slice reaches base rank ${max}, which does not fit in u32 (expected every base rank and the rank count < 2^32)`);
     this.max = max;
   }
 }
 
 // ---------------------------------------------------------------- ExtentError / PointError
 
-export class ExtentDimMismatch extends ActormeshError {
+export class ExtentDimMismatch extends ExtentError {
   readonly num_labels: number;
   readonly num_sizes: number;
   constructor(numLabels: number, numSizes: number) {
-    super('ExtentError', 'DimMismatch', `extent has ${numLabels} labels but ${numSizes} sizes (expected equal counts)`);
+    super('DimMismatch', `extent has ${numLabels} labels but ${numSizes} sizes (expected equal counts)`);
     this.num_labels = numLabels;
     this.num_sizes = numSizes;
   }
 }
 
-export class OverlappingLabel extends ActormeshError {
+export class OverlappingLabel extends ExtentError {
   readonly label: string;
   constructor(label: string) {
-    super('ExtentError', 'OverlappingLabel', `label ${JSON.stringify(label)} occurs in both extents (expected disjoint labels)`);
+    super('OverlappingLabel', `label ${JSON.stringify(label)} occurs in both extents (expected disjoint labels)`);
     this.label = label;
   }
 }
 
 /** `Extent.from(obj)` with an integer-like key: JS would silently reorder it. */
-export class ReorderedLabel extends ActormeshError {
+export class ReorderedLabel extends ExtentError {
   readonly label: string;
   constructor(label: string) {
-    super(
-      'ExtentError',
-      'ReorderedLabel',
-      `label ${JSON.stringify(label)} is integer-like, so an object literal reorders it; use Extent.of([[label, size], ...])`,
-    );
+    super('ReorderedLabel', `label ${JSON.stringify(label)} is integer-like, so an object literal reorders it; use Extent.of([[label, size], ...])`);
     this.label = label;
   }
 }
 
-export class PointDimMismatch extends ActormeshError {
+export class PointDimMismatch extends PointError {
   readonly expected: number;
   readonly actual: number;
   constructor(expected: number, actual: number) {
-    super('PointError', 'DimMismatch', `point has ${actual} coordinates, expected ${expected}`);
+    super('DimMismatch', `point has ${actual} coordinates, expected ${expected}`);
     this.expected = expected;
     this.actual = actual;
   }
 }
 
-export class OutOfRangeIndex extends ActormeshError {
+export class OutOfRangeIndex extends PointError {
   readonly size: number;
   readonly index: number;
   constructor(size: number, index: number) {
-    super('PointError', 'OutOfRangeIndex', `coordinate ${index} out of range (expected < ${size})`);
+    super('OutOfRangeIndex', `coordinate ${index} out of range (expected < ${size})`);
     this.size = size;
     this.index = index;
   }
 }
 
-export class OutOfRangeRank extends ActormeshError {
+export class OutOfRangeRank extends PointError {
   readonly total: number;
   readonly rank: number;
   constructor(total: number, rank: number) {
-    super('PointError', 'OutOfRangeRank', `rank ${rank} out of range (expected < ${total})`);
+    super('OutOfRangeRank', `rank ${rank} out of range (expected < ${total})`);
     this.total = total;
     this.rank = rank;
   }
 }
 
 /** Rust panics on `Point.coord(i)` past the dims. */
-export class CoordOutOfRange extends ActormeshError {
+export class CoordOutOfRange extends PointError {
   readonly dim: number;
   readonly ndims: number;
   constructor(dim: number, ndims: number) {
-    super('PointError', 'CoordOutOfRange', `coordinate axis ${dim} out of range (the point has ${ndims} dimensions)`);
+    super('CoordOutOfRange', `coordinate axis ${dim} out of range (the point has ${ndims} dimensions)`);
     this.dim = dim;
     this.ndims = ndims;
   }
 }
 
-export class PointParseError extends ActormeshError {
+export class PointParseError extends PointError {
   readonly reason: string;
   constructor(reason: string) {
-    super('PointError', 'ParseError', `cannot parse point: ${reason}`);
+    super('ParseError', `cannot parse point: ${reason}`);
     this.reason = reason;
   }
 }
 
 // ---------------------------------------------------------------- ViewError / RegionError
 
-export class InvalidDim extends ActormeshError {
+export class InvalidDim extends ViewError {
   readonly dim: string;
   constructor(dim: string) {
-    super('ViewError', 'InvalidDim', `no dimension labelled ${JSON.stringify(dim)}`);
+    super('InvalidDim', `no dimension labelled ${JSON.stringify(dim)}`);
     this.dim = dim;
   }
 }
 
-export class ViewEmptyRange extends ActormeshError {
+export class ViewEmptyRange extends ViewError {
   readonly range: string;
   readonly dim: string;
   readonly size: number;
   constructor(range: string, dim: string, size: number) {
-    super('ViewError', 'EmptyRange', `range ${range} of dimension ${JSON.stringify(dim)} (size ${size}) is empty`);
+    super('EmptyRange', `range ${range} of dimension ${JSON.stringify(dim)} (size ${size}) is empty`);
     this.range = range;
     this.dim = dim;
     this.size = size;
   }
 }
 
-export class InvalidRange extends ActormeshError {
+export class InvalidRange extends ViewError {
   readonly base: string;
   readonly selected: string;
   constructor(base: string, selected: string) {
-    super('ViewError', 'InvalidRange', `region ${selected} is not a subset of ${base}`);
+    super('InvalidRange', `region ${selected} is not a subset of ${base}`);
     this.base = base;
     this.selected = selected;
   }
 }
 
 /** Rust panics in `ViewExt.range` on step 0 or on a step that makes the ranged slice invalid. */
-export class ViewInvalidStep extends ActormeshError {
+export class ViewInvalidStep extends ViewError {
   readonly dim: string;
   readonly step: number;
   readonly size: number;
   readonly reason: string;
   constructor(dim: string, step: number, size: number, reason: string, options?: { cause?: unknown }) {
-    super('ViewError', 'InvalidStep', `invalid step ${step} for dimension ${JSON.stringify(dim)} of size ${size}: ${reason}`, options);
+    super('InvalidStep', `invalid step ${step} for dimension ${JSON.stringify(dim)} of size ${size}: ${reason}`, options);
     this.dim = dim;
     this.step = step;
     this.size = size;
@@ -250,103 +337,103 @@ export class ViewInvalidStep extends ActormeshError {
   }
 }
 
-export class InvalidPoint extends ActormeshError {
+export class InvalidPoint extends RegionError {
   readonly reason: string;
   constructor(reason: string) {
-    super('RegionError', 'InvalidPoint', `invalid point: ${reason}`);
+    super('InvalidPoint', `invalid point: ${reason}`);
     this.reason = reason;
   }
 }
 
-export class OutOfRangeBaseRank extends ActormeshError {
+export class OutOfRangeBaseRank extends RegionError {
   readonly rank: number;
   readonly reason: string;
   constructor(rank: number, reason: string) {
-    super('RegionError', 'OutOfRangeBaseRank', `base rank ${rank} is not in the region: ${reason}`);
+    super('OutOfRangeBaseRank', `base rank ${rank} is not in the region: ${reason}`);
     this.rank = rank;
     this.reason = reason;
   }
 }
 
 /** `Region` whose label count differs from its slice's dimension count (Rust panics in `extent()`). */
-export class RegionDimMismatch extends ActormeshError {
+export class RegionDimMismatch extends RegionError {
   readonly num_labels: number;
   readonly num_dims: number;
   constructor(numLabels: number, numDims: number) {
-    super('RegionError', 'DimMismatch', `region has ${numLabels} labels but its slice has ${numDims} dimensions (expected equal counts)`);
+    super('DimMismatch', `region has ${numLabels} labels but its slice has ${numDims} dimensions (expected equal counts)`);
     this.num_labels = numLabels;
     this.num_dims = numDims;
   }
 }
 
-export class RegionParserError extends ActormeshError {
+export class RegionParserError extends RegionParseError {
   readonly reason: string;
   constructor(reason: string) {
-    super('RegionParseError', 'ParserError', `cannot parse region: ${reason}`);
+    super('ParserError', `cannot parse region: ${reason}`);
     this.reason = reason;
   }
 }
 
-export class RegionSliceError extends ActormeshError {
+export class RegionSliceError extends RegionParseError {
   readonly inner: string;
-  constructor(inner: ActormeshError) {
-    super('RegionParseError', 'SliceError', `cannot parse region: ${inner.message}`, { cause: inner });
+  constructor(inner: SliceError) {
+    super('SliceError', `cannot parse region: ${inner.message}`, { cause: inner });
     this.inner = inner.variant;
   }
 }
 
 // ---------------------------------------------------------------- ShapeError
 
-export class InvalidLabels extends ActormeshError {
+export class InvalidLabels extends ShapeError {
   readonly labels: string[];
   constructor(labels: string[]) {
-    super('ShapeError', 'InvalidLabels', `unknown labels ${JSON.stringify(labels)}`);
+    super('InvalidLabels', `unknown labels ${JSON.stringify(labels)}`);
     this.labels = labels;
   }
 }
 
-export class ShapeEmptyRange extends ActormeshError {
+export class ShapeEmptyRange extends ShapeError {
   readonly range: string;
   constructor(range: string) {
-    super('ShapeError', 'EmptyRange', `range ${range} is empty`);
+    super('EmptyRange', `range ${range} is empty`);
     this.range = range;
   }
 }
 
-export class OutOfRange extends ActormeshError {
+export class OutOfRange extends ShapeError {
   readonly range: string;
   readonly dim: string;
   readonly size: number;
   constructor(range: string, dim: string, size: number) {
-    super('ShapeError', 'OutOfRange', `range ${range} is out of range for dimension ${JSON.stringify(dim)} of size ${size}`);
+    super('OutOfRange', `range ${range} is out of range for dimension ${JSON.stringify(dim)} of size ${size}`);
     this.range = range;
     this.dim = dim;
     this.size = size;
   }
 }
 
-export class ShapeSliceError extends ActormeshError {
+export class ShapeSliceError extends ShapeError {
   readonly inner: string;
-  constructor(inner: ActormeshError) {
-    super('ShapeError', 'SliceError', `shape: ${inner.message}`, { cause: inner });
+  constructor(inner: SliceError) {
+    super('SliceError', `shape: ${inner.message}`, { cause: inner });
     this.inner = inner.variant;
   }
 }
 
-export class DimSliceMismatch extends ActormeshError {
+export class DimSliceMismatch extends ShapeError {
   readonly num_labels: number;
   readonly slice_dims: number;
   constructor(numLabels: number, sliceDims: number) {
-    super('ShapeError', 'DimSliceMismatch', `shape has ${numLabels} labels but its slice has ${sliceDims} dimensions (expected equal counts)`);
+    super('DimSliceMismatch', `shape has ${numLabels} labels but its slice has ${sliceDims} dimensions (expected equal counts)`);
     this.num_labels = numLabels;
     this.slice_dims = sliceDims;
   }
 }
 
-export class ShapeParseError extends ActormeshError {
+export class ShapeParseError extends ShapeError {
   readonly reason: string;
   constructor(reason: string) {
-    super('ShapeError', 'ParseError', `cannot parse shape: ${reason}`);
+    super('ParseError', `cannot parse shape: ${reason}`);
     this.reason = reason;
   }
 }

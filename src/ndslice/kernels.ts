@@ -21,9 +21,9 @@
  * scratch area is reserved for the call's output. Slices with more dims than the kernel's header
  * holds (`maxDims`, 16) are served by the reference. A trap still surfaces as `WasmKernelError`.
  */
-import { ActormeshError, WasmKernelError } from '../errors.js';
+import { WasmKernelError } from '../base/errors.js';
 import { loadKernel, translateTrap, type KernelModule } from '../wasm/loader.js';
-import { InvalidDims, InvalidInteger, RankOverflow } from './errors.js';
+import { InvalidDims, InvalidInteger, RankOverflow, SliceError } from './errors.js';
 import * as ref from './reference.js';
 import type { SliceLike } from './slice.js';
 
@@ -54,12 +54,12 @@ export interface SliceKernels {
 }
 
 /** A caller-provided result buffer is not a Uint32Array of at least `needed` words. */
-export class BufferTooSmall extends ActormeshError {
+export class BufferTooSmall extends SliceError {
   readonly needed: number;
   /** Length of the buffer given (-1 when it was not a Uint32Array). */
   readonly got: number;
   constructor(needed: number, got: number, what = `a Uint32Array of length ${got}`) {
-    super('SliceError', 'BufferTooSmall', `result buffer too small: expected a Uint32Array of at least ${needed} words, got ${what}`);
+    super('BufferTooSmall', `result buffer too small: expected a Uint32Array of at least ${needed} words, got ${what}`);
     this.needed = needed;
     this.got = got;
   }

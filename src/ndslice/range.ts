@@ -5,14 +5,13 @@
  * panics later; we reject it here). `resolve(size)` clamps `end` to `size` but not `start`: callers
  * detect `end <= start`.
  */
-import { ActormeshError } from '../errors.js';
-import { InvalidInteger } from './errors.js';
+import { InvalidInteger, ShapeError } from './errors.js';
 
 /** A zero step, rejected at construction (Rust panics on it later). */
-export class RangeInvalidStep extends ActormeshError {
+export class RangeInvalidStep extends ShapeError {
   readonly step: number;
   constructor(step: number) {
-    super('RangeError', 'InvalidStep', `invalid range step ${step} (expected an integer >= 1)`);
+    super('InvalidStep', `invalid range step ${step} (expected an integer >= 1)`);
     this.step = step;
   }
 }

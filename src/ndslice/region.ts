@@ -7,8 +7,7 @@
  * Rust's sorted-merge semantics (`Region::is_subset`, `Region::remap`: correct only for regions that enumerate base ranks in
  * ascending order; a column-major region is reported as not a subset of its own hull).
  */
-import { ActormeshError } from '../errors.js';
-import { InvalidPoint, OutOfRangeBaseRank, RegionDimMismatch, RegionSliceError } from './errors.js';
+import { InvalidPoint, OutOfRangeBaseRank, RegionDimMismatch, RegionSliceError, SliceError } from './errors.js';
 import { Extent } from './extent.js';
 import { fmtLabel, parseRegionText } from './format.js';
 import { sliceKernels } from './kernels.js';
@@ -187,7 +186,7 @@ export class Region implements View<number> {
     try {
       slice = Slice.new(p.offset, p.sizes, p.strides);
     } catch (e) {
-      if (e instanceof ActormeshError) throw new RegionSliceError(e);
+      if (e instanceof SliceError) throw new RegionSliceError(e);
       throw e;
     }
     return new Region(p.labels, slice);

@@ -5,8 +5,7 @@
  * Invariant: `labels.length == slice.numDim` (`DimSliceMismatch`). `select` keeps every dim,
  * `at` removes one, `selectIter` keeps the leading dims as size 1 (unlike `groupBy`).
  */
-import { ActormeshError } from '../errors.js';
-import { DimSliceMismatch, IndexOutOfRange, InvalidLabels, OutOfRange, ShapeEmptyRange, ShapeSliceError } from './errors.js';
+import { DimSliceMismatch, IndexOutOfRange, InvalidLabels, OutOfRange, ShapeEmptyRange, ShapeSliceError, SliceError } from './errors.js';
 import { parseShapeText } from './format.js';
 import { Range, checkNat } from './range.js';
 import { Slice } from './slice.js';
@@ -15,7 +14,7 @@ function wrapSlice<T>(f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof ActormeshError && e.kind === 'SliceError') throw new ShapeSliceError(e);
+    if (e instanceof SliceError) throw new ShapeSliceError(e);
     throw e;
   }
 }

@@ -7,8 +7,7 @@
  * sorted merge Rust uses, `InvalidRange` otherwise). Steps that Rust panics on (0, or a step that
  * makes the ranged slice invalid) are typed `ViewInvalidStep` errors here.
  */
-import { ActormeshError } from '../errors.js';
-import { InvalidDim, InvalidRange, ViewEmptyRange, ViewInvalidStep } from './errors.js';
+import { InvalidDim, InvalidRange, ViewEmptyRange, ViewInvalidStep, SliceError } from './errors.js';
 import type { Point } from './point.js';
 import { Range } from './range.js';
 import { Region } from './region.js';
@@ -53,7 +52,7 @@ export function rangeRegion(region: Region, dim: string, range: Range): Region {
   try {
     slice = Slice.new(s.offset + s.strides[i]! * b, sizes, strides);
   } catch (err) {
-    if (err instanceof ActormeshError) {
+    if (err instanceof SliceError) {
       throw new ViewInvalidStep(dim, step, size, `the ranged slice is invalid (${err.variant}); Rust panics here`, { cause: err });
     }
     throw err;

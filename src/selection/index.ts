@@ -38,4 +38,6 @@ export {
   SelectionNotImplemented,
   InvalidFrame,
   InvalidSelection,
+  SelectionError,
+  type SelectionErrorVariant,
 } from './errors.js';

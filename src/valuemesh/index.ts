@@ -36,6 +36,12 @@ export {
   IncompleteRankedValues,
   StateDisposed,
   ReducerOperandMismatch,
+  MeshError,
+  BuildError,
+  ValueMeshError,
+  type MeshErrorVariant,
+  type BuildErrorVariant,
+  type ValueMeshErrorVariant,
   type RankRange,
 } from './errors.js';
 export { rleMemoryStats } from './kernels.js';

@@ -10,8 +10,7 @@
  * pending and the source iterator has been released.
  */
 import type { Region } from '../ndslice/index.js';
-import { ActormeshError } from '../errors.js';
-import { checkRank } from './errors.js';
+import { checkRank, ValueMeshError } from './errors.js';
 import { Status, StatusCode } from './status.js';
 import { StatusMesh, StatusOverlay, type StatusSnapshot } from './status-mesh.js';
 
@@ -35,10 +34,10 @@ export interface WaitResult {
   elapsedMs: number;
 }
 
-export class InvalidWaitArgument extends ActormeshError {
+export class InvalidWaitArgument extends ValueMeshError {
   readonly argument: string;
   constructor(argument: string, detail: string) {
-    super('WaitError', 'InvalidWaitArgument', `waitRankStatus: invalid ${argument}: ${detail}`);
+    super('InvalidWaitArgument', `waitRankStatus: invalid ${argument}: ${detail}`);
     this.argument = argument;
   }
 }

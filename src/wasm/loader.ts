@@ -21,7 +21,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { instantiateSync, type ASUtil } from '@assemblyscript/loader';
-import { WasmKernelError } from '../errors.js';
+import { WasmError, WasmKernelError } from '../base/errors.js';
 
 function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -29,7 +29,7 @@ function packageRoot(): string {
     // The repo has assembly/ (build/ may not exist yet); an installed package ships build/.
     if (existsSync(join(dir, 'package.json')) && (existsSync(join(dir, 'assembly')) || existsSync(join(dir, 'build')))) return dir;
     const up = dirname(dir);
-    if (up === dir) throw new Error('actormesh: cannot locate the package root (build/*.wasm)');
+    if (up === dir) throw new WasmError('KernelsNotFound', 'cannot locate the package root (build/*.wasm): expected a package.json beside assembly/ or build/');
     dir = up;
   }
 }

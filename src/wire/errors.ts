@@ -1,8 +1,8 @@
-import { ActormeshError } from '../errors.js';
+import { CodecError } from '../core/codec-errors.js';
 
 /** A frame that violates the wire protocol (docs/wire.md); the connection that sent it is closed. */
-export class FrameError extends ActormeshError {
+export class FrameError extends CodecError {
   constructor(message: string) {
-    super('CodecError', 'Codec', message);
+    super('Codec', message);
   }
 }

@@ -14,7 +14,7 @@ import {
 } from '../../src/actor/index.js';
 import { PortClosedError } from '../../src/mailbox/index.js';
 import { IdParseError } from '../../src/core/ids.js';
-import { ActormeshError } from '../../src/errors.js';
+import { ActormeshError } from '../../src/base/errors.js';
 import { testProc, within } from './_helpers.js';
 
 type EchoMsg = { type: 'set'; v: number } | { type: 'fail' } | { type: 'failAsync' };

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { LogFolder, LogFoldError, type LogFoldOptions, type LogLine } from '../../src/host/log-fold.js';
-import { ActormeshError } from '../../src/errors.js';
+import { ActormeshError } from '../../src/base/errors.js';
 
 type Stream = 'stdout' | 'stderr';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { localMesh, TestActor } from './_cast-fixture.js';
 import { EndpointError, EndpointUsageError } from '../../src/mesh/endpoint.js';
 import { InvalidMeshArgument } from '../../src/mesh/errors.js';
-import { ActormeshError } from '../../src/errors.js';
+import { ActormeshError } from '../../src/base/errors.js';
 
 test('a cast to the whole mesh reaches every member once with its own rank and the client as sender', async () => {
   const { mesh, client } = await localMesh({ hosts: 2, gpus: 4 }, TestActor, { tag: 't' });

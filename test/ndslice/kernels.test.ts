@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Extent, Region, Slice, sliceKernels, RankOverflow, InvalidInteger } from '../../src/ndslice/index.js';
 import * as ref from '../../src/ndslice/reference.js';
-import { WasmKernelError } from '../../src/errors.js';
+import { WasmKernelError } from '../../src/base/errors.js';
 import { int, prng, randomRegion, randomSlice } from './prng.js';
 
 const wasm = sliceKernels();

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Extent, Point, Range, Region, Shape, Slice, sliceKernels } from '../../src/ndslice/index.js';
-import { ActormeshError } from '../../src/errors.js';
+import { ActormeshError } from '../../src/base/errors.js';
 import { int, prng } from './prng.js';
 
 const junk = [-1, 0.5, NaN, Infinity, 2 ** 53, 2 ** 32, 2 ** 31, 'x', null, undefined, {}, []] as unknown[];

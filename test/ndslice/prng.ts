@@ -1,6 +1,6 @@
 /** Seeded PRNG and random ndslice values for the property tests (not a test file itself). */
 import { Extent, Range, Region, Slice } from '../../src/ndslice/index.js';
-import { ActormeshError } from '../../src/errors.js';
+import { ActormeshError } from '../../src/base/errors.js';
 import { int, prng } from '../_support/prng.js';
 
 export { int, prng };

@@ -14,7 +14,7 @@ import {
   IncompatibleView,
   InvalidInteger,
 } from '../../src/ndslice/index.js';
-import { ActormeshError } from '../../src/errors.js';
+import { ActormeshError } from '../../src/base/errors.js';
 
 const fields = (e: unknown) => ({ ...(e as object) }) as Record<string, unknown>;
 

@@ -14,7 +14,7 @@ import {
   RegionSliceError,
   OutOfRangeIndex,
 } from '../../src/ndslice/index.js';
-import { ActormeshError } from '../../src/errors.js';
+import { ActormeshError } from '../../src/base/errors.js';
 import { int, prng, randomExtent, randomRegion } from './prng.js';
 
 test('labels of letters, digits and underscore print bare; others as Rust string literals', () => {

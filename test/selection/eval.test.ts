@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Slice } from '../../src/ndslice/slice.js';
 import { ValueNotInSlice } from '../../src/ndslice/errors.js';
-import { ActormeshError } from '../../src/errors.js';
+import { ActormeshError } from '../../src/base/errors.js';
 import {
   Selection,
   EvalOptions,

@@ -13,7 +13,7 @@ import {
   reduceStatusOverlays,
   InvalidRankValue,
 } from '../../src/valuemesh/index.js';
-import { ActormeshError } from '../../src/errors.js';
+import { ActormeshError } from '../../src/base/errors.js';
 import { int, prng, randomDense, randomRuns, region1 } from './helpers.js';
 
 const runs = <T>(o: { runs(): { start: number; end: number; value: T }[] }) => o.runs().map((r) => [r.start, r.end, r.value]);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rleMemoryStats, Status, StatusMeshAccumulator, StatusOverlay, StatusMesh, reduceStatusOverlays } from '../../src/valuemesh/index.js';
 import { mergeCodeRuns } from '../../src/valuemesh/kernels.js';
-import { ActormeshError } from '../../src/errors.js';
+import { ActormeshError } from '../../src/base/errors.js';
 import { region1 } from './helpers.js';
 
 test('10M operations in a loop leave the rle kernel memory flat', () => {

@@ -18,7 +18,7 @@ import type { Transport } from '../../channel/addr.js';
 import type { Extent } from '../../ndslice/extent.js';
 import type { Point } from '../../ndslice/point.js';
 import { encode } from '../../core/codec.js';
-import { ActormeshError } from '../../errors.js';
+import { ActormeshError } from '../../base/errors.js';
 
 /** Registry type name of the agent an alloc spawns in every proc unless the spec names another. */
 export const DEFAULT_AGENT_TYPE = 'ProcMeshAgent';
@@ -165,7 +165,7 @@ export interface AllocatedProc {
 }
 
 /** Allocation failures (Monarch's `AllocatorError`). */
-export class AllocatorError extends ActormeshError {
+export class AllocatorError extends ActormeshError<'AllocatorError', 'Incomplete' | 'NotEnoughResources' | 'Other'> {
   constructor(variant: 'Incomplete' | 'NotEnoughResources' | 'Other', message: string, options?: { cause?: unknown }) {
     super('AllocatorError', variant, message, options);
   }

@@ -13,4 +13,5 @@ export {
   MESH_TLS_KEY_ENV,
   MESH_TLS_CA_ENV,
   BootstrapProtocolError,
+  BootstrapError,
 } from './protocol.js';

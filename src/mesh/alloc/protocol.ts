@@ -10,7 +10,7 @@
 import { decode, encode } from '../../core/codec.js';
 import { ActorId, DirectProcId, RankedProcId, WorldId, type ProcId } from '../../core/ids.js';
 import type { Transport } from '../../channel/addr.js';
-import { ActormeshError } from '../../errors.js';
+import { ActormeshError } from '../../base/errors.js';
 
 /** Env: the allocator's bootstrap channel address. */
 export const BOOTSTRAP_ADDR_ENV = 'HYPERACTOR_MESH_BOOTSTRAP_ADDR';
@@ -53,9 +53,16 @@ export type Allocator2Process =
   | { readonly type: 'StopAndExit'; readonly code: number; readonly timeoutMs: number }
   | { readonly type: 'Exit'; readonly code: number };
 
-export class BootstrapProtocolError extends ActormeshError {
+/** A bootstrap message between an allocator and its child process was malformed (the kind has one variant, `Protocol`). */
+export class BootstrapError extends ActormeshError<'BootstrapError', 'Protocol'> {
   constructor(message: string, options?: { cause?: unknown }) {
     super('BootstrapError', 'Protocol', message, options);
+  }
+}
+
+export class BootstrapProtocolError extends BootstrapError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
   }
 }
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Actor, type Handlers, registerActor, registeredActorModules, actorClassByName } from '../../../src/actor/index.js';
-import { ActormeshError } from '../../../src/errors.js';
+import { ActormeshError } from '../../../src/base/errors.js';
 
 class WithModule extends Actor<void, { type: 'x' }> {
   static typeName = 'test::alloc::registry::WithModule';
