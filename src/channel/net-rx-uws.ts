@@ -13,7 +13,7 @@
  *   once its upstream is open, or the server's own connection if the upstream cannot be reached.
  */
 import uWS from 'uWebSockets.js';
-import type { ChannelAddr } from './addr.js';
+import { formatAddr, type ChannelAddr } from './addr.js';
 import { AUTH_HEADER } from './auth.js';
 import { ChannelError } from './errors.js';
 import { RETURN_HEADER } from './duplex.js';
@@ -231,7 +231,7 @@ export class UwsBackend<C extends ConnIO> implements ServerBackend {
     return new Promise((resolve, reject) => {
       const done = (ls: uWS.us_listen_socket | false) => {
         if (!ls) {
-          reject(new Error('uWS could not listen'));
+          reject(new ChannelError('Server', `uWS could not listen on ${formatAddr(a)} (address in use or not available?)`, formatAddr(a)));
           return;
         }
         this.listenSocket = ls;

@@ -25,7 +25,8 @@
  *   relaying server itself (the worker's gateway routes or bounces it as before).
  */
 import WebSocket from 'ws';
-import type { ChannelAddr } from './addr.js';
+import { formatAddr, type ChannelAddr } from './addr.js';
+import { ChannelError } from './errors.js';
 
 /** Where a route leads: the upstream channel (tcp or unix) and the headers to dial it with. */
 export interface RelayTarget {
@@ -43,7 +44,7 @@ export const RELAY_BUFFER_LIMIT = 1024 * 1024;
 export function wsUrlOf(a: ChannelAddr): string {
   if (a.transport === 'tcp') return `ws://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}/${a.route ?? ''}`;
   if (a.transport === 'unix' && !a.abstract) return `ws+unix://${a.path}:/`;
-  throw new Error(`cannot relay to ${a.transport} address`);
+  throw new ChannelError('InvalidAddress', `cannot relay to ${formatAddr(a)}: expected a tcp address or a unix socket path`, formatAddr(a));
 }
 
 /** The client side of a relayed connection, as the server backend drives it. */
