@@ -200,7 +200,7 @@ async function streamOverRealChannel(
   }
   assert.equal(failure(), undefined, failure());
   assert.equal(served.stats.malformed, 0);
-  const resent = (tx as unknown as { stats: { resent: number } }).stats.resent;
+  const resent = tx.stats!.resent;
   return { ...counts, resent };
 }
 

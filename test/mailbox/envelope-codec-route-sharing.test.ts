@@ -297,7 +297,7 @@ test(
     assert.equal(cuts, 6);
     assert.equal(next, N);
     assert.equal(served.stats.malformed, 0);
-    assert.ok((tx as unknown as { stats: { resent: number } }).stats.resent > 0, 'unacknowledged envelopes were resent');
+    assert.ok(tx.stats!.resent > 0, 'unacknowledged envelopes were resent');
     await client.close();
     await served.stop();
     await proxy.close();
