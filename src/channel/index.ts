@@ -1,6 +1,6 @@
 export { type ChannelAddr, type Transport, parseAddr, formatAddr, toAddr, anyAddr, isRemote } from './addr.js';
 export { ChannelError, FrameError, type ChannelErrorVariant } from './errors.js';
-export type { Tx, Rx, TxStatus, ReturnHandler, LinkState } from './types.js';
+export type { Tx, Rx, TxStatus, TxStats, ReturnHandler, LinkState } from './types.js';
 export { serve, dial, dialReusing, setDefaultTls } from './channel.js';
 export { NetRx, INCARNATION_HEADER, type ServeOptions } from './net-rx.js';
 export { NetTx, type DialOptions } from './net-tx.js';

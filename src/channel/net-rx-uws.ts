@@ -18,7 +18,17 @@ import { AUTH_HEADER } from './auth.js';
 import { ChannelError } from './errors.js';
 import { RETURN_HEADER } from './duplex.js';
 import { CLIENT_CERT_HEADER, CLIENT_PROOF_HEADER, type ServeTlsOptions } from './tls.js';
-import { INCARNATION_HEADER, closedEnd, closedSend, type ConnIO, type ConnSink, type ServerBackend } from './server-backend.js';
+import {
+  INCARNATION_HEADER,
+  RX_SLAB_BYTES,
+  RX_SLAB_COPY_MAX,
+  closedEnd,
+  closedSend,
+  type ConnIO,
+  type ConnSink,
+  type ServerBackend,
+} from './server-backend.js';
+import { Slab } from '../core/slab.js';
 import { RelayConn, openUpstream, type RelayTarget } from './relay.js';
 
 /** How long a relayed upgrade waits for its upstream before the server serves it itself. */
@@ -34,10 +44,6 @@ const isRelay = (u: object): u is RelayData => (u as Partial<RelayData>).relayCo
 const REVERSE_BUFFER_LIMIT = 256 * 1024;
 /** Room in uWS's send buffer for acks and Init frames on top of the reverse frames' bound. */
 const BACKPRESSURE_SLACK = 64 * 1024;
-
-/** Received frames up to this size are copied into a shared slab of RX_SLAB_BYTES (see copyIn). */
-const RX_SLAB_COPY_MAX = 4096;
-const RX_SLAB_BYTES = 64 * 1024;
 
 export class UwsBackend<C extends ConnIO> implements ServerBackend {
   private readonly app: uWS.TemplatedApp;
@@ -208,24 +214,13 @@ export class UwsBackend<C extends ConnIO> implements ServerBackend {
   /**
    * Copies a uWS message out of uWS's receive buffer. Small frames (the latency path: one message
    * per frame) are carved from a shared slab, because `ArrayBuffer.slice` gives every frame its
-   * own off-heap backing store (≈ 0.5 µs each); large frames get their own buffer. A slab is freed
-   * once no message view into it is referenced any more.
+   * own off-heap backing store (≈ 0.5 µs each); large frames get their own buffer. 8-aligned
+   * starts keep frames' internal alignment (envelopes sit 4-aligned in a frame).
    */
   private copyIn(msg: ArrayBuffer): Uint8Array {
-    const n = msg.byteLength;
-    if (n > RX_SLAB_COPY_MAX) return new Uint8Array(msg.slice(0));
-    if (this.slabPos + n > this.slab.length) {
-      this.slab = new Uint8Array(RX_SLAB_BYTES);
-      this.slabPos = 0;
-    }
-    const out = this.slab.subarray(this.slabPos, this.slabPos + n);
-    out.set(new Uint8Array(msg));
-    // 8-aligned starts keep frames' internal alignment (envelopes sit 4-aligned in a frame).
-    this.slabPos = (this.slabPos + n + 7) & ~7;
-    return out;
+    return this.rxSlab.copy(new Uint8Array(msg));
   }
-  private slab = new Uint8Array(0);
-  private slabPos = 0;
+  private readonly rxSlab = new Slab(RX_SLAB_BYTES, { max: RX_SLAB_COPY_MAX, align: 8 });
 
   listen(a: ChannelAddr): Promise<number> {
     return new Promise((resolve, reject) => {

@@ -40,11 +40,12 @@ import { RETURN_HEADER, addrKey } from './duplex.js';
 import { SessionTx, type FrameLink } from './session-tx.js';
 import { SessionRx, type AckLink } from './session-rx.js';
 import { NetRx } from './net-rx.js';
-import { INCARNATION_HEADER } from './server-backend.js';
+import { INCARNATION_HEADER, RX_SLAB_BYTES, RX_SLAB_COPY_MAX } from './server-backend.js';
 import { CERT_REQUIRED_STATUS, ClientCertProver, REFUSED_HEADER, certFailure, readPem, tlsReason, type DialTlsOptions } from './tls.js';
 import type { LinkState, Rx } from './types.js';
 import type { IncomingMessage } from 'node:http';
 import { FrameEncoder, FrameKind, decodeFrame } from '../wire/frames.js';
+import { Slab } from '../core/slab.js';
 
 export interface DialOptions extends Partial<ChannelConfig> {
   /** The mesh secret to prove in the upgrade request. */
@@ -80,9 +81,11 @@ export class NetTx extends SessionTx {
   private readonly returnKey: string | undefined;
   private inbound: SessionRx | undefined;
   private inConn: (AckLink & { closing: boolean }) | undefined;
-  /** Received frames are copied here when `ws` hands them unaligned (envelopes are read 4-aligned). */
-  private slab = new Uint8Array(0);
-  private slabPos = 0;
+  /**
+   * Received frames are copied here when `ws` hands them unaligned (envelopes are read
+   * 4-aligned): small ones into the slab, 8-aligned, larger ones into a buffer of their own.
+   */
+  private readonly rxSlab = new Slab(RX_SLAB_BYTES, { max: RX_SLAB_COPY_MAX, align: 8 });
   /** The server incarnation of the first connection (undefined until then, or if the server sends none). */
   private incarnation: string | undefined;
   /** Link state for failure detectors (see `link`). */
@@ -307,8 +310,8 @@ export class NetTx extends SessionTx {
     if (ws !== this.ws) return;
     this.heard();
     // Reverse messages stay views into the frame: it must start 8-aligned (envelopes are read
-    // 4-aligned, as net-rx.ts's copyIn guarantees for the forward direction).
-    const buf = this.returnRx !== undefined && (data.byteOffset & 7) !== 0 ? this.copyAligned(data) : data;
+    // 4-aligned, as net-rx-uws.ts's copyIn guarantees for the forward direction).
+    const buf = this.returnRx !== undefined && (data.byteOffset & 7) !== 0 ? this.rxSlab.copy(data) : data;
     let f;
     try {
       f = decodeFrame(buf);
@@ -347,19 +350,6 @@ export class NetTx extends SessionTx {
         return;
       }
     }
-  }
-
-  private copyAligned(b: Uint8Array): Uint8Array {
-    const n = b.length;
-    if (n > 4096) return new Uint8Array(b);
-    if (this.slabPos + n > this.slab.length) {
-      this.slab = new Uint8Array(64 * 1024);
-      this.slabPos = 0;
-    }
-    const out = this.slab.subarray(this.slabPos, this.slabPos + n);
-    out.set(b);
-    this.slabPos = (this.slabPos + n + 7) & ~7;
-    return out;
   }
 
   private dropInbound(): void {

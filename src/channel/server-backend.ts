@@ -19,6 +19,14 @@ import type { RelayResolver } from './relay.js';
 /** Upgrade-response header carrying the server's incarnation (random per listening NetRx). */
 export const INCARNATION_HEADER = 'x-actormesh-incarnation';
 
+/**
+ * Received frames that must be copied (uWS neuters its receive buffer; `ws` may hand a frame
+ * unaligned) go into a shared slab of RX_SLAB_BYTES, 8-aligned, when at most RX_SLAB_COPY_MAX
+ * bytes long; larger ones get a buffer of their own (core/slab.ts).
+ */
+export const RX_SLAB_COPY_MAX = 4096;
+export const RX_SLAB_BYTES = 64 * 1024;
+
 /** One WebSocket connection, as far as a backend is concerned: how to write to it and close it. */
 export interface ConnIO {
   readonly connId: number;

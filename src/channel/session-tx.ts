@@ -35,7 +35,8 @@ import { type ChannelAddr, formatAddr } from './addr.js';
 import type { ChannelConfig } from './config.js';
 import { ChannelError } from './errors.js';
 import type { ReturnHandler, Tx, TxStatus } from './types.js';
-import { FrameEncoder, isSlabRouteRef } from '../wire/frames.js';
+import { FrameEncoder } from '../wire/frames.js';
+import { isSlabRouteRef } from '../wire/envelope-layout.js';
 
 /** Carries frames of one session to the peer while it is up. */
 export interface FrameLink {

@@ -38,6 +38,26 @@ export interface Tx {
    * afterwards (use it when the peer is known dead, or to bound a shutdown).
    */
   abort(reason?: string): void;
+  /**
+   * Session counters of a network Tx (session-tx.ts); absent on a local Tx. `frames` counts the
+   * Messages frames written so far: a sender that lays out route-shared runs (mailbox/client.ts)
+   * starts a new run whenever it moved since the sender's previous post.
+   */
+  readonly stats?: TxStats;
+  /** True on the reverse direction of a duplex session (duplex.ts): once Closed, dial afresh. */
+  readonly reverse?: boolean;
+  /** Why a network Tx closed (undefined while Active and after a clean `close()`). */
+  readonly closeError?: ChannelError | undefined;
+}
+
+/** Counters of a network Tx's session (`Tx.stats`), for senders, tests and diagnostics. */
+export interface TxStats {
+  /** Messages frames written so far (resends after a reconnect included). */
+  readonly frames: number;
+  /** Connections on which the session's Init was sent. */
+  readonly connects: number;
+  /** Messages sent again after a reconnect. */
+  readonly resent: number;
 }
 
 /**

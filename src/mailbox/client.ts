@@ -15,7 +15,7 @@
  * A client is `stale` (routers dial a fresh one) when its Tx closed but the address may well be
  * reachable: an ended duplex reverse direction, or a session lost to a server restart.
  */
-import { NetTx, dial, dialReusing, type DialOptions, type Tx, type ChannelError, type LinkState } from '../channel/index.js';
+import { NetTx, dial, dialReusing, type DialOptions, type Tx, type TxStats, type ChannelError, type LinkState } from '../channel/index.js';
 import { EnvelopeDecoder, EnvelopeEncoder } from './envelope-codec.js';
 import type { MessageEnvelope, ReturnHandle } from './envelope.js';
 import { BaseMailboxSender } from './sender.js';
@@ -25,13 +25,12 @@ export class MailboxClient extends BaseMailboxSender {
   private readonly encoder = new EnvelopeEncoder();
   private decoder: EnvelopeDecoder | undefined;
   private readonly handlers = new WeakMap<ReturnHandle, (bytes: Uint8Array, err: ChannelError) => void>();
-  /** The Tx's frame counter (SessionTx.stats), if it has one; and its value at the last encode. */
-  private readonly txStats: { readonly frames: number } | undefined;
+  /** The Tx's session counters (`Tx.stats`), if it has them; and its frame count at the last encode. */
+  private readonly txStats: TxStats | undefined;
   private framesSeen = -1;
   constructor(readonly tx: Tx) {
     super();
-    const st = (tx as { stats?: { frames?: unknown } }).stats;
-    this.txStats = st !== undefined && typeof st.frames === 'number' ? (st as { frames: number }) : undefined;
+    this.txStats = tx.stats;
   }
 
   /** The Tx return handler for envelopes posted with `returnHandle` (one per handle). */
@@ -102,8 +101,8 @@ export class MailboxClient extends BaseMailboxSender {
    */
   get stale(): boolean {
     if (this.tx.status !== 'Closed') return false;
-    if ((this.tx as { reverse?: boolean }).reverse === true) return true;
-    return (this.tx as { closeError?: ChannelError }).closeError?.variant === 'ServerRestarted';
+    if (this.tx.reverse === true) return true;
+    return this.tx.closeError?.variant === 'ServerRestarted';
   }
 
   /**

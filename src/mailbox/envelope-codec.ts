@@ -3,18 +3,18 @@
  *
  * Invariants enforced here:
  * - Encoding interns the UTF-8 of ids and type names (bounded caches) and copies the payload in
- *   bulk. The common envelope (no bindings, headers or errors) is laid out by hand straight into
- *   its own exact-size buffer (`encodeFast`, a valid FlatBuffer: the generated accessors read it,
- *   see test/mailbox/envelope-codec.test.ts); an ask (the same plus a reply port) is laid out by
- *   hand too (`encodeAsk`), in an append-only slab of its own that the frame encoder never takes
- *   for an envelope slab; the rest goes through one reused Builder. Either way
- *   the output is a buffer the caller owns (fast-layout output: a view into a slab that is never
- *   rewritten).
+ *   bulk. The common envelope (no bindings, headers or errors) is laid out by hand into a slab
+ *   (`encodeFast`, a valid FlatBuffer); an ask (the same plus a reply port) is laid out by hand
+ *   too (`encodeAsk`), in a slab of its own that the frame encoder never takes for an envelope
+ *   slab; the rest goes through one reused Builder. The hand layouts are written and read only
+ *   through the named offsets of wire/envelope-layout.ts (checked against the generated
+ *   accessors by test/wire/envelope-layout.test.ts). Either way the output is a buffer the caller
+ *   owns (hand-laid output: a view into a slab that is never rewritten, core/slab.ts).
  * - Decoding is bounds-checked (reader.ts): malformed bytes give `FrameError`, never a crash; an
  *   id that does not parse gives the core `IdParseError`. The payload of a decoded envelope is a
  *   view of the input (no copy).
  * - `readRoute` reads sender, destination, TTL and flags without touching the payload.
- * - Route sharing (wire/frames.ts): fast-layout envelopes live in slabs registered with the frame
+ * - Route sharing (wire/envelope-layout.ts, wire/frames.ts): fast-layout envelopes live in slabs registered with the frame
  *   encoder and carry a route stamp in their padding, taken anew per template; in a frame they may
  *   arrive as RouteRef + payload, which `decode` and `readRoute` resolve against the full envelope
  *   before them in the same buffer. With `shareRoute` the encoder itself writes an envelope as
@@ -37,9 +37,63 @@ import { Binding } from '../wire/generated/actormesh/wire/binding.js';
 import { DeliveryError as FbDeliveryError } from '../wire/generated/actormesh/wire/delivery-error.js';
 import { FrameError } from '../wire/errors.js';
 import { TableReader } from '../wire/reader.js';
-import { ROUTE_REF_BYTES, newRouteStamp, registerEnvelopeSlab } from '../wire/frames.js';
+import { Slab } from '../core/slab.js';
+import * as layout from '../wire/envelope-layout.js';
 
-const FLAG_RETURN_UNDELIVERABLE = 1;
+// The envelope layout as module-local constants: optimized code folds these, while every use of
+// an imported binding stays a module-cell load with a TDZ check (measurable on the hot paths).
+const {
+  ASK_REPLY_PORT_BYTE,
+  ASK_REPLY_PORT_VT_BYTE,
+  ASK_STRINGS_BYTE,
+  ASK_TABLE_BYTES,
+  ASK_VTABLE_BYTES,
+  DEFAULT_FLAGS,
+  DEFAULT_TTL,
+  FAST_HEADER,
+  FAST_STRINGS_BYTE,
+  FAST_TABLE_BYTES,
+  FAST_VTABLE_BYTES,
+  FIELD_BINDINGS: F_BINDINGS,
+  FIELD_DEST: F_DEST,
+  FIELD_ERRORS: F_ERRORS,
+  FIELD_FLAGS: F_FLAGS,
+  FIELD_HEADERS: F_HEADERS,
+  FIELD_PAYLOAD: F_PAYLOAD,
+  FIELD_REPLY_PORT: F_REPLY_PORT,
+  FIELD_SENDER: F_SENDER,
+  FIELD_TTL: F_TTL,
+  FIELD_TYPE_NAME: F_TYPE,
+  FLAG_RETURN_UNDELIVERABLE,
+  FLAGS_BYTE,
+  NO_REPLY_PORT,
+  PAYLOAD_UOFFSET_BYTE,
+  ROUTE_REF_BYTES,
+  RR_DISTANCE_BYTE,
+  RR_DISTANCE_WORD,
+  RR_FLAGS_BYTE,
+  RR_MARKER_WORD,
+  RR_PAYLOAD_LENGTH_BYTE,
+  RR_PAYLOAD_LENGTH_WORD,
+  RR_TTL_BYTE,
+  RR_TTL_FLAGS_WORD,
+  STAMP_HI_BYTE,
+  STAMP_HI_WORD,
+  STAMP_LO_BYTE,
+  STAMP_LO_WORD,
+  TABLE_REPLY_PORT,
+  TTL_BYTE,
+  TTL_FLAGS_WORD,
+  isRouteRef,
+  layHead,
+  layStrings,
+  newRouteStamp,
+  registerEnvelopeSlab,
+  strSize,
+  u32At,
+  writeRouteStamp,
+} = layout;
+
 const INTERN_LIMIT = 4096;
 const SLAB_BYTES = 256 * 1024;
 /**
@@ -50,20 +104,6 @@ const SLAB_BYTES = 256 * 1024;
 export const RUN_BYTES = 32 * 1024;
 /** Size of the slabs ask envelopes are laid out in (`encodeAsk`). */
 const ASK_SLAB_BYTES = 64 * 1024;
-
-// Envelope field slots (declaration order in envelope.fbs).
-const F_SENDER = 0;
-const F_DEST = 1;
-const F_TTL = 2;
-const F_FLAGS = 3;
-const F_TYPE = 4;
-const F_PAYLOAD = 5;
-const F_BINDINGS = 6;
-const F_HEADERS = 7;
-const F_ERRORS = 8;
-const F_REPLY_PORT = 9;
-/** `reply_port`'s schema default: no reply port. */
-const NO_REPLY_PORT = 0xffffffff;
 
 const textEncoder = new TextEncoder();
 
@@ -79,44 +119,6 @@ class Intern<V> {
     }
     return v;
   }
-}
-
-/** Bytes of a FlatBuffers string in a hand layout: u32 length, the bytes, NUL, padding to 4. */
-const strSize = (utf8: Uint8Array): number => (4 + utf8.length + 1 + 3) & ~3;
-
-/**
- * The part of the hand layouts (`template`, `encodeAsk`) that they share, at `at`: root offset 28,
- * the vtable's sizes and its first six field offsets (sender 4, dest 8, ttl 20, flags 21,
- * type_name 12, payload 16), and the table's soffset back to the vtable.
- */
-function layHead(dv: DataView, at: number, vtableSize: number, tableSize: number): void {
-  dv.setUint32(at, 28, true);
-  dv.setUint16(at + 4, vtableSize, true);
-  dv.setUint16(at + 6, tableSize, true);
-  dv.setUint16(at + 8, 4, true); // sender
-  dv.setUint16(at + 10, 8, true); // dest
-  dv.setUint16(at + 12, 20, true); // ttl
-  dv.setUint16(at + 14, 21, true); // flags
-  dv.setUint16(at + 16, 12, true); // type_name
-  dv.setUint16(at + 18, 16, true); // payload
-  dv.setInt32(at + 28, 24, true);
-}
-
-/**
- * Lays sender, dest and type_name out from `pos` (relative to `at`; each u32 length, bytes, NUL,
- * padding to 4), pointing the table's uoffsets at 32, 36 and 40 at them and the payload's (44) at
- * what follows; returns that position.
- */
-function layStrings(dv: DataView, buf: Uint8Array, at: number, pos: number, ...strs: [Uint8Array, Uint8Array, Uint8Array]): number {
-  for (let i = 0; i < 3; i++) {
-    const str = strs[i]!;
-    dv.setUint32(at + 32 + 4 * i, pos - 32 - 4 * i, true);
-    dv.setUint32(at + pos, str.length, true);
-    buf.set(str, at + pos + 4);
-    pos += strSize(str);
-  }
-  dv.setUint32(at + 44, pos - 44, true);
-  return pos;
 }
 
 /** Encodes envelopes with one reused Builder. Not reentrant; one per sending loop. */
@@ -141,13 +143,8 @@ export class EnvelopeEncoder {
   }
 
   /**
-   * Hand layout of an envelope without bindings/headers/errors:
-   *   [0] u32 root → table at 28
-   *   [4] vtable: u16 22 (size), u16 24 (table size), field offsets
-   *       sender 4, dest 8, type_name 12... in schema order (sender, dest, ttl, flags, type_name,
-   *       payload, bindings, headers, errors) = 4, 8, 20, 21, 12, 16, 0, 0, 0; 2 bytes padding
-   *   [28] table: i32 soffset 24 (vtable at 28-24=4), u32 ×4 uoffsets, u8 ttl, u8 flags, pad 2
-   *   [52] strings sender, dest, type_name (u32 len, bytes, NUL, pad to 4), then payload (u32 len, bytes).
+   * Hand layout of an envelope without bindings/headers/errors/reply port (the fast layout drawn
+   * in wire/envelope-layout.ts), into the slab; or, continuing a run, a RouteRef + payload.
    */
   encodeFast(env: MessageEnvelope, shareRoute = false): Uint8Array {
     // Everything before the payload depends only on (sender, dest, type): reuse it while they
@@ -165,23 +162,24 @@ export class EnvelopeEncoder {
     }
     const data = env.data;
     const n = data.length;
+    const slab = this.slab;
     if (shareRoute && tpl === this.runTpl) {
       // Continue the run: RouteRef (marker 0, distance back to the run's head, ttl, flags, 2 zero
       // bytes, payload length) + payload, right after the previous output.
-      const at = this.slabPos;
+      const at = slab.pos;
       const size = (ROUTE_REF_BYTES + n + 3) & ~3;
       const dist = at - this.runHead;
-      if (at + size <= this.slabLen && dist + size <= RUN_BYTES) {
+      if (at + size <= slab.bytes.length && dist + size <= RUN_BYTES) {
         const w = this.slabWords;
         const o = at >>> 2;
         w[o + (size >>> 2) - 1] = 0; // the last word's padding (the payload overwrites the rest)
-        w[o] = 0;
-        w[o + 1] = dist;
-        w[o + 2] = env.ttl | ((env.returnUndeliverable ? FLAG_RETURN_UNDELIVERABLE : 0) << 8);
-        w[o + 3] = n;
-        const out = new Uint8Array(this.slabBuf, at, size);
+        w[o + RR_MARKER_WORD] = 0;
+        w[o + RR_DISTANCE_WORD] = dist;
+        w[o + RR_TTL_FLAGS_WORD] = env.ttl | ((env.returnUndeliverable ? FLAG_RETURN_UNDELIVERABLE : 0) << 8);
+        w[o + RR_PAYLOAD_LENGTH_WORD] = n;
+        const out = new Uint8Array(slab.buffer, at, size);
         out.set(data, ROUTE_REF_BYTES);
-        this.slabPos = at + size;
+        slab.pos = at + size;
         return out;
       }
     }
@@ -189,23 +187,18 @@ export class EnvelopeEncoder {
     // Padded to 4 bytes so that envelopes concatenated in a frame stay 4-aligned (the decoder
     // compares templates word by word); the payload length says where the payload ends.
     const size = (pos + 4 + n + 3) & ~3;
-    // Carve from a slab: envelopes above 64 bytes would otherwise each get an off-heap backing
+    // Carved from the slab: envelopes above 64 bytes would otherwise each get an off-heap backing
     // store (calloc + GC bookkeeping). Every byte of the slice is written below.
-    if (this.slabPos + size > this.slabLen) {
-      this.slabBuf = new ArrayBuffer(Math.max(SLAB_BYTES, size));
-      this.slabLen = this.slabBuf.byteLength;
-      this.slabWords = new Int32Array(this.slabBuf);
-      this.slabPos = 0;
-      registerEnvelopeSlab(this.slabBuf);
-    }
-    const out = new Uint8Array(this.slabBuf, this.slabPos, size);
+    slab.room(size);
+    const at = slab.pos;
+    const out = new Uint8Array(slab.buffer, at, size);
     // Every output is a multiple of 4 bytes: outputs sit back to back, 4-aligned.
-    this.runHead = this.slabPos;
+    this.runHead = at;
     this.runTpl = tpl;
-    this.slabPos += size;
+    slab.pos = at + size;
     out.set(tpl);
-    out[48] = env.ttl;
-    out[49] = env.returnUndeliverable ? FLAG_RETURN_UNDELIVERABLE : 0;
+    out[TTL_BYTE] = env.ttl;
+    out[FLAGS_BYTE] = env.returnUndeliverable ? FLAG_RETURN_UNDELIVERABLE : 0;
     out[pos] = n;
     out[pos + 1] = n >>> 8;
     out[pos + 2] = n >>> 16;
@@ -215,10 +208,18 @@ export class EnvelopeEncoder {
     return out;
   }
   private tpl: Uint8Array = new Uint8Array(0);
-  private slabBuf = new ArrayBuffer(0);
+  /**
+   * The slab fast-layout envelopes and RouteRefs are laid out in, back to back (registered with
+   * the frame encoder for route sharing, see wire/envelope-layout.ts), and a word view of it.
+   */
+  private readonly slab = new Slab(SLAB_BYTES, {
+    align: 4,
+    onNew: (b) => {
+      this.slabWords = new Int32Array(b);
+      registerEnvelopeSlab(b);
+    },
+  });
   private slabWords = new Int32Array(0);
-  private slabLen = 0;
-  private slabPos = 0;
   /** The current run: the template of its head and the head's offset in the slab. */
   private runTpl: Uint8Array | undefined;
   private runHead = 0;
@@ -231,28 +232,21 @@ export class EnvelopeEncoder {
     const sender = this.utf8.get(env.sender.key, this.enc);
     const dest = this.utf8.get(env.dest.key, this.enc);
     const type = this.utf8.get(env.typeName, this.enc);
-    const out = new Uint8Array(52 + strSize(sender) + strSize(dest) + strSize(type));
+    const out = new Uint8Array(FAST_STRINGS_BYTE + strSize(sender) + strSize(dest) + strSize(type));
     const dv = new DataView(out.buffer);
-    layHead(dv, 0, 22, 24);
+    layHead(dv, 0, FAST_VTABLE_BYTES, FAST_TABLE_BYTES);
     // The route stamp for the frame encoder's route sharing (wire/frames.ts), in padding the
-    // readers skip: high half after the vtable, low half after ttl and flags.
-    const stamp = newRouteStamp();
-    dv.setUint16(26, stamp >>> 16, true);
-    dv.setUint16(50, stamp & 0xffff, true);
-    layStrings(dv, out, 0, 52, sender, dest, type);
+    // readers skip: high half after the vtable, low half after ttl and flags (STAMP_*_BYTE).
+    writeRouteStamp(dv, 0, newRouteStamp());
+    layStrings(dv, out, 0, FAST_STRINGS_BYTE, sender, dest, type);
     return out;
   }
 
   /**
-   * Hand layout of an ask envelope (no bindings/headers/errors, a reply port), into a buffer of its
-   * own (slabs hold only `encodeFast` envelopes and RouteRefs, see wire/frames.ts):
-   *   [0] u32 root → table at 28
-   *   [4] vtable: u16 24 (size), u16 28 (table size), field offsets in schema order (sender,
-   *       dest, ttl, flags, type_name, payload, bindings, headers, errors, reply_port) =
-   *       4, 8, 20, 21, 12, 16, 0, 0, 0, 24
-   *   [28] table: i32 soffset 24, u32 ×4 uoffsets, u8 ttl, u8 flags, pad 2, u32 reply_port
-   *   [56] strings sender, dest, type_name (u32 len, bytes, NUL, pad to 4), payload (u32 len, bytes).
-   * About 5× cheaper than the Builder (asks to other processes pay it per request).
+   * Hand layout of an ask envelope (no bindings/headers/errors, a reply port; drawn in
+   * wire/envelope-layout.ts), into a slab of its own (slabs registered for route sharing hold
+   * only `encodeFast` envelopes and RouteRefs). About 5× cheaper than the Builder (asks to other
+   * processes pay it per request).
    */
   encodeAsk(env: MessageEnvelope): Uint8Array {
     const rp = env.replyPort;
@@ -261,32 +255,27 @@ export class EnvelopeEncoder {
     const dest = this.utf8.get(env.dest.key, this.enc);
     const type = this.utf8.get(env.typeName, this.enc);
     const data = env.data;
-    const size = 56 + strSize(sender) + strSize(dest) + strSize(type) + ((4 + data.length + 3) & ~3);
+    const size = ASK_STRINGS_BYTE + strSize(sender) + strSize(dest) + strSize(type) + ((4 + data.length + 3) & ~3);
     // Into an append-only slab of its own (never rewritten, never registered with the frame
     // encoder), like the payload codec's: no allocation per ask.
-    if (this.askPos + size > this.askSlab.length) {
-      this.askSlab = new Uint8Array(Math.max(ASK_SLAB_BYTES, size));
-      this.askDv = new DataView(this.askSlab.buffer);
-      this.askPos = 0;
-    }
-    const at = this.askPos;
-    this.askPos = at + size;
-    const slab = this.askSlab;
+    const ask = this.askSlab;
+    const slab = ask.room(size);
+    const at = ask.pos;
+    ask.pos = at + size;
     const dv = this.askDv!;
-    // (bytes 20..25, absent bindings/headers/errors, stay zero: the slab is fresh memory)
-    layHead(dv, at, 24, 28);
-    dv.setUint16(at + 26, 24, true); // reply_port
-    slab[at + 48] = env.ttl;
-    slab[at + 49] = env.returnUndeliverable ? FLAG_RETURN_UNDELIVERABLE : 0;
-    dv.setUint32(at + 52, rp, true);
-    const pos = layStrings(dv, slab, at, 56, sender, dest, type);
+    // (the vtable entries of the absent bindings/headers/errors stay zero: the slab is fresh memory)
+    layHead(dv, at, ASK_VTABLE_BYTES, ASK_TABLE_BYTES);
+    dv.setUint16(at + ASK_REPLY_PORT_VT_BYTE, TABLE_REPLY_PORT, true);
+    slab[at + TTL_BYTE] = env.ttl;
+    slab[at + FLAGS_BYTE] = env.returnUndeliverable ? FLAG_RETURN_UNDELIVERABLE : 0;
+    dv.setUint32(at + ASK_REPLY_PORT_BYTE, rp, true);
+    const pos = layStrings(dv, slab, at, ASK_STRINGS_BYTE, sender, dest, type);
     dv.setUint32(at + pos, data.length, true);
     slab.set(data, at + pos + 4);
-    return new Uint8Array(slab.buffer, at, size);
+    return new Uint8Array(ask.buffer, at, size);
   }
-  private askSlab = new Uint8Array(0);
+  private readonly askSlab = new Slab(ASK_SLAB_BYTES, { align: 4, onNew: (b) => (this.askDv = new DataView(b)) });
   private askDv: DataView | undefined;
-  private askPos = 0;
 
   /** The general path through the FlatBuffers Builder. */
   encodeBuilder(env: MessageEnvelope): Uint8Array {
@@ -343,7 +332,7 @@ export interface Route {
 
 /** Whether `bytes` is a route-shared envelope (RouteRef + payload: its route is an earlier envelope's). */
 export function isRouteShared(bytes: Uint8Array): boolean {
-  return bytes.length >= ROUTE_REF_BYTES && bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0 && bytes[3] === 0;
+  return isRouteRef(bytes);
 }
 
 /**
@@ -351,20 +340,20 @@ export function isRouteShared(bytes: Uint8Array): boolean {
  * envelope it refers to, with its own ttl and flags). Throws `FrameError` when malformed.
  */
 export function readRoute(bytes: Uint8Array): Route {
-  if (bytes.length >= ROUTE_REF_BYTES && bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0 && bytes[3] === 0) {
-    const head = readRoute(new Uint8Array(bytes.buffer, routeRefTarget(bytes), (bytes[4]! | (bytes[5]! << 8) | (bytes[6]! << 16) | (bytes[7]! << 24)) >>> 0));
-    return { sender: head.sender, dest: head.dest, ttl: bytes[8]!, returnUndeliverable: (bytes[9]! & FLAG_RETURN_UNDELIVERABLE) !== 0 };
+  if (isRouteRef(bytes)) {
+    const head = readRoute(new Uint8Array(bytes.buffer, routeRefTarget(bytes), u32At(bytes, RR_DISTANCE_BYTE)));
+    return { sender: head.sender, dest: head.dest, ttl: bytes[RR_TTL_BYTE]!, returnUndeliverable: (bytes[RR_FLAGS_BYTE]! & FLAG_RETURN_UNDELIVERABLE) !== 0 };
   }
   const t = TableReader.root(bytes, 'envelope');
   const sender = t.string(F_SENDER);
   const dest = t.string(F_DEST);
   if (sender === undefined || dest === undefined) throw new FrameError('envelope lacks a sender or a destination');
-  return { sender, dest, ttl: t.u8(F_TTL, 64), returnUndeliverable: (t.u8(F_FLAGS, 1) & FLAG_RETURN_UNDELIVERABLE) !== 0 };
+  return { sender, dest, ttl: t.u8(F_TTL, DEFAULT_TTL), returnUndeliverable: (t.u8(F_FLAGS, DEFAULT_FLAGS) & FLAG_RETURN_UNDELIVERABLE) !== 0 };
 }
 
 /** Where (byte offset in its buffer) the envelope a route-shared one refers to starts. */
 function routeRefTarget(bytes: Uint8Array): number {
-  const dist = (bytes[4]! | (bytes[5]! << 8) | (bytes[6]! << 16) | (bytes[7]! << 24)) >>> 0;
+  const dist = u32At(bytes, RR_DISTANCE_BYTE);
   const at = bytes.byteOffset - dist;
   if (dist === 0 || at < 0)
     throw new FrameError(`route-shared envelope refers ${dist} bytes back, outside its buffer; expected the distance to an envelope before it in its frame`);
@@ -400,9 +389,6 @@ class LastSeen<V> {
 
 const identity = (s: string): string => s;
 
-/** The fixed header of `encodeFast`'s layout: root offset 28, vtable 22/24 with its field offsets. */
-const FAST_HEADER = new Uint8Array([28, 0, 0, 0, 22, 0, 24, 0, 4, 0, 8, 0, 20, 0, 21, 0, 12, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 24, 0, 0, 0]);
-
 /**
  * Decodes envelopes, caching parsed ids.
  *
@@ -436,7 +422,7 @@ export class EnvelopeDecoder {
 
   /** Throws `FrameError` (malformed bytes) or `IdParseError` (bad id text). */
   decode(bytes: Uint8Array): MessageEnvelope {
-    if (bytes.length >= ROUTE_REF_BYTES && bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0 && bytes[3] === 0) return this.decodeShared(bytes);
+    if (isRouteRef(bytes)) return this.decodeShared(bytes);
     const tpl = this.tpl;
     if (tpl !== undefined) {
       const n0 = tpl.length;
@@ -453,24 +439,24 @@ export class EnvelopeDecoder {
           const tw = this.tplWords;
           const o = bytes.byteOffset >>> 2;
           const nw = n0 >>> 2;
-          // Words 6 and 12 end in padding (bytes 26–27 and 50–51: the sender's route stamp);
-          // word 12 starts with ttl and flags, word 6 with two zero bytes.
+          // Words STAMP_HI_WORD (6) and STAMP_LO_WORD (12) end in padding (the sender's route
+          // stamp); word 12 starts with ttl and flags, word 6 with two zero bytes.
           let k = 0;
-          while (k < 6 && w[o + k] === tw[k]) k++;
-          if (k === 6 && (w[o + 6]! & 0xffff) === 0) {
-            k = 7;
-            while (k < 12 && w[o + k] === tw[k]) k++;
-            if (k === 12) {
-              k = 13;
+          while (k < STAMP_HI_WORD && w[o + k] === tw[k]) k++;
+          if (k === STAMP_HI_WORD && (w[o + STAMP_HI_WORD]! & 0xffff) === 0) {
+            k = STAMP_HI_WORD + 1;
+            while (k < TTL_FLAGS_WORD && w[o + k] === tw[k]) k++;
+            if (k === TTL_FLAGS_WORD) {
+              k = STAMP_LO_WORD + 1;
               while (k < nw && w[o + k] === tw[k]) k++;
             }
           }
           same = k === nw;
         } else {
           let i = 0;
-          while (i < 48 && (bytes[i] === tpl[i] || i === 26 || i === 27)) i++;
-          if (i === 48) {
-            i = 52;
+          while (i < TTL_BYTE && (bytes[i] === tpl[i] || i === STAMP_HI_BYTE || i === STAMP_HI_BYTE + 1)) i++;
+          if (i === TTL_BYTE) {
+            i = FAST_STRINGS_BYTE;
             while (i < n0 && bytes[i] === tpl[i]) i++;
           }
           same = i === n0;
@@ -490,8 +476,8 @@ export class EnvelopeDecoder {
               this.tplType,
               NO_BINDINGS,
               EMPTY_HEADERS,
-              bytes[48]!,
-              (bytes[49]! & FLAG_RETURN_UNDELIVERABLE) !== 0,
+              bytes[TTL_BYTE]!,
+              (bytes[FLAGS_BYTE]! & FLAG_RETURN_UNDELIVERABLE) !== 0,
               NO_ERRORS,
             );
           }
@@ -506,26 +492,17 @@ export class EnvelopeDecoder {
       this.headDest = env.dest;
       this.headType = env.typeName;
     }
-    if (env.bindings.length === 0 && env.headers.size === 0 && env.errors.length === 0 && env.replyPort < 0 && bytes.length >= 52) {
+    if (env.bindings.length === 0 && env.headers.size === 0 && env.errors.length === 0 && env.replyPort < 0 && bytes.length >= FAST_STRINGS_BYTE) {
+      // The fast layout's head (absent bindings, headers and errors included), any route stamp.
       let i = 0;
-      while (i < 32 && (i === 20 || i === 21 || i === 22 || i === 23 || i === 24 || i === 25 || i === 26 || i === 27 || bytes[i] === FAST_HEADER[i])) i++;
-      if (i === 32) {
-        // Payload length field position: the uoffset at 44 is relative to 44.
-        const p = 44 + ((bytes[44]! | (bytes[45]! << 8) | (bytes[46]! << 16) | (bytes[47]! << 24)) >>> 0);
+      while (i < FAST_HEADER.length && (bytes[i] === FAST_HEADER[i] || i === STAMP_HI_BYTE || i === STAMP_HI_BYTE + 1)) i++;
+      if (i === FAST_HEADER.length) {
+        // Payload length field position: the payload's uoffset is relative to itself.
+        const p = PAYLOAD_UOFFSET_BYTE + u32At(bytes, PAYLOAD_UOFFSET_BYTE);
         const slack = bytes.length - (p + 4 + env.data.length);
-        if (
-          slack >= 0 &&
-          slack < 4 &&
-          (p & 3) === 0 &&
-          bytes[20] === 0 &&
-          bytes[21] === 0 &&
-          bytes[22] === 0 &&
-          bytes[23] === 0 &&
-          bytes[24] === 0 &&
-          bytes[25] === 0
-        ) {
+        if (slack >= 0 && slack < 4 && (p & 3) === 0) {
           const t = bytes.slice(0, p);
-          t[26] = t[27] = t[48] = t[49] = t[50] = t[51] = 0;
+          t[STAMP_HI_BYTE] = t[STAMP_HI_BYTE + 1] = t[TTL_BYTE] = t[FLAGS_BYTE] = t[STAMP_LO_BYTE] = t[STAMP_LO_BYTE + 1] = 0;
           this.tpl = t;
           this.tplWords = new Int32Array(t.buffer, 0, p >>> 2);
           this.tplSender = env.sender;
@@ -557,7 +534,7 @@ export class EnvelopeDecoder {
       this.headDest = head.dest;
       this.headType = head.typeName;
     }
-    const n = (bytes[12]! | (bytes[13]! << 8) | (bytes[14]! << 16) | (bytes[15]! << 24)) >>> 0;
+    const n = u32At(bytes, RR_PAYLOAD_LENGTH_BYTE);
     if (n > bytes.length - ROUTE_REF_BYTES) throw new FrameError(`route-shared envelope of ${bytes.length} bytes declares a ${n}-byte payload`);
     return new MessageEnvelope(
       this.headSender!,
@@ -566,8 +543,8 @@ export class EnvelopeDecoder {
       this.headType,
       NO_BINDINGS,
       EMPTY_HEADERS,
-      bytes[8]!,
-      (bytes[9]! & FLAG_RETURN_UNDELIVERABLE) !== 0,
+      bytes[RR_TTL_BYTE]!,
+      (bytes[RR_FLAGS_BYTE]! & FLAG_RETURN_UNDELIVERABLE) !== 0,
       NO_ERRORS,
     );
   }
@@ -615,8 +592,8 @@ export class EnvelopeDecoder {
         out.push({ kind, message: et.string(1) ?? '' });
       }
     }
-    const ttl = t.u8(F_TTL, 64);
-    const flags = t.u8(F_FLAGS, 1);
+    const ttl = t.u8(F_TTL, DEFAULT_TTL);
+    const flags = t.u8(F_FLAGS, DEFAULT_FLAGS);
     const rp = t.field(F_REPLY_PORT, 4);
     const replyPort = rp === 0 ? -1 : t.dv.getUint32(rp, true);
     return new MessageEnvelope(

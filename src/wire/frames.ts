@@ -25,6 +25,27 @@ import { Frame } from './generated/actormesh/wire/frame.js';
 import { FrameKind } from './generated/actormesh/wire/frame-kind.js';
 import { FrameError } from './errors.js';
 import { TableReader } from './reader.js';
+import * as layout from './envelope-layout.js';
+
+// The envelope layout's names as module-local constants: optimized code folds these, while every
+// use of an imported binding stays a module-cell load with a TDZ check (measured: +6 % on
+// `messages`).
+const { ROUTE_REF_BYTES, isEnvelopeSlab, payloadLengthWord, routeStampAt } = layout;
+const {
+  FLAGS_BYTE,
+  PAYLOAD_UOFFSET_WORD,
+  ROUTE_REF_WORDS,
+  RR_DISTANCE_BYTE,
+  RR_DISTANCE_WORD,
+  RR_FLAGS_BYTE,
+  RR_MARKER_WORD,
+  RR_PAYLOAD_LENGTH_BYTE,
+  RR_PAYLOAD_LENGTH_WORD,
+  RR_TTL_BYTE,
+  RR_TTL_FLAGS_WORD,
+  TTL_BYTE,
+  TTL_FLAGS_WORD,
+} = layout;
 
 export { FrameKind };
 
@@ -33,6 +54,24 @@ export type DecodedFrame =
   | { kind: FrameKind.Messages; seq: number; messages: Uint8Array[]; bytes: number }
   | { kind: FrameKind.Ack; seq: number }
   | { kind: FrameKind.Reject; reason: string };
+
+// Byte offsets of the hand-laid Messages frame (drawn at `FrameEncoder.messages`; the envelopes
+// inside it are drawn in envelope-layout.ts). test/wire/frames.test.ts reads such frames with the
+// generated accessors.
+
+/** Vtable entry of `shared` (field 6): 20 when the bitmap is present, else 0. */
+const MF_SHARED_VT_BYTE = 20;
+/** The table (its soffset; the root uoffset at 0 points here). */
+const MF_TABLE_BYTE = 24;
+/** Table fields: uoffset → ends, u64 seq, uoffset → data, uoffset → shared, u8 kind. */
+const MF_ENDS_UOFFSET_BYTE = 28;
+const MF_SEQ_BYTE = 32;
+const MF_DATA_UOFFSET_BYTE = 40;
+const MF_SHARED_UOFFSET_BYTE = 44;
+const MF_KIND_BYTE = 48;
+/** The ends vector: u32 count, then the ends from MF_ENDS_FIRST_BYTE; the data vector follows. */
+const MF_ENDS_BYTE = 52;
+const MF_ENDS_FIRST_BYTE = 56;
 
 /** Encodes frames: control frames with one reused Builder, Messages frames by hand (see `messages`). */
 export class FrameEncoder {
@@ -87,15 +126,16 @@ export class FrameEncoder {
    * message) pays on every send.
    *
    * Route sharing (schema envelope.fbs): envelopes written by an `EnvelopeEncoder`
-   * (mailbox/envelope-codec.ts) sit in slabs registered here and carry in their padding a route
-   * stamp (`newRouteStamp`). A message from a registered slab whose stamp equals that of the
-   * nearest preceding full message of this frame is written as a 16-byte RouteRef + its payload:
+   * (mailbox/envelope-codec.ts) sit in slabs registered with `registerEnvelopeSlab` and carry in
+   * their padding a route stamp (`newRouteStamp`; layout and offsets: wire/envelope-layout.ts).
+   * A message from a registered slab whose stamp equals that of the nearest preceding full
+   * message of this frame is written as a 16-byte RouteRef + its payload:
    * at 64-byte payloads a third of the bytes, and no route compare here or at the receiver. Any
    * other message (raw channel bytes, envelopes with bindings or headers) is copied as it is.
    */
   messages(firstSeq: number, msgs: readonly Uint8Array[], from: number, to: number, total: number): Uint8Array {
     const n = to - from;
-    const dataAt = 56 + 4 * n;
+    const dataAt = MF_ENDS_FIRST_BYTE + 4 * n;
     const nShared = (n + 7) >>> 3;
     // Route sharing only shrinks messages (a RouteRef expanded to a full envelope grows the
     // buffer itself): this bounds the frame.
@@ -107,23 +147,22 @@ export class FrameEncoder {
     bits.fill(0, 0, nShared);
     const dv = this.mdv!;
     let fw = this.mw;
-    dv.setUint32(32, firstSeq >>> 0, true);
-    dv.setUint32(36, Math.floor(firstSeq / 4294967296), true);
-    dv.setUint32(40, dataAt - 40, true);
-    dv.setUint32(52, n, true);
+    dv.setUint32(MF_SEQ_BYTE, firstSeq >>> 0, true);
+    dv.setUint32(MF_SEQ_BYTE + 4, Math.floor(firstSeq / 4294967296), true);
+    dv.setUint32(MF_DATA_UOFFSET_BYTE, dataAt - MF_DATA_UOFFSET_BYTE, true);
+    dv.setUint32(MF_ENDS_BYTE, n, true);
     const base = dataAt + 4;
-    let p = 56;
+    let p = MF_ENDS_FIRST_BYTE;
     let at = base;
     let anyShared = false;
     // The buffer of the previous message, and whether it is an envelope slab.
     let lastBuf: ArrayBufferLike | undefined;
     let lastSlab = false;
     let mw = fw;
-    // The run head: the nearest preceding full message (its position, route stamp halves, and the
-    // uoffset at byte 44 that says where its payload length sits). Stamp 0: nothing shares it.
+    // The run head: the nearest preceding full message (its position, route stamp, and the
+    // payload uoffset that says where its payload length sits). Stamp 0: nothing shares it.
     let headAt = 0;
-    let headLo = 0;
-    let headHi = 0;
+    let headStamp = 0;
     let headW11 = 0;
     // Input bytes of the messages handled so far (expanded RouteRefs grow the frame).
     let consumed = 0;
@@ -135,29 +174,28 @@ export class FrameEncoder {
       const b = len >= ROUTE_REF_BYTES && (len & 3) === 0 ? m.buffer : undefined;
       if (b !== lastBuf) {
         lastBuf = b;
-        lastSlab = b !== undefined && ENVELOPE_SLABS.has(b);
+        lastSlab = b !== undefined && isEnvelopeSlab(b);
         if (lastSlab) mw = this.wordsOf(b!);
       }
-      if (lastSlab && mw[m.byteOffset >>> 2] === 0) {
+      if (lastSlab && mw[(m.byteOffset >>> 2) + RR_MARKER_WORD] === 0) {
         // A RouteRef the envelope encoder wrote into its slab: its head is `distance` bytes back.
         // (`at` is 4-aligned unless a message of odd length came before: then bytes are copied.)
         const o = m.byteOffset >>> 2;
-        const ho = o - (mw[o + 1]! >>> 2);
-        const lo = mw[ho + 12]! >>> 16;
-        const hi = mw[ho + 6]! >>> 16;
-        const w11 = mw[ho + 11]!;
-        const pn = mw[o + 3]! >>> 0;
+        const ho = o - (mw[o + RR_DISTANCE_WORD]! >>> 2);
+        const stamp = routeStampAt(mw, ho);
+        const w11 = mw[ho + PAYLOAD_UOFFSET_WORD]!;
+        const pn = mw[o + RR_PAYLOAD_LENGTH_WORD]! >>> 0;
         const padded = len - ROUTE_REF_BYTES;
         const words = padded >>> 2;
         const aligned = (at & 3) === 0;
         let fdv = this.mdv!;
-        if (lo === headLo && hi === headHi && (lo | hi) !== 0 && w11 === headW11) {
+        if (stamp === headStamp && stamp !== 0 && w11 === headW11) {
           // The frame's run head has its route: the same RouteRef, distance counted in the frame.
           fdv.setUint32(at, 0, true);
-          fdv.setUint32(at + 4, at - headAt, true);
-          fdv.setUint32(at + 8, mw[o + 2]!, true);
-          fdv.setUint32(at + 12, pn, true);
-          if (aligned && words <= 24) for (let j = 0, a = (at >>> 2) + 4; j < words; j++) fw[a + j] = mw[o + 4 + j]!;
+          fdv.setUint32(at + RR_DISTANCE_BYTE, at - headAt, true);
+          fdv.setUint32(at + RR_TTL_BYTE, mw[o + RR_TTL_FLAGS_WORD]!, true);
+          fdv.setUint32(at + RR_PAYLOAD_LENGTH_BYTE, pn, true);
+          if (aligned && words <= 24) for (let j = 0, a = (at >>> 2) + ROUTE_REF_WORDS; j < words; j++) fw[a + j] = mw[o + ROUTE_REF_WORDS + j]!;
           else buf.set(new Uint8Array(b!, m.byteOffset + ROUTE_REF_BYTES, padded), at + ROUTE_REF_BYTES);
           at += len;
           bits[k >>> 3]! |= 1 << (k & 7);
@@ -165,7 +203,7 @@ export class FrameEncoder {
         } else {
           // Expanded to a full envelope: the head's bytes up to its payload length (ttl and flags
           // this message's), then the payload. It becomes the frame's run head.
-          const nw = 11 + (w11 >>> 2);
+          const nw = payloadLengthWord(w11);
           const grown = 4 * nw + 4 + padded;
           // Room for this one, every later message at its own length, the padding and the bitmap
           // (data padding ≤ 3, bitmap length 4, bitmap, its padding ≤ 3).
@@ -178,14 +216,13 @@ export class FrameEncoder {
           }
           if (aligned) for (let j = 0, a = at >>> 2; j < nw; j++) fw[a + j] = mw[ho + j]!;
           else buf.set(new Uint8Array(b!, 4 * ho, 4 * nw), at);
-          buf[at + 48] = m[8]!;
-          buf[at + 49] = m[9]!;
+          buf[at + TTL_BYTE] = m[RR_TTL_BYTE]!;
+          buf[at + FLAGS_BYTE] = m[RR_FLAGS_BYTE]!;
           fdv.setUint32(at + 4 * nw, pn, true);
-          if (aligned && words <= 24) for (let j = 0, a = (at >>> 2) + nw + 1; j < words; j++) fw[a + j] = mw[o + 4 + j]!;
+          if (aligned && words <= 24) for (let j = 0, a = (at >>> 2) + nw + 1; j < words; j++) fw[a + j] = mw[o + ROUTE_REF_WORDS + j]!;
           else buf.set(new Uint8Array(b!, m.byteOffset + ROUTE_REF_BYTES, padded), at + 4 * nw + 4);
           headAt = at;
-          headLo = lo;
-          headHi = hi;
+          headStamp = stamp;
           headW11 = w11;
           at += grown;
         }
@@ -196,34 +233,32 @@ export class FrameEncoder {
       consumed += len;
       if (lastSlab) {
         const o = m.byteOffset >>> 2;
-        const lo = mw[o + 12]! >>> 16;
-        const hi = mw[o + 6]! >>> 16;
-        const w11 = mw[o + 11]!;
-        if (lo === headLo && hi === headHi && (lo | hi) !== 0 && w11 === headW11 && (at & 3) === 0) {
-          const nw = 11 + (w11 >>> 2); // word index of the payload length (byte 44 + w11)
+        const stamp = routeStampAt(mw, o);
+        const w11 = mw[o + PAYLOAD_UOFFSET_WORD]!;
+        if (stamp === headStamp && stamp !== 0 && w11 === headW11 && (at & 3) === 0) {
+          const nw = payloadLengthWord(w11); // word index of the payload length
           const pn = mw[o + nw]! >>> 0;
           const padded = len - 4 * nw - 4;
           if (pn <= padded && padded - pn < 4) {
             // RouteRef: marker 0, distance, ttl, flags, 2 zero bytes, payload length; payload.
             const a = at >>> 2;
-            fw[a] = 0;
-            fw[a + 1] = at - headAt;
-            fw[a + 2] = mw[o + 12]! & 0xffff;
-            fw[a + 3] = pn;
+            fw[a + RR_MARKER_WORD] = 0;
+            fw[a + RR_DISTANCE_WORD] = at - headAt;
+            fw[a + RR_TTL_FLAGS_WORD] = mw[o + TTL_FLAGS_WORD]! & 0xffff; // ttl, flags; not the stamp
+            fw[a + RR_PAYLOAD_LENGTH_WORD] = pn;
             const words = padded >>> 2;
-            if (words <= 24) for (let j = 0, src = o + nw + 1; j < words; j++) fw[a + 4 + j] = mw[src + j]!;
-            else buf.set(new Uint8Array(b!, m.byteOffset + 4 * nw + 4, padded), at + 16);
-            at += 16 + padded;
+            if (words <= 24) for (let j = 0, src = o + nw + 1; j < words; j++) fw[a + ROUTE_REF_WORDS + j] = mw[src + j]!;
+            else buf.set(new Uint8Array(b!, m.byteOffset + 4 * nw + 4, padded), at + ROUTE_REF_BYTES);
+            at += ROUTE_REF_BYTES + padded;
             bits[k >>> 3]! |= 1 << (k & 7);
             shared = anyShared = true;
           }
         }
         if (!shared) {
-          headLo = lo;
-          headHi = hi;
+          headStamp = stamp;
           headW11 = w11;
         }
-      } else headLo = headHi = 0;
+      } else headStamp = 0;
       if (!shared) {
         buf.set(m, at);
         headAt = at;
@@ -235,15 +270,15 @@ export class FrameEncoder {
     fdv.setUint32(dataAt, at - base, true);
     while (at & 3) buf[at++] = 0;
     if (anyShared) {
-      fdv.setUint32(44, at - 44, true);
-      fdv.setUint16(20, 20, true);
+      fdv.setUint32(MF_SHARED_UOFFSET_BYTE, at - MF_SHARED_UOFFSET_BYTE, true);
+      fdv.setUint16(MF_SHARED_VT_BYTE, MF_SHARED_UOFFSET_BYTE - MF_TABLE_BYTE, true);
       fdv.setUint32(at, nShared, true);
       buf.set(bits.subarray(0, nShared), at + 4);
       at += 4 + nShared;
       while (at & 3) buf[at++] = 0;
     } else {
-      fdv.setUint32(44, 0, true);
-      fdv.setUint16(20, 0, true);
+      fdv.setUint32(MF_SHARED_UOFFSET_BYTE, 0, true);
+      fdv.setUint16(MF_SHARED_VT_BYTE, 0, true);
     }
     return buf.subarray(0, at);
   }
@@ -270,7 +305,7 @@ export class FrameEncoder {
    */
   messageParts(firstSeq: number, msgs: readonly Uint8Array[], from: number, to: number, total: number): Uint8Array[] | undefined {
     const n = to - from;
-    const dataAt = 56 + 4 * n;
+    const dataAt = MF_ENDS_FIRST_BYTE + 4 * n;
     const nShared = (n + 7) >>> 3;
     const bound = dataAt + 12 + nShared;
     if (this.mbuf.length < bound) this.growMessages(bound);
@@ -287,7 +322,7 @@ export class FrameEncoder {
     let mw = fw;
     let anyShared = false;
     let end = 0;
-    for (let i = from, k = 0, p = 14; i < to; i++, k++, p++) {
+    for (let i = from, k = 0, p = MF_ENDS_FIRST_BYTE >>> 2; i < to; i++, k++, p++) {
       const m = msgs[i]!;
       const off = m.byteOffset;
       const b = m.buffer;
@@ -295,14 +330,14 @@ export class FrameEncoder {
         // A new range: from a slab, 4-aligned, opening with a full envelope.
         if ((off & 3) !== 0 || (m.length & 3) !== 0 || m.length < ROUTE_REF_BYTES || parts.length > MAX_PARTS) return undefined;
         if (b !== rangeBuf) {
-          if (!ENVELOPE_SLABS.has(b)) return undefined;
+          if (!isEnvelopeSlab(b)) return undefined;
           mw = this.wordsOf(b);
         }
-        if (mw[off >>> 2] === 0) return undefined;
+        if (mw[(off >>> 2) + RR_MARKER_WORD] === 0) return undefined;
         if (rangeBuf !== undefined) parts.push(new Uint8Array(rangeBuf, rangeStart, rangeEnd - rangeStart));
         rangeBuf = b;
         rangeStart = off;
-      } else if (mw[off >>> 2] === 0) {
+      } else if (mw[(off >>> 2) + RR_MARKER_WORD] === 0) {
         buf[bitsAt + (k >>> 3)]! |= 1 << (k & 7);
         anyShared = true;
       }
@@ -312,23 +347,23 @@ export class FrameEncoder {
     }
     if (end !== total) return undefined;
     parts.push(new Uint8Array(rangeBuf!, rangeStart, rangeEnd - rangeStart));
-    dv.setUint32(32, firstSeq >>> 0, true);
-    dv.setUint32(36, Math.floor(firstSeq / 4294967296), true);
-    dv.setUint32(40, dataAt - 40, true);
-    dv.setUint32(52, n, true);
+    dv.setUint32(MF_SEQ_BYTE, firstSeq >>> 0, true);
+    dv.setUint32(MF_SEQ_BYTE + 4, Math.floor(firstSeq / 4294967296), true);
+    dv.setUint32(MF_DATA_UOFFSET_BYTE, dataAt - MF_DATA_UOFFSET_BYTE, true);
+    dv.setUint32(MF_ENDS_BYTE, n, true);
     dv.setUint32(dataAt, end, true);
     parts[0] = buf.subarray(0, dataAt + 4);
     if (anyShared) {
       // The bitmap vector right after the data (4-aligned: slab messages are multiples of 4).
       const at = dataAt + 4 + end;
-      dv.setUint32(44, at - 44, true);
-      dv.setUint16(20, 20, true);
+      dv.setUint32(MF_SHARED_UOFFSET_BYTE, at - MF_SHARED_UOFFSET_BYTE, true);
+      dv.setUint16(MF_SHARED_VT_BYTE, MF_SHARED_UOFFSET_BYTE - MF_TABLE_BYTE, true);
       const tail = buf.subarray(bitsAt - 4, bitsAt + ((nShared + 3) & ~3));
       dv.setUint32(bitsAt - 4, nShared, true);
       parts.push(tail);
     } else {
-      dv.setUint32(44, 0, true);
-      dv.setUint16(20, 0, true);
+      dv.setUint32(MF_SHARED_UOFFSET_BYTE, 0, true);
+      dv.setUint16(MF_SHARED_VT_BYTE, 0, true);
     }
     return parts;
   }
@@ -349,55 +384,14 @@ export class FrameEncoder {
   }
 }
 
-/**
- * Slabs of envelope encoders. Registering a slab promises that every message view into it handed
- * to a Tx is either
- * - an envelope in the fast layout of mailbox/envelope-codec.ts (`encodeFast`: root 28, fixed
- *   vtable, no bindings, headers or errors, payload last, padded to 4 bytes, 4-aligned in the
- *   slab) that carries a route stamp from `newRouteStamp` in its padding (high half in bytes
- *   26–27, after the vtable; low half in bytes 50–51, after ttl and flags), taken anew for each
- *   distinct (sender, dest, type_name) an encoder lays out; or
- * - a RouteRef + payload (padded to 4, 4-aligned; first word 0, which no envelope starts with)
- *   whose distance leads back, in the same slab, to the nearest preceding full envelope of the
- *   slab, whose route it shares; every slab message between the two is such a RouteRef too.
- * Slabs are never rewritten.
- */
-const ENVELOPE_SLABS = new WeakSet<ArrayBufferLike>();
-let lastStamp = 0;
-
-/**
- * A route stamp never handed out before in this process (1..2^32-1; it would take 2^32 route
- * changes for one to repeat). Two envelopes with the same stamp share sender, dest and type_name.
- */
-export function newRouteStamp(): number {
-  lastStamp = lastStamp === 0xffffffff ? 1 : lastStamp + 1;
-  return lastStamp;
-}
-
-/** Registers an envelope encoder's slab (see ENVELOPE_SLABS for what that promises). */
-export function registerEnvelopeSlab(slab: ArrayBufferLike): void {
-  ENVELOPE_SLABS.add(slab);
-}
-
-/** Size of the RouteRef struct that heads a route-shared envelope. */
-export const ROUTE_REF_BYTES = 16;
-
 /** Most data ranges `messageParts` sends in one frame (each is a WebSocket fragment). */
 const MAX_PARTS = 16;
 
-/**
- * True when `m` is a route-shared envelope (RouteRef + payload) in a registered envelope slab: it
- * cannot open a frame without being rewritten (its head is an earlier message).
- */
-export function isSlabRouteRef(m: Uint8Array): boolean {
-  return m.length >= ROUTE_REF_BYTES && (m.byteOffset & 3) === 0 && m[0] === 0 && m[1] === 0 && m[2] === 0 && m[3] === 0 && ENVELOPE_SLABS.has(m.buffer);
-}
-
 /** The constant first 52 bytes of a hand-laid Messages frame (seq, data and shared patched in). */
 const MESSAGES_HEAD = (() => {
-  const h = new Uint8Array(52);
+  const h = new Uint8Array(MF_ENDS_BYTE);
   const dv = new DataView(h.buffer);
-  dv.setUint32(0, 24, true); // root table
+  dv.setUint32(0, MF_TABLE_BYTE, true); // root table
   for (const [at, v] of [
     [4, 18],
     [6, 28],
@@ -410,9 +404,9 @@ const MESSAGES_HEAD = (() => {
     [20, 0],
   ] as const)
     dv.setUint16(at, v, true);
-  dv.setInt32(24, 20, true); // table → vtable at 4
-  dv.setUint32(28, 52 - 28, true); // ends vector at 52
-  h[48] = FrameKind.Messages;
+  dv.setInt32(MF_TABLE_BYTE, MF_TABLE_BYTE - 4, true); // table → vtable at 4
+  dv.setUint32(MF_ENDS_UOFFSET_BYTE, MF_ENDS_BYTE - MF_ENDS_UOFFSET_BYTE, true);
+  h[MF_KIND_BYTE] = FrameKind.Messages;
   return h;
 })();
 
@@ -479,12 +473,12 @@ export function decodeFrame(buf: Uint8Array): DecodedFrame {
             const len = end - prev;
             if (len < ROUTE_REF_BYTES) throw new FrameError(`route-shared message ${k} of ${len} bytes is shorter than its ${ROUTE_REF_BYTES}-byte RouteRef`);
             if (dv.getUint32(at, true) !== 0) throw new FrameError(`route-shared message ${k} does not start with the RouteRef marker 0`);
-            const dist = dv.getUint32(at + 4, true);
+            const dist = dv.getUint32(at + RR_DISTANCE_BYTE, true);
             if (head < 0 || dist !== prev - head)
               throw new FrameError(
                 `route-shared message ${k} refers ${dist} bytes back; expected ${head < 0 ? 'a full message before it' : `${prev - head}, the nearest preceding full message`}`,
               );
-            const pn = dv.getUint32(at + 12, true);
+            const pn = dv.getUint32(at + RR_PAYLOAD_LENGTH_BYTE, true);
             if (pn > len - ROUTE_REF_BYTES || len - ROUTE_REF_BYTES - pn > 3)
               throw new FrameError(`route-shared message ${k} of ${len} bytes declares a ${pn}-byte payload`);
             messages[k] = new Uint8Array(ab, off + prev, end - prev);

@@ -10,7 +10,8 @@ import * as flatbuffers from 'flatbuffers';
 import { ActorId, DirectProcId } from '../../src/core/ids.js';
 import { MessageEnvelope } from '../../src/mailbox/envelope.js';
 import { EnvelopeDecoder, EnvelopeEncoder, RUN_BYTES } from '../../src/mailbox/envelope-codec.js';
-import { FrameEncoder, FrameKind, decodeFrame, isSlabRouteRef } from '../../src/wire/frames.js';
+import { FrameEncoder, FrameKind, decodeFrame } from '../../src/wire/frames.js';
+import { isSlabRouteRef } from '../../src/wire/envelope-layout.js';
 import { Frame } from '../../src/wire/generated/actormesh/wire/frame.js';
 import { PARTS_MIN_BYTES } from '../../src/channel/session-tx.js';
 import { BaseMailboxSender } from '../../src/mailbox/sender.js';
@@ -200,7 +201,7 @@ async function streamOverRealChannel(
   }
   assert.equal(failure(), undefined, failure());
   assert.equal(served.stats.malformed, 0);
-  const resent = (tx as unknown as { stats: { resent: number } }).stats.resent;
+  const resent = tx.stats!.resent;
   return { ...counts, resent };
 }
 

@@ -5,7 +5,8 @@ import * as flatbuffers from 'flatbuffers';
 import { ActorId, DirectProcId } from '../../src/core/ids.js';
 import { MessageEnvelope } from '../../src/mailbox/envelope.js';
 import { EnvelopeEncoder, EnvelopeDecoder, readRoute } from '../../src/mailbox/envelope-codec.js';
-import { FrameEncoder, FrameKind, ROUTE_REF_BYTES, decodeFrame } from '../../src/wire/frames.js';
+import { FrameEncoder, FrameKind, decodeFrame } from '../../src/wire/frames.js';
+import { ROUTE_REF_BYTES } from '../../src/wire/envelope-layout.js';
 import { FrameError } from '../../src/wire/errors.js';
 import { Frame } from '../../src/wire/generated/actormesh/wire/frame.js';
 import { RouteRef } from '../../src/wire/generated/actormesh/wire/route-ref.js';
@@ -297,7 +298,7 @@ test(
     assert.equal(cuts, 6);
     assert.equal(next, N);
     assert.equal(served.stats.malformed, 0);
-    assert.ok((tx as unknown as { stats: { resent: number } }).stats.resent > 0, 'unacknowledged envelopes were resent');
+    assert.ok(tx.stats!.resent > 0, 'unacknowledged envelopes were resent');
     await client.close();
     await served.stop();
     await proxy.close();
