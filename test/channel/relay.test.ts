@@ -108,7 +108,7 @@ test('the upstream going away is a lost connection; a new upstream behind the sa
 test('closing the relaying server drops its relayed connections on both sides', async () => {
   const [upAddr, upRx] = await upstream();
   const { addr, rx } = await relaying(new Map([['up', upAddr]]));
-  const tx = dial(routed(addr, 'up'), { secret: SECRET, deliveryTimeoutMs: 500, minBackoffMs: 5, maxBackoffMs: 20 });
+  const tx = dial(routed(addr, 'up'), { secret: SECRET, minBackoffMs: 5, maxBackoffMs: 20 });
   await tx.send(u32(1));
   await rx.close();
   await until(() => upRx.connections === 0, 'the upstream connection is closed');
