@@ -2,7 +2,8 @@
 // hyperactor_mesh/src/v1/value_mesh/rle.rs `merge_value_runs`; docs/architecture.md). Statuses (or any values) are interned to small integer codes by the JS facade
 // (src/valuemesh/kernels.ts), which also owns the memory layout: every pointer below was handed
 // out by its allocator, and inputs were validated there (sorted, non-overlapping, non-empty runs,
-// ends within the region). Kernels never allocate; one call processes a whole run list.
+// ends within the region). Kernels never allocate; one call processes a whole run list. Merges
+// are right-wins (docs/architecture.md VM-1).
 
 let gCount: u32 = 0;
 

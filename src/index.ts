@@ -4,7 +4,7 @@
  * value types it sees and the errors it catches. Everything else is reachable through the
  * layer's own entry point (`actormesh/ndslice`, `actormesh/selection`, `actormesh/valuemesh`,
  * `actormesh/core`, `actormesh/channel`, `actormesh/mailbox`, `actormesh/actor`,
- * `actormesh/mesh`, `actormesh/host`, `actormesh/api`; see the README's "Package layout"). A name
+ * `actormesh/mesh`, `actormesh/host`, `actormesh/api`; see the README's "Lower layers"). A name
  * means one thing across all of them.
  */
 

@@ -1,8 +1,8 @@
-// The layering of src/, checked mechanically: the folders form the layers listed in the README's
-// "Layers" section (top = lowest), every import between folders goes down that list (a layer
-// imports only from the layers above it in the README), and no value import closes a cycle
-// between files except the allow-listed ones inside ndslice. `src/base` (the root error class) is
-// the lowest layer; `src/index.ts` (the package root) sits above all of them.
+// The layering of src/, checked mechanically: the folders form the layers listed in the "Layers"
+// block of docs/architecture.md (top = lowest), every import between folders goes down that list
+// (a layer imports only from the layers above it), and no value import closes a cycle between
+// files except the allow-listed ones inside ndslice. `src/base` (the root error class) is the
+// lowest layer; `src/index.ts` (the package root) sits above all of them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -64,10 +64,10 @@ function imports(): Import[] {
   return out;
 }
 
-/** The layer folders in the README's order (lowest first). */
-function readmeLayers(): string[] {
-  const readme = readFileSync('README.md', 'utf8');
-  const section = readme.slice(readme.indexOf('## Layers'));
+/** The layer folders in the order of docs/architecture.md's "Layers" block (lowest first). */
+function documentedLayers(): string[] {
+  const doc = readFileSync('docs/architecture.md', 'utf8');
+  const section = doc.slice(doc.indexOf('\n## Layers\n'));
   const block = section.slice(section.indexOf('```') + 3, section.indexOf('```', section.indexOf('```') + 3));
   return [...block.matchAll(/^src\/(\w+)\s/gm)].map((m) => m[1]!);
 }
@@ -77,12 +77,12 @@ function rankOf(file: string, layers: readonly string[]): number {
   const rel = relative(SRC, file);
   if (rel === 'index.ts') return Number.POSITIVE_INFINITY;
   const r = layers.indexOf(rel.split('/')[0]!);
-  assert.ok(r >= 0, `${file} is in no layer of the README's list (${layers.join(', ')})`);
+  assert.ok(r >= 0, `${file} is in no layer of the list in docs/architecture.md (${layers.join(', ')})`);
   return r;
 }
 
-test('the README lists every folder of src/ as a layer, and only those, with src/base lowest', () => {
-  const layers = readmeLayers();
+test('docs/architecture.md lists every folder of src/ as a layer, and only those, with src/base lowest', () => {
+  const layers = documentedLayers();
   assert.equal(layers[0], 'base', 'src/base (the root error class) is the lowest layer');
   const folders = readdirSync(SRC)
     .filter((e) => statSync(join(SRC, e)).isDirectory())
@@ -90,12 +90,12 @@ test('the README lists every folder of src/ as a layer, and only those, with src
   assert.deepEqual([...layers].sort(), folders);
 });
 
-test('every import between folders of src/ goes down the layer order of the README', () => {
-  const layers = readmeLayers();
+test('every import between folders of src/ goes down the layer order of docs/architecture.md', () => {
+  const layers = documentedLayers();
   const upward = imports()
     .filter((i) => rankOf(i.to, layers) > rankOf(i.from, layers))
     .map((i) => `${i.from} imports ${i.to}${i.typeOnly ? ' (types only)' : ''}`);
-  assert.deepEqual(upward, [], 'a layer may import only from the layers above it in the README list');
+  assert.deepEqual(upward, [], 'a layer may import only from the layers above it in the docs/architecture.md list');
 });
 
 test('no value import closes a cycle between source files, except the allow-listed ones', () => {

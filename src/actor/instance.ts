@@ -8,12 +8,12 @@
  * Invariants of the actor loop:
  * - Strictly one handler at a time, in arrival order: a message is taken from the queue only
  *   after the previous handler returned (or its promise settled). `init` runs before the first
- *   message.
+ *   message (docs/architecture.md ACT-1).
  * - Child supervision events are taken before queued messages.
  * - `stop()` ends the loop after the current handler; `drainAndStop()` after the messages queued
  *   so far. On exit: mailbox closed, children stopped (500 ms each at most), `cleanup` run
  *   (bounded by `CLEANUP_TIMEOUT`), terminal status set, then a failure is reported to the parent
- *   or, for a root, to the proc's supervision coordinator.
+ *   or, for a root, to the proc's supervision coordinator (docs/architecture.md ACT-2).
  */
 import type { ActorId } from '../core/ids.js';
 import { CLEANUP_TIMEOUT, config } from '../core/config.js';

@@ -8,7 +8,7 @@
  * - An envelope whose destination proc is this proc goes to the muxer; anything else to the
  *   forwarder (a router or network client).
  * - A failure of a root actor goes to the supervision coordinator; without one the process exits
- *   with code 1 (fail fast). `setExitHook` replaces the exit (tests).
+ *   with code 1 (fail fast) (docs/architecture.md ACT-2). `setExitHook` replaces the exit (tests).
  */
 import { ActorId, type ProcId } from '../core/ids.js';
 import type { MessageEnvelope, ReturnHandle } from '../mailbox/envelope.js';

@@ -10,7 +10,8 @@
  * - `ask` opens a once port on the caller; the handler finds a `OncePortRef` to it in the
  *   message's `reply` field; the ask resolves with the single reply or rejects with
  *   `TimeoutError`. That ref has `returnUndeliverable = false`: a reply arriving after the
- *   timeout is dropped instead of failing the replying actor. The ref travels as the envelope's
+ *   timeout is dropped instead of failing the replying actor
+ *   (docs/architecture.md ACT-3). The ref travels as the envelope's
  *   `replyPort` (an index of the sender's ports), not in the payload: the destination mailbox
  *   puts it back into the decoded message (mailbox/payload.ts `decodeEnvelopePayload`).
  */

@@ -5,7 +5,7 @@
  *
  * Invariants:
  * - `apply()` either leaves every worker of the job ready and the cache written, or kills every
- *   worker it started and writes nothing (no partial job).
+ *   worker it started and writes nothing (no partial job) (docs/architecture.md API-4).
  * - `state()` either attaches every mesh or stops the ones it attached before failing.
  */
 import { spawn } from 'node:child_process';

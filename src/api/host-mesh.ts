@@ -6,7 +6,8 @@
  * Invariants:
  * - Attach fails closed (Monarch HM-1..HM-4): it returns only when every worker installed the
  *   client's configuration; otherwise `AttachError` names each failing host and why, and the
- *   workers that did answer forget the host mesh. A refused secret fails that host at once
+ *   workers that did answer forget the host mesh
+ *   (docs/architecture.md API-1). A refused secret fails that host at once
  *   (`Unauthorized`), a port nobody answers on fails it after `connectTimeoutMs`
  *   (`Unreachable`), a worker that accepts but does not answer after `timeoutMs`
  *   (`ReplyTimedOut`), a worker of another protocol at once (`ProtocolMismatch`). A different
@@ -17,7 +18,7 @@
  * - A host is lost only when its link stays disconnected for `hostLinkTimeoutMs` (a busy worker
  *   keeps its TCP connection and is never taken for dead): every proc on it then stops with
  *   `HostWatchdog`, so its ranks become supervision failures and calls waiting on them fail at
- *   once; the other hosts are untouched.
+ *   once; the other hosts are untouched (docs/architecture.md API-2).
  * - The client tells its workers it is alive every `MESH_KEEPALIVE_INTERVAL`; a worker stops the
  *   procs of a client silent for `MESH_ORPHAN_TIMEOUT` and stays up for the next client.
  * - Only the owned mesh (what `attach`/`process` returned) stops or shuts down; refs (slices,

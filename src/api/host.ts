@@ -20,7 +20,8 @@
  *   are unref'd), and once the program has nothing pending (no ref'd handle, timer or request of
  *   its own, no call in flight — a call holds a ref'd timer —, no `recv` waiting for a message
  *   and no operation of this API running) the root client shuts down: meshes stopped, children told to exit, servers closed;
- *   the loop then drains and the process exits. The uWebSockets.js listeners cannot be unref'd
+ *   the loop then drains and the process exits
+ *   (docs/architecture.md API-3). The uWebSockets.js listeners cannot be unref'd
  *   (an idle `uWS.App().listen` keeps Node alive and `beforeExit` never fires), so the check is an
  *   unref'd sampler of `process._getActiveHandles()` / `getActiveResourcesInfo()`; `beforeExit`
  *   covers in-process meshes (no listener). `thisHost().exitWhenIdle = false` turns it off.

@@ -1,7 +1,7 @@
 /**
  * `SSHJob` (Monarch's `SSHJob`): one worker per host, started through `ssh <host> <worker command>`;
  * the mesh secret goes to the remote worker on its stdin (`--secret-file -`), never on a
- * command line. The `ssh` processes run in their own process groups and outlive the client that
+ * command line (docs/architecture.md HOST-2). The `ssh` processes run in their own process groups and outlive the client that
  * started them, so a later client reattaches through the job cache; `kill()` ends them (the
  * remote workers end with their ssh sessions).
  *

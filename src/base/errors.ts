@@ -11,13 +11,15 @@
  * - Every kind has one base class named exactly as its kind (`class SliceError extends
  *   ActormeshError<'SliceError', SliceErrorVariant>`), directly below this root; every variant
  *   class extends its kind's base. So `kind` is a string literal and `variant` a literal union,
- *   and `if (e instanceof SliceError) switch (e.variant) { ... }` narrows. Pinned by
+ *   and `if (e instanceof SliceError) switch (e.variant) { ... }` narrows
+ *   (docs/architecture.md ERR-1). Pinned by
  *   test/base/errors.test.ts.
  * - `instanceof` holds across copies (src/ through tsx and dist/ through `actormesh`, or two
  *   installs): the root's prototype carries `Symbol.for('actormesh.error')`, and
  *   `Symbol.hasInstance` falls back, for a branded object of another copy, to matching class
  *   names along its prototype chain. Error class names are therefore unique across the package
- *   (test/base/errors.test.ts) and kept in the bundle (test/package-root.test.ts).
+ *   (test/base/errors.test.ts) and kept in the bundle (test/package-root.test.ts)
+ *   (docs/architecture.md ERR-2).
  */
 
 /** The brand on `ActormeshError.prototype`, shared by every copy of the package. */

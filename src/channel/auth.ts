@@ -5,7 +5,8 @@
  *
  * Invariant (server): a proof is accepted only if its HMAC matches (constant-time compare), its
  * timestamp is within `AUTH_WINDOW_MS` of the server clock, and its nonce was not seen in that
- * window (no replay). Anything else refuses the upgrade with 401 before any frame is read.
+ * window (no replay). Anything else refuses the upgrade with 401 before any frame is read
+ * (docs/architecture.md CH-5).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 

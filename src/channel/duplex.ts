@@ -16,7 +16,7 @@
  * reverse Messages, so the client can tell a resumed reverse session (dedup by seq continues)
  * from a new one (a new ReverseTx after the old one ended: seq restarts at 0).
  *
- * Invariants (the same guarantees as a dialed Tx):
+ * Invariants (the same guarantees as a dialed Tx; docs/architecture.md CH-7):
  * - A reverse Tx belongs to the session, not to a socket: when the client reconnects with the
  *   same session id, the server re-attaches the reverse Tx to the new socket and resends every
  *   unacknowledged frame in order; the client drops seq < next (exactly once into its Rx).

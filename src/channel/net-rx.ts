@@ -5,13 +5,15 @@
  *
  * Invariants enforced here:
  * - Authentication happens in `upgrade`: without a valid proof (auth.ts) the request gets 401
- *   and no WebSocket exists, so nothing the client sent is ever read as a frame.
+ *   and no WebSocket exists, so nothing the client sent is ever read as a frame
+ *   (docs/architecture.md CH-5).
  * - One `SessionRx` per client session (session-rx.ts: exactly once into the queue, cumulative
  *   acks held back while the queue is full): a Messages frame is accepted only after Init; a
  *   sequence gap is answered with Reject and the connection is closed. A newer connection with
  *   the same session takes the session over and the stale one is closed.
  * - Any malformed frame closes only that connection, with a logged reason (and a Reject frame);
- *   frames above `maxFrameLength` are closed by the backend itself and logged.
+ *   frames above `maxFrameLength` are closed by the backend itself and logged
+ *   (docs/architecture.md WIRE-1).
  * - Duplex (duplex.ts): a client that announced its return address in the upgrade gets a reverse
  *   Tx for its session (attached to the session's current connection, re-attached on reconnect,
  *   ended by a clean close 1000 of the client, by session collection or by `close()`); Ack
@@ -21,7 +23,8 @@
  *   through the same `SessionInbox` (`inbox`), so its acks are held back while the queue is full.
  * - Incarnation: each NetRx picks a random `incarnation` when it starts listening and its backend
  *   sends it in every upgrade response (header `INCARNATION_HEADER`). Sessions live in one
- *   incarnation only, so a NetTx that reconnects to a different one knows its session is lost.
+ *   incarnation only, so a NetTx that reconnects to a different one knows its session is lost
+ *   (docs/architecture.md CH-6).
  * - TLS (`tls` option, uws backend only, tls.ts): served by uWS `SSLApp`; with `tls.ca` an upgrade
  *   without a valid client certificate proof is refused (496) before any frame is read, after
  *   the secret was checked (both apply).

@@ -5,7 +5,8 @@
  *
  * Invariants enforced here:
  * - After any (re)connect the client sends Init(session) first, then resends every unacked
- *   message from the oldest (SessionTx.linkUp); the server drops the ones it already has.
+ *   message from the oldest (SessionTx.linkUp); the server drops the ones it already has
+ *   (docs/architecture.md CH-1).
  * - One frame is one WebSocket message: a frame given as parts (`writeParts`) is sent as that
  *   message's fragments, back to back under one cork, each with a zero masking key (no copy).
  * - The upgrade is refused (401/403) → the Tx is Closed for good (`Unauthorized`); a Reject frame
@@ -23,7 +24,7 @@
  *   connection. A later connection answered by another incarnation means the server restarted
  *   and the session is gone: the Tx is Closed for good (`ServerRestarted`) before it sends Init,
  *   so no old sequence number ever reaches the new server, and every unacknowledged message goes
- *   back through its return path (as with `abort`).
+ *   back through its return path (as with `abort`) (docs/architecture.md CH-6).
  * - `link` tells failure detectors whether the connection is up (open and Init sent) and since
  *   when it is down; a slow peer that holds back acks is still connected.
  * - TLS (`tls`, tls.ts): the Tx dials `wss://`; a certificate verification failure (the server's

@@ -3,7 +3,8 @@
  *
  * Invariant: the queue never refuses a push (messages already acknowledged must not be lost);
  * producers keep it bounded by checking `full` and holding back acknowledgements while it is
- * full, and `onBelowCapacity` fires once the consumer brings it back under capacity.
+ * full, and `onBelowCapacity` fires once the consumer brings it back under capacity
+ * (docs/architecture.md CH-2).
  *
  * A synchronous consumer (`consume`) takes every message in push order as it is pushed (no
  * promise per batch, the latency path of a mailbox server); a push made while the consumer runs

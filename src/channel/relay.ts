@@ -1,5 +1,6 @@
 /**
- * Relayed connections: the fast path through a worker's port (one port per machine). A client
+ * Relayed connections: the fast path through a worker's port (one port per machine)
+ * (docs/architecture.md HOST-1). A client
  * that dials a routed address (`tcp:W:26600/proc/<id>`, core/addr.ts) asks for that route in its
  * WebSocket upgrade; the server resolves it (`ServeOptions.relay`, the worker maps it to one of
  * its procs' local sockets) and joins the client's WebSocket to a `ws` connection to that
@@ -12,7 +13,8 @@
  * - The client's upgrade is admitted by the relaying server first (its secret and TLS checks),
  *   and the client is upgraded only once the upstream connection is open, with the upstream's
  *   incarnation: a client that later reaches another upstream (or the server itself) at the same
- *   route sees a different incarnation, so its session is never resumed into the wrong peer.
+ *   route sees a different incarnation, so its session is never resumed into the wrong peer
+ *   (docs/architecture.md CH-6).
  * - Messages cross in order, each exactly as received, in both directions; nothing is buffered
  *   beyond the sockets' own buffers (upstream reading pauses while the client's send buffer is
  *   above RELAY_BUFFER_LIMIT).

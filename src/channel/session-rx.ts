@@ -8,10 +8,12 @@
  * Invariants enforced here:
  * - Exactly once into the queue: messages with seq < next are retransmits and are dropped;
  *   seq > next is a gap, which `accept` reports (the caller rejects and closes the connection).
- *   `next` survives reconnects: a session outlives the connections that carry it.
+ *   `next` survives reconnects: a session outlives the connections that carry it
+ *   (docs/architecture.md CH-1).
  * - Acks are cumulative (`Ack(next)`: everything below `next` is in the queue), sent after
  *   `ackEveryN` messages or `ackIntervalMs`, and held back while the queue is at capacity: with
- *   the sender's bounded window this bounds memory on both sides when the consumer stops reading.
+ *   the sender's bounded window this bounds memory on both sides when the consumer stops reading
+ *   (docs/architecture.md CH-2).
  *   While held back, a non-advancing Ack goes out every `ackIntervalMs` as a keep-alive, so a
  *   slow consumer is not mistaken for a dead peer by the sender's delivery timeout.
  * - A session attached to a new connection first tells the peer what already arrived (`Ack(next)`),

@@ -7,7 +7,8 @@
  * Invariants enforced here:
  * - Every posted message gets the next sequence number at post time and stays in one FIFO until
  *   the peer acknowledges it; `sent` splits that FIFO into sent-unacked and unsent. Frames are
- *   only ever built from the FIFO in order, so per-Tx order holds across reconnects.
+ *   only ever built from the FIFO in order, so per-Tx order holds across reconnects
+ *   (docs/architecture.md CH-1).
  * - When a link comes up (`linkUp`) every unacked message is resent from the oldest; the receiver
  *   drops the ones it already has (exactly once into its queue).
  * - A message posted while no frame is in flight is sent at once (latency); messages posted while
@@ -18,15 +19,17 @@
  * - A frame of at least PARTS_MIN_BYTES whose messages are runs of route-shared envelopes in
  *   envelope slabs goes to a link that can write parts as [head, slab ranges, bitmap] (no copy);
  *   a frame cut by the budget inside such a run is cut before the run's head instead, so the next
- *   one opens with a full envelope. Either way a frame is self-contained (wire/frames.ts).
+ *   one opens with a full envelope. Either way a frame is self-contained (wire/frames.ts)
+ *   (docs/architecture.md WIRE-2).
  * - When the oldest pending message is older than the delivery timeout and the peer has not been
  *   heard from for as long (acks double as keep-alives), or the session is refused or ended, the
  *   Tx is Closed for good: every pending message is returned to its return handler and every
- *   pending `send` rejects.
+ *   pending `send` rejects (docs/architecture.md CH-3).
  * - Those ages are measured on a clock that stops while this process's event loop is stalled
  *   (synchronous work: the timeout timer fires late by the stall): a peer cannot acknowledge
  *   what this process was too busy to send, nor be heard while this process does not read, so
- *   a blocked sender never gives up on a live peer. After a stall the timeout is checked only
+ *   a blocked sender never gives up on a live peer
+ *   (docs/architecture.md CH-4). After a stall the timeout is checked only
  *   once the I/O that arrived meanwhile was read.
  * - A Tx keeps the process alive (`keepAlive(true)`) exactly while it holds pending messages;
  *   an idle Tx never does.

@@ -8,7 +8,7 @@
  * rewritten) binding.
  *
  * Invariant: `bindings[i].slot === i`; a rewrite replaces values and never reorders, adds or drops
- * entries, so the slots in `data` stay valid.
+ * entries, so the slots in `data` stay valid (docs/architecture.md CORE-2).
  */
 import { BindingError } from './codec-errors.js';
 

@@ -15,7 +15,8 @@
  *
  * Invariants:
  * - `decode(encode(v))` deep-equals `v` for every supported value; the encoded bytes are
- *   self-contained (no shared record structures), so any process can decode them.
+ *   self-contained (no shared record structures), so any process can decode them
+ *   (docs/architecture.md CORE-1).
  * - registered classes are encoded as extension 0x31 carrying either `[tag, value]` (inline) or,
  *   inside `encodeMessage` for bindable classes, the slot number of their binding (the fast path
  *   writes the same two forms with its own tags).

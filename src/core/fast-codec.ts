@@ -25,7 +25,8 @@
  * Invariants:
  * - `tryEncode` either writes a complete message or returns undefined having changed nothing
  *   visible (bindings it pushed are truncated again); the caller then uses MessagePack. It
- *   accepts exactly values the MessagePack path round-trips the same way: `-0` is written as the
+ *   accepts exactly values the MessagePack path round-trips the same way
+ *   (docs/architecture.md CORE-1): `-0` is written as the
  *   integer 0 (as MessagePack does), strings must be well-formed UTF-16 (MessagePack mangles lone
  *   surrogates; those messages fall back), keys are ASCII identifiers other than `__proto__`.
  * - Registered classes are matched by exact constructor; subclasses fall back (MessagePack

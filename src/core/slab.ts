@@ -5,7 +5,8 @@
  * every view an off-heap backing store of its own (calloc plus GC bookkeeping, ≈ 0.5 µs); a view
  * of a slab costs an object.
  *
- * The rule: views stay valid forever, slabs are never rewritten. Bytes handed out are never
+ * The rule: views stay valid forever, slabs are never rewritten
+ * (docs/architecture.md CORE-3). Bytes handed out are never
  * handed out again; a full slab is replaced by a fresh one, and the old one is freed when no view
  * references it any more. So a view may be kept, queued or sent at any time after it was made,
  * and code that remembers a slab (the frame encoder's registered envelope slabs, a decoder's last

@@ -6,7 +6,8 @@
  *
  * Invariants:
  * - Procs belong to a host mesh (the name every request carries); `StopProcs` and the orphan
- *   reaper touch that host mesh's procs only, so other clients on the same worker are untouched.
+ *   reaper touch that host mesh's procs only, so other clients on the same worker are untouched
+ *   (docs/architecture.md HOST-3).
  * - A proc death is reported (`ProcStopped` on the spawn's `events` port) for every proc that
  *   stopped without being asked to; a proc stopped by request is not reported.
  * - Every started proc is bound in the worker's gateway (its proc id → its local socket) while it

@@ -7,7 +7,7 @@
  *   so a client computes it from the address alone (`hostAgentId`).
  * - Every request carries the name of the host mesh it belongs to: procs are tagged with it, and
  *   `StopProcs` / keepalive expiry touch only that host mesh's procs (several clients and host
- *   meshes may share one worker).
+ *   meshes may share one worker) (docs/architecture.md HOST-3).
  * - `PROTOCOL_VERSION` changes whenever these messages change shape; a client and a worker with
  *   different protocol numbers refuse each other at attach (`ProtocolMismatch`), while a
  *   different package version is only a warning.

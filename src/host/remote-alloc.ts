@@ -7,7 +7,8 @@
  * Invariants:
  * - Every proc's address is a route behind its worker's port (`procRoute`: `tcp:W:P/proc/<id>`),
  *   which the worker relays to the proc (channel/relay.ts): everything still enters the machine
- *   through the worker's one port, and the session runs end to end between client and proc.
+ *   through the worker's one port, and the session runs end to end between client and proc
+ *   (docs/architecture.md HOST-1).
  * - Each proc reports `Stopped` exactly once: when its worker says it died (`ProcStopped` with
  *   the reason), when its host is lost (`HostWatchdog`, for every proc of that host at once), or
  *   when the alloc is stopped (`Stopped`). The stream ends after `stop()` once every proc did.

@@ -9,12 +9,14 @@
  *   is `WORKER_USAGE`).
  * - The secret never comes from the command line (it would show in `ps`): `--secret-file`, else
  *   `ACTORMESH_SECRET`, else `ACTORMESH_SECRET_FILE`; secrets are trimmed, never empty, and never
- *   printed in a message.
- * - A worker never binds a non-loopback tcp address without a secret or TLS unless `--insecure`.
+ *   printed in a message (docs/architecture.md HOST-2).
+ * - A worker never binds a non-loopback tcp address without a secret or TLS unless `--insecure`
+ *   (docs/architecture.md HOST-2).
  * - `advertise` is a canonical address (`formatAddr`) that a peer can dial: never 0.0.0.0 or ::
  *   (a wildcard bind advertises this machine's first non-internal IPv4, loopback only if there is
  *   none), and never a host name that resolves only to loopback while the bind address is not
- *   loopback (Monarch issue #4394: a hostname mapped to 127.0.1.1 in /etc/hosts). A host name is
+ *   loopback (Monarch issue #4394: a hostname mapped to 127.0.1.1 in /etc/hosts)
+ *   (docs/architecture.md HOST-2). A host name is
  *   advertised only when the user gave it. Its port is 0 exactly when the caller must fill in the
  *   bound port (`withPort`).
  * - `parseReadyLine(formatReadyLine(...))` gives back the fields, in both the text and JSON forms.

@@ -6,14 +6,15 @@
  * Invariants:
  * - One listening port per worker; the gateway delivers an envelope to the service proc, to one
  *   of this worker's running procs (bound by the agent while it runs), or dials the destination's
- *   own address (replies to clients); anything else comes back undeliverable, never silently.
+ *   own address (replies to clients); anything else comes back undeliverable, never silently
+ *   (docs/architecture.md HOST-1).
  * - A connection that asks for a proc's route (`procRoute`, the address a client binds that
  *   proc to) is relayed to that proc's local socket while the proc runs (channel/relay.ts): the
  *   session runs end to end between client and proc, and the worker only copies messages. A
  *   route to a proc that is not running here is served by the gateway as above.
  * - With a secret, every connection to the port must prove it in its upgrade (channel/auth.ts),
  *   and procs started here prove it on their own links to other machines (`ACTORMESH_SECRET` in
- *   their environment, never on a command line).
+ *   their environment, never on a command line) (docs/architecture.md HOST-2).
  * - The incarnation (random per start) tells a client that the worker at an address is a new
  *   process, so it never resumes an old session into it.
  * - `done` resolves with the exit code the worker's life ended with: 0 after a client's

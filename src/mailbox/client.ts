@@ -4,14 +4,16 @@
  *
  * Invariant: every envelope handed to `postUnchecked` either reaches the peer's queue or comes
  * back through its return handle marked `BrokenLink` (the Tx returned it: delivery timeout,
- * rejection, closed link, oversize frame). It never throws for delivery failures.
+ * rejection, closed link, oversize frame). It never throws for delivery failures
+ * (docs/architecture.md MB-3).
  * Until acknowledged, only the encoded bytes are kept (plus one shared handler per return
  * handle): a returned envelope is decoded back from its bytes, which is rare, so a fast stream
  * does not keep envelope objects alive long enough to be promoted to the old generation.
  * Over a network Tx (one that counts its frames), consecutive envelopes of one route are encoded
  * as route-shared runs in the encoder's slab (envelope-codec.ts `shareRoute`), restarted with a
  * full envelope whenever the Tx cut a frame since the previous post: a frame then opens with a
- * full envelope and its data goes out of the slab without copying (wire/frames.ts messageParts).
+ * full envelope and its data goes out of the slab without copying (wire/frames.ts messageParts;
+ * docs/architecture.md WIRE-2).
  * A client is `stale` (routers dial a fresh one) when its Tx closed but the address may well be
  * reachable: an ended duplex reverse direction, or a session lost to a server restart.
  */

@@ -8,12 +8,14 @@
  *   too (`encodeAsk`), in a slab of its own that the frame encoder never takes for an envelope
  *   slab; the rest goes through one reused Builder. The hand layouts are written and read only
  *   through the named offsets of wire/envelope-layout.ts (checked against the generated
- *   accessors by test/wire/envelope-layout.test.ts). Either way the output is a buffer the caller
+ *   accessors by test/wire/envelope-layout.test.ts)
+ *   (docs/architecture.md WIRE-3). Either way the output is a buffer the caller
  *   owns (hand-laid output: a view into a slab that is never rewritten, core/slab.ts).
  * - Decoding is bounds-checked (reader.ts): malformed bytes give `FrameError`, never a crash; an
  *   id that does not parse gives the core `IdParseError`. The payload of a decoded envelope is a
  *   view of the input (no copy).
- * - `readRoute` reads sender, destination, TTL and flags without touching the payload.
+ * - `readRoute` reads sender, destination, TTL and flags without touching the payload
+ *   (docs/architecture.md MB-1).
  * - Route sharing (wire/envelope-layout.ts, wire/frames.ts): fast-layout envelopes live in slabs registered with the frame
  *   encoder and carry a route stamp in their padding, taken anew per template; in a frame they may
  *   arrive as RouteRef + payload, which `decode` and `readRoute` resolve against the full envelope

@@ -3,9 +3,10 @@
  *
  * Invariants:
  * - `data` is the serialized payload and is opaque to every router and channel; only the
- *   destination port decodes it (with `bindings`, see core/codec).
+ *   destination port decodes it (with `bindings`, see core/codec) (docs/architecture.md MB-1).
  * - `ttl` is decremented once per `MailboxSender.post` hop; a post that finds it at 0 makes the
- *   envelope undeliverable with `TtlExpired` (sender.ts). The same-process shortcut
+ *   envelope undeliverable with `TtlExpired` (sender.ts)
+ *   (docs/architecture.md MB-2). The same-process shortcut
  *   (`DirectRouter`, sender.ts) subtracts the hops it skips at once, only when the TTL covers them.
  * - `errors` only grows: each failed hop appends why.
  * - An envelope is returned to its sender (through the return handle) only when

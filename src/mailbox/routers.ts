@@ -11,7 +11,7 @@
  *   itself `stale` (the reverse direction of a duplex session that ended, or a session lost to a
  *   server restart: every message it held was returned) is replaced by a fresh dial.
  * - Nothing here throws for an unroutable envelope: it becomes undeliverable (`Unroutable`) or
- *   goes to the configured default sender.
+ *   goes to the configured default sender (docs/architecture.md MB-3).
  */
 import type { LinkState } from '../channel/index.js';
 import type { ActorId, ProcId, Reference } from '../core/ids.js';

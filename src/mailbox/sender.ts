@@ -3,7 +3,8 @@
  * routers, network clients (`src/mailbox/client.ts`), queueing senders.
  *
  * Invariant: `post` is the hop entry point and applies the TTL policy exactly once (decrement; a
- * TTL already at 0 makes the envelope undeliverable with `TtlExpired`), then calls
+ * TTL already at 0 makes the envelope undeliverable with `TtlExpired`)
+ * (docs/architecture.md MB-2), then calls
  * `postUnchecked`. Implementations put their routing in `postUnchecked` and never throw for
  * delivery failures: they call `envelope.undeliverable(err, returnHandle)` instead. A shortcut
  * past pure-routing hops (`DirectRouter`) must charge the TTL of every hop it skips and take the

@@ -7,7 +7,7 @@
  * the socket callback that received them, see `NetRx.consume`); an envelope that cannot be
  * decoded is logged and skipped (the channel already accepted it, so the stream goes on); an
  * envelope that cannot be delivered here is bounced to its sender's `Undeliverable` port marked
- * `BrokenLink` (a bounced bounce is only logged, see undeliverable.ts).
+ * `BrokenLink` (a bounced bounce is only logged, see undeliverable.ts) (docs/architecture.md MB-3).
  */
 import { ChannelError, type Rx } from '../channel/index.js';
 import { EnvelopeDecoder } from './envelope-codec.js';

@@ -8,7 +8,8 @@
  * - With a reducer, updates are buffered and flushed as ONE update (left fold in arrival order)
  *   when the buffer holds `SPLIT_MAX_BUFFER_SIZE` updates, or when the age alarm fires
  *   (`maxUpdateIntervalMs`, default `SPLIT_MAX_BUFFER_AGE`), armed when the buffer becomes
- *   non-empty. Nothing is ever reordered or dropped while the relaying mailbox is open.
+ *   non-empty. Nothing is ever reordered or dropped while the relaying mailbox is open
+ *   (docs/architecture.md MB-4).
  */
 import { PortId } from '../core/ids.js';
 import { SPLIT_MAX_BUFFER_AGE, SPLIT_MAX_BUFFER_SIZE, config } from '../core/config.js';

@@ -6,7 +6,8 @@
  * of that name on the sender's actor id) carrying the bounced envelope as its payload.
  *
  * Invariants: the bounce envelope has `returnUndeliverable = false` and a bounced bounce is only
- * logged, so undeliverables never ping-pong; the bounced envelope's payload bytes are carried
+ * logged, so undeliverables never ping-pong
+ * (docs/architecture.md MB-3); the bounced envelope's payload bytes are carried
  * unchanged.
  */
 import { parseActorId, parsePortId } from '../core/ids.js';

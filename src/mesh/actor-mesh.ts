@@ -10,7 +10,8 @@
  *
  * Invariants: a ref is immutable (slicing makes a new ref sharing the runtime and health state);
  * the region is always a subset of the root region in root base ranks; every cast or call first
- * checks the health state, so a dead mesh fails fast with `SupervisionError`.
+ * checks the health state, so a dead mesh fails fast with `SupervisionError`
+ * (docs/architecture.md MESH-4).
  */
 import { type ActorId, ActorId as ActorIdClass, type ProcId } from '../core/ids.js';
 import type { Actor, MessageOf } from '../actor/actor.js';

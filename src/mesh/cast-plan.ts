@@ -14,13 +14,14 @@
  *   originating sender (an `ActorRef`), `reply` the caller's reply port (reply-collector.ts) and
  *   `c` the call id (0 and null for a broadcast). Replies `[c, …]` go straight back to the
  *   caller. Everything before `c` is fixed per (member, endpoint, mode, caller), so it is encoded
- *   once (`headsOf`) and each cast writes only the call id and the arguments.
+ *   once (`headsOf`) and each cast writes only the call id and the arguments
+ *   (docs/architecture.md MESH-3).
  *
  * Invariants:
  * - The mode (point to point or tree) is a property of the mesh (its total member count), never
  *   of a slice: every cast on one stream (mesh, sender) takes the same path, and the channel
  *   from the sender to each member's proc is FIFO, so every member sees a stream's casts in the
- *   order they were sent without sequence numbers.
+ *   order they were sent without sequence numbers (docs/architecture.md MESH-1).
  * - Messages whose arguments hold bindable values (`Rank`, port refs) are not sent this way (the
  *   caller falls back to the rank-rebinding direct cast with headers, cast.ts `directCast`).
  */

@@ -18,14 +18,14 @@
  *   `lastSeq` = the seq of the previous message it sent *to that peer* on that stream (so slices
  *   that skip a node leave no gap); a receiver handles a message only when its `lastSeq` equals
  *   the last seq it handled on the stream, buffers it otherwise, and drops duplicates
- *   (`seq <= handled`).
+ *   (`seq <= handled`) (docs/architecture.md MESH-2).
  * - Every splittable `PortRef` binding is replaced, once per hop, by a split port on this comm
  *   actor forwarding (and pre-reducing, with the ref's reducer) to the original port, so replies
  *   climb back up the same tree. At most `MAX_LIVE_SPLIT_PORTS` stay bound (oldest released).
  * - A delivered message has every `Rank` binding set to the receiver's rank in the cast region,
  *   and headers `CAST_POINT` (its point in the cast region), `CAST_MESH_POINT` (its point in the
  *   whole actor mesh), `CAST_ORIGINATING_SENDER` and `CAST_ACTOR_MESH_ID`, encoded as in
- *   cast-direct.ts (UTF-8 display forms).
+ *   cast-direct.ts (UTF-8 display forms) (docs/architecture.md MESH-3).
  * - A forward or a delivery that bounces goes back to the original sender as undeliverable with a
  *   `Multicast` error; the comm actor itself never fails because of it.
  */

@@ -5,7 +5,7 @@
  *
  * Invariant: a mesh's casts take one path for the mesh's whole life: point to point up to
  * `CAST_POINT_TO_POINT_THRESHOLD` procs (cast-plan.ts), the tree above it, so a stream never
- * mixes both.
+ * mixes both (docs/architecture.md MESH-1).
  */
 import { type ActorId, PortId, type ProcId } from '../core/ids.js';
 import { portIndexOf } from '../core/typeinfo.js';

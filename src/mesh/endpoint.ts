@@ -22,7 +22,7 @@
  * - `call`/`stream` reply `[castRank, ok, valueOrMessage]`; an endpoint that throws answers with
  *   its error (the caller's `call` rejects with `EndpointError` naming actor and rank) and keeps
  *   running. Without a reply port (`broadcast`) or in `reduce`, a throw fails the actor, which is
- *   reported to the mesh owner by supervision.
+ *   reported to the mesh owner by supervision (docs/architecture.md MESH-7).
  * - `reduce` replies `[1, value]` through a port whose reducer (`actormesh::counted`) adds the
  *   counts and applies the accumulator's reducer, so hops pre-reduce and the caller knows when
  *   all `n` members answered.

@@ -7,7 +7,7 @@
  * `MeshHealth` is the mesh's health state. Invariants:
  * - once a rank failed, every later cast or call on a region covering it throws
  *   `SupervisionError` before anything is sent, and every pending wait on such a region is
- *   rejected with it (fail fast, never hang);
+ *   rejected with it (fail fast, never hang) (docs/architecture.md MESH-4);
  * - a stopped mesh rejects everything with `SupervisionError` (variant `MeshStopped`);
  * - each (rank, kind) failure is reported to the owner once.
  *
@@ -20,7 +20,7 @@
  * failure at once (`procStoppedFailure`, wired in api/host.ts). A poll that is not answered in
  * time is NOT a failure: a live proc under load answers late (its agent's mailbox is behind the
  * casts sent before the poll), so an unanswered poll only leaves a "slow" note on the health
- * state (`MeshHealth.slow`), cleared by the next answer.
+ * state (`MeshHealth.slow`), cleared by the next answer (docs/architecture.md MESH-5).
  */
 import { MeshError } from '../valuemesh/errors.js';
 import type { Slice } from '../ndslice/slice.js';

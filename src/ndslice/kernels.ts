@@ -1,6 +1,7 @@
 /**
  * Batch slice kernels behind one interface: the WASM implementation (build/slice.wasm, from
- * assembly/slice.ts) and a plain-TS reference (./reference.ts) with identical results.
+ * assembly/slice.ts) and a plain-TS reference (./reference.ts) with identical results
+ * (docs/architecture.md WASM-3).
  *
  * One WASM call per region, never per rank: slices go into a small header in linear memory and
  * results come back in the module's reusable scratch area. Three ways to receive them:
@@ -10,7 +11,8 @@
  *   with `BufferTooSmall`, never reallocated behind the caller's back;
  * - lending (`withEnumerate`, `withRemap`): zero copy, `f` gets a view over linear memory.
  *
- * Lending invariant (enforced in `place`): the lent view is valid only while `f` runs and must not
+ * Lending invariant (enforced in `place`)
+ * (docs/architecture.md WASM-2): the lent view is valid only while `f` runs and must not
  * escape it — the next call reuses the same bytes, and growing memory detaches the view (it then
  * reads as empty). While a view is lent, other kernel calls (nested inside `f`) put their output
  * past the lent bytes, and if that would need memory.grow they are served by the TS reference
@@ -19,7 +21,8 @@
  * Invariants enforced here before any kernel call: offsets/sizes/strides are non-negative
  * integers, the rank count and every base rank fit in u32 (`RankOverflow` otherwise), and the
  * scratch area is reserved for the call's output. Slices with more dims than the kernel's header
- * holds (`maxDims`, 16) are served by the reference. A trap still surfaces as `WasmKernelError`.
+ * holds (`maxDims`, 16) are served by the reference. A trap still surfaces as `WasmKernelError`
+ * (docs/architecture.md WASM-1).
  */
 import { WasmKernelError } from '../base/errors.js';
 import { loadKernel, translateTrap, type KernelModule } from '../wasm/loader.js';

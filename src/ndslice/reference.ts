@@ -10,6 +10,7 @@
  * (`withEnumerate`, `withRemap`, over a module-owned buffer reused from call to call).
  *
  * Invariant: inputs were validated by the facade (non-negative integers, every base rank < 2^32).
+ * The kernels must give this module's results (docs/architecture.md WASM-3).
  */
 import { outBuffer, type SliceKernels } from './kernels.js';
 import type { SliceLike } from './slice.js';

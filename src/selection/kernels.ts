@@ -7,7 +7,8 @@
  *
  * Invariants enforced here before any kernel call: the program came from `compileRoute` (dims,
  * i31 base ranks, validated selection); frames are `(loc, dim, node)` triples with an integer loc,
- * `0 <= dim <= numDim` and a known node. A trap never escapes as `RuntimeError` (`translateTrap`).
+ * `0 <= dim <= numDim` and a known node. A trap never escapes as `RuntimeError` (`translateTrap`)
+ * (docs/architecture.md WASM-1).
  */
 import { loadKernel, translateTrap, type KernelModule } from '../wasm/loader.js';
 import { InvalidFrame, SelectionNotImplemented } from './errors.js';

@@ -2,7 +2,8 @@
  * Plain-TypeScript reference of the routing kernel (`assembly/routing.ts`): same program, same
  * frames `(loc, dim, node)`, same per-frame dedup on `(loc, canon)`, same breadth-first cast
  * simulation. Used as the baseline of bench/hotpath/route.ts and as the oracle of the kernel's
- * tests; not exported from the barrel.
+ * tests; not exported from the barrel. The kernel must give this module's results
+ * (docs/architecture.md WASM-3).
  */
 import { NODE_WORDS, OP, type CastRouting, type RouteProgram, type PackedHop } from './program.js';
 import { SelectionNotImplemented } from './errors.js';

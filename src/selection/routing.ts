@@ -10,7 +10,7 @@
  * Invariant (tested): the comm-tree parent of a rank depends only on the (root) slice — it is the
  * rank whose coordinates equal the rank's with its last non-zero coordinate set to 0
  * (`commTreeParent`) — so every rank receives at most one ForwardMessage per cast, and the
- * delivered set equals `selection.eval(slice)`.
+ * delivered set equals `selection.eval(slice)` (docs/architecture.md SEL-1).
  *
  * Intended-behaviour choices (where Rust panics or misroutes): at `dim == numDim` a residual that is
  * a union/intersection of `true`/`false` delivers by its truth value (Rust only delivers on a bare

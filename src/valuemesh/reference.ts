@@ -1,7 +1,8 @@
 /**
  * Plain-TypeScript reference of each `rle` WASM kernel (internal: tests and the status-reduce
  * benchmark compare the kernels against it). Same algorithms, same u32 triple layout, same
- * outputs; no linear memory.
+ * outputs; no linear memory. The kernels must give this module's results
+ * (docs/architecture.md WASM-3).
  */
 import type { CodeRuns } from './kernels.js';
 

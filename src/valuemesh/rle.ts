@@ -4,7 +4,7 @@
  * A *value run* is `{start, end, value}` (half-open, `start < end`); an *id run* indexes a table
  * instead. Invariants of outputs: sorted, non-overlapping, and touching runs with equal values are
  * coalesced by `append`. `mergeValueRuns` is true right-wins (every left run a right run covers is
- * trimmed, whichever branch emitted the right run); Monarch's `merge_value_runs` leaves later
+ * trimmed, whichever branch emitted the right run; docs/architecture.md VM-1); Monarch's `merge_value_runs` leaves later
  * left runs untrimmed when the right run has the current left run's value.
  * The status-specialised path runs the same algorithm over interned codes in WASM (kernels.ts).
  */

@@ -7,7 +7,8 @@
  * `Failed(msg)` / `Timeout(d)` payloads in the owner's `StatusTable`, and equal statuses always get
  * the same code within one table, so code equality is status equality. Overlay runs are sorted,
  * non-empty, non-overlapping and coalesced; mesh runs are in addition gap-free over `0..numRanks`.
- * A mesh caches its NotExist count (exact after every merge), so completion checks are O(1).
+ * A mesh caches its NotExist count (exact after every merge), so completion checks are O(1)
+ * (docs/architecture.md VM-2).
  */
 import { Region, viewIter, rangeView, checkSubset, type Point, type Range, type View } from '../ndslice/index.js';
 import { InvalidStatus, OutOfBounds, OverlayEmptyRange, checkRank, type RankRange } from './errors.js';

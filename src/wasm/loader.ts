@@ -113,7 +113,7 @@ export function loadKernel<E extends object>(name: string): KernelModule<E> {
 /**
  * Converts whatever a kernel call threw into a typed error: a `WebAssembly.RuntimeError`
  * (trap, e.g. `unreachable` or out-of-bounds memory) becomes a `WasmKernelError` naming the
- * kernel; typed errors pass through unchanged.
+ * kernel; typed errors pass through unchanged (docs/architecture.md WASM-1).
  */
 export function translateTrap(kernel: string, e: unknown): Error {
   if (e instanceof WasmKernelError) return e;

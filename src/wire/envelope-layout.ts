@@ -7,7 +7,8 @@
  * Every layout is a valid FlatBuffer of schema envelope.fbs (table `Envelope`, struct
  * `RouteRef`): test/wire/envelope-layout.test.ts checks each named offset below against what the
  * generated accessors read and the vtables against what a FlatBuffers Builder lays out for the
- * same fields, so it fails the day envelope.fbs changes and this layout does not.
+ * same fields, so it fails the day envelope.fbs changes and this layout does not
+ * (docs/architecture.md WIRE-3).
  *
  * Fast envelope (`encodeFast`: no bindings, headers, errors or reply port), all little-endian:
  *

@@ -5,10 +5,12 @@
  * Invariants enforced here:
  * - `decodeFrame` never trusts an offset: every table, vtable, vector and string is checked
  *   against the buffer before it is read, so random bytes and truncated frames give a
- *   `FrameError`, never a RangeError or garbage; a Messages frame's `ends` are non-decreasing and
+ *   `FrameError`, never a RangeError or garbage
+ *   (docs/architecture.md WIRE-1); a Messages frame's `ends` are non-decreasing and
  *   end exactly at `data.length`; sequence numbers are safe integers; every route-shared message
  *   (schema: `shared`, `RouteRef`) refers to the nearest preceding full message of its own frame
- *   and its payload fits, so a frame never depends on an earlier one (resends stay valid).
+ *   and its payload fits, so a frame never depends on an earlier one (resends stay valid)
+ *   (docs/architecture.md WIRE-2).
  * - An encoder's output is a view into its own buffers: valid until the next call on that encoder
  *   (callers hand it to a socket, which copies, before encoding again).
  * - Messages of a batch are copied into the frame in bulk (one `set` per message, or a short word

@@ -2,7 +2,8 @@
  * A bounds-checked FlatBuffers table reader (the JS runtime has no verifier).
  *
  * Invariant: no offset read from the buffer is followed before it is checked against the buffer
- * length, so malformed input always ends in a `FrameError` naming what was wrong.
+ * length, so malformed input always ends in a `FrameError` naming what was wrong
+ * (docs/architecture.md WIRE-1).
  */
 import { FrameError } from './errors.js';
 

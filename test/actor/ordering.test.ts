@@ -1,3 +1,4 @@
+// Pins docs/architecture.md ACT-1 (handlers one at a time, in arrival order).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Actor, type Handlers, type Context, OncePortRef, type ActorRef } from '../../src/actor/index.js';

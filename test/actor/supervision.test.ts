@@ -1,3 +1,4 @@
+// Pins docs/architecture.md ACT-2 (failures walk up to the coordinator).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

@@ -1,3 +1,5 @@
+// Pins docs/architecture.md MB-3 (undeliverables return to the sender), ACT-3 (late ask replies
+// dropped).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Actor, type Handlers, type Context, type ActorRef, PortRef, OncePortRef } from '../../src/actor/index.js';

@@ -1,5 +1,6 @@
 // A program that never calls `thisHost().shutdown()` exits by itself once it has nothing left to
 // do, like a Monarch script, and its worker processes do not outlive it.
+// Pins docs/architecture.md API-3 (a done program exits).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkExitsByItself } from './_exit-script.js';

@@ -1,5 +1,7 @@
 // Host meshes across machines, on loopback (tier A): real `actormesh worker` processes, a client
 // that attaches to them, procs spawned on them, stop / shutdown, and each failure mode.
+// Pins docs/architecture.md HOST-1 (one port per machine), HOST-3 (procs belong to a host mesh),
+// API-1 (attach fails closed), API-2 (a host is lost only through its link).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';

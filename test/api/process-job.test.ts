@@ -1,5 +1,6 @@
 // ProcessJob: local workers per mesh, a JSON cache a later client reattaches through, kill() that
 // leaves no process, and the `actormesh job` commands.
+// Pins docs/architecture.md API-4 (job cache reuse, apply all or nothing).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

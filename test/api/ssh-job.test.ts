@@ -1,6 +1,7 @@
 // SSHJob with a stand-in `ssh` on the PATH that runs the remote command on this machine (no sshd
 // here): one worker per "host" (127.0.0.2 and 127.0.0.3, one port), the secret over ssh's stdin,
 // reattach through the cache, kill() shuts the workers down and ends the ssh sessions.
+// Pins docs/architecture.md HOST-2 (secret and advertised address rules).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -2,6 +2,8 @@
 // kind, directly below `ActormeshError`; `kind` a string literal and `variant` a literal union on
 // every exported error class; `instanceof` across two loaded copies of the package (the sources
 // through tsx and the built bundle); and no plain Error/TypeError/RangeError thrown from src/.
+// Pins docs/architecture.md ERR-1 (one kind base per error, no plain Error thrown), ERR-2
+// (instanceof across two copies).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';

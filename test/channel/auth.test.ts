@@ -1,3 +1,4 @@
+// Pins docs/architecture.md CH-5 (secret proven at upgrade).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';

@@ -1,3 +1,4 @@
+// Pins docs/architecture.md CH-2 (acks held back while the queue is full).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { serve, dial, anyAddr, type NetTx } from '../../src/channel/index.js';

@@ -1,3 +1,4 @@
+// Pins docs/architecture.md CH-3 (pending messages returned on delivery timeout).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';

@@ -1,5 +1,6 @@
 // Duplex sessions (src/channel/duplex.ts): the reverse direction of a dialed connection, with
 // real sockets on loopback (and a real TCP proxy to break links).
+// Pins docs/architecture.md CH-7 (reverse Tx as reliable as a dialed Tx).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket, { WebSocketServer } from 'ws';

@@ -1,5 +1,6 @@
 // Server incarnations (Monarch issue #4310): a server restarted on the address of a long-lived
 // client's session must not poison that session. Real servers on 127.0.0.1, restarted on the same port.
+// Pins docs/architecture.md CH-6 (sessions live in one incarnation).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NetRx, dial, formatAddr, toAddr, ChannelError, INCARNATION_HEADER, type NetTx } from '../../src/channel/index.js';

@@ -1,3 +1,4 @@
+// Pins docs/architecture.md CH-1 (exactly once, in order, across reconnects).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { serve, dial, anyAddr, type NetRx, type NetTx } from '../../src/channel/index.js';

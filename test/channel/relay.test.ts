@@ -2,6 +2,7 @@
 // routed address talks, through the relaying server, to the upstream the route resolves to, with
 // the session running end to end; unresolvable or unreachable routes are served by the server
 // itself; admission stays the relaying server's; losses on either side are losses on both.
+// Pins docs/architecture.md CH-6 (sessions live in one incarnation), HOST-1 (one port per machine).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AUTH_HEADER, ChannelError, NetRx, anyAddr, dial, formatAddr, makeProof, serve, type ChannelAddr, type Rx } from '../../src/channel/index.js';

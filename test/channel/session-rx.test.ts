@@ -1,6 +1,8 @@
 // The receiving half of the session protocol (src/channel/session-rx.ts) on its own: exactly once
 // into the queue across retransmits and reconnects, gaps reported, acks cumulative and held back
 // while the queue is full (with keep-alive acks), then released when the consumer catches up.
+// Pins docs/architecture.md CH-1 (exactly once, in order, across reconnects), CH-2 (acks held back
+// while the queue is full).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RxQueue } from '../../src/channel/queue.js';

@@ -1,3 +1,4 @@
+// Pins docs/architecture.md CORE-1 (codec round-trips).
 import { test } from 'node:test';
 import { MessageChannel } from 'node:worker_threads';
 import assert from 'node:assert/strict';

@@ -1,3 +1,4 @@
+// Pins docs/architecture.md CORE-1 (codec round-trips), CORE-2 (bindings keep their slots).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {

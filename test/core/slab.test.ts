@@ -1,3 +1,4 @@
+// Pins docs/architecture.md CORE-3 (slabs never rewritten).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Slab } from '../../src/core/slab.js';

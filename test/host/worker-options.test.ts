@@ -1,3 +1,4 @@
+// Pins docs/architecture.md HOST-2 (secret and advertised address rules).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,3 +1,4 @@
+// Pins docs/architecture.md WIRE-2 (self-contained frames).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';

@@ -1,3 +1,4 @@
+// Pins docs/architecture.md MB-1 (routing header read without the payload).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';

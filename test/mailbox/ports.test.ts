@@ -1,3 +1,4 @@
+// Pins docs/architecture.md MB-4 (split ports relay in order, pre-reduce).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProcId } from '../../src/core/ids.js';

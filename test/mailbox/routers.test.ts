@@ -1,3 +1,4 @@
+// Pins docs/architecture.md MB-2 (TTL per hop), MB-3 (undeliverables return to the sender).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProcId, WorldId, parseActorId, parseReference } from '../../src/core/ids.js';

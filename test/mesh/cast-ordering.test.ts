@@ -1,3 +1,4 @@
+// Pins docs/architecture.md MESH-2 (tree casts in stream order).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { localMesh, TestActor } from './_cast-fixture.js';

@@ -3,6 +3,8 @@
 // What a member sees and what the caller gets back must be exactly what a cast through the comm
 // tree gives: per-sender order, cast point / mesh point / sender, replies in rank order, bindable
 // arguments bound per receiver, concurrent calls kept apart, timeouts that leave nothing behind.
+// Pins docs/architecture.md MESH-1 (cast path fixed per mesh), MESH-3 (same cast info on both
+// paths).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { thisHost, Rank, type ActorMeshOf, type ActorMeshRefOf, type ProcMesh } from '../../src/index.js';

@@ -3,6 +3,7 @@
 // stack (naming the remote function), with the remote stack appended to `.stack` after
 // "Caused by". The same through the comm tree and point to point, across child processes; the
 // member keeps running.
+// Pins docs/architecture.md MESH-7 (endpoint errors).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { thisHost, EndpointError, type ProcMesh } from '../../src/index.js';

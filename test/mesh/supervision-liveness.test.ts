@@ -1,6 +1,7 @@
 // Where supervision learns that a proc is dead: from the process (its exit, observed by the
 // allocator), at once and with the real reason; never from a proc that is merely too busy to
 // answer a supervision poll in time.
+// Pins docs/architecture.md MESH-5 (dead means exited).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { thisHost, SupervisionError } from '../../src/index.js';

@@ -1,5 +1,6 @@
 // Supervision to the mesh owner: actor failures and proc deaths reach the owner's handler, later
 // casts fail fast with SupervisionError, and meshes stop with their owner.
+// Pins docs/architecture.md MESH-4 (fail fast after a failure), MESH-7 (endpoint errors).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { thisHost, SupervisionError, Actor, type Handlers, type Context } from '../../src/index.js';

@@ -1,3 +1,4 @@
+// Pins docs/architecture.md WASM-2 (lent views stay valid inside their callback).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Extent, Region, Slice, sliceKernels } from '../../src/ndslice/index.js';

@@ -1,3 +1,5 @@
+// Pins docs/architecture.md WASM-1 (inputs validated, traps typed), WASM-3 (kernels equal their TS
+// reference).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Extent, Region, Slice, sliceKernels, RankOverflow, InvalidInteger } from '../../src/ndslice/index.js';

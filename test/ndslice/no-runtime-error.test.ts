@@ -1,3 +1,4 @@
+// Pins docs/architecture.md WASM-1 (inputs validated, traps typed).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Extent, Point, Range, Region, Shape, Slice, sliceKernels } from '../../src/ndslice/index.js';

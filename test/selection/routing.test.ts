@@ -1,3 +1,4 @@
+// Pins docs/architecture.md SEL-1 (comm-tree parent a function of the root slice).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Slice } from '../../src/ndslice/slice.js';

@@ -1,3 +1,4 @@
+// Pins docs/architecture.md WASM-3 (kernels equal their TS reference), VM-1 (right-wins merges).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mergeValueRuns, rleFromDense, rleFromValueRuns, type ValueRun } from '../../src/valuemesh/index.js';

@@ -1,3 +1,4 @@
+// Pins docs/architecture.md VM-2 (exact NotExist count).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {

@@ -3,6 +3,7 @@
 // envelope.fbs, and their vtables compared with what a FlatBuffers Builder lays out for the same
 // fields. A change of envelope.fbs (field order, types, defaults, the RouteRef struct) that the
 // hand layout does not follow fails here.
+// Pins docs/architecture.md WIRE-3 (hand layouts match envelope.fbs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as flatbuffers from 'flatbuffers';

@@ -1,3 +1,4 @@
+// Pins docs/architecture.md WIRE-1 (bounds-checked frames, malformed input closes one connection).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';

@@ -7,10 +7,11 @@
  * Invariants (no orphans):
  * - The child exits when its parent dies, however it dies: the parent holds the write end of
  *   the child's stdin pipe, so EOF on stdin means the parent is gone (even after SIGKILL); as a
- *   second net, a change of `process.ppid` is polled every 500 ms.
+ *   second net, a change of `process.ppid` is polled every 500 ms (docs/architecture.md MESH-6).
  * - Only the parent's death ends the child, never a slow parent: the channel to the allocator
  *   has no delivery timeout (a parent blocked in synchronous work for minutes does not answer,
- *   and must find its children alive afterwards); heartbeats are fire-and-forget. The child exits
+ *   and must find its children alive afterwards); heartbeats are fire-and-forget
+ *   (docs/architecture.md CH-4). The child exits
  *   if the allocator refuses the session (a closed-for-good channel that is not a timeout).
  * - Any failure while bootstrapping is printed to stderr and exits with code 1, so the allocator
  *   reports `Exited(1, <stderr tail>)` with the reason.

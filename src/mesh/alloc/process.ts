@@ -20,12 +20,13 @@
  *   SIGKILL after another `PROCESS_EXIT_TIMEOUT`.
  * - The stream ends (`null`) only after `stop()` and once every child has exited.
  * - No orphans: children exit when this process dies (they watch their stdin pipe, see
- *   child-bootstrap.ts); children still alive when this process exits normally are SIGKILLed.
+ *   child-bootstrap.ts); children still alive when this process exits normally are SIGKILLed
+ *   (docs/architecture.md MESH-6).
  * - Liveness comes from the processes, never from answers on time: a child is known dead when
  *   its process exited (`Stopped`, observed through `close`), and nothing else stops or signals
  *   a live child except `stop()`'s watchdog. The control link to a child has no delivery
  *   timeout (a parent blocked in synchronous work for any length of time leaves its children
- *   alone); it is aborted when the child exits.
+ *   alone); it is aborted when the child exits (docs/architecture.md MESH-5).
  * - Nothing here keeps this process alive: children and their stdio pipes are unref'd (the
  *   bootstrap server is a uWS listener, closed when the alloc finishes); an application that is
  *   done with its work exits and takes its children along (see `thisHost()`, api/host.ts).

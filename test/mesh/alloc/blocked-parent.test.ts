@@ -2,6 +2,7 @@
 // time: a client that blocks its event loop in synchronous work (here 10 s, past the 5 s control
 // link timeout and the 6 s poll timeout this runtime used to have) finds every worker alive
 // afterwards, and the next call answers. `npm run loadtest -- liveness` blocks for 30 s.
+// Pins docs/architecture.md CH-4 (a busy process is not taken for dead).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { thisHost, type MeshFailure } from '../../../src/index.js';

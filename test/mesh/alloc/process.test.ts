@@ -1,4 +1,5 @@
 // ProcessAlloc with real child Node processes (booted through tsx from the TS sources).
+// Pins docs/architecture.md MESH-6 (no orphans).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
