@@ -22,7 +22,7 @@ import { setAskReplyFactory } from '../mailbox/payload.js';
 import type { ReducerOpts, ReducerSpec } from '../mailbox/accum.js';
 import { registerBindable, registerCodecClass } from '../core/codec.js';
 import { DeserializationError } from '../core/codec-errors.js';
-import { LAYOUT_KIND, registerLayout } from '../core/fast-codec.js';
+import { registerLayout } from '../core/fast-codec.js';
 import type { Actor, AskableOf, MessageOf } from './actor.js';
 import type { Context } from './instance.js';
 
@@ -297,6 +297,12 @@ registerCodecClass<OncePortRef<unknown>>({
 
 // The `reply` field of an ask whose reply port travelled in the envelope (ActorRef.ask).
 setAskReplyFactory((sender, index) => new OncePortRef(new PortId(sender, index), 'reply', false));
+
+/**
+ * Kind numbers of the refs' fixed layouts on the payload fast path (the byte after 0x0e, see
+ * core/fast-codec.ts). Part of the wire format: never renumber, never reuse.
+ */
+export const LAYOUT_KIND = { OncePortRef: 1, ActorRef: 2 } as const;
 
 // Fixed layouts on the payload fast path (fast-codec.ts): no intermediate array, no class tag
 // string, the actor id as a cached byte copy on both sides. Refs these cannot express (an index

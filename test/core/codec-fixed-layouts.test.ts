@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DeserializationError, decode, encode, parseActorId } from '../../src/core/index.js';
-import { ActorRef, OncePortRef } from '../../src/actor/refs.js';
+import { ActorRef, LAYOUT_KIND, OncePortRef } from '../../src/actor/refs.js';
 import { PortId } from '../../src/core/ids.js';
-import { LAYOUT_KIND } from '../../src/core/fast-codec.js';
 
 /** Offset of the first fixed-layout value (0x0e kind) in `bytes`, or -1. */
 function layoutAt(bytes: Uint8Array, kind: number): number {
