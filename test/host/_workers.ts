@@ -47,11 +47,15 @@ export function runCli(
 /** Starts `actormesh worker <args>` (after `prefix`, e.g. `ip netns exec ns`) and waits for its ready line. */
 export function startWorker(args: string[], env: NodeJS.ProcessEnv = {}, prefix: readonly string[] = []): Promise<Worker> {
   const [program, ...rest] = [...prefix, process.execPath, '--import', 'tsx', CLI, 'worker', ...args];
+  // Tied to this test process (stdin pipe and parent pid): a test file that dies on a failure
+  // leaves no worker behind (ACTORMESH_WORKER_EXIT_WITH_PARENT; `env` may turn it off).
   const c = spawn(program!, rest, {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ACTORMESH_WORKER_EXIT_WITH_PARENT: '1', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
   });
+  c.stdin!.on('error', () => undefined);
+  (c.stdin as unknown as { unref?: () => void }).unref?.();
   started.push(c);
   let err = '';
   c.stderr!.on('data', (d) => (err += d));
