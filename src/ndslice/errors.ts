@@ -38,7 +38,7 @@ export class SliceError extends ActormeshError<'SliceError', SliceErrorVariant> 
 }
 
 /** Variants of `ExtentError` (Monarch view.rs), with ours: `ReorderedLabel`. */
-export type ExtentErrorVariant = 'DimMismatch' | 'OverlappingLabel' | 'ReorderedLabel';
+export type ExtentErrorVariant = 'DimMismatch' | 'OverlappingLabel' | 'ReorderedLabel' | 'InvalidArgument';
 
 /** An extent's labels and sizes do not fit together. */
 export class ExtentError extends ActormeshError<'ExtentError', ExtentErrorVariant> {
@@ -221,6 +221,19 @@ export class ExtentDimMismatch extends ExtentError {
     super('DimMismatch', `extent has ${numLabels} labels but ${numSizes} sizes (expected equal counts)`);
     this.num_labels = numLabels;
     this.num_sizes = numSizes;
+  }
+}
+
+/**
+ * An extent constructor was given something that is not labels and sizes (ours: Monarch's types
+ * rule it out), e.g. an object where `[label, size]` pairs were expected.
+ */
+export class InvalidExtentArgument extends ExtentError {
+  readonly expected: string;
+  constructor(what: string, expected: string, got: unknown) {
+    const shown = got === null ? 'null' : Array.isArray(got) ? 'an array' : typeof got === 'object' ? 'an object' : `${typeof got} ${JSON.stringify(got)}`;
+    super('InvalidArgument', `${what}: expected ${expected}, got ${shown}`);
+    this.expected = expected;
   }
 }
 

@@ -6,7 +6,7 @@
  * `isEmpty` means 0-d, not "no ranks".
  */
 import { checkNat } from './range.js';
-import { ExtentDimMismatch, OutOfRangeIndex, OutOfRangeRank, OverlappingLabel, PointDimMismatch, ReorderedLabel } from './errors.js';
+import { ExtentDimMismatch, InvalidExtentArgument, OutOfRangeIndex, OutOfRangeRank, OverlappingLabel, PointDimMismatch, ReorderedLabel } from './errors.js';
 import { fmtLabel } from './format.js';
 import { Slice } from './slice.js';
 import { Point } from './point.js';
@@ -25,6 +25,8 @@ export class Extent {
 
   /** Checks only that the counts agree (`DimMismatch{num_labels, num_sizes}`). */
   static new(labels: readonly string[], sizes: readonly number[]): Extent {
+    if (!Array.isArray(labels)) throw new InvalidExtentArgument('Extent.new labels', 'an array of labels', labels);
+    if (!Array.isArray(sizes)) throw new InvalidExtentArgument('Extent.new sizes', 'an array of sizes', sizes);
     if (labels.length !== sizes.length) throw new ExtentDimMismatch(labels.length, sizes.length);
     return new Extent(
       labels.map((l) => String(l)),
@@ -34,6 +36,8 @@ export class Extent {
 
   /** The primary form: ordered `[label, size]` pairs (the TS twin of `extent!(x = 2, y = 3)`). */
   static of(pairs: ReadonlyArray<readonly [string, number]>): Extent {
+    if (!Array.isArray(pairs)) throw new InvalidExtentArgument('Extent.of', '[label, size] pairs (Extent.from takes an object)', pairs);
+    for (const p of pairs) if (!Array.isArray(p) || p.length !== 2) throw new InvalidExtentArgument('Extent.of', 'a [label, size] pair', p);
     return Extent.new(
       pairs.map((p) => p[0]),
       pairs.map((p) => p[1]),
@@ -46,6 +50,7 @@ export class Extent {
    * with `ReorderedLabel` (use `Extent.of` for those).
    */
   static from(obj: Record<string, number>): Extent {
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new InvalidExtentArgument('Extent.from', 'an object of label: size', obj);
     const keys = Object.keys(obj);
     for (const k of keys) if (INTEGER_LIKE.test(k)) throw new ReorderedLabel(k);
     return Extent.new(

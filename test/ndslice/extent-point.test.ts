@@ -10,6 +10,7 @@ import {
   OutOfRangeRank,
   CoordOutOfRange,
   ReorderedLabel,
+  ExtentError,
 } from '../../src/ndslice/index.js';
 
 test('Extent.new rejects a label/size count mismatch with DimMismatch{num_labels, num_sizes}', () => {
@@ -204,4 +205,15 @@ test('Point.parse accepts spaces anywhere and quoted labels containing delimiter
   assert.deepEqual(p.extent.labels, ['x', 'dim/0,=']);
   assert.deepEqual(p.coords(), [1, 2]);
   assert.equal(Point.parse('   ').extent.numRanks, 1);
+});
+test('extent constructors given the wrong shape of argument throw ExtentError InvalidArgument naming what was expected', () => {
+  const cases: Array<[() => unknown, RegExp]> = [
+    [() => Extent.of({ hosts: 2 } as never), /Extent\.of: expected \[label, size\] pairs \(Extent\.from takes an object\), got an object/],
+    [() => Extent.of([['hosts', 2], 'gpus'] as never), /Extent\.of: expected a \[label, size\] pair, got string "gpus"/],
+    [() => Extent.from([['hosts', 2]] as never), /Extent\.from: expected an object of label: size, got an array/],
+    [() => Extent.new('hosts' as never, [2]), /Extent\.new labels: expected an array of labels, got string "hosts"/],
+  ];
+  for (const [f, msg] of cases) {
+    assert.throws(f, (e: unknown) => e instanceof ExtentError && e.variant === 'InvalidArgument' && msg.test(e.message));
+  }
 });
