@@ -73,3 +73,13 @@ export function anyAddr(transport: Transport): ChannelAddr {
 export function isRemote(a: ChannelAddr): boolean {
   return a.transport === 'tcp';
 }
+
+/**
+ * The WebSocket URL that dials `a` (`ws://h:p/<route>`, `wss://` with `tls`, `ws+unix://path:/`),
+ * or undefined for an address no socket can dial (local, abstract unix).
+ */
+export function wsUrl(a: ChannelAddr, tls = false): string | undefined {
+  if (a.transport === 'tcp') return `${tls ? 'wss' : 'ws'}://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}/${a.route ?? ''}`;
+  if (a.transport === 'unix' && !a.abstract) return `ws+unix://${a.path}:/`;
+  return undefined;
+}

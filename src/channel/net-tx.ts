@@ -33,7 +33,7 @@
  */
 import WebSocket from 'ws';
 import { randomBytes, randomFillSync } from 'node:crypto';
-import { type ChannelAddr, formatAddr } from './addr.js';
+import { type ChannelAddr, formatAddr, wsUrl } from './addr.js';
 import { AUTH_HEADER, makeProof, type Secret } from './auth.js';
 import { channelConfig, type ChannelConfig } from './config.js';
 import { ChannelError } from './errors.js';
@@ -110,10 +110,9 @@ export class NetTx extends SessionTx {
     const where = formatAddr(addr);
     const tls = opts.tls;
     // A routed address asks for its route as the WebSocket path (a worker relays it, relay.ts).
-    if (addr.transport === 'tcp')
-      this.url = `${tls ? 'wss' : 'ws'}://${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}/${addr.route ?? ''}`;
-    else if (addr.transport === 'unix' && !addr.abstract) this.url = `ws+unix://${addr.path}:/`;
-    else throw new ChannelError('InvalidAddress', `cannot dial ${where} over the network; expected tcp:IP:PORT or unix:/path`, where);
+    const url = wsUrl(addr, tls !== undefined);
+    if (url === undefined) throw new ChannelError('InvalidAddress', `cannot dial ${where} over the network; expected tcp:IP:PORT or unix:/path`, where);
+    this.url = url;
     if (tls !== undefined) {
       if (addr.transport !== 'tcp') throw new ChannelError('TlsError', `TLS is supported on tcp addresses only, not ${where}`, where);
       if ((tls.cert === undefined) !== (tls.key === undefined))

@@ -27,7 +27,7 @@
  *   relaying server itself (the worker's gateway routes or bounces it as before).
  */
 import WebSocket from 'ws';
-import { formatAddr, type ChannelAddr } from './addr.js';
+import { formatAddr, wsUrl, type ChannelAddr } from './addr.js';
 import { ChannelError } from './errors.js';
 
 /** Where a route leads: the upstream channel (tcp or unix) and the headers to dial it with. */
@@ -42,11 +42,12 @@ export type RelayResolver = (route: string) => RelayTarget | undefined;
 /** Upstream reading pauses while the client's send buffer holds more than this. */
 export const RELAY_BUFFER_LIMIT = 1024 * 1024;
 
-/** The `ws` URL of a tcp or unix channel address (with its route, if any). */
-export function wsUrlOf(a: ChannelAddr): string {
-  if (a.transport === 'tcp') return `ws://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}/${a.route ?? ''}`;
-  if (a.transport === 'unix' && !a.abstract) return `ws+unix://${a.path}:/`;
-  throw new ChannelError('InvalidAddress', `cannot relay to ${formatAddr(a)}: expected a tcp address or a unix socket path`, formatAddr(a));
+/** The `ws` URL of a relay's upstream (a tcp address or a unix socket path). */
+function upstreamUrl(a: ChannelAddr): string {
+  const url = wsUrl(a);
+  if (url === undefined)
+    throw new ChannelError('InvalidAddress', `cannot relay to ${formatAddr(a)}: expected a tcp address or a unix socket path`, formatAddr(a));
+  return url;
 }
 
 /** The client side of a relayed connection, as the server backend drives it. */
@@ -147,7 +148,7 @@ export function openUpstream(
   return new Promise((resolve) => {
     let incarnation = '';
     let settled = false;
-    const up = new WebSocket(wsUrlOf(target.addr), { perMessageDeflate: false, headers: { ...target.headers }, maxPayload: opts.maxPayload });
+    const up = new WebSocket(upstreamUrl(target.addr), { perMessageDeflate: false, headers: { ...target.headers }, maxPayload: opts.maxPayload });
     const timer = setTimeout(() => fail(), opts.timeoutMs);
     const fail = (): void => {
       if (settled) return;
