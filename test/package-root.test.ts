@@ -10,34 +10,11 @@ import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import ts from 'typescript';
 import * as root from '../src/index.js';
+import { entries, typeCheck } from './_support/entry-points.js';
 
 /** Most runtime names the package root may export, and most type-only names. */
 const ROOT_RUNTIME_LIMIT = 120;
 const ROOT_TYPE_LIMIT = 60;
-
-interface Entry {
-  /** The specifier a program imports (`actormesh`, `actormesh/mesh`). */
-  readonly specifier: string;
-  /** The source barrel (`src/index.ts`, `src/mesh/index.ts`). */
-  readonly source: string;
-  /** The built file (`dist/bundle/index.js`). */
-  readonly bundle: string;
-}
-
-/** The entry points of package.json "exports". */
-function entries(): Entry[] {
-  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { exports: Record<string, string | { types: string; import: string }> };
-  return Object.entries(pkg.exports)
-    .filter(([k]) => k !== './package.json')
-    .map(([k, v]) => {
-      const { types, import: js } = v as { types: string; import: string };
-      return {
-        specifier: k === '.' ? 'actormesh' : `actormesh/${k.slice(2)}`,
-        source: types.replace(/^\.\/dist\//, '').replace(/\.d\.ts$/, '.ts'),
-        bundle: js.replace(/^\.\//, ''),
-      };
-    });
-}
 
 async function load(file: string): Promise<Record<string, unknown>> {
   return (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
@@ -51,16 +28,7 @@ function misnamed(mod: Record<string, unknown>): string[] {
 
 /** Every exported name of each barrel with the declaration it denotes, and whether it is a value. */
 function declaredExports(files: readonly string[]): Map<string, Map<string, { decl: string; value: boolean }>> {
-  const program = ts.createProgram([...files], {
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    target: ts.ScriptTarget.ES2022,
-    strict: true,
-    skipLibCheck: true,
-    types: ['node'],
-    noEmit: true,
-  });
-  const checker = program.getTypeChecker();
+  const { program, checker } = typeCheck(files);
   const out = new Map<string, Map<string, { decl: string; value: boolean }>>();
   for (const f of files) {
     const sf = program.getSourceFile(f);

@@ -15,6 +15,7 @@ import * as root from '../../src/index.js';
 import { Extent, Slice, parseSelection, ValueMesh, Region } from '../../src/index.js';
 import { parseActorId } from '../../src/core/index.js';
 import { parseAddr } from '../../src/channel/index.js';
+import { entries, typeCheck } from '../_support/entry-points.js';
 
 type ErrorClass = (abstract new (...args: never[]) => ActormeshError) & { readonly name: string };
 
@@ -27,12 +28,8 @@ const SENTINELS: ReadonlyArray<{ file: string; cls: string; why: string }> = [
   { file: 'src/api/kube-pods.ts', cls: 'DeadlineError', why: 'ends a readiness wait; the waiter turns it into PodsNotReadyError' },
 ];
 
-function entrySources(): string[] {
-  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { exports: Record<string, string | { types: string }> };
-  return Object.entries(pkg.exports)
-    .filter(([k]) => k !== './package.json')
-    .map(([, v]) => (v as { types: string }).types.replace(/^\.\/dist\//, '').replace(/\.d\.ts$/, '.ts'));
-}
+/** The source barrels of the package's entry points. */
+const entrySources = (): string[] => entries().map((e) => e.source);
 
 async function exportedErrorClasses(): Promise<Map<string, ErrorClass>> {
   const out = new Map<string, ErrorClass>();
@@ -59,16 +56,7 @@ function kindBaseOf(C: ErrorClass): ErrorClass | undefined {
 /** Per exported error class: the literal types of `kind` and `variant` as the type checker sees them (null: not literals). */
 function declaredLiterals(names: ReadonlySet<string>): Map<string, { kind: string[] | null; variant: string[] | null; ctorFirst: string[] | null }> {
   const files = entrySources();
-  const program = ts.createProgram(files, {
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    target: ts.ScriptTarget.ES2022,
-    strict: true,
-    skipLibCheck: true,
-    types: ['node'],
-    noEmit: true,
-  });
-  const checker = program.getTypeChecker();
+  const { program, checker } = typeCheck(files);
   const literals = (t: ts.Type): string[] | null => {
     const parts = t.isUnion() ? t.types : [t];
     return parts.every((p) => p.isStringLiteral()) ? parts.map((p) => (p as ts.StringLiteralType).value).sort() : null;
