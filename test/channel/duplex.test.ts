@@ -8,14 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { serve, dial, dialReusing, anyAddr, formatAddr, NetRx, NetTx, ReverseTx, reverseTxFor, ChannelError, type Rx } from '../../src/channel/index.js';
 import { FrameEncoder } from '../../src/wire/frames.js';
 import { startProxy } from './_proxy.js';
+import { eventually } from '../_support/eventually.js';
 
-const until = async (cond: () => boolean, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 2));
-  }
-};
 const u32 = (i: number) => new Uint8Array(new Uint32Array([i]).buffer);
 const readU32 = (m: Uint8Array) => new DataView(m.buffer, m.byteOffset, m.byteLength).getUint32(0, true);
 
@@ -33,7 +27,7 @@ for (const backend of ['uws', 'ws'] as const)
     assert.equal((aRx as NetRx).connections, 0, 'nobody connected to the dialer');
     assert.equal((bRx as NetRx).connections, 1);
     await tx.close();
-    await until(() => back.status === 'Closed');
+    await eventually(() => back.status === 'Closed');
     assert.equal(reverseTxFor(aAddr), undefined, 'a cleanly closed session ends its reverse direction');
     await aRx.close();
     await bRx.close();
@@ -85,7 +79,7 @@ test('the reverse direction delivers exactly once and in order across 10 forced 
       await new Promise((r) => setImmediate(r));
       const connects = rev.stats.connects;
       if (proxy.cut() > 0) cuts++;
-      await until(() => rev.stats.connects > connects); // re-attached to the reconnected socket
+      await eventually(() => rev.stats.connects > connects); // re-attached to the reconnected socket
     }
     if (i % 256 === 0) await new Promise((r) => setImmediate(r));
   }
@@ -115,7 +109,7 @@ test('when the dialer cannot come back, the reverse direction times out and retu
   for (let i = 1; i <= 3; i++) rev.tryPost(u32(i), (m, e) => returned.push([readU32(m), e]));
   const sent = rev.send(u32(4));
   await assert.rejects(sent, (e: unknown) => e instanceof ChannelError && e.variant === 'Timeout');
-  await until(() => returned.length === 3);
+  await eventually(() => returned.length === 3);
   assert.deepEqual(
     returned.map(([i]) => i),
     [1, 2, 3],
@@ -156,7 +150,7 @@ async function expectClosedForCause(frames: (enc: FrameEncoder) => Uint8Array[],
   const rogue = await rogueServer(frames);
   const tx = dial(`tcp:127.0.0.1:${rogue.port}`, { returnRx: aRx, minBackoffMs: 5, maxBackoffMs: 10 });
   tx.post(u32(1));
-  await until(() => rogue.connections() >= 3 && lines.some((l) => reason.test(l)));
+  await eventually(() => rogue.connections() >= 3 && lines.some((l) => reason.test(l)));
   assert.equal(tx.status, 'Active', 'the Tx reconnects after closing the bad connection');
   assert.equal((aRx as Rx).length, 0, 'nothing reached the Rx');
   tx.abort();
@@ -187,7 +181,7 @@ test('an invalid return address in the upgrade is refused with a logged reason',
   });
   ws.terminate();
   assert.equal(status, 400);
-  await until(() => lines.some((l) => /invalid x-actormesh-return header/.test(l)));
+  await eventually(() => lines.some((l) => /invalid x-actormesh-return header/.test(l)));
   assert.equal((bRx as NetRx).connections, 0);
   await bRx.close();
 });

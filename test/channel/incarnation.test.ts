@@ -14,17 +14,11 @@ import { serveMailbox } from '../../src/mailbox/server.js';
 import WebSocket from 'ws';
 import net from 'node:net';
 import { captureEnvelopes } from '../_support/envelopes.js';
+import { eventually } from '../_support/eventually.js';
 
 const quiet = { log: (_: string) => {}, ackIntervalMs: 5 };
 const u32 = (i: number) => new Uint8Array(new Uint32Array([i]).buffer);
 const readU32 = (m: Uint8Array) => new DataView(m.buffer, m.byteOffset, m.byteLength).getUint32(0, true);
-const until = async (cond: () => boolean, ms = 10_000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 2));
-  }
-};
 /**
  * A free tcp port to serve on. A restarted server reuses its fixed port; uWS sets SO_REUSEADDR
  * only when given a port (not for port 0), and without it the old server's TIME_WAIT
@@ -65,7 +59,7 @@ for (const backend of ['uws', 'ws'] as const) {
     for (let i = 0; i < 10; i++) assert.equal(readU32(await rx1.recv()), i);
     assert.equal(tx.buffered.messages, 0, 'everything was acknowledged');
     await rx1.close();
-    await until(() => !tx.link.connected);
+    await eventually(() => !tx.link.connected);
     // Posted while the server is down: the old session holds them, unacknowledged.
     const returned: Array<[number, ChannelError]> = [];
     for (let i = 0; i < 5; i++) tx.tryPost(u32(100 + i), (m, e) => returned.push([readU32(m), e]));
@@ -114,9 +108,9 @@ test('a DialMailboxRouter replaces a client whose server restarted: the next env
   const router = new DialMailboxRouter({ dialer: channelDialer({ reuseReverse: false, minBackoffMs: 2, maxBackoffMs: 20 }) });
   router.bind(B.proc, addr);
   router.post(envelope(1), noReturn);
-  await until(() => got1.length === 1);
+  await eventually(() => got1.length === 1);
   const c1 = router.clientFor(addr) as MailboxClient;
-  await until(() => c1.tx.buffered.messages === 0);
+  await eventually(() => c1.tx.buffered.messages === 0);
   await s1.stop();
 
   // Posted while the server is down: it comes back undeliverable once the restart is detected.
@@ -131,12 +125,12 @@ test('a DialMailboxRouter replaces a client whose server restarted: the next env
   const s2 = serveMailbox(rx2, mb2);
   assert.equal((await within(c1.tx.whenClosed()))?.variant, 'ServerRestarted');
   assert.equal(c1.stale, true, 'a client whose server restarted is stale');
-  await until(() => bounced.length === 1);
+  await eventually(() => bounced.length === 1);
   assert.equal(bounced[0]!.errors.at(-1)?.kind, 'BrokenLink');
   assert.match(bounced[0]!.errors.at(-1)!.message, /restarted/);
 
   router.post(envelope(3), noReturn);
-  await until(() => got2.length === 1);
+  await eventually(() => got2.length === 1);
   assert.deepEqual([...got2[0]!.data], [3]);
   const c2 = router.clientFor(addr) as MailboxClient;
   assert.notEqual(c2, c1, 'the router dialed a fresh session');

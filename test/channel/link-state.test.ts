@@ -12,17 +12,11 @@ import { MailboxClient, channelDialer } from '../../src/mailbox/client.js';
 import { serveMailbox } from '../../src/mailbox/server.js';
 import { startProxy } from './_proxy.js';
 import { captureEnvelopes } from '../_support/envelopes.js';
+import { eventually } from '../_support/eventually.js';
 
 const quiet = { log: (_: string) => {}, ackIntervalMs: 5 };
 const u32 = (i: number) => new Uint8Array(new Uint32Array([i]).buffer);
 const readU32 = (m: Uint8Array) => new DataView(m.buffer, m.byteOffset, m.byteLength).getUint32(0, true);
-const until = async (cond: () => boolean, ms = 10_000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 2));
-  }
-};
 
 test('a Tx is connected after its first ack, and down since the server closed', async () => {
   const rx = await NetRx.listen(toAddr('tcp:127.0.0.1:0'), quiet);
@@ -35,7 +29,7 @@ test('a Tx is connected after its first ack, and down since the server closed', 
   assert.deepEqual(tx.link, { connected: true, downSinceMs: undefined });
   const closing = Date.now();
   await rx.close();
-  await until(() => !tx.link.connected);
+  await eventually(() => !tx.link.connected);
   const down = tx.link;
   assert.equal(down.connected, false);
   assert.ok(down.downSinceMs !== undefined && down.downSinceMs >= closing && down.downSinceMs <= Date.now(), 'down since the loss');
@@ -65,7 +59,7 @@ test('a link cut and held down is disconnected; once restored the session resume
   proxy.hold(true);
   const cut = Date.now();
   proxy.cut();
-  await until(() => !tx.link.connected);
+  await eventually(() => !tx.link.connected);
   const since = tx.link.downSinceMs!;
   assert.ok(since >= cut && since <= Date.now());
   const pending = tx.send(u32(1));
@@ -87,7 +81,7 @@ test('a slow peer holding back acks stays connected', async () => {
   const rx = await NetRx.listen(toAddr('tcp:127.0.0.1:0'), { ...quiet, rxCapacity: 10 });
   const tx = dial(rx.addr) as NetTx;
   for (let i = 0; i < 200; i++) tx.post(u32(i));
-  await until(() => rx.length >= 10);
+  await eventually(() => rx.length >= 10);
   await new Promise((r) => setTimeout(r, 100));
   assert.ok(tx.buffered.messages > 0, 'the full Rx holds back acks');
   assert.deepEqual(tx.link, { connected: true, downSinceMs: undefined });
@@ -114,12 +108,12 @@ test('MailboxClient.linkState and DialMailboxRouter.linkState report the cached 
     new MessageEnvelope(A, B.port(1025n), new Uint8Array([1]), 'Ping'),
     returnHandleOf(() => assert.fail('unexpected return')),
   );
-  await until(() => got.length === 1);
+  await eventually(() => got.length === 1);
   assert.deepEqual(router.linkState(addr), { connected: true, downSinceMs: undefined });
   const client = router.clientFor(addr) as MailboxClient;
   assert.deepEqual(client.linkState(), { connected: true, downSinceMs: undefined });
   await server.stop();
-  await until(() => router.linkState(addr)?.connected === false);
+  await eventually(() => router.linkState(addr)?.connected === false);
   assert.ok(router.linkState(addr)!.downSinceMs! <= Date.now());
   assert.equal(router.linkState('tcp:127.0.0.1:1'), undefined);
   client.abort();

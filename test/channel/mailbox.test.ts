@@ -11,14 +11,11 @@ import { MailboxClient, installChannelDialer } from '../../src/mailbox/client.js
 import { serveMailbox } from '../../src/mailbox/server.js';
 import { serve, anyAddr, formatAddr } from '../../src/channel/index.js';
 import { captureEnvelopes } from '../_support/envelopes.js';
+import { eventually } from '../_support/eventually.js';
 
 const world = new WorldId('mbtest');
 const A = new ActorId(new RankedProcId(world, 0), 'a', 0);
 const B = new ActorId(new RankedProcId(world, 1), 'b', 0);
-
-const until = async (cond: () => boolean) => {
-  while (!cond()) await new Promise((r) => setTimeout(r, 5));
-};
 
 test('envelopes posted to a MailboxClient reach the remote mailbox intact and in order', async () => {
   const [addr, rx] = await serve(anyAddr('unix'));
@@ -33,7 +30,7 @@ test('envelopes posted to a MailboxClient reach the remote mailbox intact and in
       returnHandleOf((e) => failed.push(e)),
     );
   }
-  await until(() => got.length === 1000);
+  await eventually(() => got.length === 1000);
   got.forEach((e, i) => {
     assert.deepEqual([...e.data], [i & 255, i >> 8]);
     assert.equal(e.sender.key, A.key);
@@ -59,7 +56,7 @@ test('an envelope the remote side cannot deliver comes back to the sender marked
     new MessageEnvelope(A, B.port(4242n), new Uint8Array([1]), 'Lost'),
     returnHandleOf(() => assert.fail('not a local failure')),
   );
-  await until(() => bounced.length === 1);
+  await eventually(() => bounced.length === 1);
   const original = decodeBounced(bounced[0]!.data);
   assert.equal(original.dest.key, B.port(4242n).key);
   assert.equal(original.errors[0]?.kind, 'Unroutable');
@@ -83,7 +80,7 @@ test('a MailboxClient whose link fails returns its envelopes with BrokenLink', a
       new MessageEnvelope(A, B.port(1025n), new Uint8Array([i]), 'X'),
       returnHandleOf((e) => returned.push(e)),
     );
-  await until(() => returned.length === 3);
+  await eventually(() => returned.length === 3);
   for (const e of returned) {
     assert.equal(e.errors.at(-1)?.kind, 'BrokenLink');
     assert.match(e.errors.at(-1)!.message, /delivery timeout/);
@@ -104,7 +101,7 @@ test('a DialMailboxRouter dials the real channel address embedded in a direct pr
       new MessageEnvelope(A, C.port(2000n), new Uint8Array([5]), 'Hello'),
       returnHandleOf(() => assert.fail('unexpected return')),
     );
-    await until(() => got.length === 1);
+    await eventually(() => got.length === 1);
     assert.deepEqual([...got[0]!.data], [5]);
     assert.equal(router.clientCount, 1);
     await (router.clientFor(formatAddr(addr)) as MailboxClient).close();

@@ -7,14 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AUTH_HEADER, ChannelError, NetRx, anyAddr, dial, formatAddr, makeProof, serve, type ChannelAddr, type Rx } from '../../src/channel/index.js';
 import type { RelayTarget } from '../../src/channel/relay.js';
+import { eventually } from '../_support/eventually.js';
 
 const SECRET = 'relay-test-secret';
 const u32 = (i: number) => new Uint8Array(new Uint32Array([i]).buffer);
 const readU32 = (m: Uint8Array) => new DataView(m.buffer, m.byteOffset, m.byteLength).getUint32(0, true);
-const until = async (cond: () => boolean, what: string) => {
-  for (let i = 0; i < 2500 && !cond(); i++) await new Promise((r) => setTimeout(r, 2));
-  assert.ok(cond(), `not reached within 5 s: ${what}`);
-};
 
 /** A relaying server on loopback whose routes are looked up in `routes` at each upgrade. */
 async function relaying(routes: Map<string, ChannelAddr>): Promise<{ addr: ChannelAddr; rx: NetRx }> {
@@ -58,7 +55,7 @@ test('messages to a routed address reach the upstream once each, in order, large
   assert.equal(rx.stats.messages, 0, 'nothing was received by the relaying server itself');
   assert.equal(upRx.connections, 1, 'the upstream holds the relayed connection');
   await tx.close();
-  await until(() => upRx.connections === 0, 'closing the client (1000) closes the upstream connection');
+  await eventually(() => upRx.connections === 0, 'closing the client (1000) closes the upstream connection');
   await Promise.all([rx.close(), upRx.close()]);
 });
 
@@ -100,7 +97,7 @@ test('the upstream going away is a lost connection; a new upstream behind the sa
   tx.tryPost(u32(2), (m) => returned.push(readU32(m)));
   const why = await tx.whenClosed();
   assert.ok(why instanceof ChannelError && why.variant === 'ServerRestarted', `closed with ${why?.variant}: ${why?.message}`);
-  await until(() => returned.length === 1, 'the unacknowledged message came back');
+  await eventually(() => returned.length === 1, 'the unacknowledged message came back');
   assert.deepEqual(returned, [2]);
   assert.equal(nextRx.stats.messages, 0, 'nothing of the old session reached the new upstream');
   await Promise.all([rx.close(), nextRx.close()]);
@@ -112,7 +109,7 @@ test('closing the relaying server drops its relayed connections on both sides', 
   const tx = dial(routed(addr, 'up'), { secret: SECRET, minBackoffMs: 5, maxBackoffMs: 20 });
   await tx.send(u32(1));
   await rx.close();
-  await until(() => upRx.connections === 0, 'the upstream connection is closed');
+  await eventually(() => upRx.connections === 0, 'the upstream connection is closed');
   tx.abort('test over');
   await upRx.close();
 });

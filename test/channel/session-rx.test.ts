@@ -9,12 +9,9 @@ import { RxQueue } from '../../src/channel/queue.js';
 import { SessionInbox, SessionRx, type AckLink, type RxStats } from '../../src/channel/session-rx.js';
 import { channelConfig } from '../../src/channel/config.js';
 import { FrameEncoder, FrameKind, decodeFrame } from '../../src/wire/frames.js';
+import { eventually } from '../_support/eventually.js';
 
 const msg = (i: number) => new Uint8Array([i]);
-const until = async (cond: () => boolean) => {
-  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 2));
-  assert.ok(cond(), 'condition not reached within 1 s');
-};
 
 /** A connection that records the acks written to it. */
 function link(): AckLink & { acks: number[] } {
@@ -77,13 +74,13 @@ test('while the queue is full the ack is held back (keep-alive acks do not advan
   s.accept(0, [msg(0), msg(1), msg(2)]);
   assert.ok(queue.full);
   assert.deepEqual(l.acks, [], 'nothing acknowledged while the queue is at capacity');
-  await until(() => l.acks.length >= 2);
+  await eventually(() => l.acks.length >= 2);
   assert.ok(
     l.acks.every((a) => a === 0),
     `keep-alive acks repeat the last ack, got ${l.acks.join(',')}`,
   );
   while (queue.tryRecv() !== undefined);
-  await until(() => l.acks.includes(3));
+  await eventually(() => l.acks.includes(3));
   box.close();
   s.quiesce();
 });

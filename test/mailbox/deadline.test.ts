@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { deadline } from '../../src/mailbox/index.js';
+import { eventually } from '../_support/eventually.js';
 
 test('deadlines of one duration fire in arming order; cancelled ones never fire', async () => {
   const fired: number[] = [];
@@ -11,7 +12,7 @@ test('deadlines of one duration fire in arming order; cancelled ones never fire'
   ds[3]!.cancel();
   ds[3]!.cancel(); // idempotent
   const other = deadline(5, () => fired.push(99));
-  await until(() => fired.length >= 4);
+  await eventually(() => fired.length >= 4);
   await new Promise((r) => setTimeout(r, 20)); // and nothing else fires
   assert.deepEqual(fired, [99, 0, 2, 4]);
   other.cancel();
@@ -30,10 +31,6 @@ process.on('exit', () => console.log('exited after', Date.now() - t0 < 5000 ? 's
 });
 
 /** Waits (polling every 5 ms, at most 5 s: the machine may be loaded) until `cond` holds. */
-async function until(cond: () => boolean): Promise<void> {
-  const end = Date.now() + 5000;
-  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
-}
 
 test('a deadline never fires before its duration, counted from its creation, even behind a long turn', async () => {
   const t0 = performance.now();
@@ -43,7 +40,7 @@ test('a deadline never fires before its duration, counted from its creation, eve
   while (performance.now() - t0 < 40) {
     /* busy */
   }
-  await until(() => firedAt >= 0);
+  await eventually(() => firedAt >= 0);
   assert.ok(firedAt >= 0, 'fired');
   assert.ok(firedAt - t0 >= 20, `fired after ${firedAt - t0} ms`);
 });
@@ -54,7 +51,7 @@ test('many waits created and cancelled within one turn all stay silent; the live
     const d = deadline(10, () => fired.push(i));
     if (i % 5000 !== 0) d.cancel();
   }
-  await until(() => fired.length >= 4);
+  await eventually(() => fired.length >= 4);
   await new Promise((r) => setTimeout(r, 20)); // and nothing else fires
   assert.deepEqual(fired, [0, 5000, 10000, 15000]);
 });
@@ -68,7 +65,7 @@ test('a deadline longer than a Node timer can hold (or Infinity) waits without f
     const long = deadline(2 ** 31 + 1000, () => fired.push('long'));
     const never = deadline(Infinity, () => fired.push('never'));
     const short = deadline(30, () => fired.push('short'));
-    await until(() => fired.includes('short'));
+    await eventually(() => fired.includes('short'));
     await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(fired, ['short'], 'only the 30 ms deadline is due');
     assert.deepEqual(warnings, [], 'no TimeoutOverflowWarning (a timer clamped to 1 ms would re-arm in a loop)');

@@ -12,14 +12,7 @@ import { serveMailbox } from '../../src/mailbox/server.js';
 import { startProxy } from '../channel/_proxy.js';
 import { serve, anyAddr, formatAddr, NetRx, ReverseTx, NetTx, type ChannelAddr } from '../../src/channel/index.js';
 import { captureEnvelopes } from '../_support/envelopes.js';
-
-const until = async (cond: () => boolean, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 2));
-  }
-};
+import { eventually } from '../_support/eventually.js';
 
 /** A mailbox served on its own tcp address, forwarding through a duplex DialMailboxRouter. */
 async function node(name: string, opts: { deliveryTimeoutMs?: number } = {}) {
@@ -39,12 +32,12 @@ test('a reply from the dialed proc goes back over the connection the sender open
     new MessageEnvelope(a.id, b.id.port(1025n), new Uint8Array([1]), 'Ping'),
     returnHandleOf(() => assert.fail('ping returned')),
   );
-  await until(() => b.got.length === 1);
+  await eventually(() => b.got.length === 1);
   b.mb.post(
     new MessageEnvelope(b.id, a.id.port(1025n), new Uint8Array([2]), 'Pong'),
     returnHandleOf(() => assert.fail('pong returned')),
   );
-  await until(() => a.got.length === 1);
+  await eventually(() => a.got.length === 1);
   assert.deepEqual([...a.got[0]!.data], [2]);
   assert.ok((b.router.clientFor(formatAddr(a.addr)) as MailboxClient).tx instanceof ReverseTx);
   assert.equal(a.rx.connections, 0, 'b never connected to a');
@@ -60,7 +53,7 @@ test('a reply from the dialed proc goes back over the connection the sender open
       returnHandleOf(() => assert.fail('returned')),
     );
   }
-  await until(() => a.got.length === 501 && b.got.length === 501);
+  await eventually(() => a.got.length === 501 && b.got.length === 501);
   for (const got of [a.got, b.got]) got.slice(1).forEach((e, i) => assert.deepEqual([...e.data], [i & 255, i >> 8]));
   await (a.router.clientFor(formatAddr(b.addr)) as MailboxClient).close();
   await Promise.all([a.server.stop(), b.server.stop()]);
@@ -73,16 +66,16 @@ test('once the dialer closed its session, the router dials the address itself', 
     new MessageEnvelope(a.id, b.id.port(1025n), new Uint8Array([1]), 'Ping'),
     returnHandleOf(() => assert.fail('ping returned')),
   );
-  await until(() => b.got.length === 1);
+  await eventually(() => b.got.length === 1);
   const reverse = b.router.clientFor(formatAddr(a.addr)) as MailboxClient;
   assert.ok(reverse.tx instanceof ReverseTx);
   await (a.router.clientFor(formatAddr(b.addr)) as MailboxClient).close();
-  await until(() => reverse.stale);
+  await eventually(() => reverse.stale);
   b.mb.post(
     new MessageEnvelope(b.id, a.id.port(1025n), new Uint8Array([3]), 'Pong'),
     returnHandleOf(() => assert.fail('pong returned')),
   );
-  await until(() => a.got.length === 1);
+  await eventually(() => a.got.length === 1);
   const fresh = b.router.clientFor(formatAddr(a.addr)) as MailboxClient;
   assert.notEqual(fresh, reverse, 'the stale client was replaced');
   assert.ok(fresh.tx instanceof NetTx);
@@ -101,7 +94,7 @@ test('envelopes on a reverse direction whose dialer never comes back return as B
     new MessageEnvelope(a.id, b.id.port(1025n), new Uint8Array([1]), 'Ping'),
     returnHandleOf(() => assert.fail('ping returned')),
   );
-  await until(() => b.got.length === 1);
+  await eventually(() => b.got.length === 1);
   await proxy.close(); // connections cut, nothing listens: a cannot come back
   const returned: MessageEnvelope[] = [];
   for (let i = 0; i < 3; i++)
@@ -109,7 +102,7 @@ test('envelopes on a reverse direction whose dialer never comes back return as B
       new MessageEnvelope(b.id, a.id.port(1025n), new Uint8Array([i]), 'Pong'),
       returnHandleOf((e) => returned.push(e)),
     );
-  await until(() => returned.length === 3);
+  await eventually(() => returned.length === 3);
   for (const e of returned) {
     assert.equal(e.errors.at(-1)?.kind, 'BrokenLink');
     assert.match(e.errors.at(-1)!.message, /delivery timeout/);

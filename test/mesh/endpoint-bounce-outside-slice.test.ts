@@ -9,6 +9,7 @@ import { thisHost, Rank, SupervisionError, CastUndeliverableError, type ActorMes
 import type { MessageEnvelope } from '../../src/mailbox/envelope.js';
 import { type EndpointProbe, ENDPOINT_ACTORS } from './fixtures/endpoint-actors.js';
 import { spawnProbe } from './_endpoint-modes.js';
+import { eventually } from '../_support/eventually.js';
 
 after(() => thisHost().shutdown());
 
@@ -63,14 +64,6 @@ function track<T>(s: Setup, p: Promise<T>): Promise<T> {
   return p;
 }
 
-async function waitFor(what: string, cond: () => boolean, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 const liveOf = (m: ActorMeshOf<EndpointProbe>) => m.slice({ gpus: [0, 3] });
 const expected = (m: ActorMeshOf<EndpointProbe>, i: number) =>
   liveOf(m)
@@ -114,7 +107,7 @@ test(
       );
 
       // The death reaches both owners; afterwards the live slice keeps working and the whole mesh fails fast.
-      await waitFor('ProcStopped of both meshes', () => s.failures.filter((f) => f.kind === 'ProcStopped').length === 2, 5000);
+      await eventually(() => s.failures.filter((f) => f.kind === 'ProcStopped').length === 2, 'ProcStopped of both meshes');
       for (const f of s.failures) assert.match(f.error, /Killed\(9\)/);
       for (const m of meshes) {
         assert.deepEqual((await liveOf(m).times.call(7)).values(), expected(m, 7));

@@ -8,6 +8,7 @@ import { ConfigError, MESSAGE_TTL_DEFAULT, config, type ConfigSnapshot } from '.
 import { ProcessAllocator, ProcStopReason, initialize, type ProcessAllocatorOptions, type ProcState } from '../../src/mesh/alloc/index.js';
 import { TestAgent } from './alloc/fixtures/agent.js';
 import { within } from '../_support/within.js';
+import { eventually } from '../_support/eventually.js';
 
 const agentModule = new URL('./alloc/fixtures/agent.ts', import.meta.url).href;
 const configModule = new URL('../../src/core/config.ts', import.meta.url).href;
@@ -24,14 +25,6 @@ type Received = Array<{ index: number; stream: 'stdout' | 'stderr'; lines: strin
 
 function linesOf(got: Received, index: number, stream: 'stdout' | 'stderr'): string[] {
   return got.filter((b) => b.index === index && b.stream === stream).flatMap((b) => b.lines);
-}
-
-async function waitFor(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** Runs `fn` with this process's stderr writes recorded (and still written). */
@@ -72,7 +65,7 @@ process.stdout.write('no newline ' + i);
     try {
       const procs = await within(initialize(alloc), 15_000, 'initialize');
       assert.equal(procs.length, 2);
-      await waitFor(() => [0, 1].every((i) => linesOf(got, i, 'stdout').length >= 3 && linesOf(got, i, 'stderr').length >= 1), 'children output');
+      await eventually(() => [0, 1].every((i) => linesOf(got, i, 'stdout').length >= 3 && linesOf(got, i, 'stderr').length >= 1), 'children output');
     } finally {
       await within(alloc.stopAndWait(), 15_000, 'stopAndWait');
     }
