@@ -28,7 +28,7 @@ test('an ask hands the handler a reply OncePortRef to the asker (typeName reply,
   const { proc } = testProc();
   const h = await proc.spawn('echo', Echo, undefined);
   const client = proc.instance('asker');
-  const r = await within(h.bind().ask(client, { type: 'get', n: 7 }, { timeoutMs: 2000 }), 3000, 'ask');
+  const r = await within(h.bind().ask(client, { type: 'get', n: 7 }, { timeoutMs: 30_000 }), 30_000, 'ask');
   assert.deepStrictEqual(r, { n: 7, keys: ['type', 'n', 'reply'] });
   const m = h.actor.seen[0]!;
   assert.ok(m.reply instanceof OncePortRef);
@@ -36,7 +36,7 @@ test('an ask hands the handler a reply OncePortRef to the asker (typeName reply,
   assert.equal(m.reply.typeName, 'reply');
   assert.equal(m.reply.returnUndeliverable, false);
   // a second ask gets a port of its own
-  await h.bind().ask(client, { type: 'get', n: 8 }, { timeoutMs: 2000 });
+  await h.bind().ask(client, { type: 'get', n: 8 }, { timeoutMs: 30_000 });
   assert.notEqual(h.actor.seen[1]!.reply.portId.smallIndex, m.reply.portId.smallIndex);
 });
 
@@ -45,7 +45,7 @@ test('an ask whose message already has a reply field gets that field replaced in
   const h = await proc.spawn('echo', Echo, undefined);
   const client = proc.instance('asker');
   const msg = { type: 'get', reply: 'stale', n: 3 } as unknown as { type: 'get'; n: number };
-  const r = await within(h.bind().ask(client, msg, { timeoutMs: 2000 }), 3000, 'ask');
+  const r = await within(h.bind().ask(client, msg, { timeoutMs: 30_000 }), 30_000, 'ask');
   assert.deepStrictEqual(r, { n: 3, keys: ['type', 'reply', 'n'] });
   assert.ok(h.actor.seen[0]!.reply instanceof OncePortRef);
 });

@@ -152,7 +152,7 @@ test('a serialized message of an unhandled type is returned undeliverable (port 
   const a = await proc.spawn('a', Echo, { v: 1 });
   const client = proc.instance('client');
   (a.bind() as ActorRef<any>).send(client, { type: 'nope' });
-  const env = await within(client.undeliverables!.recv(), 1000);
+  const env = await within(client.undeliverables!.recv(), 30_000);
   assert.equal(env.errors[0]!.kind, 'Unroutable');
   assert.match(env.errors[0]!.message, /port not bound/);
   await proc.destroyAndWait(500);
@@ -193,7 +193,7 @@ test('a message that cannot be serialized gives a typed SerializationError (ask 
     assert.match(e.message, /function/);
     return true;
   });
-  assert.equal(await a.bind().ask(client, { type: 'q', payload: 1 }, { timeoutMs: 1000 }), 1);
+  assert.equal(await a.bind().ask(client, { type: 'q', payload: 1 }, { timeoutMs: 30_000 }), 1);
   await proc.destroyAndWait(500);
 });
 

@@ -48,7 +48,7 @@ test('messages from each sender arrive in send order under load (serialized path
   // Interleave a client sender too.
   for (let i = 0; i < N; i++) rec.bind().send(client, { type: 'rec', sender: 99, seq: i });
   for (;;) {
-    const n = await within(rec.bind().ask(client, { type: 'count' }), 5000, 'count');
+    const n = await within(rec.bind().ask(client, { type: 'count' }), 30_000, 'count');
     if (n === 5 * N) break;
     await sleep(5);
   }
@@ -69,7 +69,7 @@ test('local handle sends and ref sends from one sender keep their relative order
   const { proc } = testProc();
   const rec = await proc.spawn('rec', Recorder, undefined);
   for (let i = 0; i < 1000; i++) rec.send({ type: 'rec', sender: 1, seq: i });
-  await within(rec.drainAndStop(), 2000, 'drain');
+  await within(rec.drainAndStop(), 30_000, 'drain');
   assert.deepEqual(
     rec.actor.log.map(([, q]) => q),
     Array.from({ length: 1000 }, (_, i) => i),
@@ -84,7 +84,7 @@ test('async handlers run strictly one at a time, in arrival order', async () => 
   rec.bind().send(client, { type: 'slow', id: 2, ms: 5 });
   rec.send({ type: 'slow', id: 3, ms: 15 });
   rec.send({ type: 'slow', id: 4, ms: 0 });
-  await within(rec.drainAndStop(), 3000, 'drain');
+  await within(rec.drainAndStop(), 30_000, 'drain');
   assert.equal(rec.actor.maxActive, 1);
   assert.deepEqual(rec.actor.events, ['start 1', 'end 1', 'start 2', 'end 2', 'start 3', 'end 3', 'start 4', 'end 4']);
 });
@@ -109,7 +109,7 @@ test('actors ping-ponging forever do not starve timers or I/O', async () => {
   a.actor.self = a;
   b.actor.self = b;
   a.send({ type: 'ping', peer: b, n: 0 });
-  await within(sleep(20), 2000, 'a 20 ms timer while actors ping-pong');
+  await within(sleep(20), 30_000, 'a 20 ms timer while actors ping-pong');
   assert.ok(a.actor.count + b.actor.count > 100, `exchanged ${a.actor.count + b.actor.count}`);
   await within(Promise.all([a.stop(), b.stop()]));
 });

@@ -65,9 +65,9 @@ test('an ask crosses two procs over real channels and the reply comes back', asy
     const echo = await b.spawn('echo', Echo, undefined);
     const client = a.instance('client');
     const ref = echo.bind();
-    assert.equal(await within(ref.ask(client, { type: 'echo', text: 'hi' }, { timeoutMs: 3000 }), 5000, 'remote ask'), 'echo: hi');
+    assert.equal(await within(ref.ask(client, { type: 'echo', text: 'hi' }, { timeoutMs: 30_000 }), 30_000, 'remote ask'), 'echo: hi');
     for (let i = 0; i < 500; i++) ref.send(client, { type: 'seq', n: i });
-    assert.equal(await within(ref.ask(client, { type: 'echo', text: 'sync' }, { timeoutMs: 3000 }), 5000), 'echo: sync');
+    assert.equal(await within(ref.ask(client, { type: 'echo', text: 'sync' }, { timeoutMs: 30_000 }), 30_000), 'echo: sync');
     assert.deepEqual(
       echo.actor.seqs,
       Array.from({ length: 500 }, (_, i) => i),
@@ -91,7 +91,7 @@ test('a message to a missing remote actor bounces back over the channel and fail
     const poker = await a.spawn('poker', Poker, undefined);
     const ghost = b.id.actor('ghost', 0);
     poker.send({ type: 'poke', target: ActorRef.attest<Echo>(ghost) });
-    await within(failed, 5000, 'bounce');
+    await within(failed, 30_000, 'bounce');
     assert.match(
       events[0]!,
       new RegExp(`a message from ${poker.actorId.toString().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} to .*ghost\\[0\\].* was undeliverable and returned`),

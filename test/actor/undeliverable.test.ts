@@ -52,7 +52,7 @@ test('a message to a stopped actor comes back and fails the sender with Delivery
   const sender = await proc.spawn('sender', Sender, { tolerate: false });
   await sink.stop();
   sender.send({ type: 'sendTo', target: sink.bind() });
-  const ev = await within(nextEvent(), 2000, 'supervision event');
+  const ev = await within(nextEvent(), 30_000, 'supervision event');
   assert.ok(ev.actorId.equals(sender.actorId));
   assert.ok(ev.status.kind === 'Failed');
   const cause = ev.status.error.cause;
@@ -76,7 +76,7 @@ test('a message sent with returnUndeliverable off to a stopped actor does not fa
   sender.send({ type: 'tick' });
   await sleep(20);
   sender.send({ type: 'tick' });
-  await within(sender.drainAndStop(), 2000, 'drain');
+  await within(sender.drainAndStop(), 30_000, 'drain');
   assert.equal(sender.actor.ticks, 2);
   assert.equal(sender.actor.returned.length, 0);
   assert.equal(events.length, 0);
@@ -93,7 +93,7 @@ test('an actor that overrides handleUndeliverable survives and sees the delivery
     (async () => {
       while (sender.actor.returned.length === 0) await sleep(1);
     })(),
-    2000,
+    30_000,
     'return',
   );
   const env = sender.actor.returned[0]!;
@@ -110,7 +110,7 @@ test('undeliverables returned to a client instance are queued on its undeliverab
   const client = proc.instance('client');
   await sink.stop();
   sink.bind().send(client, { type: 'hello', n: 3 });
-  const env = await within(client.undeliverables!.recv(), 1000, 'client undeliverable');
+  const env = await within(client.undeliverables!.recv(), 30_000, 'client undeliverable');
   assert.equal(env.typeName, 'hello');
   assert.equal(env.errors.length, 1);
 });
@@ -119,7 +119,7 @@ test('an ask to a stopped actor rejects with a typed TimeoutError instead of han
   const { proc } = testProc();
   const sink = await proc.spawn('sink', Sink, undefined);
   const client = proc.instance('client');
-  assert.equal(await sink.bind().ask(client, { type: 'ping' }, { timeoutMs: 500 }), 'pong');
+  assert.equal(await sink.bind().ask(client, { type: 'ping' }, { timeoutMs: 30_000 }), 'pong');
   await sink.stop();
   await assert.rejects(sink.bind().ask(client, { type: 'ping' }, { timeoutMs: 30 }), (e: Error & { variant?: string }) => {
     assert.equal(e.name, 'TimeoutError');

@@ -270,7 +270,7 @@ test(
         (async () => {
           while (rev.buffered.messages > 0) await new Promise((r) => setTimeout(r, 5));
         })(),
-        5_000,
+        30_000,
         'acknowledgement of every reverse envelope',
       );
     } finally {

@@ -68,7 +68,7 @@ test('a once port takes one message, then later sends are returned as undelivera
   a.returnHandle = { returnUndeliverable: (e) => returned.push(e) };
   post(a, p.portId, 'first');
   post(a, p.portId, 'second');
-  assert.equal(await rx.recv(100), 'first');
+  assert.equal(await rx.recv(30_000), 'first');
   assert.equal(returned.length, 1);
   assert.equal(returned[0]!.errors[0]!.kind, 'Unroutable');
   assert.throws(() => p.sendLocal('third'), PortClosedError);
@@ -112,12 +112,12 @@ test('an accumulating max port coalesces a burst: the receiver observes only the
   const { a, b } = pair();
   const [port, rx] = openAccumPort(b, Accumulators.max<number>());
   for (const v of [3, 9, 2, 7, 11, 4]) post(a, port.portId, v);
-  assert.equal(await rx.recv(100), 11);
+  assert.equal(await rx.recv(30_000), 11);
   assert.equal(rx.tryRecv(), undefined, 'older states were discarded');
   post(a, port.portId, 5);
-  assert.equal(await rx.recv(100), 11);
+  assert.equal(await rx.recv(30_000), 11);
   post(a, port.portId, 12);
-  assert.equal(await rx.recv(100), 12);
+  assert.equal(await rx.recv(30_000), 12);
 });
 
 test('accumulating sum and watermark ports fold updates; their ports carry the reducer spec', async () => {
@@ -182,7 +182,7 @@ test('a split port without a reducer relays every message in order', async () =>
   const split = splitPort(a, orig.portId);
   assert.ok(split.actor.equals(a.actorId));
   for (const v of [1, 2, 3, 4]) post(a, split, v);
-  const got = [await rx.recv(100), await rx.recv(100), await rx.recv(100), await rx.recv(100)];
+  const got = [await rx.recv(30_000), await rx.recv(30_000), await rx.recv(30_000), await rx.recv(30_000)];
   assert.deepEqual(got, [1, 2, 3, 4]);
 });
 
@@ -193,7 +193,7 @@ test('a reducing split port with buffer size 1 forwards each update', async () =
     const [orig, rx] = b.openPort<number>();
     const split = splitPort(a, orig.portId, { reducer: { name: 'sum' } });
     for (const v of [1, 2, 3]) post(a, split, v);
-    assert.deepEqual([await rx.recv(100), await rx.recv(100), await rx.recv(100)], [1, 2, 3]);
+    assert.deepEqual([await rx.recv(30_000), await rx.recv(30_000), await rx.recv(30_000)], [1, 2, 3]);
   } finally {
     o.restore();
   }
@@ -204,7 +204,7 @@ test('a reducing split port flushes one reduced update per 5 buffered, and holds
   const [orig, rx] = b.openPort<number>();
   const split = splitPort(a, orig.portId, { reducer: { name: 'sum' }, reducerOpts: { maxUpdateIntervalMs: 600_000 } });
   for (const v of [1, 2, 3, 4, 5, 6, 7]) post(a, split, v);
-  assert.equal(await rx.recv(100), 15);
+  assert.equal(await rx.recv(30_000), 15);
   await tick();
   assert.equal(rx.tryRecv(), undefined, 'the tail (6, 7) is held');
   a.close(); // drops the pending alarm
@@ -216,17 +216,17 @@ test('a reducing split port flushes on its age alarm', async () => {
   const split = splitPort(a, orig.portId, { reducer: { name: 'sum' }, reducerOpts: { maxUpdateIntervalMs: 20 } });
   for (const v of [10, 20, 30]) post(a, split, v);
   assert.equal(rx.tryRecv(), undefined);
-  assert.equal(await rx.recv(1000), 60);
+  assert.equal(await rx.recv(30_000), 60);
   // Size and age together: 5 flush at once, the rest on the alarm.
   for (const v of [1, 1, 1, 1, 1, 2, 2]) post(a, split, v);
-  assert.equal(await rx.recv(1000), 5);
-  assert.equal(await rx.recv(1000), 4);
+  assert.equal(await rx.recv(30_000), 5);
+  assert.equal(await rx.recv(30_000), 4);
 });
 
 test('several pending once ports (the newest kept apart from the table) each get their own reply, in any order', async () => {
   const { a, b } = pair();
   const rxs = [b.openOnceReceiver<number>(), b.openOnceReceiver<number>(), b.openOnceReceiver<number>()];
-  const got = rxs.map((rx) => rx.recv(1000));
+  const got = rxs.map((rx) => rx.recv(30_000));
   for (const i of [1, 2, 0]) post(a, rxs[i]!.portId, i * 10);
   assert.deepStrictEqual(await Promise.all(got), [0, 10, 20]);
   for (const rx of rxs) assert.equal(b.isBound(rx.portId.index), false);
@@ -238,7 +238,7 @@ test('several pending once ports (the newest kept apart from the table) each get
   );
   // a second one spills the first into the table; both are still found and unbound once
   const after = b.openOnceReceiver<number>();
-  const both = [next.recv(1000), after.recv(1000)];
+  const both = [next.recv(30_000), after.recv(30_000)];
   post(a, after.portId, 2);
   post(a, next.portId, 1);
   assert.deepStrictEqual(await Promise.all(both), [1, 2]);
@@ -246,8 +246,8 @@ test('several pending once ports (the newest kept apart from the table) each get
 
 test('closing a mailbox fails every pending once port, the newest included', async () => {
   const { b } = pair();
-  const older = b.openOnceReceiver<number>().recv(1000);
-  const newest = b.openOnceReceiver<number>().recv(1000);
+  const older = b.openOnceReceiver<number>().recv(30_000);
+  const newest = b.openOnceReceiver<number>().recv(30_000);
   b.close();
   await assert.rejects(older, PortClosedError);
   await assert.rejects(newest, PortClosedError);

@@ -9,7 +9,7 @@ test('a cast delivery that bounces comes back to the original sender with a Mult
   const victim = mesh.get(1).actorId;
   await procs[1]!.stopActor(victim);
   mesh.record.broadcast(7);
-  const env = await client.undeliverables!.recv(2000);
+  const env = await client.undeliverables!.recv(30_000);
   assert.equal(String(env.dest.actor), String(victim));
   assert.equal(env.sender.key, client.self.key);
   assert.equal(env.error?.kind, 'Multicast');

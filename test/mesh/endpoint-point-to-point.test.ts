@@ -163,7 +163,7 @@ test('bindable arguments (a Rank, a PortRef) still arrive bound to each receiver
     const mesh = p2p.perProc2.slice({ hosts: 0 });
     assert.deepEqual((await mesh.burst.call(port.bind(), 3)).values(), [3, 3, 3, 3]);
     const got: number[] = [];
-    for (let k = 0; k < 12; k++) got.push(await within(rx.recv(), 10_000, `value ${k} on the port`));
+    for (let k = 0; k < 12; k++) got.push(await within(rx.recv(), 30_000, `value ${k} on the port`));
     assert.deepEqual(
       got.sort((a, b) => a - b),
       rootRanks(mesh, p2p.perProc2)

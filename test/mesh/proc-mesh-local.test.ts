@@ -58,7 +58,7 @@ test('spawning on {replicas: 4, hosts: 2} gives an actor mesh of that shape, eac
     const am = await mesh.spawn(cx, 'test', TestActor, undefined);
     assert.equal(am.region().toString(), mesh.region().toString());
     assert.equal(am.numRanks, 8);
-    const ids = await Promise.all(am.actorRefs().map((r) => r.ask(cx, { type: 'GetActorId' }, { timeoutMs: 5000 })));
+    const ids = await Promise.all(am.actorRefs().map((r) => r.ask(cx, { type: 'GetActorId' }, { timeoutMs: 30_000 })));
     assert.deepEqual(
       ids,
       am.actorRefs().map((r) => String(r.actorId)),
@@ -156,7 +156,7 @@ test('slicing a proc mesh keeps the root region, and spawning on the slice reach
     );
     // The actors exist on the slice's procs only.
     await assert.rejects(mesh.actorStates(cx, am.name), NotExist);
-    const ids = await Promise.all(am.actorRefs().map((r) => r.ask(cx, { type: 'GetActorId' }, { timeoutMs: 5000 })));
+    const ids = await Promise.all(am.actorRefs().map((r) => r.ask(cx, { type: 'GetActorId' }, { timeoutMs: 30_000 })));
     assert.deepEqual(
       ids,
       sl.ranks.map((r) => String(r.actorId(am.name))),
@@ -178,8 +178,8 @@ test('CreateOrUpdate is idempotent by name; GetRankStatus of an unknown name is 
     const [h, rx] = cx.openPort<StatusOverlay>();
     mesh.ranks[0]!.agent.send(cx, { type: 'GetRankStatus', name: 'nobody', reply: h.bind() } as never);
     mesh.ranks[0]!.agent.send(cx, { type: 'GetRankStatus', name: 'svc', reply: h.bind(), rank: new Rank(1) } as never);
-    const a = await rx.recv(5000);
-    const b = await rx.recv(5000);
+    const a = await rx.recv(30_000);
+    const b = await rx.recv(30_000);
     assert.ok(a.isEmpty());
     assert.deepEqual(
       b.runs().map((r) => [r.start, r.end, String(r.value)]),
@@ -269,7 +269,7 @@ test('an agent accepts Configure once: a second Configure is answered with -1 an
       recordSupervisionEvents: true,
       exitOnStopAll: false,
     } as never);
-    assert.equal(await rx.recv(5000), -1);
+    assert.equal(await rx.recv(30_000), -1);
     rx.close();
     assert.deepEqual((await mesh.status(cx)).values(), [true, true], 'still configured with rank 1, still routable');
   } finally {

@@ -63,11 +63,11 @@ process.stdout.write('no newline ' + i);
     .finally(() => ttl.restore());
   await recordingStderr(async (seen) => {
     try {
-      const procs = await within(initialize(alloc), 15_000, 'initialize');
+      const procs = await within(initialize(alloc), 30_000, 'initialize');
       assert.equal(procs.length, 2);
       await eventually(() => [0, 1].every((i) => linesOf(got, i, 'stdout').length >= 3 && linesOf(got, i, 'stderr').length >= 1), 'children output');
     } finally {
-      await within(alloc.stopAndWait(), 15_000, 'stopAndWait');
+      await within(alloc.stopAndWait(), 30_000, 'stopAndWait');
     }
     for (const i of [0, 1]) {
       assert.deepEqual(linesOf(got, i, 'stdout'), [`out ${i} a`, `out ${i} b`, 'tail=7 ttl=17 env=extra-env', `no newline ${i}`]);
@@ -96,7 +96,7 @@ process.exit(3);
   let stopped: ProcState | undefined;
   try {
     for (;;) {
-      const e = await within(alloc.next(), 15_000, 'Stopped');
+      const e = await within(alloc.next(), 30_000, 'Stopped');
       assert.ok(e !== null);
       if (e.kind === 'Stopped') {
         stopped = e;
@@ -104,7 +104,7 @@ process.exit(3);
       }
     }
   } finally {
-    await within(alloc.stopAndWait(), 15_000, 'stopAndWait');
+    await within(alloc.stopAndWait(), 30_000, 'stopAndWait');
   }
   assert.ok(stopped?.kind === 'Stopped');
   assert.equal(stopped.reason.kind, 'Exited');

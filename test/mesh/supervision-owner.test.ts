@@ -44,7 +44,7 @@ test('a SIGKILLed proc reaches the owner as a proc failure and pending calls fai
   assert.notEqual(pids[0], process.pid);
   const pending = mesh.slice({ gpus: 1 }).slow.call(60_000);
   process.kill(pids[1]!, 'SIGKILL');
-  const { f } = await w.first(8000);
+  const { f } = await w.first(30_000);
   assert.equal(f.kind, 'ProcStopped');
   assert.equal(f.rank, 1);
   await assert.rejects(pending, SupervisionError);

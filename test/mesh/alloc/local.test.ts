@@ -19,7 +19,7 @@ const agentType = TestAgent.typeName;
 async function take(alloc: { next(): Promise<ProcState | null> }, n: number): Promise<ProcState[]> {
   const out: ProcState[] = [];
   for (let i = 0; i < n; i++) {
-    const e = await within(alloc.next(), 5000, `event ${i}`);
+    const e = await within(alloc.next(), 30_000, `event ${i}`);
     assert.ok(e !== null, `expected event ${i}, got end of stream`);
     out.push(e);
   }
@@ -49,7 +49,7 @@ test('local alloc of {replica: 4} yields Created and Running for points 0..3 in 
     for (const r of running) client.bind(r);
     for (const r of running) {
       const ref = ActorRef.attest<TestAgent>(r.agent.actorId);
-      const pong = await ref.ask(client.cx, { type: 'ping' }, { timeoutMs: 3000 });
+      const pong = await ref.ask(client.cx, { type: 'ping' }, { timeoutMs: 30_000 });
       assert.equal(pong.procId, r.procId.toString());
     }
   } finally {
@@ -76,7 +76,7 @@ test('initialize returns the local procs in rank order with their agents, on the
     agentParams: { hello: 'agent' },
   });
   try {
-    const procs = await within(initialize(alloc), 5000, 'initialize');
+    const procs = await within(initialize(alloc), 30_000, 'initialize');
     assert.equal(procs.length, 6);
     procs.forEach((p, i) => {
       assert.equal(p.rank, i);
@@ -86,13 +86,13 @@ test('initialize returns the local procs in rank order with their agents, on the
     const client = await clientProc();
     try {
       for (const p of procs) client.router.bind(p.procId, p.addr);
-      const pong = await ActorRef.attest<TestAgent>(procs[5]!.agent.actorId).ask(client.cx, { type: 'ping' }, { timeoutMs: 3000 });
+      const pong = await ActorRef.attest<TestAgent>(procs[5]!.agent.actorId).ask(client.cx, { type: 'ping' }, { timeoutMs: 30_000 });
       assert.deepEqual(pong.params, { hello: 'agent' }, 'agent params reach the agent');
     } finally {
       await client.close();
     }
   } finally {
-    await within(alloc.stopAndWait(), 5000, 'stopAndWait');
+    await within(alloc.stopAndWait(), 30_000, 'stopAndWait');
   }
   assert.equal(await alloc.next(), null);
 });
@@ -107,7 +107,7 @@ test('an alloc whose agent type is not registered fails initialization with a ty
   assert.equal(err.variant, 'Other');
   assert.equal(err.event?.kind, 'Failed');
   assert.match(err.message, /no::SuchAgent/);
-  await within(alloc.stopAndWait(), 5000, 'stopAndWait');
+  await within(alloc.stopAndWait(), 30_000, 'stopAndWait');
   assert.equal(await alloc.next(), null);
 });
 
@@ -138,7 +138,7 @@ test('a proc stopped during initialization makes initialize fail; a stream that 
 test('a local alloc with procName gives direct-addressed procs named after their served address', async () => {
   const alloc = await new LocalAllocator().allocate({ extent: Extent.from({ replica: 2 }), transport: 'unix', procName: 'worker', agentType });
   try {
-    const procs = await within(initialize(alloc), 5000, 'initialize');
+    const procs = await within(initialize(alloc), 30_000, 'initialize');
     for (const p of procs) {
       assert.equal(p.procId.kind, 'direct');
       assert.equal(p.procId.toString(), `${p.addr},worker`);

@@ -43,7 +43,7 @@ async function allocate(replicas: number, extra: { modules?: string[]; forwardSt
 }
 
 async function nextEvent(alloc: ProcessAlloc, what: string): Promise<ProcState | null> {
-  return within(alloc.next(), 10_000, what);
+  return within(alloc.next(), 30_000, what);
 }
 
 /** Drains the alloc to its end, returning the Stopped events by create key. */
@@ -86,7 +86,7 @@ test('process alloc of {replica: 4} runs 4 child processes covering points 0..3,
     for (const r of running) {
       client.bind(r);
       assert.ok(r.procId.kind === 'ranked' && r.procId.world.name === alloc.worldId.name, 'all procs in the alloc world');
-      const pong = await ActorRef.attest<TestAgent>(r.agent.actorId).ask(client.cx, { type: 'ping' }, { timeoutMs: 5000 });
+      const pong = await ActorRef.attest<TestAgent>(r.agent.actorId).ask(client.cx, { type: 'ping' }, { timeoutMs: 30_000 });
       const c = created.find((e) => e.createKey.equals(r.createKey))!;
       assert.equal(pong.pid, c.pid, 'the proc runs in the child process announced by Created');
       assert.equal(pong.procId, `${alloc.worldId}[${c.point.rank}]`);
@@ -105,7 +105,7 @@ test('process alloc of {replica: 4} runs 4 child processes covering points 0..3,
 
 test('a child SIGKILLed is reported as Stopped(Killed(9)) while the others keep running', async () => {
   const alloc = await allocate(2, { transport: 'tcp' });
-  const procs = await within(initialize(alloc), 10_000, 'initialize');
+  const procs = await within(initialize(alloc), 30_000, 'initialize');
   assert.ok(
     procs.every((p) => p.addr.startsWith('tcp:')),
     'procs serve on the spec transport',
@@ -124,7 +124,7 @@ test('a child SIGKILLed is reported as Stopped(Killed(9)) while the others keep 
 
 test('a child exiting with code 3 is reported as Exited(3) with the tail of its stderr', async () => {
   const alloc = await allocate(1, { forwardStderr: false });
-  const [p] = await within(initialize(alloc), 10_000, 'initialize');
+  const [p] = await within(initialize(alloc), 30_000, 'initialize');
   const client = await clientProc();
   try {
     client.router.bind(p!.procId, p!.addr);
@@ -148,7 +148,7 @@ test('children that do not exit after stop are signalled by the watchdog and rep
   const restore = config.override(PROCESS_EXIT_TIMEOUT, 300);
   try {
     const alloc = await allocate(2);
-    const procs = await within(initialize(alloc), 10_000, 'initialize');
+    const procs = await within(initialize(alloc), 30_000, 'initialize');
     const client = await clientProc();
     try {
       procs.forEach((p: AllocatedProc) => client.router.bind(p.procId, p.addr));
@@ -177,15 +177,19 @@ test("a child gets the client's config snapshot and spawns a user actor class by
   assert.ok(registeredActorModules().includes(greeterModule));
   const alloc = await allocate(1).finally(() => restore.restore());
   try {
-    const [p] = await within(initialize(alloc), 10_000, 'initialize');
+    const [p] = await within(initialize(alloc), 30_000, 'initialize');
     const client = await clientProc();
     try {
       client.router.bind(p!.procId, p!.addr);
       const agent = ActorRef.attest<TestAgent>(p!.agent.actorId);
-      assert.equal(await agent.ask(client.cx, { type: 'config', key: 'MESSAGE_TTL_DEFAULT' }, { timeoutMs: 5000 }), '17');
+      assert.equal(await agent.ask(client.cx, { type: 'config', key: 'MESSAGE_TTL_DEFAULT' }, { timeoutMs: 30_000 }), '17');
       assert.equal(config.get(MESSAGE_TTL_DEFAULT), 64, 'the override was only in force at allocation');
-      const id = await agent.ask(client.cx, { type: 'spawn', typeName: Greeter.typeName, name: 'greeter', params: { greeting: 'hello' } }, { timeoutMs: 5000 });
-      const greeting = await ActorRef.attest<Greeter>(id).ask(client.cx, { type: 'greet', who: 'parent' }, { timeoutMs: 5000 });
+      const id = await agent.ask(
+        client.cx,
+        { type: 'spawn', typeName: Greeter.typeName, name: 'greeter', params: { greeting: 'hello' } },
+        { timeoutMs: 30_000 },
+      );
+      const greeting = await ActorRef.attest<Greeter>(id).ask(client.cx, { type: 'greet', who: 'parent' }, { timeoutMs: 30_000 });
       assert.equal(greeting, `hello, parent (from pid ${alloc.pids[0]})`);
     } finally {
       await client.close();
@@ -210,7 +214,7 @@ test('when the parent process is SIGKILLed no child survives it', async () => {
         });
         parent.on('exit', (code) => reject(new Error(`parent exited early with ${code}`)));
       }),
-      15_000,
+      30_000,
       'parent allocation',
     );
     const pids = (JSON.parse(line) as { pids: number[] }).pids;
@@ -235,7 +239,7 @@ test('a child that cannot start its proc is reported as Exited(1) with the reaso
     transport: 'unix',
     agentType: 'no::SuchAgent',
   });
-  const err = await within(initialize(alloc), 10_000, 'initialize').then(
+  const err = await within(initialize(alloc), 30_000, 'initialize').then(
     () => assert.fail('expected initialize to fail'),
     (e: unknown) => e,
   );
@@ -255,7 +259,7 @@ test('a malformed frame on the bootstrap channel is dropped and the alloc carrie
   await tx.send(new Uint8Array([0xc1, 0xff, 0x00]));
   await tx.send(encode({ index: 99, msg: { type: 'Hello', addr: 'unix:/nonexistent' } }));
   await tx.close();
-  const [p] = await within(initialize(alloc), 10_000, 'initialize');
+  const [p] = await within(initialize(alloc), 30_000, 'initialize');
   assert.equal(p!.rank, 0);
   await alloc.stopAndWait();
 });
