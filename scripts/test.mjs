@@ -29,6 +29,9 @@ const child = spawn(
   { stdio: ['inherit', 'pipe', 'inherit'] },
 );
 
+// A runner stopped by a signal stops the tests it started (their own cleanup then runs).
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
+
 /** Failing tests' TAP blocks: the `not ok` line and its indented YAML diagnostics up to `...`. */
 const failures = [];
 let open = null; // { indent, lines }
