@@ -150,7 +150,7 @@ test('stop() ends only this host mesh procs: workers stay up, another host mesh 
   const pb = await (await b.spawnProcs({ gpus: 1 }, { modules: [HOST_ACTORS_MODULE] })).spawn('pb', Probe, undefined);
   const pidsA = ((await pa.whoami.call()).values() as Array<readonly [number, number, number]>).map((x) => x[1]);
   await a.stop();
-  assert.ok(await eventually(() => pidsA.every((p) => !alive(p)), 5000), 'procs of the stopped host mesh are gone');
+  assert.ok(await eventually(() => pidsA.every((p) => !alive(p)), 30_000), 'procs of the stopped host mesh are gone');
   assert.ok(
     ws.every((w) => alive(w.pid)),
     'workers stay up',
@@ -211,7 +211,7 @@ test('the client config reaches the procs on every worker, and proc output comes
     const m = await procs.spawn('p', Probe, undefined);
     assert.deepEqual((await m.tailLines.call()).values(), [7, 7, 7, 7]);
     await m.say.call('hello from a proc');
-    assert.ok(await eventually(() => lines.filter((l) => l.text === 'hello from a proc').length === 4, 5000), JSON.stringify(lines));
+    assert.ok(await eventually(() => lines.filter((l) => l.text === 'hello from a proc').length === 4, 30_000), JSON.stringify(lines));
     assert.deepEqual(
       lines
         .filter((l) => l.text === 'hello from a proc')
@@ -268,7 +268,7 @@ test('HostMesh.process starts local workers in their own process group and shutd
     pids,
   );
   await hosts.shutdown();
-  assert.ok(await eventually(() => [...pids, ...procPids].every((p) => !alive(p)), 5000));
+  assert.ok(await eventually(() => [...pids, ...procPids].every((p) => !alive(p)), 30_000));
   assert.deepEqual(pids.flatMap(childrenOf), []);
 });
 
@@ -289,7 +289,7 @@ test('a client killed with SIGKILL: the worker reaps its procs after the orphan 
   client.kill('SIGKILL');
   await exited;
   const t0 = Date.now();
-  assert.ok(await eventually(() => pids.every((p) => !alive(p)), 8000), 'orphaned procs are reaped');
+  assert.ok(await eventually(() => pids.every((p) => !alive(p)), 30_000), 'orphaned procs are reaped');
   assert.ok(Date.now() - t0 < 8000);
   assert.ok(alive(w!.pid), 'the worker stays up');
   const next = await HostMesh.attach([w!.addr], { secret: SECRET, logs: 'off' });
@@ -340,12 +340,12 @@ async function forgetfulClient(args: string[]): Promise<{ code: number | null; p
 test('a script without shutdown() exits by itself: its local workers (HostMesh.process) are shut down, attached workers stay up without its procs', async () => {
   const local = await forgetfulClient([]);
   assert.equal(local.code, 0);
-  assert.ok(await eventually(() => [...local.procs, ...local.workers].every((p) => !alive(p)), 5000), 'local workers and procs are gone');
+  assert.ok(await eventually(() => [...local.procs, ...local.workers].every((p) => !alive(p)), 30_000), 'local workers and procs are gone');
   const [w] = await workers(1);
   const attached = await forgetfulClient([w!.addr]);
   assert.equal(attached.code, 0);
   assert.deepEqual(attached.workers, [w!.pid]);
-  assert.ok(await eventually(() => attached.procs.every((p) => !alive(p)), 5000), 'its procs are stopped');
+  assert.ok(await eventually(() => attached.procs.every((p) => !alive(p)), 30_000), 'its procs are stopped');
   assert.ok(alive(w!.pid), 'the attached worker stays up');
 });
 
@@ -444,7 +444,7 @@ test('a proc killed on a worker: its rank fails with the kill reason, the worker
     });
     const who = (await m.whoami.call()).values() as Array<readonly [number, number, number]>;
     process.kill(who[3]![1], 'SIGKILL');
-    assert.ok(await eventually(() => rec.seen().length > 0, 10_000), 'the owner is told');
+    assert.ok(await eventually(() => rec.seen().length > 0, 30_000), 'the owner is told');
     assert.deepEqual([...new Set(rec.seen().map((f) => f.rank))], [3]);
     assert.match(String(rec.seen()[0]), /Killed\(9\)/);
     assert.ok(ws.every((w) => alive(w.pid)));

@@ -101,7 +101,7 @@ test(
       [fake.names('statefulsets', 'default'), fake.names('services', 'default'), fake.names('secrets', 'default'), fake.names('pods', 'default')],
       [[], [], [], []],
     );
-    assert.ok(await eventually(() => [...pids, ...who.map((x) => x[1])].every((p) => !alive(p)), 5000), 'no worker or proc is left');
+    assert.ok(await eventually(() => [...pids, ...who.map((x) => x[1])].every((p) => !alive(p)), 30_000), 'no worker or proc is left');
     assert.deepEqual(bridge.namespaces(), []);
     assert.deepEqual(bridge.links(), ['amkbr0'], 'only the bridge is left until the fake closes');
     await fake.close();
@@ -111,6 +111,6 @@ test(
       childrenOf(process.pid)
         .map((p) => `${p} ${readFileSync(`/proc/${p}/cmdline`, 'utf8').replaceAll('\0', ' ')}`)
         .filter((c) => !/esbuild/.test(c));
-    assert.ok(await eventually(() => left().length === 0, 10_000), `left: ${left().join('; ')}`);
+    assert.ok(await eventually(() => left().length === 0, 30_000), `left: ${left().join('; ')}`);
   },
 );

@@ -72,7 +72,7 @@ test('actormesh job apply / state / kill', async () => {
     assert.ok(cache.pids.every(alive));
     const kill = await runCli(['job', 'kill', '--dir', dir], env);
     assert.equal(kill.code, 0, kill.stderr);
-    assert.ok(await eventually(() => cache.pids.every((p) => !alive(p)), 5000));
+    assert.ok(await eventually(() => cache.pids.every((p) => !alive(p)), 30_000));
     const none = await runCli(['job', 'state', '--dir', dir]);
     assert.match(none.stdout, /no job in/);
   } finally {

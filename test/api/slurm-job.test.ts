@@ -101,7 +101,7 @@ test('SlurmJob batch mode: the client runs inside the allocation, attaches to it
   assert.match(execFileSync('scontrol', ['show', 'job', id], { encoding: 'utf8' }), /ExitCode=0:0/);
   const pids = readdirSync(join(dir, 'logs', id)).map((f) => Number(/pid=(\d+)/.exec(readFileSync(join(dir, 'logs', id, f), 'utf8'))![1]));
   assert.equal(pids.length, 2);
-  assert.ok(await eventually(() => pids.every((p) => !alive(p)), 6000), 'the workers ended with the job');
+  assert.ok(await eventually(() => pids.every((p) => !alive(p)), 30_000), 'the workers ended with the job');
 });
 
 test('examples/slurm.ts runs as the README shows: 4 members on 2 nodes answer, then the job is cancelled and no worker or proc is left', { skip }, async () => {
@@ -145,7 +145,7 @@ test('examples/slurm.ts runs as the README shows: 4 members on 2 nodes answer, t
     assert.equal(new Set(members.map((m) => m.pid)).size, 4);
     assert.match(r.stdout, /\njob killed\n$/);
     const pids = [...new Set(members.flatMap((m) => [m.pid, m.worker]))];
-    assert.ok(await eventually(() => pids.every((p) => !alive(p)), 6000), 'the workers and their procs are gone');
+    assert.ok(await eventually(() => pids.every((p) => !alive(p)), 30_000), 'the workers and their procs are gone');
     const q = execFileSync('squeue', ['-h', '-j', id, '-o', '%T'], { encoding: 'utf8' }).trim();
     assert.ok(q === '' || q === 'CANCELLED' || q === 'COMPLETING', `job state after kill: ${q}`);
     assert.ok(!existsSync(join(jobDir, 'job.json')), 'kill() removed the cache');
@@ -194,7 +194,7 @@ test(
       await w!.stop();
       const pids = w!.infos.map((i) => i.pid);
       await job.kill();
-      assert.ok(await eventually(() => pids.every((p) => !alive(p)), 6000), 'the workers are gone');
+      assert.ok(await eventually(() => pids.every((p) => !alive(p)), 30_000), 'the workers are gone');
     } finally {
       await job.kill();
     }

@@ -59,7 +59,7 @@ test('SSHJob: a worker per host through ssh, the secret on stdin (not argv), rea
     const cache = JSON.parse(readFileSync(join(dir, 'job', 'job.json'), 'utf8')) as { pids: number[] };
     const workerPids = trainers!.infos.map((i) => i.pid);
     await job.kill();
-    assert.ok(await eventually(() => [...cache.pids, ...workerPids].every((p) => !alive(p)), 5000), 'workers and ssh sessions are gone');
+    assert.ok(await eventually(() => [...cache.pids, ...workerPids].every((p) => !alive(p)), 30_000), 'workers and ssh sessions are gone');
   } finally {
     await job.kill();
     rmSync(dir, { recursive: true, force: true });
