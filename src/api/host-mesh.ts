@@ -131,9 +131,15 @@ interface NetClient extends MeshClient {
   onBounce(addr: string, f: (why: string) => void): () => void;
 }
 
-/** Per worker address: keepalives of the host meshes on it, and link-loss detection. */
+/**
+ * Per worker (an address and the incarnation attached to there): keepalives of the host meshes
+ * on it, and loss detection. A worker replaced at the same address is another worker: its
+ * attach finds a different incarnation, and the old watch is lost (docs/architecture.md API-5).
+ */
 interface HostWatch {
   readonly addr: string;
+  /** The worker's incarnation, from the attach that made this watch. */
+  incarnation: string | undefined;
   readonly hostMeshes: Set<string>;
   /** Called once if the host is lost. */
   readonly onLost: Set<(why: string) => void>;
@@ -309,11 +315,12 @@ function tickWatches(nc: NetClient): void {
   }
 }
 
-function hostLost(nc: NetClient, w: HostWatch, why: string): void {
+/** `w`'s worker is gone: its host meshes' ranks there fail. `abortLink` false when the link to the address already serves the worker that replaced it. */
+function hostLost(nc: NetClient, w: HostWatch, why: string, abortLink = true): void {
   if (w.lost !== undefined) return;
   w.lost = why;
   if (w.hostMeshes.size > 0) console.warn(`actormesh: host ${w.addr} lost: ${why}`);
-  nc.router.abortClient(w.addr, `host ${w.addr} lost: ${why}`);
+  if (abortLink) nc.router.abortClient(w.addr, `host ${w.addr} lost: ${why}`);
   for (const f of [...w.onLost]) {
     try {
       f(why);
@@ -326,7 +333,7 @@ function hostLost(nc: NetClient, w: HostWatch, why: string): void {
 function watchFor(nc: NetClient, addr: string): HostWatch {
   let w = nc.watches.get(addr);
   if (w === undefined || w.lost !== undefined) {
-    w = { addr, hostMeshes: new Set(), onLost: new Set(), lost: undefined, lastHeard: Date.now(), replies: undefined };
+    w = { addr, incarnation: undefined, hostMeshes: new Set(), onLost: new Set(), lost: undefined, lastHeard: Date.now(), replies: undefined };
     nc.watches.set(addr, w);
   }
   return w;
@@ -350,11 +357,19 @@ interface AttachRun {
 
 async function attachOne(run: AttachRun, addr: string): Promise<AttachResult> {
   const { nc } = run;
-  // A host given up on is dialed afresh; a worker restarted at this address ends the old session
-  // (ServerRestarted) and the request bounces: then once more on a fresh session (Monarch #4310).
-  if (nc.watches.get(addr)?.lost !== undefined) nc.router.redial(addr, `re-attaching to ${addr}`);
+  // A host given up on is dialed afresh.
+  const lostBefore = nc.watches.get(addr)?.lost !== undefined;
+  if (lostBefore) nc.router.redial(addr, `re-attaching to ${addr}`);
   const first = await attachOnce(run, addr);
-  if (first.ok || !/restart/i.test(first.failure.detail)) return first;
+  if (first.ok) return first;
+  // The worker this process knew at addr is gone: a new one there ended the old session
+  // (ServerRestarted; Monarch #4310), or the old one was declared lost while this attach used its
+  // link. The new worker is another worker: its old watch is lost (without aborting the link,
+  // which is redialed here), and it is attached once more on a fresh session.
+  const w = nc.watches.get(addr);
+  const restarted = /restart/i.test(first.failure.detail);
+  if (!restarted && (lostBefore || w?.lost === undefined)) return first;
+  if (w !== undefined && w.lost === undefined) hostLost(nc, w, `the worker at ${addr} was restarted: ${first.failure.detail}`, false);
   nc.router.redial(addr, `${addr} restarted`);
   return attachOnce(run, addr);
 }
@@ -375,9 +390,12 @@ async function attachOnce(run: AttachRun, addr: string): Promise<AttachResult> {
         else if (err.variant === 'TlsError') resolve(fail('Unauthorized', err.message));
         else resolve(fail('Unreachable', err.message));
       });
+      // The connect timeout counts from this attach: a link to this address lost long before (an
+      // earlier worker there, since replaced) is given the whole timeout to come up again.
+      const started = Date.now();
       const connectCheck = setInterval(() => {
         const link = nc.router.linkState(addr);
-        if (link !== undefined && !link.connected && link.downSinceMs !== undefined && Date.now() - link.downSinceMs > connectTimeoutMs)
+        if (link !== undefined && !link.connected && link.downSinceMs !== undefined && Date.now() - Math.max(link.downSinceMs, started) > connectTimeoutMs)
           resolve(fail('Unreachable', `nothing accepted a connection at ${addr} for ${connectTimeoutMs} ms`));
       }, 50);
       timers.push(connectCheck as unknown as NodeJS.Timeout);
@@ -523,7 +541,7 @@ export class HostMeshRef {
     });
     const unlost: Array<() => void> = [];
     this.hosts.forEach((addr, h) => {
-      const w = watchFor(nc, addr);
+      const w = this.owner?.watchOf(addr) ?? watchFor(nc, addr);
       w.hostMeshes.add(this.name);
       const f = (why: string) => alloc.hostLost(h, why);
       w.onLost.add(f);
@@ -624,6 +642,12 @@ export class HostMesh implements IdleStoppable {
   /** @internal */ readonly logsEnabled: boolean;
   private state: 'attached' | 'stopped' | 'shut down' = 'attached';
   private locals: LocalWorkers | undefined;
+  /**
+   * The watch of each host from this mesh's attach. A host lost stays lost for this mesh: a new
+   * worker later at the same address (watched afresh by later attaches) is never taken for it,
+   * so stop() and shutdown() never reach a worker this mesh did not attach to.
+   */
+  private readonly watches: ReadonlyMap<string, HostWatch>;
   /** What each worker said when attached. */
   readonly infos: readonly HostInfo[];
   readonly ref: HostMeshRef;
@@ -634,9 +658,11 @@ export class HostMesh implements IdleStoppable {
     hosts: readonly string[],
     infos: readonly HostInfo[],
     logs: AttachOptions['logs'],
+    watches: ReadonlyMap<string, HostWatch>,
   ) {
     this.ref = new HostMeshRef(name, hosts, undefined, this);
     this.infos = infos;
+    this.watches = watches;
     // A script that never calls stop()/shutdown() still ends: once idle, this mesh is stopped.
     thisHost().adopt(this);
     this.logsEnabled = logs !== 'off';
@@ -709,6 +735,12 @@ export class HostMesh implements IdleStoppable {
       inst.stop();
     }
     const bad = results.filter((r): r is { ok: false; failure: AttachFailure } => !r.ok).map((r) => r.failure);
+    // A link to an address where nothing listens is not left retrying in the background, unless
+    // a host mesh of this process still watches a worker there.
+    for (const f of bad) {
+      const w = nc.watches.get(f.host);
+      if (f.reason === 'Unreachable' && (w === undefined || w.lost !== undefined)) nc.router.redial(f.host, `attach to ${f.host} failed: ${f.detail}`);
+    }
     if (bad.length > 0) {
       // Fail closed: the workers that answered forget this host mesh.
       results.forEach((r, i) => {
@@ -725,8 +757,18 @@ export class HostMesh implements IdleStoppable {
     const infos = results.map((r) => (r as { ok: true; info: HostInfo }).info);
     for (const i of infos)
       if (i.version !== PACKAGE_VERSION) console.warn(`actormesh: worker ${i.addr} runs actormesh ${i.version}, this client ${PACKAGE_VERSION}`);
-    for (const h of hosts) watchFor(nc, h).hostMeshes.add(name);
-    return new HostMesh(ncP, name, hosts, infos, opts.logs);
+    const watches = new Map<string, HostWatch>();
+    hosts.forEach((h, i) => {
+      const incarnation = infos[i]!.incarnation;
+      const prev = nc.watches.get(h);
+      if (prev !== undefined && prev.lost === undefined && prev.incarnation !== undefined && prev.incarnation !== incarnation)
+        hostLost(nc, prev, `the worker at ${h} was replaced (incarnation ${prev.incarnation}, now ${incarnation})`, false);
+      const w = watchFor(nc, h);
+      w.incarnation ??= incarnation;
+      w.hostMeshes.add(name);
+      watches.set(h, w);
+    });
+    return new HostMesh(ncP, name, hosts, infos, opts.logs, watches);
   }
 
   /**
@@ -793,6 +835,11 @@ export class HostMesh implements IdleStoppable {
     return this.locals !== undefined ? this.shutdown() : this.stop();
   }
 
+  /** @internal The watch of host `addr` from this mesh's attach. */
+  watchOf(addr: string): HostWatch | undefined {
+    return this.watches.get(addr);
+  }
+
   /** @internal */
   checkUsable(): void {
     if (this.state !== 'attached') throw new HostMeshStoppedError(this.name, this.state);
@@ -821,7 +868,7 @@ export class HostMesh implements IdleStoppable {
     const wait = config.get(MESH_TERMINATE_TIMEOUT) + 5000;
     await Promise.all(
       this.hosts.map(async (addr) => {
-        const w = nc.watches.get(addr);
+        const w = this.watches.get(addr);
         w?.hostMeshes.delete(this.name);
         if (w?.lost !== undefined) return;
         const [ph, prx] = nc.cx.openOncePort<number>('StopProcsReply');
@@ -847,7 +894,7 @@ export class HostMesh implements IdleStoppable {
     const missing: string[] = [];
     await Promise.all(
       this.hosts.map(async (addr) => {
-        const w = nc.watches.get(addr);
+        const w = this.watches.get(addr);
         w?.hostMeshes.delete(this.name);
         if (w?.lost !== undefined) {
           missing.push(addr);
@@ -862,7 +909,7 @@ export class HostMesh implements IdleStoppable {
         } catch {
           missing.push(addr);
         }
-        nc.watches.delete(addr);
+        if (nc.watches.get(addr) === w) nc.watches.delete(addr);
       }),
     );
     if (this.locals !== undefined) await reapLocalWorkers(this.locals, timeout);

@@ -1,7 +1,8 @@
 // Host meshes across machines, on loopback (tier A): real `actormesh worker` processes, a client
 // that attaches to them, procs spawned on them, stop / shutdown, and each failure mode.
 // Pins docs/architecture.md HOST-1 (one port per machine), HOST-3 (procs belong to a host mesh),
-// API-1 (attach fails closed), API-2 (a host is lost only through its link).
+// API-1 (attach fails closed), API-2 (a host is lost only through its link), API-5 (a host mesh
+// belongs to the worker incarnations it attached to).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -320,8 +321,39 @@ test('a worker restarted on the same address: a long-lived client attaches again
     who.map((x) => x[2]),
     [w2.pid, w2.pid],
   );
-  assert.deepEqual((await h2.shutdown()).missingHosts, []);
+  // The old host mesh's shutdown reports its lost worker at once, and never reaches the new
+  // worker at the same address, which keeps serving the new host mesh.
   assert.deepEqual((await h1.shutdown()).missingHosts, [w1.addr]);
+  assert.ok(alive(w2.pid), 'the new worker is untouched by the old host mesh shutdown');
+  assert.deepEqual(
+    ((await m2.whoami.call()).values() as Array<readonly [number, number, number]>).map((x) => x[2]),
+    [w2.pid, w2.pid],
+  );
+  assert.deepEqual((await h2.shutdown()).missingHosts, []);
+});
+
+test('the connect timeout counts from the attach: a worker coming up on an address whose link has been down for longer is attached', async () => {
+  // The host stays watched (not declared lost) while its link is down, so nothing redials it.
+  const restore = [config.override(MESH_HOST_LINK_TIMEOUT, 600_000), config.override(MESH_HOST_UNRESPONSIVE_TIMEOUT, 600_000)];
+  const port = await freePort();
+  const w1 = await startWorker(['--listen', `tcp:127.0.0.1:${port}`], ENV);
+  const h1 = await HostMesh.attach([w1.addr], { secret: SECRET, logs: 'off' });
+  try {
+    process.kill(-w1.pid, 'SIGKILL');
+    await w1.exited;
+    // The link to the address is now down (retrying) for longer than the next attach's connect
+    // timeout; that attach starts before the new worker listens, and must wait for it.
+    const connectTimeoutMs = 8000;
+    await new Promise((r) => setTimeout(r, connectTimeoutMs + 500));
+    const attaching = HostMesh.attach([w1.addr], { secret: SECRET, logs: 'off', connectTimeoutMs });
+    const w2 = await startWorker(['--listen', `tcp:127.0.0.1:${port}`], ENV);
+    const h2 = await attaching;
+    assert.equal(h2.infos[0]!.pid, w2.pid);
+    assert.deepEqual((await h2.shutdown()).missingHosts, []);
+  } finally {
+    for (const r of restore) r.restore();
+    await h1.shutdown();
+  }
 });
 
 /** Runs the forgetful client to its end (it must exit by itself); its JSON line. */
