@@ -15,4 +15,4 @@ export { SlurmJob, type SlurmJobSpec, type SlurmJobOptions } from './slurm-job.j
 export { KubernetesJob, type KubernetesJobSpec, type KubernetesJobOptions, type KubernetesMeshSpec } from './kubernetes-job.js';
 export { KubeApiError } from './kube-client.js';
 export { KubeConfigError, KubernetesError, type KubernetesErrorVariant } from './kube-yaml.js';
-export { PodsNotReadyError } from './kube-pods.js';
+export { PodsNotReadyError, formatReadyProgress, type ReadyProgress } from './kube-pods.js';

@@ -45,8 +45,22 @@ export interface RankedPod {
 /** Progress of a wait: the Ready ranks of one mesh after each change. */
 export interface ReadyProgress {
   readonly mesh: string;
+  /** Why this report: the set of Ready ranks changed, or the API server ended the watch (it is resumed). */
+  readonly event: 'ready-changed' | 'watch-ended';
   readonly ready: readonly number[];
   readonly replicas: number;
+  /** The ranks still without a Ready pod, and for each what its pod is doing. */
+  readonly missing: readonly number[];
+  readonly why: readonly string[];
+  /** Since the wait began. */
+  readonly elapsedMs: number;
+}
+
+/** One line for people: `mesh w: 1/2 pods Ready after 3 s; waiting for ranks [1] (w-1: Pending, not Ready)`. */
+export function formatReadyProgress(p: ReadyProgress): string {
+  const head = p.event === 'watch-ended' ? `mesh ${p.mesh}: the API server ended the watch, resuming; ` : `mesh ${p.mesh}: `;
+  const waiting = p.missing.length > 0 ? `; waiting for ranks [${p.missing.join(', ')}] (${p.why.join('; ')})` : '';
+  return `${head}${p.ready.length}/${p.replicas} pods Ready after ${Math.round(p.elapsedMs / 1000)} s${waiting}`;
 }
 
 /** Not every rank became Ready before the deadline; `missing` names them per mesh. */
@@ -131,15 +145,15 @@ export async function awaitRanks(
   opts: {
     readonly timeoutMs: number;
     readonly onProgress?: (p: ReadyProgress) => void;
-    readonly onWatchEnded?: (mesh: string, resourceVersion: string | undefined) => void;
   },
 ): Promise<Record<string, RankedPod[]>> {
-  const deadline = Date.now() + opts.timeoutMs;
+  const started = Date.now();
+  const deadline = started + opts.timeoutMs;
   const stop = new AbortController();
   const timer = setTimeout(() => stop.abort(), opts.timeoutMs);
   const last = new Map<string, { missing: number[]; why: string[] }>();
   try {
-    const results = await Promise.allSettled(queries.map((q) => awaitMesh(client, q, deadline, stop.signal, opts, last)));
+    const results = await Promise.allSettled(queries.map((q) => awaitMesh(client, q, deadline, stop.signal, opts, last, started)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof DeadlineError));
     if (failed !== undefined) throw failed.reason;
     if (results.some((r) => r.status === 'rejected'))
@@ -168,12 +182,15 @@ async function awaitMesh(
   q: MeshQuery,
   deadline: number,
   signal: AbortSignal,
-  opts: { readonly onProgress?: (p: ReadyProgress) => void; readonly onWatchEnded?: (mesh: string, resourceVersion: string | undefined) => void },
+  opts: { readonly onProgress?: (p: ReadyProgress) => void },
   last: Map<string, { missing: number[]; why: string[] }>,
+  started: number,
 ): Promise<RankedPod[]> {
   const pods = new Map<string, PodView>();
   let rv: string | undefined;
   let reported = '';
+  const report = (event: ReadyProgress['event'], t: ReturnType<typeof rankTable>, ready: number[]) =>
+    opts.onProgress?.({ mesh: q.mesh, event, ready, replicas: q.replicas, missing: t.missing, why: t.why, elapsedMs: Date.now() - started });
   /** The rank-ordered workers once all are Ready; reports progress when the Ready set changed. */
   const check = (): RankedPod[] | undefined => {
     const t = rankTable(q, pods.values());
@@ -182,7 +199,7 @@ async function awaitMesh(
     const key = ready.join(',');
     if (key !== reported) {
       reported = key;
-      opts.onProgress?.({ mesh: q.mesh, ready, replicas: q.replicas });
+      report('ready-changed', t, ready);
     }
     return t.missing.length === 0 ? ready.map((r) => t.found.get(r)!) : undefined;
   };
@@ -216,7 +233,12 @@ async function awaitMesh(
       rv = r.resourceVersion;
       if (done !== undefined) return done;
       if (r.ended === 'aborted') throw new DeadlineError();
-      opts.onWatchEnded?.(q.mesh, rv);
+      const t = rankTable(q, pods.values());
+      report(
+        'watch-ended',
+        t,
+        [...t.found.keys()].sort((a, b) => a - b),
+      );
       await new Promise((r) => setTimeout(r, 50)); // a server that ends watches at once is not hammered
     } catch (e) {
       if (e instanceof KubeApiError && e.status === 410) {

@@ -39,7 +39,7 @@ import {
   type MeshManifestInput,
   type PodTemplate,
 } from './kube-manifests.js';
-import { awaitRanks, readyRanks, type MeshQuery, type RankedPod, type ReadyProgress } from './kube-pods.js';
+import { awaitRanks, formatReadyProgress, readyRanks, type MeshQuery, type RankedPod, type ReadyProgress } from './kube-pods.js';
 import { startPortForwards, type PortForwards } from './kube-port-forward.js';
 
 /** One mesh of a `KubernetesJob`. */
@@ -249,9 +249,9 @@ export class KubernetesJob extends CachedJob {
       const progress =
         this.opts.onProgress ??
         ((p: ReadyProgress) => {
-          if (Date.now() - lastLine < 1000 && p.ready.length < p.replicas) return;
+          if (Date.now() - lastLine < 1000 && p.ready.length < p.replicas && p.event === 'ready-changed') return;
           lastLine = Date.now();
-          process.stderr.write(`actormesh job: mesh ${p.mesh}: ${p.ready.length}/${p.replicas} pods Ready\n`);
+          process.stderr.write(`actormesh job: ${formatReadyProgress(p)}\n`);
         });
       this.seen = await awaitRanks(this.client, this.queries(spec), { timeoutMs: this.opts.startTimeoutMs ?? 600_000, onProgress: progress });
     } catch (e) {

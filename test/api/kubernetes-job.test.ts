@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { KubernetesJob } from '../../src/api/kubernetes-job.js';
 import { KubeApiError, KubeClient, KubeConfigError, inClusterConnection, kubeconfigConnection } from '../../src/api/kube-client.js';
 import { headlessService, meshSecret, statefulSet, type MeshManifestInput } from '../../src/api/kube-manifests.js';
-import { PodsNotReadyError, type ReadyProgress } from '../../src/api/kube-pods.js';
+import { PodsNotReadyError, formatReadyProgress, type ReadyProgress } from '../../src/api/kube-pods.js';
 import { parseYamlDocuments } from '../../src/api/kube-yaml.js';
 import { JobError } from '../../src/api/job.js';
 import { FakeKube } from '../_support/fake-kube.js';
@@ -353,7 +353,7 @@ test('readiness flapping: a rank that turns NotReady is given back, and the job 
     fake.setReady('default', 'w-0', true);
     await applied;
     assert.deepEqual(
-      progress.seen.map((p) => p.ready.join('+')),
+      progress.seen.filter((p) => p.event === 'ready-changed').map((p) => p.ready.join('+')),
       ['0', '', '1', '0+1'],
     );
     const { w } = await job.state();
@@ -366,7 +366,7 @@ test('readiness flapping: a rank that turns NotReady is given back, and the job 
   });
 });
 
-test('a watch that ends early is resumed from its last resourceVersion', async () => {
+test('a watch that ends early is resumed from its last resourceVersion, and the report of its end names the missing ranks', async () => {
   await withFake(80, async (fake, dir) => {
     const labels = { 'app.kubernetes.io/name': 'actormesh-worker', 'actormesh.dev/mesh': 'w' };
     await addSecret(fake, 'default', 'mesh-secret', 'resume');
@@ -390,6 +390,15 @@ test('a watch that ends early is resumed from its last resourceVersion', async (
     assert.ok(watches.length >= 2, `the watch was resumed: ${watches.join(' | ')}`);
     const rvs = watches.map((r) => Number(new URLSearchParams(r.split('?')[1]).get('resourceVersion')));
     assert.ok(rvs[1]! > rvs[0]!, `resumed from a later resourceVersion: ${rvs.join(', ')}`);
+    // Each early end was reported with the ranks still awaited and what their pods are doing.
+    const ended = progress.seen.filter((p) => p.event === 'watch-ended');
+    assert.ok(ended.length >= 1, 'the early end of the watch was reported');
+    assert.deepEqual(ended[0]!.missing, [1]);
+    assert.deepEqual(ended[0]!.why, ['w-1: Running, not Ready']);
+    assert.match(
+      formatReadyProgress(ended[0]!),
+      /^mesh w: the API server ended the watch, resuming; 1\/2 pods Ready after \d+ s; waiting for ranks \[1\] \(w-1: Running, not Ready\)$/,
+    );
     await job.kill();
   });
 });
