@@ -327,20 +327,29 @@ test('attach-only: pods found by label, rank from pod-index (or the name), the s
   });
 });
 
+/**
+ * Attach-only pods w-0 and w-1 (not Ready yet) backed by workers at `ips`, the mesh secret in a
+ * Secret, and a job for mesh w (2 replicas) whose progress reports are recorded.
+ */
+async function twoPodMesh(fake: FakeKube, dir: string, ips: [string, string], secret: string) {
+  const labels = { 'app.kubernetes.io/name': 'actormesh-worker', 'actormesh.dev/mesh': 'w' };
+  await addSecret(fake, 'default', 'mesh-secret', secret);
+  const ws = await workerPods(fake, 'default', 'w', ips, secret, labels, false);
+  const progress = progressLog();
+  const job = new KubernetesJob(
+    { namespace: 'default', kubeconfig: fake.kubeconfig(), secretName: 'mesh-secret' },
+    { dir, attach: { logs: 'off' }, onProgress: progress.onProgress },
+  ).addMesh('w', {
+    replicas: 2,
+    port: Number(/:(\d+)$/.exec(ws[0]!.addr)![1]),
+  });
+  return { ws, progress, job };
+}
+
 test('readiness flapping: a rank that turns NotReady is given back, and the job waits until every rank is Ready at once', async () => {
   await withFake(70, async (fake, dir) => {
-    const labels = { 'app.kubernetes.io/name': 'actormesh-worker', 'actormesh.dev/mesh': 'w' };
-    await addSecret(fake, 'default', 'mesh-secret', 'flap');
-    const ws = await workerPods(fake, 'default', 'w', ['127.0.0.70', '127.0.0.71'], 'flap', labels, false);
+    const { ws, progress, job } = await twoPodMesh(fake, dir, ['127.0.0.70', '127.0.0.71'], 'flap');
     fake.setReady('default', 'w-0', true);
-    const progress = progressLog();
-    const job = new KubernetesJob(
-      { namespace: 'default', kubeconfig: fake.kubeconfig(), secretName: 'mesh-secret' },
-      { dir, attach: { logs: 'off' }, onProgress: progress.onProgress },
-    ).addMesh('w', {
-      replicas: 2,
-      port: Number(/:(\d+)$/.exec(ws[0]!.addr)![1]),
-    });
     let settled = false;
     const applied = job.apply().finally(() => (settled = true));
     await progress.until((p) => p.ready.join() === '0');
@@ -368,18 +377,8 @@ test('readiness flapping: a rank that turns NotReady is given back, and the job 
 
 test('a watch that ends early is resumed from its last resourceVersion, and the report of its end names the missing ranks', async () => {
   await withFake(80, async (fake, dir) => {
-    const labels = { 'app.kubernetes.io/name': 'actormesh-worker', 'actormesh.dev/mesh': 'w' };
-    await addSecret(fake, 'default', 'mesh-secret', 'resume');
-    const ws = await workerPods(fake, 'default', 'w', ['127.0.0.80', '127.0.0.81'], 'resume', labels, false);
+    const { progress, job } = await twoPodMesh(fake, dir, ['127.0.0.80', '127.0.0.81'], 'resume');
     fake.endWatchesAfter = 1; // every watch stream ends after its first event
-    const progress = progressLog();
-    const job = new KubernetesJob(
-      { namespace: 'default', kubeconfig: fake.kubeconfig(), secretName: 'mesh-secret' },
-      { dir, attach: { logs: 'off' }, onProgress: progress.onProgress },
-    ).addMesh('w', {
-      replicas: 2,
-      port: Number(/:(\d+)$/.exec(ws[0]!.addr)![1]),
-    });
     const applied = job.apply();
     await fake.watchOpened();
     fake.setReady('default', 'w-0', true);
