@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { HostMesh } from '../../src/index.js';
 import { config, MESH_HOST_LINK_TIMEOUT, MESH_HOST_UNRESPONSIVE_TIMEOUT, MESH_KEEPALIVE_INTERVAL } from '../../src/core/index.js';
 import { Probe, HOST_ACTORS_MODULE } from '../host/fixtures/host-actors.js';
-import { eventually, runCli, startWorker, stopAll } from '../host/_workers.js';
+import { runCli, startWorker, stopAll } from '../host/_workers.js';
+import { eventually } from '../_support/eventually.js';
 import { failureRecorder } from '../_support/failure-recorder.js';
 import { NetnsBridge, ip, netnsSkip } from '../_support/netns.js';
 
@@ -102,7 +103,7 @@ test(
       // Long cut: host 1's rank fails; host 0 keeps answering.
       ip('link', 'set', `${NS[1]}a`, 'down');
       const t0 = Date.now();
-      assert.ok(await eventually(() => rec.seen().length > 0, 20_000), 'the long cut became a supervision failure');
+      await eventually(() => rec.seen().length > 0, 'the long cut became a supervision failure', 20_000, 50);
       const took = Date.now() - t0;
       assert.ok(took >= 5000, `failed after ${took} ms, before MESH_HOST_UNRESPONSIVE_TIMEOUT: ${rec.seen().map(String).join('; ')}`);
       assert.deepEqual([...new Set(rec.seen().map((f) => f.rank))], [1]);

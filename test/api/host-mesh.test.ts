@@ -29,7 +29,8 @@ import { DialMailboxRouter, serveMailbox } from '../../src/mailbox/index.js';
 import { serve, formatAddr } from '../../src/channel/index.js';
 import { channelDialer } from '../../src/mailbox/client.js';
 import { Probe, HOST_ACTORS_MODULE } from '../host/fixtures/host-actors.js';
-import { alive, childrenOf, eventually, freePort, runCli, startWorker, stopAll, type Worker } from '../host/_workers.js';
+import { alive, childrenOf, freePort, runCli, startWorker, stopAll, type Worker } from '../host/_workers.js';
+import { eventually } from '../_support/eventually.js';
 import { failureRecorder } from '../_support/failure-recorder.js';
 
 const SECRET = 'test-secret-0123456789';
@@ -151,7 +152,7 @@ test('stop() ends only this host mesh procs: workers stay up, another host mesh 
   const pb = await (await b.spawnProcs({ gpus: 1 }, { modules: [HOST_ACTORS_MODULE] })).spawn('pb', Probe, undefined);
   const pidsA = ((await pa.whoami.call()).values() as Array<readonly [number, number, number]>).map((x) => x[1]);
   await a.stop();
-  assert.ok(await eventually(() => pidsA.every((p) => !alive(p)), 30_000), 'procs of the stopped host mesh are gone');
+  await eventually(() => pidsA.every((p) => !alive(p)), 'procs of the stopped host mesh are gone', 30_000, 50);
   assert.ok(
     ws.every((w) => alive(w.pid)),
     'workers stay up',
@@ -212,7 +213,12 @@ test('the client config reaches the procs on every worker, and proc output comes
     const m = await procs.spawn('p', Probe, undefined);
     assert.deepEqual((await m.tailLines.call()).values(), [7, 7, 7, 7]);
     await m.say.call('hello from a proc');
-    assert.ok(await eventually(() => lines.filter((l) => l.text === 'hello from a proc').length === 4, 30_000), JSON.stringify(lines));
+    await eventually(
+      () => lines.filter((l) => l.text === 'hello from a proc').length === 4,
+      () => JSON.stringify(lines),
+      30_000,
+      50,
+    );
     assert.deepEqual(
       lines
         .filter((l) => l.text === 'hello from a proc')
@@ -244,7 +250,12 @@ test('a worker killed with SIGKILL: its ranks fail in onSupervise, a call waitin
   process.kill(-ws[1]!.pid, 'SIGKILL');
   await assert.rejects(pending);
   const rejectedAfter = Date.now() - t0;
-  assert.ok(await eventually(() => rec.seen().length >= 2, 15_000), `failures: ${rec.seen().map(String).join('; ')}`);
+  await eventually(
+    () => rec.seen().length >= 2,
+    () => `failures: ${rec.seen().map(String).join('; ')}`,
+    15_000,
+    50,
+  );
   assert.ok(Date.now() - t0 < 15_000);
   assert.ok(rejectedAfter < 15_000, `the pending call rejected after ${rejectedAfter} ms`);
   const failedRanks = [...new Set(rec.seen().map((f) => f.rank))].sort();
@@ -269,7 +280,7 @@ test('HostMesh.process starts local workers in their own process group and shutd
     pids,
   );
   await hosts.shutdown();
-  assert.ok(await eventually(() => [...pids, ...procPids].every((p) => !alive(p)), 30_000));
+  await eventually(() => [...pids, ...procPids].every((p) => !alive(p)), 'condition', 30_000, 50);
   assert.deepEqual(pids.flatMap(childrenOf), []);
 });
 
@@ -290,7 +301,7 @@ test('a client killed with SIGKILL: the worker reaps its procs after the orphan 
   client.kill('SIGKILL');
   await exited;
   const t0 = Date.now();
-  assert.ok(await eventually(() => pids.every((p) => !alive(p)), 30_000), 'orphaned procs are reaped');
+  await eventually(() => pids.every((p) => !alive(p)), 'orphaned procs are reaped', 30_000, 50);
   assert.ok(Date.now() - t0 < 8000);
   assert.ok(alive(w!.pid), 'the worker stays up');
   const next = await HostMesh.attach([w!.addr], { secret: SECRET, logs: 'off' });
@@ -372,12 +383,12 @@ async function forgetfulClient(args: string[]): Promise<{ code: number | null; p
 test('a script without shutdown() exits by itself: its local workers (HostMesh.process) are shut down, attached workers stay up without its procs', async () => {
   const local = await forgetfulClient([]);
   assert.equal(local.code, 0);
-  assert.ok(await eventually(() => [...local.procs, ...local.workers].every((p) => !alive(p)), 30_000), 'local workers and procs are gone');
+  await eventually(() => [...local.procs, ...local.workers].every((p) => !alive(p)), 'local workers and procs are gone', 30_000, 50);
   const [w] = await workers(1);
   const attached = await forgetfulClient([w!.addr]);
   assert.equal(attached.code, 0);
   assert.deepEqual(attached.workers, [w!.pid]);
-  assert.ok(await eventually(() => attached.procs.every((p) => !alive(p)), 30_000), 'its procs are stopped');
+  await eventually(() => attached.procs.every((p) => !alive(p)), 'its procs are stopped', 30_000, 50);
   assert.ok(alive(w!.pid), 'the attached worker stays up');
 });
 
@@ -476,7 +487,7 @@ test('a proc killed on a worker: its rank fails with the kill reason, the worker
     });
     const who = (await m.whoami.call()).values() as Array<readonly [number, number, number]>;
     process.kill(who[3]![1], 'SIGKILL');
-    assert.ok(await eventually(() => rec.seen().length > 0, 30_000), 'the owner is told');
+    await eventually(() => rec.seen().length > 0, 'the owner is told', 30_000, 50);
     assert.deepEqual([...new Set(rec.seen().map((f) => f.rank))], [3]);
     assert.match(String(rec.seen()[0]), /Killed\(9\)/);
     assert.ok(ws.every((w) => alive(w.pid)));

@@ -15,7 +15,8 @@ import { KubernetesJob } from '../../src/api/kubernetes-job.js';
 import { FakeKube } from '../_support/fake-kube.js';
 import { NetnsBridge, netnsSkip, type NetnsBridgeOptions } from '../_support/netns.js';
 import { Probe, HOST_ACTORS_MODULE } from '../host/fixtures/host-actors.js';
-import { CLI, alive, childrenOf, eventually, stopAll } from '../host/_workers.js';
+import { CLI, alive, childrenOf, stopAll } from '../host/_workers.js';
+import { eventually } from '../_support/eventually.js';
 
 const skip = netnsSkip();
 const NETNS: NetnsBridgeOptions = { bridge: 'amkbr0', prefix: 'amk', subnet: '10.77.3' };
@@ -101,7 +102,7 @@ test(
       [fake.names('statefulsets', 'default'), fake.names('services', 'default'), fake.names('secrets', 'default'), fake.names('pods', 'default')],
       [[], [], [], []],
     );
-    assert.ok(await eventually(() => [...pids, ...who.map((x) => x[1])].every((p) => !alive(p)), 30_000), 'no worker or proc is left');
+    await eventually(() => [...pids, ...who.map((x) => x[1])].every((p) => !alive(p)), 'no worker or proc is left', 30_000, 50);
     assert.deepEqual(bridge.namespaces(), []);
     assert.deepEqual(bridge.links(), ['amkbr0'], 'only the bridge is left until the fake closes');
     await fake.close();
@@ -111,6 +112,11 @@ test(
       childrenOf(process.pid)
         .map((p) => `${p} ${readFileSync(`/proc/${p}/cmdline`, 'utf8').replaceAll('\0', ' ')}`)
         .filter((c) => !/esbuild/.test(c));
-    assert.ok(await eventually(() => left().length === 0, 30_000), `left: ${left().join('; ')}`);
+    await eventually(
+      () => left().length === 0,
+      () => `left: ${left().join('; ')}`,
+      30_000,
+      50,
+    );
   },
 );

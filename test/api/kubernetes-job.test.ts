@@ -24,7 +24,8 @@ import { parseYamlDocuments } from '../../src/api/kube-yaml.js';
 import { JobError } from '../../src/api/job.js';
 import { FakeKube } from '../_support/fake-kube.js';
 import { Probe, HOST_ACTORS_MODULE } from '../host/fixtures/host-actors.js';
-import { CLI, alive, childrenOf, eventually, freePort, runCli, startWorker, stopAll, type Worker } from '../host/_workers.js';
+import { CLI, alive, childrenOf, freePort, runCli, startWorker, stopAll, type Worker } from '../host/_workers.js';
+import { eventually } from '../_support/eventually.js';
 
 const GOLDEN = fileURLToPath(new URL('../fixtures/kubernetes/', import.meta.url));
 const REATTACH = fileURLToPath(new URL('./fixtures/kube-reattach.ts', import.meta.url));
@@ -287,7 +288,7 @@ test('provisioning: StatefulSet + Service + Secret, workers Ready, spawn and cal
         [fake.names('statefulsets', 'default'), fake.names('services', 'default'), fake.names('secrets', 'default'), fake.names('pods', 'default')],
         [[], [], [], []],
       );
-      assert.ok(await eventually(() => pids.every((p) => !alive(p)), 30_000), 'no worker is left');
+      await eventually(() => pids.every((p) => !alive(p)), 'no worker is left', 30_000, 50);
       assert.ok(!existsSync(join(dir, 'job.json')));
     } finally {
       await job.kill().catch(() => undefined);
@@ -499,7 +500,7 @@ test('out of cluster: the client reaches each worker through its own kubectl por
       for (const f of files) assert.match(readFileSync(join(logs, f), 'utf8'), /connection/, `${f}: the client's connection went through the forward`);
       await w!.stop();
       await job.kill();
-      assert.ok(await eventually(() => forwarders.every((p) => !alive(p)), 30_000), 'the port-forwards ended with kill()');
+      await eventually(() => forwarders.every((p) => !alive(p)), 'the port-forwards ended with kill()', 30_000, 50);
       assert.deepEqual(fake.names('statefulsets', 'default'), []);
     } finally {
       delete process.env['KUBECTL_STAND_IN_DIR'];
@@ -561,5 +562,10 @@ test('no process started by these tests is left', async () => {
     childrenOf(process.pid)
       .map((p) => `${p} ${readFileSync(`/proc/${p}/cmdline`, 'utf8').replaceAll('\0', ' ')}`)
       .filter((c) => !/esbuild/.test(c));
-  assert.ok(await eventually(() => left().length === 0, 30_000), `left: ${left().join('; ')}`);
+  await eventually(
+    () => left().length === 0,
+    () => `left: ${left().join('; ')}`,
+    30_000,
+    50,
+  );
 });

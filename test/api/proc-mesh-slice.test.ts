@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { thisHost, ApiUsageError } from '../../src/index.js';
 import { Probe, HOST_ACTORS_MODULE } from '../host/fixtures/host-actors.js';
-import { eventually } from '../host/_workers.js';
+import { eventually } from '../_support/eventually.js';
 import { failureRecorder } from '../_support/failure-recorder.js';
 
 test('spawn on a ProcMesh slice: actors on those procs only, slice ranks, proc deaths mapped to the slice, stop refused', async () => {
@@ -30,7 +30,7 @@ test('spawn on a ProcMesh slice: actors on those procs only, slice ranks, proc d
       [pids[1], pids[3]],
     );
     process.kill(pids[3]!, 'SIGKILL');
-    assert.ok(await eventually(() => rec.seen().length > 0, 30_000), 'the slice mesh is told');
+    await eventually(() => rec.seen().length > 0, 'the slice mesh is told', 30_000, 50);
     assert.deepEqual([...new Set(rec.seen().map((f) => f.rank))], [1]);
     assert.deepEqual(((await first.whoami.call()).values() as Array<readonly [number, number, number]>)[0]![1], pids[0]);
     await assert.rejects(odd.stop(), (e: unknown) => e instanceof ApiUsageError && e.variant === 'NotOwned');

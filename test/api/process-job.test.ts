@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProcessJob, JobError } from '../../src/index.js';
 import { Probe, HOST_ACTORS_MODULE } from '../host/fixtures/host-actors.js';
-import { alive, eventually, runCli } from '../host/_workers.js';
+import { alive, runCli } from '../host/_workers.js';
+import { eventually } from '../_support/eventually.js';
 import { SPEC } from './fixtures/jobs.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/jobs.ts', import.meta.url));
@@ -72,7 +73,7 @@ test('actormesh job apply / state / kill', async () => {
     assert.ok(cache.pids.every(alive));
     const kill = await runCli(['job', 'kill', '--dir', dir], env);
     assert.equal(kill.code, 0, kill.stderr);
-    assert.ok(await eventually(() => cache.pids.every((p) => !alive(p)), 30_000));
+    await eventually(() => cache.pids.every((p) => !alive(p)), 'condition', 30_000, 50);
     const none = await runCli(['job', 'state', '--dir', dir]);
     assert.match(none.stdout, /no job in/);
   } finally {

@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { SlurmJob, JobError } from '../../src/index.js';
 import { parseHostnames, parseNodeAddr, parseSqueueJson, parseSqueueLine } from '../../src/api/slurm.js';
 import { Probe, HOST_ACTORS_MODULE } from '../host/fixtures/host-actors.js';
-import { CLI, alive, eventually } from '../host/_workers.js';
+import { CLI, alive } from '../host/_workers.js';
+import { eventually } from '../_support/eventually.js';
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
@@ -66,7 +67,7 @@ test('SlurmJob: sbatch, attach to the workers of 3 nodes, spawn, call, reattach 
     for (const h of Object.values(again)) await h.stop();
     const pids = [...trainers!.infos, ...data!.infos].map((i) => i.pid);
     await job.kill();
-    assert.ok(await eventually(() => pids.every((p) => !alive(p)), 5000 + 1000), 'the workers are gone within KillWait + 1 s');
+    await eventually(() => pids.every((p) => !alive(p)), 'the workers are gone within KillWait + 1 s', 5000 + 1000, 50);
     const q = execFileSync('squeue', ['-h', '-j', cache.schedulerJobId, '-o', '%T'], { encoding: 'utf8' }).trim();
     assert.ok(q === '' || q === 'CANCELLED' || q === 'COMPLETING', `job state after kill: ${q}`);
   } finally {
@@ -95,13 +96,18 @@ test('SlurmJob batch mode: the client runs inside the allocation, attaches to it
   const client = [process.execPath, '--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./fixtures/slurm-batch-client.ts', import.meta.url)), dir];
   const id = await job.applyWithClient(client);
   const state = () => execFileSync('squeue', ['-h', '-j', id, '-o', '%T'], { encoding: 'utf8' }).trim();
-  assert.ok(await eventuallyAsync(() => ['', 'COMPLETED'].includes(state()), 90_000), `the job ended (state ${state()})`);
+  await eventually(
+    () => ['', 'COMPLETED'].includes(state()),
+    () => `the job ended (state ${state()})`,
+    90_000,
+    200,
+  );
   const out = readFileSync(join(dir, 'logs', `slurm_${id}.out`), 'utf8');
   assert.match(out, new RegExp(`batch client: 2 members in job ${id}`));
   assert.match(execFileSync('scontrol', ['show', 'job', id], { encoding: 'utf8' }), /ExitCode=0:0/);
   const pids = readdirSync(join(dir, 'logs', id)).map((f) => Number(/pid=(\d+)/.exec(readFileSync(join(dir, 'logs', id, f), 'utf8'))![1]));
   assert.equal(pids.length, 2);
-  assert.ok(await eventually(() => pids.every((p) => !alive(p)), 30_000), 'the workers ended with the job');
+  await eventually(() => pids.every((p) => !alive(p)), 'the workers ended with the job', 30_000, 50);
 });
 
 test('examples/slurm.ts runs as the README shows: 4 members on 2 nodes answer, then the job is cancelled and no worker or proc is left', { skip }, async () => {
@@ -145,7 +151,7 @@ test('examples/slurm.ts runs as the README shows: 4 members on 2 nodes answer, t
     assert.equal(new Set(members.map((m) => m.pid)).size, 4);
     assert.match(r.stdout, /\njob killed\n$/);
     const pids = [...new Set(members.flatMap((m) => [m.pid, m.worker]))];
-    assert.ok(await eventually(() => pids.every((p) => !alive(p)), 30_000), 'the workers and their procs are gone');
+    await eventually(() => pids.every((p) => !alive(p)), 'the workers and their procs are gone', 30_000, 50);
     const q = execFileSync('squeue', ['-h', '-j', id, '-o', '%T'], { encoding: 'utf8' }).trim();
     assert.ok(q === '' || q === 'CANCELLED' || q === 'COMPLETING', `job state after kill: ${q}`);
     assert.ok(!existsSync(join(jobDir, 'job.json')), 'kill() removed the cache');
@@ -157,16 +163,6 @@ test('examples/slurm.ts runs as the README shows: 4 members on 2 nodes answer, t
     else if (id !== undefined) for (const f of [`slurm_${id}.out`, `slurm_${id}.err`, id]) rmSync(join(jobDir, 'logs', f), { recursive: true, force: true });
   }
 });
-
-/** Polls `f` every 200 ms until true; false after `ms`. */
-async function eventuallyAsync(f: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (f()) return true;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return f();
-}
 
 test(
   'SlurmJob on 3 nodes in network namespaces with their own IPs: workers advertise 10.77.1.11-13, the client attaches from the bridge, kill leaves none',
@@ -194,7 +190,7 @@ test(
       await w!.stop();
       const pids = w!.infos.map((i) => i.pid);
       await job.kill();
-      assert.ok(await eventually(() => pids.every((p) => !alive(p)), 30_000), 'the workers are gone');
+      await eventually(() => pids.every((p) => !alive(p)), 'the workers are gone', 30_000, 50);
     } finally {
       await job.kill();
     }

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SSHJob, JobError } from '../../src/index.js';
 import { Probe, HOST_ACTORS_MODULE } from '../host/fixtures/host-actors.js';
-import { CLI, alive, eventually, freePort } from '../host/_workers.js';
+import { CLI, alive, freePort } from '../host/_workers.js';
+import { eventually } from '../_support/eventually.js';
 
 /** `ssh [options] host -- command...` → runs the command here. */
 const STAND_IN = `#!/bin/sh
@@ -59,7 +60,7 @@ test('SSHJob: a worker per host through ssh, the secret on stdin (not argv), rea
     const cache = JSON.parse(readFileSync(join(dir, 'job', 'job.json'), 'utf8')) as { pids: number[] };
     const workerPids = trainers!.infos.map((i) => i.pid);
     await job.kill();
-    assert.ok(await eventually(() => [...cache.pids, ...workerPids].every((p) => !alive(p)), 30_000), 'workers and ssh sessions are gone');
+    await eventually(() => [...cache.pids, ...workerPids].every((p) => !alive(p)), 'workers and ssh sessions are gone', 30_000, 50);
   } finally {
     await job.kill();
     rmSync(dir, { recursive: true, force: true });

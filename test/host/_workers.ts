@@ -106,16 +106,6 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Polls `f` every 50 ms until it is true; false after `ms`. */
-export async function eventually(f: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (f()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return f();
-}
-
 /** Kills every worker started here (process group), and waits for them. */
 export async function stopAll(): Promise<void> {
   const cs = started.splice(0);
