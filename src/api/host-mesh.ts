@@ -368,7 +368,8 @@ async function attachOne(run: AttachRun, addr: string): Promise<AttachResult> {
   // which is redialed here), and it is attached once more on a fresh session.
   const w = nc.watches.get(addr);
   const restarted = /restart/i.test(first.failure.detail);
-  if (!restarted && (lostBefore || w?.lost === undefined)) return first;
+  const lostMeanwhile = !lostBefore && w?.lost !== undefined;
+  if (!restarted && !lostMeanwhile) return first;
   if (w !== undefined && w.lost === undefined) hostLost(nc, w, `the worker at ${addr} was restarted: ${first.failure.detail}`, false);
   nc.router.redial(addr, `${addr} restarted`);
   return attachOnce(run, addr);

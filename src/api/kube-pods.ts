@@ -42,7 +42,7 @@ export interface RankedPod {
   readonly addr: string;
 }
 
-/** Progress of a wait: the Ready ranks of one mesh after each change. */
+/** Progress of a wait for one mesh: reported at each change of its Ready ranks and each watch the API server ends. */
 export interface ReadyProgress {
   readonly mesh: string;
   /** Why this report: the set of Ready ranks changed, or the API server ended the watch (it is resumed). */
@@ -105,8 +105,8 @@ export function podsPath(namespace: string): string {
   return `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`;
 }
 
-/** Rank → Ready pod of a set of pods, or the ranks that have none. */
-function rankTable(q: MeshQuery, pods: Iterable<PodView>): { found: Map<number, RankedPod>; missing: number[]; why: string[] } {
+/** Rank → Ready pod of a set of pods, the Ready ranks in order, and the ranks that have none. */
+function rankTable(q: MeshQuery, pods: Iterable<PodView>): { found: Map<number, RankedPod>; ready: number[]; missing: number[]; why: string[] } {
   const found = new Map<number, RankedPod>();
   const seen = new Map<number, PodView>();
   for (const p of pods) {
@@ -122,7 +122,7 @@ function rankTable(q: MeshQuery, pods: Iterable<PodView>): { found: Map<number, 
     const p = seen.get(r);
     why.push(p === undefined ? `rank ${r}: no pod` : `${p.name}: ${p.phase}, not Ready`);
   }
-  return { found, missing, why };
+  return { found, ready: [...found.keys()].sort((a, b) => a - b), missing, why };
 }
 
 /** The Ready workers of a mesh right now (one list): rank-ordered, or undefined if a rank is missing. */
@@ -189,19 +189,18 @@ async function awaitMesh(
   const pods = new Map<string, PodView>();
   let rv: string | undefined;
   let reported = '';
-  const report = (event: ReadyProgress['event'], t: ReturnType<typeof rankTable>, ready: number[]) =>
-    opts.onProgress?.({ mesh: q.mesh, event, ready, replicas: q.replicas, missing: t.missing, why: t.why, elapsedMs: Date.now() - started });
+  const report = (event: ReadyProgress['event'], t: ReturnType<typeof rankTable>) =>
+    opts.onProgress?.({ mesh: q.mesh, event, ready: t.ready, replicas: q.replicas, missing: t.missing, why: t.why, elapsedMs: Date.now() - started });
   /** The rank-ordered workers once all are Ready; reports progress when the Ready set changed. */
   const check = (): RankedPod[] | undefined => {
     const t = rankTable(q, pods.values());
     last.set(q.mesh, { missing: t.missing, why: t.why });
-    const ready = [...t.found.keys()].sort((a, b) => a - b);
-    const key = ready.join(',');
+    const key = t.ready.join(',');
     if (key !== reported) {
       reported = key;
-      report('ready-changed', t, ready);
+      report('ready-changed', t);
     }
-    return t.missing.length === 0 ? ready.map((r) => t.found.get(r)!) : undefined;
+    return t.missing.length === 0 ? t.ready.map((r) => t.found.get(r)!) : undefined;
   };
   const path = podsPath(q.namespace);
   for (;;) {
@@ -233,12 +232,7 @@ async function awaitMesh(
       rv = r.resourceVersion;
       if (done !== undefined) return done;
       if (r.ended === 'aborted') throw new DeadlineError();
-      const t = rankTable(q, pods.values());
-      report(
-        'watch-ended',
-        t,
-        [...t.found.keys()].sort((a, b) => a - b),
-      );
+      report('watch-ended', rankTable(q, pods.values()));
       await new Promise((r) => setTimeout(r, 50)); // a server that ends watches at once is not hammered
     } catch (e) {
       if (e instanceof KubeApiError && e.status === 410) {
